@@ -1,0 +1,191 @@
+/* dataset_io.c - the dataset file: write (serial, via <path>.tmp) and read + validate (serial or
+ * MPI-IO). Layout in docs/formats.md:
+ *   /                attrs format="robusta-dataset", format_version, name, source, frames_per_snippet
+ *   /provenance      see provenance.c
+ *   /train, /test    attrs n_videos, n_snippets, n_crops, d_visual, d_audio
+ *     visual [S][C][Dv] f32, audio [S][Da] f32, offsets [V+1] i64, names [V] str, labels [V] u8
+ *     (test only) snippet_pos [S] i32, snippet_frames [S] i32
+ *   /test/corrupted/<modality>/<corruption>/<severity>   optional pre-extracted corrupted features */
+#include "rb_dataset.h"
+#include "rb_common.h"
+#include "rb_h5.h"
+#include "rb_provenance.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RB_DATASET_FORMAT "robusta-dataset"
+#define RB_DATASET_VERSION 1
+
+static int rb_write_split(hid_t file, const char *group_name, const rb_split *s, int with_truth) {
+    hid_t g;
+    RB_TRY(rb_h5_group(file, group_name, &g));
+    int rc = RB_OK;
+    if (rb_h5_attr_int64(g, "n_videos", s->n_videos) || rb_h5_attr_int64(g, "n_snippets", s->n_snippets) ||
+        rb_h5_attr_int64(g, "n_crops", s->n_crops) || rb_h5_attr_int64(g, "d_visual", s->d_visual) ||
+        rb_h5_attr_int64(g, "d_audio", s->d_audio))
+        rc = RB_ERR;
+    if (rc == RB_OK && s->n_videos > 0) {
+        hsize_t vdims[3] = {(hsize_t)s->n_snippets, (hsize_t)s->n_crops, (hsize_t)s->d_visual};
+        hsize_t adims[2] = {(hsize_t)s->n_snippets, (hsize_t)s->d_audio};
+        hsize_t odims[1] = {(hsize_t)s->n_videos + 1};
+        hsize_t ldims[1] = {(hsize_t)s->n_videos};
+        hsize_t sdims[1] = {(hsize_t)s->n_snippets};
+        if (rb_h5_write(g, "visual", RB_H5_F32, 3, vdims, s->visual) ||
+            rb_h5_write(g, "audio", RB_H5_F32, 2, adims, s->audio) ||
+            rb_h5_write(g, "offsets", RB_H5_I64, 1, odims, s->offsets) ||
+            rb_h5_write(g, "labels", RB_H5_U8, 1, ldims, s->labels) ||
+            rb_h5_write_strings(g, "names", s->names, s->n_videos))
+            rc = RB_ERR;
+        if (rc == RB_OK && with_truth &&
+            (rb_h5_write(g, "snippet_pos", RB_H5_I32, 1, sdims, s->snippet_pos) ||
+             rb_h5_write(g, "snippet_frames", RB_H5_I32, 1, sdims, s->snippet_frames)))
+            rc = RB_ERR;
+    }
+    H5Gclose(g);
+    if (rc != RB_OK) return rb_context("/%s", group_name);
+    return RB_OK;
+}
+
+int rb_dataset_write(const char *path, const rb_dataset *d) {
+    RB_TRY_CTX(rb_split_validate(&d->train, d->frames_per_snippet, 0, "train split"), "%s", path);
+    RB_TRY_CTX(rb_split_validate(&d->test, d->frames_per_snippet, 1, "test split"), "%s", path);
+    if (d->test.n_videos == 0) return rb_fail("%s: the test split has no videos", path);
+    char tmp[4096];
+    rb_h5_tmp_path(path, tmp, sizeof tmp);
+    hid_t file;
+    RB_TRY(rb_h5_create(tmp, MPI_COMM_NULL, &file));
+    int rc = RB_OK;
+    if (rb_h5_attr_string(file, "format", RB_DATASET_FORMAT) ||
+        rb_h5_attr_int64(file, "format_version", RB_DATASET_VERSION) ||
+        rb_h5_attr_string(file, "name", d->name ? d->name : "") ||
+        rb_h5_attr_string(file, "source", d->source ? d->source : "") ||
+        rb_h5_attr_int64(file, "frames_per_snippet", d->frames_per_snippet) ||
+        rb_provenance_write(file, d->config_text, NULL, NULL, 0) ||
+        rb_write_split(file, "train", &d->train, 0) || rb_write_split(file, "test", &d->test, 1))
+        rc = RB_ERR;
+    if (rb_h5_close(file, tmp) != RB_OK) rc = RB_ERR;
+    if (rc == RB_OK) rc = rb_h5_publish(tmp, path);
+    if (rc != RB_OK) {
+        remove(tmp);
+        return rb_context("writing %s", path);
+    }
+    return RB_OK;
+}
+
+static int rb_expect_dims(const hsize_t *got, const hsize_t *want, int rank, const char *what, const char *name) {
+    for (int i = 0; i < rank; i++)
+        if (got[i] != want[i]) {
+            char g[128] = "", w[128] = "";
+            for (int j = 0; j < rank; j++) {
+                snprintf(g + strlen(g), sizeof g - strlen(g), "%s%llu", j ? " x " : "", (unsigned long long)got[j]);
+                snprintf(w + strlen(w), sizeof w - strlen(w), "%s%llu", j ? " x " : "", (unsigned long long)want[j]);
+            }
+            return rb_fail("%s: %s has shape [%s], expected [%s]", what, name, g, w);
+        }
+    return RB_OK;
+}
+
+static int rb_read_split(hid_t file, const char *group_name, rb_split *s, int with_truth, int32_t fps,
+                         const char *path) {
+    char what[4200];
+    snprintf(what, sizeof what, "%s: /%s", path, group_name);
+    memset(s, 0, sizeof *s);
+    if (!rb_h5_exists(file, group_name)) return rb_fail("%s is missing", what);
+    hid_t g = H5Gopen2(file, group_name, H5P_DEFAULT);
+    if (g < 0) return rb_fail("%s: cannot open the group", what);
+    int64_t nv = 0, ns = 0, nc = 0, dv = 0, da = 0;
+    int rc = RB_OK;
+    if (rb_h5_get_attr_int64(g, "n_videos", &nv, what) || rb_h5_get_attr_int64(g, "n_snippets", &ns, what) ||
+        rb_h5_get_attr_int64(g, "n_crops", &nc, what) || rb_h5_get_attr_int64(g, "d_visual", &dv, what) ||
+        rb_h5_get_attr_int64(g, "d_audio", &da, what))
+        rc = RB_ERR;
+    if (rc == RB_OK && (nv < 0 || ns < nv || nc < 1 || nc > 64 || dv < 1 || dv > 65536 || da < 1 || da > 65536))
+        rc = rb_fail("%s: implausible sizes (videos %lld, snippets %lld, crops %lld, widths %lld/%lld)", what,
+                     (long long)nv, (long long)ns, (long long)nc, (long long)dv, (long long)da);
+    if (rc != RB_OK || nv == 0) {
+        H5Gclose(g);
+        s->n_crops = (int32_t)(nc > 0 ? nc : 1);
+        s->d_visual = (int32_t)dv;
+        s->d_audio = (int32_t)da;
+        return rc;
+    }
+    hsize_t dims[3];
+    void *buf = NULL;
+    s->n_videos = nv;
+    s->n_snippets = ns;
+    s->n_crops = (int32_t)nc;
+    s->d_visual = (int32_t)dv;
+    s->d_audio = (int32_t)da;
+    hsize_t want_v[3] = {(hsize_t)ns, (hsize_t)nc, (hsize_t)dv}, want_a[2] = {(hsize_t)ns, (hsize_t)da};
+    hsize_t want_o[1] = {(hsize_t)nv + 1}, want_l[1] = {(hsize_t)nv}, want_s[1] = {(hsize_t)ns};
+#define RB_READ(name, type, rank, want, field)                                                     \
+    if (rc == RB_OK) {                                                                             \
+        rc = rb_h5_read(g, name, type, rank, dims, &buf, what);                                    \
+        if (rc == RB_OK) rc = rb_expect_dims(dims, want, rank, what, name);                        \
+        if (rc == RB_OK) s->field = buf;                                                           \
+        else free(buf);                                                                            \
+        buf = NULL;                                                                                \
+    }
+    RB_READ("offsets", RB_H5_I64, 1, want_o, offsets)
+    RB_READ("labels", RB_H5_U8, 1, want_l, labels)
+    RB_READ("audio", RB_H5_F32, 2, want_a, audio)
+    RB_READ("visual", RB_H5_F32, 3, want_v, visual)
+    if (with_truth) {
+        RB_READ("snippet_pos", RB_H5_I32, 1, want_s, snippet_pos)
+        RB_READ("snippet_frames", RB_H5_I32, 1, want_s, snippet_frames)
+    }
+#undef RB_READ
+    if (rc == RB_OK) rc = rb_h5_read_strings(g, "names", nv, &s->names, what);
+    H5Gclose(g);
+    if (rc == RB_OK) rc = rb_split_validate(s, fps, with_truth, what);
+    if (rc != RB_OK) {
+        rb_split_free(s);
+    }
+    return rc;
+}
+
+int rb_dataset_read(const char *path, rb_dataset *d, MPI_Comm comm) {
+    memset(d, 0, sizeof *d);
+    hid_t file;
+    RB_TRY(rb_h5_open_read(path, comm, &file));
+    char *format = NULL;
+    int64_t version = 0, fps = 0;
+    int rc = RB_OK;
+    if (rb_h5_get_attr_string(file, "format", &format, path) != RB_OK) {
+        rc = rb_fail("%s: not a robusta dataset file (no 'format' attribute)", path);
+    } else if (strcmp(format, RB_DATASET_FORMAT) != 0) {
+        rc = rb_fail("%s: format is '%s', expected '%s'", path, format, RB_DATASET_FORMAT);
+    }
+    free(format);
+    if (rc == RB_OK && rb_h5_get_attr_int64(file, "format_version", &version, path) == RB_OK &&
+        version != RB_DATASET_VERSION)
+        rc = rb_fail("%s: format_version %lld is not supported (this robusta reads %d)", path,
+                     (long long)version, RB_DATASET_VERSION);
+    if (rc == RB_OK && (rb_h5_get_attr_int64(file, "frames_per_snippet", &fps, path) != RB_OK || fps < 1 || fps > 1024))
+        rc = rb_fail("%s: frames_per_snippet missing or out of range", path);
+    if (rc == RB_OK && (rb_h5_get_attr_string(file, "name", &d->name, path) ||
+                        rb_h5_get_attr_string(file, "source", &d->source, path)))
+        rc = RB_ERR;
+    d->frames_per_snippet = (int32_t)fps;
+    if (rc == RB_OK && rb_h5_exists(file, "provenance/config")) {
+        char **cfg = NULL;
+        hid_t g = H5Gopen2(file, "provenance", H5P_DEFAULT);
+        if (rb_h5_read_strings(g, "config", 1, &cfg, path) == RB_OK) {
+            d->config_text = cfg[0];
+            free(cfg);
+        }
+        H5Gclose(g);
+    }
+    if (rc == RB_OK) rc = rb_read_split(file, "train", &d->train, 0, d->frames_per_snippet, path);
+    if (rc == RB_OK) rc = rb_read_split(file, "test", &d->test, 1, d->frames_per_snippet, path);
+    if (rc == RB_OK && d->test.n_videos == 0) rc = rb_fail("%s: the test split has no videos", path);
+    if (rc == RB_OK && d->train.n_videos > 0 &&
+        (d->train.d_visual != d->test.d_visual || d->train.d_audio != d->test.d_audio ||
+         d->train.n_crops != d->test.n_crops))
+        rc = rb_fail("%s: train and test splits have different feature shapes", path);
+    H5Fclose(file);
+    if (rc != RB_OK) rb_dataset_free(d);
+    return rc;
+}
