@@ -18,7 +18,8 @@ typedef enum {
 typedef struct {
     const char *pattern;  /* "train.epochs", "data.datasets.[].name" */
     rb_key_type type;
-    const char *fallback; /* default value as config text, or NULL when the key is required */
+    const char *fallback; /* default value as config text; NULL when the key is required; "" when it
+                           * is optional and its reader supplies the default (generator knobs) */
     double min, max;      /* inclusive range for numbers (and array elements); ignored when min > max */
     const char *choices;  /* "a|b|c" for strings (and string array elements), or NULL */
     const char *help;     /* one line for docs and error messages */

@@ -33,6 +33,9 @@ typedef struct {
     rb_split train;             /* may be empty (n_videos = 0) for a test-only dataset */
     rb_split test;
     char *config_text;          /* effective config that produced the file, or NULL */
+    char *recipe;               /* canonical text of every input that shaped the features (generator
+                                 * parameters and seed, or import options); compared before a file is
+                                 * reused, so a changed config never silently reuses old data */
 } rb_dataset;
 
 /* Allocate the arrays of a split (names set to NULL, features zeroed). with_truth allocates the test

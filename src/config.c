@@ -21,7 +21,8 @@ struct rb_config {
     config_t cfg;
     char *origin;
     char *text;
-    char *include_dir;
+    char **files;  /* names of every file read (settings point at them for error locations) */
+    int n_files;
 };
 
 #define RB_PATH_MAX 512
@@ -451,6 +452,7 @@ static int rb_fill_defaults_under(config_setting_t *node, const char *pattern_re
         if (config_setting_get_member(node, pattern_rest)) return RB_OK;
         char path[RB_PATH_MAX];
         rb_setting_path(node, path, sizeof path, 0);
+        if (spec->fallback && !spec->fallback[0]) return RB_OK; /* optional, default decided by its reader */
         if (!spec->fallback)
             return rb_fail("%s: missing required key '%s%s%s' (%s)", origin, path, path[0] ? "." : "",
                            pattern_rest, spec->help);
@@ -501,28 +503,148 @@ static rb_config *rb_config_new(const char *origin) {
     return c;
 }
 
+/* ---------- layered files: @include with override semantics ----------
+ * libconfig's own @include is textual, so a key set in a base file could never be changed by the
+ * file that includes it ("duplicate setting"). robusta reads @include lines itself: each included
+ * file is loaded first (recursively, paths relative to the including file), then the including
+ * file's own settings are merged over it: groups merge member by member, anything else replaces. */
+
+static const char *rb_intern_file(rb_config *c, const char *path) {
+    for (int i = 0; i < c->n_files; i++)
+        if (strcmp(c->files[i], path) == 0) return c->files[i];
+    char **grown = realloc(c->files, sizeof *grown * (size_t)(c->n_files + 1));
+    if (!grown) return NULL;
+    c->files = grown;
+    c->files[c->n_files] = rb_strdup(path, "config file name");
+    return c->files[c->n_files] ? c->files[c->n_files++] : NULL;
+}
+
+static void rb_tag_file(config_setting_t *s, const char *file) {
+    if (!s->file) s->file = file;
+    if (config_setting_is_aggregate(s))
+        for (int i = 0; i < config_setting_length(s); i++) rb_tag_file(config_setting_get_elem(s, (unsigned)i), file);
+}
+
+static int rb_copy_setting(config_setting_t *dst_parent, const config_setting_t *src) {
+    config_setting_t *d = config_setting_add(dst_parent, src->name, config_setting_type(src));
+    if (!d) return rb_fail("cannot copy config setting %s", src->name ? src->name : "(element)");
+    d->line = src->line;
+    d->file = src->file;
+    d->format = src->format;
+    switch (config_setting_type(src)) {
+    case CONFIG_TYPE_INT: config_setting_set_int(d, config_setting_get_int(src)); break;
+    case CONFIG_TYPE_INT64: config_setting_set_int64(d, config_setting_get_int64(src)); break;
+    case CONFIG_TYPE_FLOAT: config_setting_set_float(d, config_setting_get_float(src)); break;
+    case CONFIG_TYPE_BOOL: config_setting_set_bool(d, config_setting_get_bool(src)); break;
+    case CONFIG_TYPE_STRING: config_setting_set_string(d, config_setting_get_string(src)); break;
+    default:
+        for (int i = 0; i < config_setting_length(src); i++)
+            RB_TRY(rb_copy_setting(d, config_setting_get_elem(src, (unsigned)i)));
+    }
+    return RB_OK;
+}
+
+static int rb_merge_group(config_setting_t *dst, const config_setting_t *src) {
+    for (int i = 0; i < config_setting_length(src); i++) {
+        const config_setting_t *s = config_setting_get_elem(src, (unsigned)i);
+        config_setting_t *d = config_setting_get_member(dst, s->name);
+        if (d && config_setting_type(d) == CONFIG_TYPE_GROUP && config_setting_type(s) == CONFIG_TYPE_GROUP) {
+            RB_TRY(rb_merge_group(d, s));
+            continue;
+        }
+        if (d) config_setting_remove(dst, s->name);
+        RB_TRY(rb_copy_setting(dst, s));
+    }
+    return RB_OK;
+}
+
+static int rb_read_text(const char *path, char **text) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return rb_fail("config file %s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            char *g = realloc(buf, cap);
+            if (!g) {
+                free(buf);
+                fclose(f);
+                return rb_fail("config file %s: out of memory", path);
+            }
+            buf = g;
+        }
+        memcpy(buf + len, chunk, n);
+        len += n;
+    }
+    fclose(f);
+    if (!buf) buf = rb_calloc(1, 1, "config text");
+    if (!buf) return RB_ERR;
+    buf[len] = '\0';
+    *text = buf;
+    return RB_OK;
+}
+
+static int rb_load_layer(rb_config *c, const char *path, int depth) {
+    if (depth > 16) return rb_fail("%s: @include nested too deeply (a cycle?)", path);
+    char *text = NULL;
+    RB_TRY(rb_read_text(path, &text));
+    const char *file = rb_intern_file(c, path);
+    if (!file) {
+        free(text);
+        return rb_fail("out of memory reading %s", path);
+    }
+    /* @include lines: load each, then blank the line (keeping line numbers for libconfig errors) */
+    int line_no = 1;
+    for (char *line = text; *line; line_no++) {
+        char *end = strchr(line, '\n');
+        char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (strncmp(p, "@include", 8) == 0) {
+            char *q1 = strchr(p, '"'), *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+            if (!q1 || !q2 || (end && q2 > end)) {
+                free(text);
+                return rb_fail("%s:%d: @include needs a quoted file name", path, line_no);
+            }
+            char inc[4096];
+            const char *slash = strrchr(path, '/');
+            int nlen = (int)(q2 - q1 - 1);
+            if (q1[1] == '/' || !slash)
+                snprintf(inc, sizeof inc, "%.*s", nlen, q1 + 1);
+            else
+                snprintf(inc, sizeof inc, "%.*s/%.*s", (int)(slash - path), path, nlen, q1 + 1);
+            if (rb_load_layer(c, inc, depth + 1) != RB_OK) {
+                free(text);
+                return rb_context("%s:%d: in @include \"%s\"", path, line_no, inc);
+            }
+            for (char *z = line; z < (end ? end : line + strlen(line)); z++) *z = ' ';
+        }
+        if (!end) break;
+        line = end + 1;
+    }
+    config_t layer;
+    config_init(&layer);
+    config_set_options(&layer, 0);
+    int rc = RB_OK;
+    if (config_read_string(&layer, text) != CONFIG_TRUE) {
+        rc = rb_fail("%s:%d: %s", path, config_error_line(&layer), config_error_text(&layer));
+    } else {
+        rb_tag_file(config_root_setting(&layer), file);
+        rc = rb_merge_group(config_root_setting(&c->cfg), config_root_setting(&layer));
+    }
+    config_destroy(&layer);
+    free(text);
+    return rc;
+}
+
 int rb_config_load(rb_config **out, const char *path, char *const *overrides, int n_overrides) {
     *out = NULL;
     if (access(path, R_OK) != 0) return rb_fail("config file %s: %s", path, strerror(errno));
     rb_config *c = rb_config_new(path);
     if (!c) return RB_ERR;
-    const char *slash = strrchr(path, '/');
-    if (slash) {
-        size_t n = (size_t)(slash - path);
-        c->include_dir = rb_malloc(n + 1, "include dir");
-        if (!c->include_dir) goto fail;
-        memcpy(c->include_dir, path, n);
-        c->include_dir[n] = '\0';
-        config_set_include_dir(&c->cfg, c->include_dir);
-    }
-    if (config_read_file(&c->cfg, path) != CONFIG_TRUE) {
-        const char *file = config_error_file(&c->cfg);
-        if (config_error_type(&c->cfg) == CONFIG_ERR_FILE_IO && !file)
-            rb_fail("config file %s: cannot read it", path);
-        else
-            rb_fail("%s:%d: %s", file ? file : path, config_error_line(&c->cfg), config_error_text(&c->cfg));
-        goto fail;
-    }
+    if (rb_load_layer(c, path, 0) != RB_OK) goto fail;
     for (int i = 0; i < n_overrides; i++)
         if (rb_apply_override(c, overrides[i]) != RB_OK) goto fail;
     if (rb_config_finish(c) != RB_OK) goto fail;
@@ -554,7 +676,8 @@ void rb_config_free(rb_config *c) {
     config_destroy(&c->cfg);
     free(c->origin);
     free(c->text);
-    free(c->include_dir);
+    for (int i = 0; i < c->n_files; i++) free(c->files[i]);
+    free(c->files);
     free(c);
 }
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #define REQ NULL
+#define OPT ""
 #define ANY 1.0, 0.0 /* no range */
 
 const rb_key_spec rb_config_schema[] = {
@@ -32,6 +33,23 @@ const rb_key_spec rb_config_schema[] = {
     {"data.datasets.[].crops", RB_KEY_INT, "1", 1, 10, NULL, "synthetic: visual crops (1 or 5)"},
     {"data.datasets.[].d_visual", RB_KEY_INT, "1024", 8, 8192, NULL, "synthetic: visual feature width"},
     {"data.datasets.[].d_audio", RB_KEY_INT, "128", 8, 4096, NULL, "synthetic: audio feature width"},
+    {"data.datasets.[].synth", RB_KEY_GROUP, "{}", ANY, NULL, "synthetic generator knobs (absent = generator default)"},
+    {"data.datasets.[].synth.len_mean", RB_KEY_FLOAT, OPT, 1, 1e5, NULL, "mean video length (snippets)"},
+    {"data.datasets.[].synth.len_sigma", RB_KEY_FLOAT, OPT, 0, 5, NULL, "log-sd of video length"},
+    {"data.datasets.[].synth.len_min", RB_KEY_INT, OPT, 1, 1e6, NULL, "shortest video (snippets)"},
+    {"data.datasets.[].synth.len_max", RB_KEY_INT, OPT, 1, 1e6, NULL, "longest video (snippets)"},
+    {"data.datasets.[].synth.anomaly_fraction", RB_KEY_FLOAT, OPT, 0, 1, NULL, "mean anomalous fraction of a violent video"},
+    {"data.datasets.[].synth.max_segments", RB_KEY_INT, OPT, 1, 3, NULL, "anomalous segments per violent video, at most"},
+    {"data.datasets.[].synth.multi_class_rate", RB_KEY_FLOAT, OPT, 0, 1, NULL, "probability of a second event class"},
+    {"data.datasets.[].synth.visual_strength", RB_KEY_FLOAT, OPT, 0, 100, NULL, "anomaly shift, visual latent"},
+    {"data.datasets.[].synth.audio_strength", RB_KEY_FLOAT, OPT, 0, 100, NULL, "anomaly shift, audio latent"},
+    {"data.datasets.[].synth.noise", RB_KEY_FLOAT, OPT, 0, 100, NULL, "per-feature noise (relative)"},
+    {"data.datasets.[].synth.hard_negative_rate", RB_KEY_FLOAT, OPT, 0, 1, NULL, "probability of a hard-negative event"},
+    {"data.datasets.[].synth.hard_negative_strength", RB_KEY_FLOAT, OPT, 0, 100, NULL, "hard-negative shift"},
+    {"data.datasets.[].synth.scene_scale", RB_KEY_FLOAT, OPT, 0, 100, NULL, "per-video scene latent sd"},
+    {"data.datasets.[].synth.scene_shift", RB_KEY_FLOAT, OPT, 0, 100, NULL, "global setting shift of scenes"},
+    {"data.datasets.[].synth.temporal_rho", RB_KEY_FLOAT, OPT, 0, 0.999, NULL, "AR(1) coefficient of latents"},
+    {"data.datasets.[].synth.crop_jitter", RB_KEY_FLOAT, OPT, 0, 100, NULL, "latent sd of non-centre crops"},
 
     {"model", RB_KEY_GROUP, "{}", ANY, NULL, "detector shape"},
     {"model.hidden1", RB_KEY_INT, "512", 1, 65536, NULL, "first hidden width"},

@@ -57,6 +57,7 @@ void rb_dataset_free(rb_dataset *d) {
     free(d->name);
     free(d->source);
     free(d->config_text);
+    free(d->recipe);
     rb_split_free(&d->train);
     rb_split_free(&d->test);
     memset(d, 0, sizeof *d);

@@ -1,6 +1,7 @@
 /* dataset_io.c - the dataset file: write (serial, via <path>.tmp) and read + validate (serial or
  * MPI-IO). Layout in docs/formats.md:
- *   /                attrs format="robusta-dataset", format_version, name, source, frames_per_snippet
+ *   /                attrs format="robusta-dataset", format_version, name, source, recipe,
+ *                    frames_per_snippet
  *   /provenance      see provenance.c
  *   /train, /test    attrs n_videos, n_snippets, n_crops, d_visual, d_audio
  *     visual [S][C][Dv] f32, audio [S][Da] f32, offsets [V+1] i64, names [V] str, labels [V] u8
@@ -61,6 +62,7 @@ int rb_dataset_write(const char *path, const rb_dataset *d) {
         rb_h5_attr_int64(file, "format_version", RB_DATASET_VERSION) ||
         rb_h5_attr_string(file, "name", d->name ? d->name : "") ||
         rb_h5_attr_string(file, "source", d->source ? d->source : "") ||
+        rb_h5_attr_string(file, "recipe", d->recipe ? d->recipe : "") ||
         rb_h5_attr_int64(file, "frames_per_snippet", d->frames_per_snippet) ||
         rb_provenance_write(file, d->config_text, NULL, NULL, 0) ||
         rb_write_split(file, "train", &d->train, 0) || rb_write_split(file, "test", &d->test, 1))
@@ -166,7 +168,8 @@ int rb_dataset_read(const char *path, rb_dataset *d, MPI_Comm comm) {
     if (rc == RB_OK && (rb_h5_get_attr_int64(file, "frames_per_snippet", &fps, path) != RB_OK || fps < 1 || fps > 1024))
         rc = rb_fail("%s: frames_per_snippet missing or out of range", path);
     if (rc == RB_OK && (rb_h5_get_attr_string(file, "name", &d->name, path) ||
-                        rb_h5_get_attr_string(file, "source", &d->source, path)))
+                        rb_h5_get_attr_string(file, "source", &d->source, path) ||
+                        rb_h5_get_attr_string(file, "recipe", &d->recipe, path)))
         rc = RB_ERR;
     d->frames_per_snippet = (int32_t)fps;
     if (rc == RB_OK && rb_h5_exists(file, "provenance/config")) {

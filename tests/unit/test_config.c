@@ -81,6 +81,32 @@ RB_TEST(config_include_and_overrides) {
     rb_config_free(c);
 }
 
+RB_TEST(config_include_then_override_merges_groups) {
+    rb_write_cfg("layer_base.cfg", "train: { epochs = 7; lr = 0.5; };\nmodel: { hidden1 = 64; };\n");
+    const char *top = rb_write_cfg("layer_top.cfg", "@include \"layer_base.cfg\"\n"
+                                                    "train: { epochs = 3; };\nrun: { seed = 2; };\n"
+                                                    "data: { datasets = ( { name = \"a\"; } ); };\n");
+    rb_config *c = NULL;
+    RB_EXPECT_OK(rb_config_load(&c, top, NULL, 0));
+    if (!c) return;
+    int v = 0;
+    double lr = 0;
+    RB_EXPECT_OK(rb_config_int(c, "train.epochs", &v));
+    RB_EXPECT_INT(v, 3); /* the including file wins */
+    RB_EXPECT_OK(rb_config_double(c, "train.lr", &lr));
+    RB_EXPECT_NEAR(lr, 0.5, 0); /* the rest of the base group stays */
+    RB_EXPECT_OK(rb_config_int(c, "model.hidden1", &v));
+    RB_EXPECT_INT(v, 64);
+    rb_config_free(c);
+    /* an error inside the included file names that file and line */
+    rb_write_cfg("layer_bad.cfg", "train: {\n  epochs = -4;\n};\n");
+    const char *top2 = rb_write_cfg("layer_top2.cfg", "@include \"layer_bad.cfg\"\nrun: { seed = 2; };\n"
+                                                      "data: { datasets = ( { name = \"a\"; } ); };\n");
+    RB_EXPECT_ERR(rb_config_load(&c, top2, NULL, 0), "layer_bad.cfg:2: train.epochs = -4 is out of range");
+    const char *top3 = rb_write_cfg("layer_top3.cfg", "@include \"nope.cfg\"\n");
+    RB_EXPECT_ERR(rb_config_load(&c, top3, NULL, 0), "nope.cfg: No such file");
+}
+
 RB_TEST(config_errors_name_file_line_and_key) {
     rb_config *c = NULL;
     const char *p;

@@ -1,0 +1,72 @@
+/* cmd_synth.c - `robusta synth -c CFG`: build (or verify) every synthetic dataset of a config. */
+#include "rb_cli.h"
+#include "rb_commands.h"
+#include "rb_common.h"
+#include "rb_config.h"
+#include "rb_dataset_spec.h"
+
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rb_cmd_synth(int argc, char **argv) {
+    rb_opt opts[] = {
+        {"config", 'c', RB_OPT_VALUE, "CFG", "experiment config (configs/default.cfg)", 0, NULL, NULL, 0},
+        {"set", 0, RB_OPT_LIST, "KEY=VALUE", "override a config key (repeatable)", 0, NULL, NULL, 0},
+        {"dataset", 0, RB_OPT_LIST, "NAME", "only this dataset (repeatable; default: all synthetic)", 0, NULL, NULL, 0},
+        {"force", 0, RB_OPT_FLAG, "", "rebuild files that exist", 0, NULL, NULL, 0},
+    };
+    const int n_opts = (int)(sizeof opts / sizeof opts[0]);
+    char **pos;
+    int n_pos, help;
+    if (rb_cli_parse(argc, argv, opts, n_opts, &pos, &n_pos, &help) != RB_OK) rb_die();
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (help) {
+        if (rank == 0)
+            rb_cli_usage("synth", "-c CFG [--set KEY=VALUE]... [--dataset NAME]... [--force]",
+                         "Generate the XD-Violence-shaped synthetic datasets that CFG describes (data.datasets with\n"
+                         "generator xdv or ucf) into their files. A file that exists is checked against the recipe\n"
+                         "it records and kept; a different recipe is an error unless --force.",
+                         opts, n_opts);
+        rb_cli_free(opts, n_opts, pos);
+        return 0;
+    }
+    if (!opts[0].value) {
+        rb_fail("synth: -c CFG is required");
+        rb_die();
+    }
+    if (n_pos) {
+        rb_fail("synth: unexpected argument '%s'", pos[0]);
+        rb_die();
+    }
+    rb_config *cfg;
+    if (rb_config_load(&cfg, opts[0].value, opts[1].values, opts[1].n_values) != RB_OK) rb_die();
+    rb_dataset_spec *specs;
+    int n;
+    if (rb_dataset_specs(cfg, &specs, &n) != RB_OK) rb_die();
+    for (int k = 0; k < opts[2].n_values; k++) {
+        int found = 0;
+        for (int i = 0; i < n; i++) found |= strcmp(specs[i].name, opts[2].values[k]) == 0;
+        if (!found) {
+            rb_fail("synth: --dataset %s is not in %s", opts[2].values[k], opts[0].value);
+            rb_die();
+        }
+    }
+    /* synthesis is serial: rank 0 builds, the others wait (an error aborts every rank) */
+    if (rank == 0) {
+        for (int i = 0; i < n; i++) {
+            int wanted = opts[2].n_values == 0;
+            for (int k = 0; k < opts[2].n_values; k++) wanted |= strcmp(specs[i].name, opts[2].values[k]) == 0;
+            if (!wanted || !specs[i].synthetic) continue;
+            int built;
+            if (rb_dataset_ensure(&specs[i], rb_config_text(cfg), opts[3].given, &built) != RB_OK) rb_die();
+            if (!built) rb_log("dataset %s: %s is up to date", specs[i].name, specs[i].path);
+        }
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    free(specs);
+    rb_config_free(cfg);
+    rb_cli_free(opts, n_opts, pos);
+    return 0;
+}
