@@ -64,19 +64,22 @@ deps:
 	@bash scripts/check-deps.sh
 
 # The main job on the embedded default data.
-run: deps
+run:
+	@bash scripts/check-deps.sh
 	@$(MAKE) --no-print-directory all
 	@bash scripts/run-default.sh
 
 # The whole test suite: unit tests, sanitizer unit tests, fuzz smoke, end-to-end tests.
-test: deps
+test:
+	@bash scripts/check-deps.sh --tests
 	@$(MAKE) --no-print-directory all asan
 	@bash tests/run.sh
 
 test-unit: bin/robusta-unit
 	./bin/robusta-unit
 
-bench: deps
+bench:
+	@bash scripts/check-deps.sh
 	@$(MAKE) --no-print-directory all
 	@bash scripts/bench.sh
 

@@ -4,6 +4,7 @@
 #include "rb_common.h"
 #include "rb_config.h"
 #include "rb_dataset_spec.h"
+#include "rb_setup.h"
 
 #include <mpi.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ int rb_cmd_synth(int argc, char **argv) {
         rb_die();
     }
     rb_config *cfg;
-    if (rb_config_load(&cfg, opts[0].value, opts[1].values, opts[1].n_values) != RB_OK) rb_die();
+    if (rb_setup_command(opts[0].value, opts[1].values, opts[1].n_values, &cfg) != RB_OK) rb_die();
     rb_dataset_spec *specs;
     int n;
     if (rb_dataset_specs(cfg, &specs, &n) != RB_OK) rb_die();

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# check-deps.sh - make sure robusta's build and test dependencies are present.
+# On Debian as root: installs the missing packages with apt-get. Elsewhere: prints what is missing,
+# with the Debian package and the usual HPC environment-module names, and exits 1.
+# Usage: scripts/check-deps.sh [--tests]   (--tests adds what the test suite needs)
+set -euo pipefail
+
+build_pkgs=(libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libopenblas-dev libconfig-dev
+            librandom123-dev pkg-config make gcc)
+test_pkgs=(clang libclang-rt-14-dev python3 gnuplot-nox)
+want=("${build_pkgs[@]}")
+[[ ${1:-} == --tests ]] && want+=("${test_pkgs[@]}")
+
+module_hint() {
+  case $1 in
+    libopenmpi-dev|openmpi-bin) echo "module load openmpi" ;;
+    libhdf5-openmpi-dev|hdf5-tools) echo "module load hdf5/parallel (built with the same MPI)" ;;
+    libopenblas-dev) echo "module load openblas" ;;
+    libconfig-dev) echo "module load libconfig (or build libconfig 1.5+ from source)" ;;
+    librandom123-dev) echo "header-only: download Random123 and add its include/ to CPATH" ;;
+    clang|libclang-rt-14-dev) echo "module load llvm (clang with libFuzzer)" ;;
+    gnuplot-nox) echo "module load gnuplot" ;;
+    *) echo "-" ;;
+  esac
+}
+
+if command -v dpkg-query >/dev/null 2>&1; then
+  missing=()
+  for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]} == 0)); then exit 0; fi
+  if [[ $(id -u) == 0 ]]; then
+    echo "check-deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-get install -y --no-install-recommends "${missing[@]}" >/tmp/robusta-apt.log 2>&1; then
+      apt-get update >>/tmp/robusta-apt.log 2>&1 || true
+      apt-get install -y --no-install-recommends "${missing[@]}" >>/tmp/robusta-apt.log 2>&1 || {
+        echo "check-deps: apt-get install failed; see /tmp/robusta-apt.log" >&2; tail -n 5 /tmp/robusta-apt.log >&2; exit 1; }
+    fi
+    exit 0
+  fi
+  echo "check-deps: missing Debian packages (run as root, or ask your admin):" >&2
+  echo "  apt-get install ${missing[*]}" >&2
+  for p in "${missing[@]}"; do printf '  %-22s %s\n' "$p" "$(module_hint "$p")" >&2; done
+  exit 1
+fi
+
+# Not Debian: check the tools and pkg-config modules directly.
+bad=0
+for tool in mpicc mpirun h5dump pkg-config; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "check-deps: $tool not found ($(module_hint libopenmpi-dev))" >&2; bad=1; }
+done
+for mod in hdf5-openmpi openblas libconfig; do
+  pkg-config --exists "$mod" 2>/dev/null || { echo "check-deps: pkg-config module $mod not found" >&2; bad=1; }
+done
+echo '#include <Random123/philox.h>' | ${CC:-cc} -E -x c - >/dev/null 2>&1 \
+  || { echo "check-deps: Random123 headers not found ($(module_hint librandom123-dev))" >&2; bad=1; }
+exit $bad

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# run.sh - the whole test suite behind `make test`: unit tests, the same unit tests under
+# AddressSanitizer + UBSan, a short fuzz run, and the end-to-end tests (real mpirun, real HDF5 files).
+# Each part prints "N passed, N failed"; this script adds them up, prints the total as its last line
+# and exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export ROBUSTA="$PWD/bin/robusta"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1
+export OPENBLAS_NUM_THREADS=1
+total_pass=0 total_fail=0
+
+# run_part NAME COMMAND...: run, show output, add its "N passed, N failed" (or 1/0 by exit status)
+run_part() {
+  local name=$1; shift
+  echo "=== $name"
+  local log; log=$(mktemp)
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local last; last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+  rm -f "$log"
+  if [[ -n $last ]]; then
+    local p=${last%% passed*} f=${last#*, }; f=${f%% failed}
+    ((rc != 0 && f == 0)) && f=1 && echo "FAIL $name: exit status $rc"
+    total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+  elif ((rc == 0)); then
+    total_pass=$((total_pass + 1))
+  else
+    echo "FAIL $name (exit status $rc)"; total_fail=$((total_fail + 1))
+  fi
+}
+
+run_part "unit tests" ./bin/robusta-unit
+# Open MPI's own allocations are reported as leaks at exit: suppress those libraries only.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_part "unit tests (address + undefined sanitizers)" ./bin/robusta-unit-asan
+if [[ -x tests/fuzz/run.sh ]]; then run_part "fuzz (short run)" bash tests/fuzz/run.sh "${ROBUSTA_FUZZ_SECONDS:-10}"; fi
+for t in tests/e2e/*.sh; do
+  [[ $(basename "$t") == lib.sh ]] && continue
+  run_part "e2e $(basename "$t" .sh)" bash "$t"
+done
+echo
+echo "$total_pass passed, $total_fail failed"
+((total_fail == 0))
