@@ -4,6 +4,7 @@
 #ifndef RB_COMMANDS_H
 #define RB_COMMANDS_H
 
+int rb_cmd_config(int argc, char **argv);
 int rb_cmd_synth(int argc, char **argv);
 int rb_cmd_import_xdv(int argc, char **argv);
 

@@ -14,6 +14,7 @@ typedef struct {
 } rb_command;
 
 static const rb_command rb_commands[] = {
+    {"config", rb_cmd_config, "print the effective config of CFG, or every key robusta reads"},
     {"synth", rb_cmd_synth, "build the synthetic datasets of a config (XD-Violence-shaped)"},
     {"import-xdv", rb_cmd_import_xdv, "convert the public XD-Violence feature release to a dataset file"},
 };

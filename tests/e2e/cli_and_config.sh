@@ -6,7 +6,9 @@ cp configs/base.cfg "$cfgdir/"
 
 check "robusta --help lists the commands" bash -c "'$ROBUSTA' --help | grep -q 'synth'"
 check "robusta --version prints version and commit" bash -c "'$ROBUSTA' --version | grep -Eq '^robusta [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]+'"
-for c in synth import-xdv; do
+check "docs/config.md is what robusta config --keys prints" bash -c "'$ROBUSTA' config --keys | cmp -s - docs/config.md"
+check "robusta config shows defaults and overrides" bash -c "'$ROBUSTA' config -c configs/default.cfg --set train.epochs=7 | grep -q 'epochs = 7'"
+for c in config synth import-xdv; do
   check "robusta $c --help" bash -c "'$ROBUSTA' $c --help | grep -q '^usage: robusta $c'"
 done
 expect_error "unknown command" "unknown command 'frobnicate'" "$ROBUSTA" frobnicate
