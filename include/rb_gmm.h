@@ -52,8 +52,9 @@ typedef struct {
 void rb_gmm_params_default(rb_gmm_params *p);
 
 /* Fit by EM on n rows x[i*ld .. i*ld+d). rb_gmm_fit_rows fits on the rows listed in rows[0..n)
- * (row indices into x, in that order). g is overwritten (call rb_gmm_free on it afterwards, also
- * after a failure). Non-finite input is an error naming the row. */
+ * (row indices into x, in that order; the caller guarantees they are in range). g is overwritten and
+ * owns its arrays on success (rb_gmm_free); on failure g is left empty. Non-finite input is an error
+ * naming the row. Fewer fitted rows than k is an error (no silent reduction of k). */
 int rb_gmm_fit(rb_gmm *g, const float *x, int64_t n, int d, int64_t ld, const rb_gmm_params *p);
 int rb_gmm_fit_rows(rb_gmm *g, const float *x, int d, int64_t ld, const int64_t *rows, int64_t n,
                     const rb_gmm_params *p);
