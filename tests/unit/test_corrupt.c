@@ -1,0 +1,693 @@
+/* test_corrupt.c - corruption registry and feature-space surrogate operators (rb_corrupt.h):
+ * registry contents and lookup, clean statistics, determinism and call-order independence, RNG keys,
+ * severity monotonicity of the distance to the clean features (table printed), invariants of every
+ * family, hand-computed small cases and argument errors. */
+#include "rb_common.h"
+#include "rb_corrupt.h"
+#include "rb_rng.h"
+#include "rb_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- synthetic splits */
+
+/* AR(1) features, rho 0.8, per-video offsets; visual = ReLU(mu + sigma*z) (nonnegative, some exact
+ * zeros), audio signed. Video lengths vary (3..47) and the last video has a single snippet. */
+static void make_ar1_split(rb_split *s, uint32_t seed, int64_t n_videos, int32_t crops, int32_t dv, int32_t da) {
+    int64_t *len = malloc(sizeof *len * (size_t)n_videos), total = 0;
+    for (int64_t v = 0; v < n_videos; v++) {
+        len[v] = v == n_videos - 1 ? 1 : 3 + (v * 17) % 45;
+        total += len[v];
+    }
+    if (rb_split_alloc(s, n_videos, total, crops, dv, da, 1) != RB_OK) abort();
+    for (int64_t v = 0; v < n_videos; v++) s->offsets[v + 1] = s->offsets[v] + len[v];
+    free(len);
+    rb_rng r;
+    rb_rng_init(&r, seed, RB_PURPOSE_TEST, 1, 0, 0);
+    double *muv = malloc(sizeof(double) * (size_t)dv), *mua = malloc(sizeof(double) * (size_t)da);
+    for (int32_t d = 0; d < dv; d++) muv[d] = 0.2 + 0.6 * rb_rng_uniform(&r);
+    for (int32_t d = 0; d < da; d++) mua[d] = rb_rng_uniform(&r) - 0.5;
+    double *zv = malloc(sizeof(double) * (size_t)dv), *za = malloc(sizeof(double) * (size_t)da);
+    const double rho = 0.8, inn = sqrt(1.0 - rho * rho);
+    for (int64_t v = 0; v < n_videos; v++) {
+        s->labels[v] = (uint8_t)(v % 2);
+        rb_rng_init(&r, seed, RB_PURPOSE_TEST, 2, (uint32_t)v, 0);
+        double bias = 0.3 * rb_rng_normal(&r);
+        for (int32_t d = 0; d < dv; d++) zv[d] = rb_rng_normal(&r);
+        for (int32_t d = 0; d < da; d++) za[d] = rb_rng_normal(&r);
+        for (int64_t sn = s->offsets[v]; sn < s->offsets[v + 1]; sn++) {
+            for (int32_t d = 0; d < dv; d++) zv[d] = rho * zv[d] + inn * rb_rng_normal(&r);
+            for (int32_t d = 0; d < da; d++) za[d] = rho * za[d] + inn * rb_rng_normal(&r);
+            for (int32_t c = 0; c < crops; c++) {
+                float *x = rb_split_visual_at(s, sn, c);
+                for (int32_t d = 0; d < dv; d++) {
+                    double val = muv[d] + 0.4 * (zv[d] + bias + 0.2 * rb_rng_normal(&r));
+                    x[d] = (float)(val > 0.0 ? val : 0.0);
+                }
+            }
+            float *y = rb_split_audio_at(s, sn);
+            for (int32_t d = 0; d < da; d++) y[d] = (float)(mua[d] + za[d] + bias);
+            s->snippet_frames[sn] = 16;
+        }
+    }
+    free(muv);
+    free(mua);
+    free(zv);
+    free(za);
+}
+
+typedef struct {
+    rb_split train, test;
+    rb_corrupt_stats sv, sa;
+    rb_corrupt_ctx ctx;
+} fixture;
+
+static void fixture_init(fixture *f, int64_t n_test, int32_t crops, int32_t dv, int32_t da, uint32_t run_seed) {
+    make_ar1_split(&f->train, 101, 30, crops, dv, da);
+    make_ar1_split(&f->test, 202, n_test, crops, dv, da);
+    if (rb_corrupt_stats_compute(&f->train, RB_CORRUPT_VISUAL, &f->sv) != RB_OK ||
+        rb_corrupt_stats_compute(&f->train, RB_CORRUPT_AUDIO, &f->sa) != RB_OK ||
+        rb_corrupt_ctx_init(&f->ctx, run_seed, 3, &f->sv, &f->sa) != RB_OK) {
+        fprintf(stderr, "fixture: %s\n", rb_error_message());
+        abort();
+    }
+}
+
+static void fixture_free(fixture *f) {
+    rb_corrupt_ctx_free(&f->ctx);
+    rb_corrupt_stats_free(&f->sv);
+    rb_corrupt_stats_free(&f->sa);
+    rb_split_free(&f->train);
+    rb_split_free(&f->test);
+}
+
+static size_t split_floats(const rb_split *s, rb_corrupt_modality m) {
+    return m == RB_CORRUPT_VISUAL ? (size_t)s->n_snippets * (size_t)s->n_crops * (size_t)s->d_visual
+                                  : (size_t)s->n_snippets * (size_t)s->d_audio;
+}
+static const float *split_data(const rb_split *s, rb_corrupt_modality m) {
+    return m == RB_CORRUPT_VISUAL ? s->visual : s->audio;
+}
+
+/* ---------------------------------------------------------------- registry */
+
+RB_TEST(corrupt_registry_contents) {
+    static const char *visual[] = {"gaussian_noise", "motion_blur", "defocus_blur", "fog",
+                                   "low_light", "jpeg", "pixelate", "frame_drop"};
+    static const char *audio[] = {"gaussian_noise", "background_noise", "clipping", "low_pass",
+                                  "reverb", "packet_loss", "attenuation", "codec"};
+    RB_EXPECT_INT(rb_corrupt_count(), 18);
+    RB_EXPECT(rb_corrupt_at(-1) == NULL && rb_corrupt_at(18) == NULL);
+    int n_ops[2] = {0, 0}, n_missing[2] = {0, 0};
+    for (int i = 0; i < rb_corrupt_count(); i++) {
+        const rb_corruption *c = rb_corrupt_at(i);
+        RB_EXPECT_INT(rb_corrupt_index(c), i);
+        if (i > 0) RB_EXPECT_MSG(c->id > rb_corrupt_at(i - 1)->id, "ids not ascending at %d", i);
+        RB_EXPECT_INT((c->id & 16) != 0, c->modality == RB_CORRUPT_AUDIO);
+        for (int j = 0; j < i; j++) {
+            const rb_corruption *o = rb_corrupt_at(j);
+            RB_EXPECT_MSG(o->id != c->id, "duplicate id %d", c->id);
+            RB_EXPECT_MSG(o->modality != c->modality || strcmp(o->name, c->name) != 0, "duplicate name %s", c->name);
+        }
+        const rb_corruption *found = NULL;
+        RB_EXPECT_OK(rb_corrupt_lookup(c->modality, c->name, &found));
+        RB_EXPECT(found == c);
+        RB_EXPECT_OK(rb_corrupt_by_id(c->id, &found));
+        RB_EXPECT(found == c);
+        RB_EXPECT(c->effect && c->effect[0]);
+        if (c->is_missing) {
+            n_missing[c->modality]++;
+            RB_EXPECT_INT(c->n_severities, 0);
+            RB_EXPECT_INT(c->family, RB_CORRUPT_FAMILY_MISSING);
+            RB_EXPECT(strcmp(c->name, "missing") == 0);
+        } else {
+            n_ops[c->modality]++;
+            RB_EXPECT_INT(c->n_severities, RB_CORRUPT_SEVERITIES);
+            RB_EXPECT(c->family != RB_CORRUPT_FAMILY_MISSING && c->param_name[0] != NULL);
+            /* The main parameter changes strictly monotonically with severity. */
+            double dir = c->param[0][1] - c->param[0][0];
+            RB_EXPECT_MSG(dir != 0.0, "%s: severities 1 and 2 have the same parameter", c->name);
+            for (int s = 1; s < RB_CORRUPT_SEVERITIES; s++)
+                RB_EXPECT_MSG((c->param[0][s] - c->param[0][s - 1]) * dir > 0.0, "%s: parameter not monotone", c->name);
+        }
+    }
+    RB_EXPECT_INT(n_ops[0], 8);
+    RB_EXPECT_INT(n_ops[1], 8);
+    RB_EXPECT_INT(n_missing[0], 1);
+    RB_EXPECT_INT(n_missing[1], 1);
+    for (int i = 0; i < 8; i++) {
+        const rb_corruption *c = NULL;
+        RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, visual[i], &c));
+        RB_EXPECT(c && c->id == 1 + i && c->modality == RB_CORRUPT_VISUAL);
+        RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, audio[i], &c));
+        RB_EXPECT(c && c->id == 17 + i && c->modality == RB_CORRUPT_AUDIO);
+    }
+    const rb_corruption *c = NULL;
+    RB_EXPECT_ERR(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "reverb", &c), "expected one of gaussian_noise");
+    RB_EXPECT(c == NULL);
+    RB_EXPECT_ERR(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "", &c), "unknown audio corruption");
+    RB_EXPECT_ERR(rb_corrupt_by_id(10, &c), "unknown corruption id 10");
+    rb_corrupt_modality m;
+    RB_EXPECT_OK(rb_corrupt_modality_parse("audio", &m));
+    RB_EXPECT_INT(m, RB_CORRUPT_AUDIO);
+    RB_EXPECT_ERR(rb_corrupt_modality_parse("Audio", &m), "expected \"visual\" or \"audio\"");
+    RB_EXPECT(strcmp(rb_corrupt_source_name(RB_CORRUPT_SOURCE_SURROGATE), "surrogate") == 0);
+    RB_EXPECT(strcmp(rb_corrupt_source_name(RB_CORRUPT_SOURCE_PREEXTRACTED), "preextracted") == 0);
+    RB_EXPECT(strcmp(rb_corrupt_family_name(RB_CORRUPT_FAMILY_DROPOUT), "snippet_dropout") == 0);
+}
+
+/* ---------------------------------------------------------------- statistics */
+
+RB_TEST(corrupt_stats_hand_computed) {
+    rb_split s;
+    RB_EXPECT_OK(rb_split_alloc(&s, 1, 4, 2, 2, 1, 0));
+    /* visual rows (snippet, crop): dim0 = 1e4 + {0,1,2,3,4,5,6,7}, dim1 = {0,0,0,0,0,0,0,8} */
+    for (int i = 0; i < 8; i++) {
+        s.visual[2 * i] = 10000.0f + (float)i;
+        s.visual[2 * i + 1] = i == 7 ? 8.0f : 0.0f;
+    }
+    float audio[4] = {-1.0f, 1.0f, 3.0f, 5.0f};
+    memcpy(s.audio, audio, sizeof audio);
+    rb_corrupt_stats sv, sa;
+    RB_EXPECT_OK(rb_corrupt_stats_compute(&s, RB_CORRUPT_VISUAL, &sv));
+    RB_EXPECT_OK(rb_corrupt_stats_compute(&s, RB_CORRUPT_AUDIO, &sa));
+    RB_EXPECT_INT(sv.rows, 8);
+    RB_EXPECT_NEAR(sv.mean[0], 10003.5, 1e-9);
+    RB_EXPECT_NEAR(sv.std[0], sqrt(6.0), 1e-9); /* var of 0..7 with n-1: 42/7 */
+    RB_EXPECT_NEAR(sv.mean[1], 1.0, 1e-12);
+    RB_EXPECT_NEAR(sv.std[1], sqrt(56.0 / 7.0), 1e-12);
+    RB_EXPECT_INT(sv.nonnegative, 1);
+    RB_EXPECT_NEAR(sa.mean[0], 2.0, 1e-12);
+    RB_EXPECT_NEAR(sa.std[0], sqrt(20.0 / 3.0), 1e-12);
+    RB_EXPECT_INT(sa.nonnegative, 0);
+    rb_corrupt_stats_free(&sv);
+    rb_corrupt_stats_free(&sa);
+    rb_split one;
+    RB_EXPECT_OK(rb_split_alloc(&one, 1, 1, 1, 2, 1, 0));
+    RB_EXPECT_ERR(rb_corrupt_stats_compute(&one, RB_CORRUPT_AUDIO, &sa), "at least 2 feature rows");
+    rb_split_free(&one);
+    rb_split_free(&s);
+}
+
+/* ---------------------------------------------------------------- argument errors */
+
+RB_TEST(corrupt_severity_and_argument_errors) {
+    fixture f;
+    fixture_init(&f, 6, 2, 16, 8, 7);
+    float *buf = malloc(sizeof(float) * rb_corrupt_video_floats(&f.test, RB_CORRUPT_VISUAL));
+    const rb_corruption *noise, *vmiss, *anoise;
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "gaussian_noise", &noise));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "missing", &vmiss));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "gaussian_noise", &anoise));
+    for (int i = 0; i < rb_corrupt_count(); i++) {
+        const rb_corruption *c = rb_corrupt_at(i);
+        if (c->is_missing) continue;
+        RB_EXPECT_ERR(rb_corrupt_video(&f.ctx, c, 0, &f.test, 0, 0, buf), "expected 1..5, got 0");
+        RB_EXPECT_ERR(rb_corrupt_video(&f.ctx, c, 6, &f.test, 0, 0, buf), "expected 1..5, got 6");
+        RB_EXPECT_ERR(rb_corrupt_video(&f.ctx, c, -1, &f.test, 0, 0, buf), "severity");
+    }
+    RB_EXPECT_ERR(rb_corrupt_video(&f.ctx, vmiss, 1, &f.test, 0, 0, buf), "expected 0 (missing");
+    RB_EXPECT_ERR(rb_corrupt_video(&f.ctx, noise, 1, &f.test, 6, 0, buf), "video index");
+    RB_EXPECT_ERR(rb_corrupt_video(&f.ctx, noise, 1, &f.test, -1, 0, buf), "video index");
+    RB_EXPECT_ERR(rb_corrupt_video(&f.ctx, noise, 1, &f.test, 0, 2, buf), "crop: expected 0..1, got 2");
+    RB_EXPECT_ERR(rb_corrupt_video(&f.ctx, anoise, 1, &f.test, 0, 1, buf), "crop: expected 0..0, got 1");
+    RB_EXPECT_ERR(rb_corrupt_video(&f.ctx, NULL, 1, &f.test, 0, 0, buf), "registry entry");
+    /* missing writes zeros for severity 0 */
+    int64_t T = rb_split_video_len(&f.test, 1);
+    for (size_t i = 0; i < (size_t)T * 16; i++) buf[i] = 1.0f;
+    RB_EXPECT_OK(rb_corrupt_video(&f.ctx, vmiss, 0, &f.test, 1, 1, buf));
+    int zeros = 1;
+    for (size_t i = 0; i < (size_t)T * 16; i++) zeros &= buf[i] == 0.0f;
+    RB_EXPECT(zeros);
+    /* a context whose statistics have another width, or no audio statistics at all */
+    rb_corrupt_ctx narrow;
+    RB_EXPECT_OK(rb_corrupt_ctx_init(&narrow, 7, 3, &f.sa, NULL)); /* 8-wide stats as "visual" */
+    RB_EXPECT_ERR(rb_corrupt_video(&narrow, noise, 1, &f.test, 0, 0, buf), "expected 8 (the clean statistics), got 16");
+    RB_EXPECT_ERR(rb_corrupt_video(&narrow, anoise, 1, &f.test, 0, 0, buf), "no clean audio statistics");
+    rb_corrupt_ctx_free(&narrow);
+    free(buf);
+    fixture_free(&f);
+}
+
+/* ---------------------------------------------------------------- determinism */
+
+RB_TEST(corrupt_order_independent_and_deterministic) {
+    fixture f;
+    fixture_init(&f, 10, 2, 24, 12, 7);
+    rb_corrupt_ctx again, other_seed;
+    RB_EXPECT_OK(rb_corrupt_ctx_init(&again, 7, 3, &f.sv, &f.sa));
+    RB_EXPECT_OK(rb_corrupt_ctx_init(&other_seed, 8, 3, &f.sv, &f.sa));
+    float *vid = malloc(sizeof(float) * rb_corrupt_video_floats(&f.test, RB_CORRUPT_VISUAL));
+    for (int i = 0; i < rb_corrupt_count(); i++) {
+        const rb_corruption *c = rb_corrupt_at(i);
+        const int sev = c->is_missing ? 0 : 3;
+        const size_t n = split_floats(&f.test, c->modality);
+        const int32_t D = c->modality == RB_CORRUPT_VISUAL ? f.test.d_visual : f.test.d_audio;
+        const int32_t ncrop = c->modality == RB_CORRUPT_VISUAL ? f.test.n_crops : 1;
+        float *fwd = malloc(sizeof(float) * n), *rev = malloc(sizeof(float) * n);
+        float *rep = malloc(sizeof(float) * n), *oth = malloc(sizeof(float) * n);
+        RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, sev, &f.test, fwd));
+        /* reverse video order, reverse crop order, each video into the layout by hand */
+        for (int64_t v = f.test.n_videos - 1; v >= 0; v--)
+            for (int32_t k = ncrop - 1; k >= 0; k--) {
+                RB_EXPECT_OK(rb_corrupt_video(&f.ctx, c, sev, &f.test, v, k, vid));
+                for (int64_t t = 0; t < rb_split_video_len(&f.test, v); t++)
+                    memcpy(rev + ((size_t)(f.test.offsets[v] + t) * (size_t)ncrop + (size_t)k) * (size_t)D,
+                           vid + (size_t)t * (size_t)D, sizeof(float) * (size_t)D);
+            }
+        RB_EXPECT_MSG(memcmp(fwd, rev, sizeof(float) * n) == 0, "%s %s: reverse order differs",
+                      rb_corrupt_modality_name(c->modality), c->name);
+        RB_EXPECT_OK(rb_corrupt_split(&again, c, sev, &f.test, rep));
+        RB_EXPECT_MSG(memcmp(fwd, rep, sizeof(float) * n) == 0, "%s: second context differs", c->name);
+        /* random corruptions depend on the seed, deterministic ones must not */
+        RB_EXPECT_OK(rb_corrupt_split(&other_seed, c, sev, &f.test, oth));
+        int seeded = c->op == RB_CORRUPT_OP_NOISE || c->op == RB_CORRUPT_OP_DROP_FREEZE ||
+                     c->op == RB_CORRUPT_OP_DROP_ZERO || c->op == RB_CORRUPT_OP_MIX_VIDEO ||
+                     c->op == RB_CORRUPT_OP_DETAIL || c->op == RB_CORRUPT_OP_QUANTISE ||
+                     strcmp(c->name, "fog") == 0 || strcmp(c->name, "low_light") == 0;
+        int same = memcmp(fwd, oth, sizeof(float) * n) == 0;
+        if (strcmp(c->name, "codec") == 0) seeded = 0; /* codec: multiplier 1, dimension order unused */
+        RB_EXPECT_MSG(same != seeded, "%s %s: seed dependence %d, expected %d", rb_corrupt_modality_name(c->modality),
+                      c->name, !same, seeded);
+        free(fwd);
+        free(rev);
+        free(rep);
+        free(oth);
+    }
+    free(vid);
+    rb_corrupt_ctx_free(&again);
+    rb_corrupt_ctx_free(&other_seed);
+    fixture_free(&f);
+}
+
+RB_TEST(corrupt_rng_counters_separate_modalities_videos_crops) {
+    rb_corrupt_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.seed = 1;
+    ctx.dataset_id = 5;
+    const rb_corruption *vn, *an;
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "gaussian_noise", &vn));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "gaussian_noise", &an));
+    uint32_t a[3], b[3];
+    rb_corrupt_stream_ids(&ctx, vn, 12, 0, a);
+    rb_corrupt_stream_ids(&ctx, an, 12, 0, b);
+    RB_EXPECT_INT(a[0], 5);
+    RB_EXPECT_INT(a[1], 1u << 8);
+    RB_EXPECT_INT(b[1], 17u << 8);
+    RB_EXPECT_INT(a[2], (12u << 4) | 0u);
+    RB_EXPECT(a[1] != b[1]);
+    rb_corrupt_stream_ids(&ctx, vn, 12, 3, b);
+    RB_EXPECT_INT(b[2], (12u << 4) | 3u);
+    rb_corrupt_stream_ids(&ctx, vn, 13, 15, b);
+    RB_EXPECT_INT(b[2], (13u << 4) | 15u);
+    /* Every (entry, video, slot) triple gets its own counter. */
+    enum { NV = 5, NS = 16 };
+    static uint32_t all[RB_CORRUPT_COUNT * NV * NS][3];
+    int n = 0, collisions = 0;
+    for (int i = 0; i < rb_corrupt_count(); i++)
+        for (int v = 0; v < NV; v++)
+            for (int s = 0; s < NS; s++) rb_corrupt_stream_ids(&ctx, rb_corrupt_at(i), v, s, all[n++]);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            collisions += all[i][0] == all[j][0] && all[i][1] == all[j][1] && all[i][2] == all[j][2];
+    RB_EXPECT_INT(collisions, 0);
+}
+
+/* ---------------------------------------------------------------- severity means something */
+
+RB_TEST(corrupt_distance_grows_with_severity) {
+    fixture f;
+    fixture_init(&f, 24, 2, 64, 32, 7);
+    printf("    relative L2 distance ||x_c - x|| / ||x|| on the AR(1) test split (and / ||x - mean||)\n");
+    printf("    %-6s %-17s %8s %8s %8s %8s %8s\n", "mod", "corruption", "s1", "s2", "s3", "s4", "s5");
+    for (int i = 0; i < rb_corrupt_count(); i++) {
+        const rb_corruption *c = rb_corrupt_at(i);
+        if (c->is_missing) continue;
+        const rb_corrupt_modality m = c->modality;
+        const size_t n = split_floats(&f.test, m);
+        const int32_t D = m == RB_CORRUPT_VISUAL ? f.test.d_visual : f.test.d_audio;
+        const float *x = split_data(&f.test, m), *mu = f.ctx.mean[m];
+        float *y = malloc(sizeof(float) * n);
+        double xx = 0.0, dev = 0.0, rel[RB_CORRUPT_SEVERITIES], reld[RB_CORRUPT_SEVERITIES];
+        for (size_t k = 0; k < n; k++) {
+            xx += (double)x[k] * x[k];
+            double e = x[k] - mu[k % (size_t)D];
+            dev += e * e;
+        }
+        for (int s = 1; s <= RB_CORRUPT_SEVERITIES; s++) {
+            RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, s, &f.test, y));
+            double dd = 0.0;
+            for (size_t k = 0; k < n; k++) dd += ((double)y[k] - x[k]) * ((double)y[k] - x[k]);
+            rel[s - 1] = sqrt(dd / xx);
+            reld[s - 1] = sqrt(dd / dev);
+        }
+        printf("    %-6s %-17s", rb_corrupt_modality_name(m), c->name);
+        for (int s = 0; s < RB_CORRUPT_SEVERITIES; s++) printf(" %8.4f", rel[s]);
+        printf("\n    %-6s %-17s", "", "  (/ deviation)");
+        for (int s = 0; s < RB_CORRUPT_SEVERITIES; s++) printf(" %8.4f", reld[s]);
+        printf("\n");
+        RB_EXPECT_MSG(rel[0] > 1e-3, "%s %s: severity 1 barely changes the features (%g)",
+                      rb_corrupt_modality_name(m), c->name, rel[0]);
+        for (int s = 1; s < RB_CORRUPT_SEVERITIES; s++)
+            RB_EXPECT_MSG(rel[s] > rel[s - 1] * 1.02, "%s %s: distance %g at severity %d not above %g at %d",
+                          rb_corrupt_modality_name(m), c->name, rel[s], s + 1, rel[s - 1], s);
+        /* severity 5 moves the features by at least half the clean variation around the mean */
+        RB_EXPECT_MSG(reld[4] > 0.5, "%s %s: severity 5 distance only %g of the clean deviation",
+                      rb_corrupt_modality_name(m), c->name, reld[4]);
+        free(y);
+    }
+    fixture_free(&f);
+}
+
+/* ---------------------------------------------------------------- invariants */
+
+RB_TEST(corrupt_visual_outputs_nonnegative) {
+    fixture f;
+    fixture_init(&f, 12, 2, 32, 8, 9);
+    RB_EXPECT_INT(f.ctx.nonnegative[RB_CORRUPT_VISUAL], 1);
+    RB_EXPECT_INT(f.ctx.nonnegative[RB_CORRUPT_AUDIO], 0);
+    const size_t n = split_floats(&f.test, RB_CORRUPT_VISUAL);
+    float *y = malloc(sizeof(float) * n);
+    for (int i = 0; i < rb_corrupt_count(); i++) {
+        const rb_corruption *c = rb_corrupt_at(i);
+        if (c->modality != RB_CORRUPT_VISUAL || c->is_missing) continue;
+        for (int s = 1; s <= RB_CORRUPT_SEVERITIES; s++) {
+            RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, s, &f.test, y));
+            size_t neg = 0, nonfinite = 0;
+            for (size_t k = 0; k < n; k++) {
+                neg += y[k] < 0.0f;
+                nonfinite += !isfinite(y[k]);
+            }
+            RB_EXPECT_MSG(neg == 0 && nonfinite == 0, "%s severity %d: %zu negative, %zu non-finite", c->name, s,
+                          neg, nonfinite);
+        }
+    }
+    /* Audio noise is not clamped: negative values survive (the clean audio is signed). */
+    const rb_corruption *an;
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "gaussian_noise", &an));
+    float *ya = malloc(sizeof(float) * split_floats(&f.test, RB_CORRUPT_AUDIO));
+    RB_EXPECT_OK(rb_corrupt_split(&f.ctx, an, 5, &f.test, ya));
+    size_t neg = 0;
+    for (size_t k = 0; k < split_floats(&f.test, RB_CORRUPT_AUDIO); k++) neg += ya[k] < 0.0f;
+    RB_EXPECT(neg > 0);
+    free(ya);
+    free(y);
+    fixture_free(&f);
+}
+
+RB_TEST(corrupt_noise_is_scaled_standard_normal) {
+    fixture f;
+    fixture_init(&f, 40, 1, 8, 16, 11);
+    const rb_corruption *an;
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "gaussian_noise", &an));
+    const size_t n = split_floats(&f.test, RB_CORRUPT_AUDIO);
+    float *y = malloc(sizeof(float) * n), *y5 = malloc(sizeof(float) * n);
+    RB_EXPECT_OK(rb_corrupt_split(&f.ctx, an, 2, &f.test, y));
+    RB_EXPECT_OK(rb_corrupt_split(&f.ctx, an, 5, &f.test, y5));
+    double s1 = 0, s2 = 0, maxdiff = 0;
+    const double k2 = an->param[0][1], k5 = an->param[0][4];
+    for (size_t i = 0; i < n; i++) {
+        const size_t d = i % 16;
+        double z = ((double)y[i] - f.test.audio[i]) / (k2 * f.ctx.std[1][d]);
+        double z5 = ((double)y5[i] - f.test.audio[i]) / (k5 * f.ctx.std[1][d]);
+        s1 += z;
+        s2 += z * z;
+        if (fabs(z - z5) > maxdiff) maxdiff = fabs(z - z5);
+    }
+    RB_EXPECT_NEAR(s1 / n, 0.0, 5.0 / sqrt((double)n));
+    RB_EXPECT_NEAR(s2 / n, 1.0, 6.0 * sqrt(2.0 / n));
+    RB_EXPECT(maxdiff < 1e-3); /* common random numbers: the same z at every severity */
+    free(y);
+    free(y5);
+    fixture_free(&f);
+}
+
+RB_TEST(corrupt_clipping_bounded) {
+    fixture f;
+    fixture_init(&f, 12, 1, 8, 16, 9);
+    const rb_corruption *c;
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "clipping", &c));
+    const size_t n = split_floats(&f.test, RB_CORRUPT_AUDIO);
+    float *y = malloc(sizeof(float) * n);
+    for (int s = 1; s <= RB_CORRUPT_SEVERITIES; s++) {
+        RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, s, &f.test, y));
+        size_t bad = 0, clipped = 0;
+        for (size_t i = 0; i < n; i++) {
+            const size_t d = i % 16;
+            float q = f.ctx.mean[1][d] + (float)c->param[0][s - 1] * f.ctx.std[1][d];
+            float x = f.test.audio[i];
+            float want = x < q ? x : q;
+            bad += y[i] != want || y[i] > q;
+            clipped += x > q;
+        }
+        RB_EXPECT_MSG(bad == 0, "severity %d: %zu values not min(x, q)", s, bad);
+        RB_EXPECT(clipped > 0);
+    }
+    free(y);
+    fixture_free(&f);
+}
+
+RB_TEST(corrupt_dropout_rate_and_nesting) {
+    fixture f;
+    fixture_init(&f, 80, 2, 8, 8, 13);
+    static const char *names[2] = {"frame_drop", "packet_loss"};
+    static const rb_corrupt_modality mods[2] = {RB_CORRUPT_VISUAL, RB_CORRUPT_AUDIO};
+    const int64_t S = f.test.n_snippets;
+    uint8_t *prev = calloc((size_t)S, 1), *cur = calloc((size_t)S, 1);
+    for (int k = 0; k < 2; k++) {
+        const rb_corruption *c;
+        RB_EXPECT_OK(rb_corrupt_lookup(mods[k], names[k], &c));
+        const size_t n = split_floats(&f.test, mods[k]);
+        const int32_t ncrop = mods[k] == RB_CORRUPT_VISUAL ? f.test.n_crops : 1, D = 8;
+        const float *x = split_data(&f.test, mods[k]);
+        float *y = malloc(sizeof(float) * n);
+        memset(prev, 0, (size_t)S);
+        for (int s = 1; s <= RB_CORRUPT_SEVERITIES; s++) {
+            RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, s, &f.test, y));
+            int64_t dropped = 0, crop_mismatch = 0, bad_fill = 0, not_nested = 0;
+            for (int64_t v = 0; v < f.test.n_videos; v++)
+                for (int64_t sn = f.test.offsets[v]; sn < f.test.offsets[v + 1]; sn++) {
+                    for (int32_t cr = 0; cr < ncrop; cr++) {
+                        const float *xr = x + ((size_t)sn * ncrop + cr) * D, *yr = y + ((size_t)sn * ncrop + cr) * D;
+                        int changed = memcmp(xr, yr, sizeof(float) * D) != 0;
+                        if (cr == 0) cur[sn] = (uint8_t)changed;
+                        else crop_mismatch += cur[sn] != changed;
+                        if (!changed) continue;
+                        if (k == 1) { /* packet loss: zeros */
+                            for (int d = 0; d < D; d++) bad_fill += yr[d] != 0.0f;
+                        } else if (sn > f.test.offsets[v]) { /* frame freeze: same as the previous output */
+                            bad_fill += memcmp(yr, yr - (size_t)ncrop * D, sizeof(float) * D) != 0;
+                        } else { /* first snippet dropped: the clean mean */
+                            bad_fill += memcmp(yr, f.ctx.mean[0], sizeof(float) * D) != 0;
+                        }
+                    }
+                    dropped += cur[sn];
+                    not_nested += prev[sn] && !cur[sn];
+                }
+            const double p = c->param[0][s - 1], rate = (double)dropped / (double)S;
+            RB_EXPECT_MSG(fabs(rate - p) < 4.0 * sqrt(p * (1 - p) / S) + 1e-9, "%s severity %d: drop rate %g, nominal %g",
+                          c->name, s, rate, p);
+            RB_EXPECT_INT(crop_mismatch, 0);
+            RB_EXPECT_INT(bad_fill, 0);
+            RB_EXPECT_INT(not_nested, 0);
+            memcpy(prev, cur, (size_t)S);
+        }
+        free(y);
+    }
+    free(prev);
+    free(cur);
+    fixture_free(&f);
+}
+
+RB_TEST(corrupt_quantised_values_on_grid) {
+    fixture f;
+    fixture_init(&f, 10, 2, 32, 16, 9);
+    static const char *names[2] = {"jpeg", "codec"};
+    static const rb_corrupt_modality mods[2] = {RB_CORRUPT_VISUAL, RB_CORRUPT_AUDIO};
+    for (int k = 0; k < 2; k++) {
+        const rb_corruption *c;
+        RB_EXPECT_OK(rb_corrupt_lookup(mods[k], names[k], &c));
+        const int m = mods[k], idx = rb_corrupt_index(c);
+        const int32_t D = m == RB_CORRUPT_VISUAL ? f.test.d_visual : f.test.d_audio;
+        const size_t n = split_floats(&f.test, mods[k]);
+        const float *x = split_data(&f.test, mods[k]);
+        float *y = malloc(sizeof(float) * n);
+        int coarse = 0;
+        for (int d = 0; d < D; d++) coarse += f.ctx.rank[idx][d] >= D / 2;
+        RB_EXPECT_INT(coarse, D - D / 2);
+        for (int s = 1; s <= RB_CORRUPT_SEVERITIES; s++) {
+            RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, s, &f.test, y));
+            size_t off_grid = 0, too_far = 0, levels_used = 0;
+            for (size_t i = 0; i < n; i++) {
+                const int d = (int)(i % (size_t)D);
+                double step = c->param[0][s - 1] * f.ctx.std[m][d] * (f.ctx.rank[idx][d] >= D / 2 ? c->param[1][s - 1] : 1.0);
+                double q = y[i] / step;
+                off_grid += fabs(q - nearbyint(q)) > 1e-3;
+                too_far += fabs((double)y[i] - x[i]) > 0.5 * step * (1 + 1e-5);
+                levels_used += nearbyint(q) != 0.0;
+            }
+            RB_EXPECT_MSG(off_grid == 0 && too_far == 0, "%s severity %d: %zu off the grid, %zu further than step/2",
+                          c->name, s, off_grid, too_far);
+            RB_EXPECT(levels_used > 0);
+        }
+        free(y);
+    }
+    fixture_free(&f);
+}
+
+/* Hand-computed small cases on a 2-video split whose statistics are set by hand. */
+RB_TEST(corrupt_hand_computed_cases) {
+    rb_split s;
+    RB_EXPECT_OK(rb_split_alloc(&s, 2, 6, 1, 4, 2, 0));
+    s.offsets[1] = 4;
+    const float vis[6][4] = {{1, 2, 3, 4}, {2, 2, 2, 2}, {3, 0, 1, 0}, {4, 4, 4, 4}, {9, 9, 9, 9}, {8, 8, 8, 8}};
+    const float aud[6][2] = {{1, -1}, {2, 0}, {3, 1}, {4, 2}, {10, 20}, {30, 40}};
+    memcpy(s.visual, vis, sizeof vis);
+    memcpy(s.audio, aud, sizeof aud);
+    double mv[4] = {2, 2, 2, 2}, sdv[4] = {1, 1, 2, 2}, ma[2] = {0, 0}, sda[2] = {1, 2};
+    rb_corrupt_stats sv = {4, 10, mv, sdv, 1}, sa = {2, 10, ma, sda, 0};
+    rb_corrupt_ctx ctx;
+    RB_EXPECT_OK(rb_corrupt_ctx_init(&ctx, 1, 0, &sv, &sa));
+    float y[16];
+    const rb_corruption *c;
+
+    /* motion blur severity 1: centred width 3, truncated at the ends */
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "motion_blur", &c));
+    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 0, 0, y));
+    const float mb[4][4] = {{1.5f, 2, 2.5f, 3}, {2, 4.f / 3, 2, 2}, {3, 2, 7.f / 3, 2}, {3.5f, 2, 2.5f, 2}};
+    for (int i = 0; i < 16; i++) RB_EXPECT_NEAR(y[i], mb[i / 4][i % 4], 1e-6);
+
+    /* reverb severity 1: y0 = x0, y_t = 0.3*y_{t-1} + 0.7*x_t */
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "reverb", &c));
+    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 0, 0, y));
+    double r0 = 1, r1 = -1;
+    for (int t = 0; t < 4; t++) {
+        if (t > 0) {
+            r0 = 0.3 * r0 + 0.7 * aud[t][0];
+            r1 = 0.3 * r1 + 0.7 * aud[t][1];
+        }
+        RB_EXPECT_NEAR(y[2 * t], r0, 1e-6);
+        RB_EXPECT_NEAR(y[2 * t + 1], r1, 1e-6);
+    }
+
+    /* attenuation severity 2: (1 - 0.35) * x (silence prototype = 0) */
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "attenuation", &c));
+    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 2, &s, 1, 0, y));
+    RB_EXPECT_NEAR(y[0], 6.5, 1e-5);
+    RB_EXPECT_NEAR(y[3], 26.0, 1e-5);
+
+    /* pixelate severity 1: blocks of 2 in standardised units, 0.6 of the within-block detail kept.
+     * Row {1,2,3,4}: z = {-1,0,0.5,1}, block means -0.5, 0.75 -> z' = {-0.8,-0.2,0.6,0.9}
+     * -> {1.2, 1.8, 3.2, 3.8}. Severity 5: one block (32 > 4 dims), no detail: mean z 0.125. */
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "pixelate", &c));
+    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 0, 0, y));
+    const float px1[4] = {1.2f, 1.8f, 3.2f, 3.8f};
+    for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[d], px1[d], 1e-6);
+    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 5, &s, 0, 0, y));
+    const float px5[4] = {2.125f, 2.125f, 2.25f, 2.25f};
+    for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[d], px5[d], 1e-6);
+    /* row {3,0,1,0}: z = {1,-2,-0.5,-1}, mean -0.625 -> {1.375, 1.375, 0.75, 0.75} */
+    const float px5b[4] = {1.375f, 1.375f, 0.75f, 0.75f};
+    for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[8 + d], px5b[d], 1e-6);
+
+    /* defocus severity 5: ceil(0.9*4) = 4 dims -> mean + 0.1*(x - mean) */
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "defocus_blur", &c));
+    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 5, &s, 1, 0, y));
+    for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[d], 2 + 0.1 * 7, 1e-6);
+    /* severity 1: ceil(0.3*4) = 2 dims attenuated by 0.7, the dims of rank 0 and 1 */
+    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 1, 0, y));
+    const int32_t *rank = ctx.rank[rb_corrupt_index(c)];
+    for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[d], rank[d] < 2 ? 2 + 0.7 * 7 : 9, 1e-6);
+
+    /* background noise severity 1 on audio: 0.9*x + 0.1*y, y the other video's audio, looped */
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "background_noise", &c));
+    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 1, 0, y));
+    int match = 0;
+    for (int o = 0; o < 4; o++) { /* partner is video 0 (the only other); some start offset o */
+        int ok = 1;
+        for (int t = 0; t < 2; t++)
+            for (int d = 0; d < 2; d++)
+                ok &= fabs(y[2 * t + d] - (0.9 * aud[4 + t][d] + 0.1 * aud[(t + o) % 4][d])) < 1e-5;
+        match += ok;
+    }
+    RB_EXPECT_INT(match, 1);
+    float y5[16];
+    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 5, &s, 1, 0, y5));
+    for (int i = 0; i < 4; i++) /* same partner and offset at severity 5: y5 = 0.3x + 0.7p */
+        RB_EXPECT_NEAR(y5[i], 0.3 * aud[4 + i / 2][i % 2] + 0.7 * ((y[i] - 0.9 * aud[4 + i / 2][i % 2]) / 0.1), 1e-4);
+
+    /* fog prototype: mean + 0.5*std*smooth pattern, nonnegative; low light: 0.15*mean*exp(0.25 g) */
+    const rb_corruption *fog, *dark;
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "fog", &fog));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "low_light", &dark));
+    const float *pf = ctx.proto[rb_corrupt_index(fog)], *pd = ctx.proto[rb_corrupt_index(dark)];
+    double rms = 0;
+    for (int d = 0; d < 4; d++) {
+        RB_EXPECT(pf[d] >= 0.0f && pd[d] > 0.0f);
+        double pat = (pf[d] - 2.0) / (0.5 * sdv[d]);
+        rms += pat * pat;
+        RB_EXPECT(pd[d] > 0.15 * 2 * exp(-0.25 * 6) && pd[d] < 0.15 * 2 * exp(0.25 * 6));
+    }
+    RB_EXPECT_NEAR(rms / 4, 1.0, 1e-4);
+    RB_EXPECT_OK(rb_corrupt_video(&ctx, fog, 3, &s, 1, 0, y));
+    for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[d], 0.5 * 9 + 0.5 * pf[d], 1e-5);
+    rb_corrupt_ctx_free(&ctx);
+    rb_split_free(&s);
+}
+
+RB_TEST(corrupt_smoothing_preserves_constant_sequence) {
+    rb_split s;
+    RB_EXPECT_OK(rb_split_alloc(&s, 1, 50, 2, 6, 5, 0));
+    for (size_t i = 0; i < 50 * 2 * 6; i++) s.visual[i] = 0.1f + 0.37f * (float)(i % 6);
+    for (size_t i = 0; i < 50 * 5; i++) s.audio[i] = -3.3f + 1.7f * (float)(i % 5);
+    double mv[6] = {0}, sdv[6] = {1, 1, 1, 1, 1, 1}, ma[5] = {0}, sda[5] = {1, 1, 1, 1, 1};
+    rb_corrupt_stats sv = {6, 2, mv, sdv, 1}, sa = {5, 2, ma, sda, 0};
+    rb_corrupt_ctx ctx;
+    RB_EXPECT_OK(rb_corrupt_ctx_init(&ctx, 3, 1, &sv, &sa));
+    float y[50 * 6];
+    const rb_corruption *mb, *rv;
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "motion_blur", &mb));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "reverb", &rv));
+    for (int sev = 1; sev <= RB_CORRUPT_SEVERITIES; sev++) {
+        RB_EXPECT_OK(rb_corrupt_video(&ctx, mb, sev, &s, 0, 1, y));
+        double err = 0;
+        for (int i = 0; i < 50 * 6; i++) err = fmax(err, fabs(y[i] - (0.1f + 0.37f * (float)(i % 6))));
+        RB_EXPECT_MSG(err <= 1e-6, "motion blur severity %d moves a constant sequence by %g", sev, err);
+        RB_EXPECT_OK(rb_corrupt_video(&ctx, rv, sev, &s, 0, 0, y));
+        err = 0;
+        for (int i = 0; i < 50 * 5; i++) err = fmax(err, fabs(y[i] - (-3.3f + 1.7f * (float)(i % 5))));
+        RB_EXPECT_MSG(err == 0.0, "reverb severity %d moves a constant sequence by %g", sev, err);
+    }
+    rb_corrupt_ctx_free(&ctx);
+    rb_split_free(&s);
+}
+
+RB_TEST(corrupt_split_matches_per_video) {
+    fixture f;
+    fixture_init(&f, 8, 3, 16, 8, 5);
+    const rb_corruption *c;
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "gaussian_noise", &c));
+    float *all = malloc(sizeof(float) * split_floats(&f.test, RB_CORRUPT_VISUAL));
+    float *vid = malloc(sizeof(float) * rb_corrupt_video_floats(&f.test, RB_CORRUPT_VISUAL));
+    RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, 2, &f.test, all));
+    RB_EXPECT_INT(rb_corrupt_max_video_len(&f.test), 43); /* lengths 3, 20, 37, 9, 26, 43, 15, 1 */
+    int64_t v = 3;
+    RB_EXPECT_OK(rb_corrupt_video(&f.ctx, c, 2, &f.test, v, 2, vid));
+    int same = 1;
+    for (int64_t t = 0; t < rb_split_video_len(&f.test, v); t++)
+        same &= memcmp(vid + t * 16, all + ((size_t)(f.test.offsets[v] + t) * 3 + 2) * 16, 16 * sizeof(float)) == 0;
+    RB_EXPECT(same);
+    /* crops get independent noise: compare the noise of crop 1 with that of crop 2 */
+    RB_EXPECT_OK(rb_corrupt_video(&f.ctx, c, 2, &f.test, v, 1, vid));
+    int equal_noise = 0;
+    for (int d = 0; d < 16; d++) {
+        float n1 = vid[d] - rb_split_visual_at(&f.test, f.test.offsets[v], 1)[d];
+        float n2 = all[((size_t)f.test.offsets[v] * 3 + 2) * 16 + d] - rb_split_visual_at(&f.test, f.test.offsets[v], 2)[d];
+        equal_noise += n1 == n2;
+    }
+    RB_EXPECT(equal_noise < 8);
+    free(all);
+    free(vid);
+    fixture_free(&f);
+}
