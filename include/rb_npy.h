@@ -7,7 +7,7 @@
  * column. float64 data is converted to float32 (values must be finite and fit in float32); every
  * value returned is finite. The file size must equal the header plus the declared data exactly.
  * Everything else (Fortran order, big-endian, other dtypes, bad magic, truncated header or data,
- * trailing bytes, shape overflow, 0-d or 3-D arrays) is an error naming the file. */
+ * trailing bytes, shape overflow, zero columns, 0-d or 3-D arrays) is an error naming the file. */
 #ifndef RB_NPY_H
 #define RB_NPY_H
 

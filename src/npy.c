@@ -201,6 +201,8 @@ static int rb_npy_dict(rb_npy_cursor *c, rb_npy_header *h) {
     h->ndim = ndim;
     h->rows = dims[0];
     h->cols = ndim == 2 ? dims[1] : 1;
+    if (h->cols == 0) /* would also let a huge row count pass every size check */
+        return rb_fail("shape (%lld, 0) has no columns", (long long)h->rows);
     size_t elem = (size_t)h->dtype;
     if (h->cols != 0 && (uint64_t)h->rows > SIZE_MAX / elem / (uint64_t)h->cols)
         return rb_fail("shape (%lld, %lld) overflows the addressable size", (long long)h->rows,
