@@ -43,11 +43,14 @@ void rb_dense_forward(const rb_dense *L, const float *x, int64_t rows, int ldx, 
 void rb_dense_backward(const rb_dense *L, const float *x, int64_t rows, int ldx, const float *dy,
                        const rb_dense *g, int accumulate, float *dx, int lddx);
 
-/* In place h = relu(h) * mask / (1 - p) over h [rows][n] (contiguous), mask[i] = 1 with probability
- * 1 - p. The mask draws one 32-bit word per element, row-major, from stream (which may be NULL when
- * p == 0: plain ReLU). Keep test: word >= round(p * 2^32). */
+/* In place h = relu(h) * mask * scale over h [rows][n] (contiguous) - inverted dropout. Each element
+ * takes 16 bits of stream (row-major, low half of each 32-bit word first) and is kept when they are
+ * >= thr = round(p * 65536); scale = rb_nn_dropout_scale(p) = 65536 / (65536 - thr), so the expected
+ * output equals relu(h) exactly (p is quantised to 1/65536). stream may be NULL when p == 0 (plain
+ * ReLU). The mask depends only on the stream and the element index, never on h. */
 void rb_nn_relu_dropout(float *h, int64_t rows, int n, float p, rb_rng *stream);
-/* Backward of rb_nn_relu_dropout from its output h: dh[i] = h[i] > 0 ? dh[i] / (1 - p) : 0. */
+float rb_nn_dropout_scale(float p);
+/* Backward of rb_nn_relu_dropout from its output h: dh[i] = h[i] > 0 ? dh[i] * scale : 0. */
 void rb_nn_relu_dropout_backward(const float *h, float *dh, int64_t count, float p);
 
 /* Numerically stable logistic function and log(1 + exp(x)). */

@@ -5,6 +5,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 void rb_nn_matmul(const float *x, int64_t rows, int k, int ldx, const float *w, int out, int ldw,
                   float *y, int ldy, float beta) {
@@ -71,24 +72,61 @@ void rb_dense_backward(const rb_dense *L, const float *x, int64_t rows, int ldx,
     if (dx) rb_nn_matmul_nt(dy, rows, L->out, L->out, L->w, L->in, L->out, dx, lddx, 0.0f);
 }
 
+/* Dropout threshold on 16-bit draws: an element is kept when its 16 bits are >= thr. */
+static uint32_t rb_dropout_threshold(float p) {
+    double t = floor((double)p * 65536.0 + 0.5);
+    return t > 65535.0 ? 65535u : (uint32_t)t;
+}
+
+float rb_nn_dropout_scale(float p) {
+    if (p <= 0.0f) return 1.0f;
+    return (float)(65536.0 / (double)(65536u - rb_dropout_threshold(p)));
+}
+
+/* relu as bit operations (branchless, vectorisable): a set sign bit clears the word, so negative
+ * values and -0 give +0, positive values and positive NaNs pass through. */
+static inline float rb_relu(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    u &= ~(uint32_t)((int32_t)u >> 31);
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* 1 where the output of the forward pass is positive (the unit was active and kept), else 0. */
+static inline float rb_active(float x) {
+    int32_t i;
+    memcpy(&i, &x, sizeof i);
+    return (float)(i > 0);
+}
+
 void rb_nn_relu_dropout(float *h, int64_t rows, int n, float p, rb_rng *stream) {
     int64_t count = rows * (int64_t)n;
     if (p <= 0.0f || !stream) {
-        for (int64_t i = 0; i < count; i++) h[i] = h[i] > 0.0f ? h[i] : 0.0f;
+        for (int64_t i = 0; i < count; i++) h[i] = rb_relu(h[i]);
         return;
     }
-    double thr_d = floor((double)p * 4294967296.0 + 0.5);
-    uint32_t thr = thr_d >= 4294967295.0 ? 4294967295u : (uint32_t)thr_d;
-    float scale = (float)(1.0 / (1.0 - (double)p));
-    for (int64_t i = 0; i < count; i++) {
-        uint32_t u = rb_rng_u32(stream); /* drawn for every element: the mask never depends on h */
-        h[i] = (h[i] > 0.0f && u >= thr) ? h[i] * scale : 0.0f;
+    const uint32_t thr = rb_dropout_threshold(p);
+    const float scale = rb_nn_dropout_scale(p);
+    enum { CHUNK = 512 };
+    float mask[CHUNK];
+    for (int64_t i0 = 0; i0 < count; i0 += CHUNK) {
+        int nb = count - i0 < CHUNK ? (int)(count - i0) : CHUNK;
+        /* every element consumes 16 bits (low half first), whatever h holds: the mask depends only
+         * on the stream and the element index */
+        for (int j = 0; j < nb; j += 2) {
+            uint32_t u = rb_rng_u32(stream);
+            mask[j] = scale * (float)((u & 0xffffu) >= thr);
+            mask[j + 1] = scale * (float)((u >> 16) >= thr); /* mask has room for an odd tail */
+        }
+        float *hc = h + i0;
+        for (int j = 0; j < nb; j++) hc[j] = rb_relu(hc[j]) * mask[j];
     }
 }
 
 void rb_nn_relu_dropout_backward(const float *h, float *dh, int64_t count, float p) {
-    float scale = p > 0.0f ? (float)(1.0 / (1.0 - (double)p)) : 1.0f;
-    for (int64_t i = 0; i < count; i++) dh[i] = h[i] > 0.0f ? dh[i] * scale : 0.0f;
+    const float scale = rb_nn_dropout_scale(p);
+    for (int64_t i = 0; i < count; i++) dh[i] *= scale * rb_active(h[i]);
 }
 
 double rb_nn_sigmoid(double x) {
