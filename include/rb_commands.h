@@ -7,5 +7,6 @@
 int rb_cmd_config(int argc, char **argv);
 int rb_cmd_synth(int argc, char **argv);
 int rb_cmd_import_xdv(int argc, char **argv);
+int rb_cmd_train(int argc, char **argv);
 
 #endif

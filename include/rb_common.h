@@ -49,6 +49,12 @@ void rb_log(const char *fmt, ...) RB_PRINTF(1, 2);
  * error seen by one rank never hangs the others), exit(1) otherwise. */
 void rb_die(void) __attribute__((noreturn));
 
+/* After a step every rank of comm ran (a collective read, say): if any rank failed, the lowest
+ * failing rank prints its message and aborts the job, the others wait to be ended, so one error
+ * gives one line however many ranks saw it. Returns only when every rank succeeded. comm is an
+ * MPI_Comm passed as a pointer to keep MPI out of this header. */
+void rb_collective_check(int rc, const void *comm);
+
 /* Wall clock in seconds (monotonic). */
 double rb_now(void);
 

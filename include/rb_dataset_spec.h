@@ -10,6 +10,7 @@
 typedef struct {
     char name[128];
     char path[4096];
+    char model_path[4096];/* where the models trained on this dataset live (train_on = self) */
     char train_on[128];   /* "self" or another dataset's name */
     int synthetic;        /* generator != none */
     rb_synth_params synth;/* valid when synthetic */

@@ -101,6 +101,18 @@ void rb_die(void) {
     exit(1);
 }
 
+void rb_collective_check(int rc, const void *comm_ptr) {
+    MPI_Comm comm = *(const MPI_Comm *)comm_ptr;
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    int mine = rc == RB_OK ? size : rank, first = size;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+    if (first == size) return;
+    if (rank == first) rb_die();
+    for (;;) MPI_Barrier(comm); /* the failing rank's MPI_Abort ends us */
+}
+
 double rb_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

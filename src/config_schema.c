@@ -24,6 +24,7 @@ const rb_key_spec rb_config_schema[] = {
     {"data.datasets.[].file", RB_KEY_STRING, "\"\"", ANY, NULL, "dataset file (\"\" = <data.dir>/<name>.h5)"},
     {"data.datasets.[].generator", RB_KEY_STRING, "\"xdv\"", ANY, "xdv|ucf|none",
      "synthetic generator that builds the file, or none for an imported file"},
+    {"data.datasets.[].model", RB_KEY_STRING, "\"\"", ANY, NULL, "model file (\"\" = <data.dir>/<name>.model.h5)"},
     {"data.datasets.[].train_on", RB_KEY_STRING, "\"self\"", ANY, NULL,
      "dataset whose models score this one (self, or another name for a zero-shot row)"},
     {"data.datasets.[].n_train", RB_KEY_INT, "0", 0, 1e7, NULL, "synthetic: train videos"},
@@ -84,6 +85,8 @@ const rb_key_spec rb_config_schema[] = {
     {"weights.smooth", RB_KEY_INT, "1", 1, 1001, NULL, "moving-average window over snippets (odd)"},
     {"weights.percentile", RB_KEY_FLOAT, "95.0", 50.0, 100.0, NULL, "threshold: clean held-out NLL percentile"},
     {"weights.low_percentile", RB_KEY_FLOAT, "5.0", 0.0, 50.0, NULL, "two-sided: low NLL percentile"},
+    {"weights.median_weight", RB_KEY_FLOAT, "0.95", 0.5, 0.9999, NULL,
+     "weight of the clean held-out median NLL (sets the sigmoid temperature)"},
 
     {"grid", RB_KEY_GROUP, "{}", ANY, NULL, "corruption grid"},
     {"grid.visual", RB_KEY_STRING_ARRAY,

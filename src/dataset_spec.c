@@ -55,6 +55,9 @@ static int rb_read_spec(const rb_config *c, int i, const char *data_dir, rb_data
     RB_TRY(rb_config_string(c, K("file"), &str));
     if (str[0]) snprintf(s->path, sizeof s->path, "%s", str);
     else snprintf(s->path, sizeof s->path, "%s/%s.h5", data_dir, s->name);
+    RB_TRY(rb_config_string(c, K("model"), &str));
+    if (str[0]) snprintf(s->model_path, sizeof s->model_path, "%s", str);
+    else snprintf(s->model_path, sizeof s->model_path, "%s/%s.model.h5", data_dir, s->name);
     RB_TRY(rb_config_string(c, K("train_on"), &str));
     snprintf(s->train_on, sizeof s->train_on, "%s", str);
     RB_TRY(rb_config_string(c, K("generator"), &str));

@@ -16,6 +16,7 @@ typedef struct {
 static const rb_command rb_commands[] = {
     {"config", rb_cmd_config, "print the effective config of CFG, or every key robusta reads"},
     {"synth", rb_cmd_synth, "build the synthetic datasets of a config (XD-Violence-shaped)"},
+    {"train", rb_cmd_train, "fit the detectors and the per-modality GMMs on clean training features"},
     {"import-xdv", rb_cmd_import_xdv, "convert the public XD-Violence feature release to a dataset file"},
 };
 static const int rb_n_commands = (int)(sizeof rb_commands / sizeof rb_commands[0]);

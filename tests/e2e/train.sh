@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# train.sh - `robusta train` end to end: a small config trained on 1 and on 2 ranks (real mpirun)
+# gives bitwise-identical weights, GMMs and calibrations; a model that exists is reused only when its
+# recipe matches; bad inputs give one clear error.
+source "$(dirname "$0")/lib.sh"
+d=$E2E_TMP/data
+small=(--set data.datasets.[0].n_train=60 --set data.datasets.[0].n_train_violent=29
+       --set data.datasets.[0].n_test=20 --set data.datasets.[0].n_test_violent=12
+       --set data.datasets.[1].n_test=10 --set data.datasets.[1].n_test_violent=5
+       --set model.hidden1=64 --set model.hidden2=16 --set train.epochs=2 --set train.batch=16
+       --set train.seeds=2 --set gmm.components=4 --set gmm.subsample=3000)
+check "train on 1 rank" "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set data.dir=\"$d/np1\"
+mkdir -p "$d/np2" && cp "$d"/np1/*-like.h5 "$d/np2/"
+check "train on 2 ranks (same datasets)" mpirun_n 2 "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set data.dir=\"$d/np2\"
+# every dataset of the model except the training logs (they hold wall-clock throughput)
+payload() { for obj in $(h5ls -r "$1" | awk '$2 == "Dataset" {print $1}' | grep -E '^/(detectors|gmm|calibration)/' | grep -v '/log/'); do
+              h5dump -d "$obj" "$1" | tail -n +2; done; }
+payload "$d/np1/xdv-like.model.h5" >"$E2E_TMP/m1.txt"
+payload "$d/np2/xdv-like.model.h5" >"$E2E_TMP/m2.txt"
+check "model weights, GMMs and calibrations identical for 1 and 2 ranks" cmp -s "$E2E_TMP/m1.txt" "$E2E_TMP/m2.txt"
+check "model holds 5 detectors x 2 replicas" bash -c "[[ \$(h5ls -r '$d/np1/xdv-like.model.h5' | grep -c 'l1.w') == 10 ]]"
+check "training curves stored" bash -c "h5ls -r '$d/np1/xdv-like.model.h5' | grep -q 'shared/1/log/visual_fraction'"
+check "no model for the zero-shot dataset" test ! -e "$d/np1/ucf-like.model.h5"
+check "a second train reuses the model" bash -c "'$ROBUSTA' train -c configs/default.cfg ${small[*]} --set data.dir=\\\"$d/np1\\\" 2>&1 | grep -q 'model xdv-like: .* is up to date'"
+expect_error "changed settings are refused" "different dataset file or settings" "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set data.dir=\"$d/np1\" --set train.lr=0.001
+check "--force retrains" "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set data.dir=\"$d/np1\" --set train.lr=0.001 --force
+expect_error "2 ranks: an unknown key aborts every rank with one message" "unknown key 'train.bogus'" \
+  mpirun_n 2 "$ROBUSTA" train -c configs/default.cfg --set train.bogus=1
+mkdir -p "$d/bad" && cp "$d"/np1/xdv-like.h5 "$d/bad/" && head -c 20000 "$d/np1/xdv-like.h5" >"$d/bad/xdv-like.h5"
+expect_error "a truncated dataset file is one clear error" "xdv-like.h5" \
+  mpirun_n 2 "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set data.dir=\"$d/bad\"
+finish
