@@ -24,6 +24,7 @@ typedef struct {
     float *audio;            /* [n_snippets][d_audio] */
     int32_t *snippet_pos;    /* test split only (else NULL): positive frames in each snippet */
     int32_t *snippet_frames; /* test split only (else NULL): frames in each snippet (1..fps) */
+    int features_borrowed;   /* visual/audio belong to someone else (a node-shared window) */
 } rb_split;
 
 typedef struct {
@@ -64,5 +65,11 @@ int rb_dataset_write(const char *path, const rb_dataset *d);
 /* Read and validate a dataset file. comm: MPI_COMM_NULL for a one-process open, or a communicator
  * whose ranks all call this together (MPI-IO driver, collective reads). */
 int rb_dataset_read(const char *path, rb_dataset *d, MPI_Comm comm);
+/* The test split only, for the benchmark grid: every rank of comm reads the small metadata (offsets,
+ * names, labels, truth); the feature arrays are read once per node, by the node's first rank, into
+ * an MPI-3 shared-memory window that every rank of the node maps (so memory per node does not grow
+ * with ranks per node). Collective over comm; free with rb_dataset_free_shared. */
+int rb_dataset_read_test_shared(const char *path, rb_dataset *d, MPI_Comm comm, MPI_Win *win);
+void rb_dataset_free_shared(rb_dataset *d, MPI_Win *win);
 
 #endif

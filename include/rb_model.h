@@ -4,6 +4,7 @@
 #ifndef RB_MODEL_H
 #define RB_MODEL_H
 
+#include "rb_corrupt.h"
 #include "rb_detector.h"
 #include "rb_gmm.h"
 #include "rb_train.h"
@@ -22,6 +23,7 @@ typedef struct {
     rb_train_log *logs;   /* same index */
     rb_gmm gmm[2];        /* RB_MOD_VISUAL, RB_MOD_AUDIO */
     rb_weight_calib calib[2];
+    rb_corrupt_stats stats[2]; /* clean train statistics per modality (the corruption surrogates' scale) */
 } rb_model;
 
 static inline rb_detector *rb_model_detector(const rb_model *m, int slot, int replica) {

@@ -46,8 +46,10 @@ void rb_split_free(rb_split *s) {
     free(s->names);
     free(s->offsets);
     free(s->labels);
-    free(s->visual);
-    free(s->audio);
+    if (!s->features_borrowed) {
+        free(s->visual);
+        free(s->audio);
+    }
     free(s->snippet_pos);
     free(s->snippet_frames);
     memset(s, 0, sizeof *s);
@@ -104,9 +106,11 @@ int rb_split_validate(const rb_split *s, int32_t frames_per_snippet, int need_tr
         }
     free(sorted);
     size_t nsn = (size_t)s->n_snippets;
+    if (s->visual && s->audio) {
     RB_TRY(rb_check_finite(s->visual, nsn * (size_t)s->n_crops * (size_t)s->d_visual,
                            (size_t)s->n_crops * (size_t)s->d_visual, what, "visual features"));
     RB_TRY(rb_check_finite(s->audio, nsn * (size_t)s->d_audio, (size_t)s->d_audio, what, "audio features"));
+    }
     if (need_truth) {
         if (!s->snippet_pos || !s->snippet_frames) return rb_fail("%s: frame-level truth is missing", what);
         for (size_t i = 0; i < nsn; i++)

@@ -89,8 +89,12 @@ static int rb_expect_dims(const hsize_t *got, const hsize_t *want, int rank, con
     return RB_OK;
 }
 
+/* Feature handling of a split read: allocate and read (own), leave out (NULL), or read into caller
+ * buffers (the node-shared window). */
+typedef enum { RB_FEAT_OWN, RB_FEAT_SKIP, RB_FEAT_INTO } rb_feat_mode;
+
 static int rb_read_split(hid_t file, const char *group_name, rb_split *s, int with_truth, int32_t fps,
-                         const char *path) {
+                         const char *path, rb_feat_mode mode, float *into_visual, float *into_audio) {
     char what[4200];
     snprintf(what, sizeof what, "%s: /%s", path, group_name);
     memset(s, 0, sizeof *s);
@@ -132,8 +136,17 @@ static int rb_read_split(hid_t file, const char *group_name, rb_split *s, int wi
     }
     RB_READ("offsets", RB_H5_I64, 1, want_o, offsets)
     RB_READ("labels", RB_H5_U8, 1, want_l, labels)
-    RB_READ("audio", RB_H5_F32, 2, want_a, audio)
-    RB_READ("visual", RB_H5_F32, 3, want_v, visual)
+    if (mode == RB_FEAT_OWN) {
+        RB_READ("audio", RB_H5_F32, 2, want_a, audio)
+        RB_READ("visual", RB_H5_F32, 3, want_v, visual)
+    } else if (mode == RB_FEAT_INTO && rc == RB_OK) {
+        rc = rb_h5_read_rows(g, "audio", RB_H5_F32, 2, want_a, 0, want_a[0], into_audio, what);
+        if (rc == RB_OK) rc = rb_h5_read_rows(g, "visual", RB_H5_F32, 3, want_v, 0, want_v[0], into_visual, what);
+        if (rc == RB_OK) {
+            s->audio = into_audio;
+            s->visual = into_visual;
+        }
+    }
     if (with_truth) {
         RB_READ("snippet_pos", RB_H5_I32, 1, want_s, snippet_pos)
         RB_READ("snippet_frames", RB_H5_I32, 1, want_s, snippet_frames)
@@ -141,6 +154,7 @@ static int rb_read_split(hid_t file, const char *group_name, rb_split *s, int wi
 #undef RB_READ
     if (rc == RB_OK) rc = rb_h5_read_strings(g, "names", nv, &s->names, what);
     H5Gclose(g);
+    if (mode != RB_FEAT_OWN) s->features_borrowed = 1;
     if (rc == RB_OK) rc = rb_split_validate(s, fps, with_truth, what);
     if (rc != RB_OK) {
         rb_split_free(s);
@@ -148,7 +162,9 @@ static int rb_read_split(hid_t file, const char *group_name, rb_split *s, int wi
     return rc;
 }
 
-int rb_dataset_read(const char *path, rb_dataset *d, MPI_Comm comm) {
+/* Read the root attributes and the requested splits. */
+static int rb_dataset_read_impl(const char *path, rb_dataset *d, MPI_Comm comm, int want_train, rb_feat_mode mode,
+                                float *into_visual, float *into_audio) {
     memset(d, 0, sizeof *d);
     hid_t file;
     RB_TRY(rb_h5_open_read(path, comm, &file));
@@ -181,14 +197,78 @@ int rb_dataset_read(const char *path, rb_dataset *d, MPI_Comm comm) {
         }
         H5Gclose(g);
     }
-    if (rc == RB_OK) rc = rb_read_split(file, "train", &d->train, 0, d->frames_per_snippet, path);
-    if (rc == RB_OK) rc = rb_read_split(file, "test", &d->test, 1, d->frames_per_snippet, path);
+    if (rc == RB_OK && want_train)
+        rc = rb_read_split(file, "train", &d->train, 0, d->frames_per_snippet, path, RB_FEAT_OWN, NULL, NULL);
+    if (rc == RB_OK) rc = rb_read_split(file, "test", &d->test, 1, d->frames_per_snippet, path, mode, into_visual, into_audio);
     if (rc == RB_OK && d->test.n_videos == 0) rc = rb_fail("%s: the test split has no videos", path);
-    if (rc == RB_OK && d->train.n_videos > 0 &&
+    if (rc == RB_OK && want_train && d->train.n_videos > 0 &&
         (d->train.d_visual != d->test.d_visual || d->train.d_audio != d->test.d_audio ||
          d->train.n_crops != d->test.n_crops))
         rc = rb_fail("%s: train and test splits have different feature shapes", path);
     H5Fclose(file);
     if (rc != RB_OK) rb_dataset_free(d);
     return rc;
+}
+
+int rb_dataset_read(const char *path, rb_dataset *d, MPI_Comm comm) {
+    return rb_dataset_read_impl(path, d, comm, 1, RB_FEAT_OWN, NULL, NULL);
+}
+
+/* Sizes of the test split from its attributes, for sizing the shared window. */
+static int rb_test_sizes(const char *path, int64_t *ns, int64_t *nc, int64_t *dv, int64_t *da) {
+    hid_t file;
+    RB_TRY(rb_h5_open_read(path, MPI_COMM_NULL, &file));
+    int rc = RB_OK;
+    if (!rb_h5_exists(file, "test")) rc = rb_fail("%s: /test is missing", path);
+    if (rc == RB_OK) {
+        hid_t g = H5Gopen2(file, "test", H5P_DEFAULT);
+        if (rb_h5_get_attr_int64(g, "n_snippets", ns, path) || rb_h5_get_attr_int64(g, "n_crops", nc, path) ||
+            rb_h5_get_attr_int64(g, "d_visual", dv, path) || rb_h5_get_attr_int64(g, "d_audio", da, path))
+            rc = RB_ERR;
+        H5Gclose(g);
+    }
+    H5Fclose(file);
+    if (rc == RB_OK && (*ns < 1 || *nc < 1 || *nc > 64 || *dv < 1 || *dv > 65536 || *da < 1 || *da > 65536))
+        rc = rb_fail("%s: implausible test split sizes", path);
+    return rc;
+}
+
+int rb_dataset_read_test_shared(const char *path, rb_dataset *d, MPI_Comm comm, MPI_Win *win) {
+    memset(d, 0, sizeof *d);
+    *win = MPI_WIN_NULL;
+    MPI_Comm node;
+    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    int node_rank;
+    MPI_Comm_rank(node, &node_rank);
+    int64_t ns = 0, nc = 0, dv = 0, da = 0;
+    int rc = node_rank == 0 ? rb_test_sizes(path, &ns, &nc, &dv, &da) : RB_OK;
+    rb_collective_check(rc, &comm);
+    int64_t sizes[4] = {ns, nc, dv, da};
+    MPI_Bcast(sizes, 4, MPI_INT64_T, 0, node);
+    size_t nvis = (size_t)sizes[0] * (size_t)sizes[1] * (size_t)sizes[2], naud = (size_t)sizes[0] * (size_t)sizes[3];
+    float *base = NULL;
+    MPI_Aint bytes = node_rank == 0 ? (MPI_Aint)(sizeof(float) * (nvis + naud)) : 0;
+    if (MPI_Win_allocate_shared(bytes, sizeof(float), MPI_INFO_NULL, node, &base, win) != MPI_SUCCESS)
+        rc = rb_fail("%s: cannot allocate the node-shared window for the test features (%.1f MiB)", path,
+                     (double)(sizeof(float) * (nvis + naud)) / 1048576.0);
+    rb_collective_check(rc, &comm);
+    MPI_Aint qsize;
+    int disp;
+    MPI_Win_shared_query(*win, 0, &qsize, &disp, &base);
+    MPI_Win_fence(0, *win);
+    /* the node's first rank reads (and checks) the features; every rank reads the small metadata */
+    rc = rb_dataset_read_impl(path, d, MPI_COMM_NULL, 0, node_rank == 0 ? RB_FEAT_INTO : RB_FEAT_SKIP, base,
+                              base + nvis);
+    rb_collective_check(rc, &comm);
+    MPI_Win_fence(0, *win);
+    d->test.visual = base;
+    d->test.audio = base + nvis;
+    d->test.features_borrowed = 1;
+    MPI_Comm_free(&node);
+    return RB_OK;
+}
+
+void rb_dataset_free_shared(rb_dataset *d, MPI_Win *win) {
+    rb_dataset_free(d);
+    if (*win != MPI_WIN_NULL) MPI_Win_free(win);
 }

@@ -275,6 +275,16 @@ int rb_model_build(const rb_config *cfg, const rb_dataset *data, const char *dat
         }
     }
     free(jobs);
-    if (rank != 0) rb_model_free(m);
+    if (rank != 0) {
+        rb_model_free(m);
+        return RB_OK;
+    }
+    /* clean train statistics: the scale of the corruption surrogates at benchmark time */
+    for (int mod = 0; mod < 2; mod++)
+        if (rb_corrupt_stats_compute(&data->train, mod == 0 ? RB_CORRUPT_VISUAL : RB_CORRUPT_AUDIO, &m->stats[mod]) != RB_OK) {
+            rb_context("dataset %s", dataset_name);
+            rb_model_free(m);
+            return RB_ERR;
+        }
     return RB_OK;
 }

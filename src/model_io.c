@@ -6,7 +6,8 @@
  *   /detectors/<kind>/<replica>/log/  loss, visual_fraction, snippets_per_s, lr  f64 [epochs]; attr seconds
  *   /gmm/<visual|audio>/  weights [k], means [k][d], cov [k][d] or [k][d][d], var_floor [d],
  *                         loglik_trace [t]; attrs k, d, full, iterations, converged, n_fit, mean_loglik
- *   /calibration/<visual|audio>  f64 [12] (rb_weight_calib fields in order) */
+ *   /calibration/<visual|audio>  f64 [12] (rb_weight_calib fields in order)
+ *   /stats/<visual|audio>/{mean,std}  f64 [d]; attrs rows, nonnegative (clean train statistics) */
 #include "rb_model.h"
 #include "rb_common.h"
 #include "rb_h5.h"
@@ -94,6 +95,45 @@ static int rb_write_gmm(hid_t file, const rb_gmm *gm, const rb_weight_calib *cal
     return RB_OK;
 }
 
+static int rb_write_stats(hid_t file, const rb_corrupt_stats *st, int mod) {
+    char path[64];
+    snprintf(path, sizeof path, "stats/%s", rb_mod_name[mod]);
+    hid_t g;
+    RB_TRY(rb_h5_group(file, path, &g));
+    hsize_t d[1] = {(hsize_t)st->dim};
+    int rc = RB_OK;
+    if (rb_h5_write(g, "mean", RB_H5_F64, 1, d, st->mean) || rb_h5_write(g, "std", RB_H5_F64, 1, d, st->std) ||
+        rb_h5_attr_int64(g, "rows", st->rows) || rb_h5_attr_int64(g, "nonnegative", st->nonnegative))
+        rc = RB_ERR;
+    H5Gclose(g);
+    return rc;
+}
+
+static int rb_read_stats(hid_t file, rb_corrupt_stats *st, int mod, int dim, const char *what) {
+    char path[64];
+    snprintf(path, sizeof path, "stats/%s", rb_mod_name[mod]);
+    memset(st, 0, sizeof *st);
+    if (!rb_h5_exists(file, path)) return rb_fail("%s: %s is missing", what, path);
+    hid_t g = H5Gopen2(file, path, H5P_DEFAULT);
+    int64_t rows = 0, nonneg = 0;
+    st->dim = dim;
+    st->mean = rb_calloc((size_t)dim, sizeof(double), "stats");
+    st->std = rb_calloc((size_t)dim, sizeof(double), "stats");
+    hsize_t d[1] = {(hsize_t)dim};
+    int rc = st->mean && st->std ? RB_OK : RB_ERR;
+    if (rc == RB_OK && (rb_h5_read_rows(g, "mean", RB_H5_F64, 1, d, 0, d[0], st->mean, what) ||
+                        rb_h5_read_rows(g, "std", RB_H5_F64, 1, d, 0, d[0], st->std, what) ||
+                        rb_h5_get_attr_int64(g, "rows", &rows, what) || rb_h5_get_attr_int64(g, "nonnegative", &nonneg, what)))
+        rc = RB_ERR;
+    for (int i = 0; rc == RB_OK && i < dim; i++)
+        if (!isfinite(st->mean[i]) || !(st->std[i] >= 0)) rc = rb_fail("%s: %s has a non-finite value", what, path);
+    st->rows = rows;
+    st->nonnegative = (int)nonneg;
+    H5Gclose(g);
+    if (rc != RB_OK) rb_corrupt_stats_free(st);
+    return rc;
+}
+
 int rb_model_write(const char *path, const rb_model *m, const char *config_text, char *const *inputs,
                    char *const *input_sha256, int n_inputs) {
     char tmp[4096];
@@ -115,6 +155,7 @@ int rb_model_write(const char *path, const rb_model *m, const char *config_text,
         for (int r = 0; rc == RB_OK && r < m->n_replicas; r++)
             rc = rb_write_detector(file, rb_model_detector(m, s, r), m->logs ? &m->logs[s * m->n_replicas + r] : NULL, r);
     for (int mod = 0; rc == RB_OK && mod < 2; mod++) rc = rb_write_gmm(file, &m->gmm[mod], &m->calib[mod], mod);
+    for (int mod = 0; rc == RB_OK && mod < 2; mod++) rc = rb_write_stats(file, &m->stats[mod], mod);
     if (rb_h5_close(file, tmp) != RB_OK) rc = RB_ERR;
     if (rc == RB_OK) rc = rb_h5_publish(tmp, path);
     if (rc != RB_OK) {
@@ -240,6 +281,8 @@ int rb_model_read(const char *path, rb_model *m) {
             rc = rb_read_detector(file, rb_model_detector(m, s, r), m->kinds[s], r, m, path);
     for (int mod = 0; rc == RB_OK && mod < 2; mod++)
         rc = rb_read_gmm(file, &m->gmm[mod], &m->calib[mod], mod, mod == 0 ? m->d_visual : m->d_audio, path);
+    for (int mod = 0; rc == RB_OK && mod < 2; mod++)
+        rc = rb_read_stats(file, &m->stats[mod], mod, mod == 0 ? m->d_visual : m->d_audio, path);
     H5Fclose(file);
     if (rc != RB_OK) {
         rb_model_free(m); /* every free below is safe on a zeroed or already-freed part */
@@ -257,6 +300,8 @@ void rb_model_free(rb_model *m) {
     free(m->logs);
     rb_gmm_free(&m->gmm[0]);
     rb_gmm_free(&m->gmm[1]);
+    rb_corrupt_stats_free(&m->stats[0]);
+    rb_corrupt_stats_free(&m->stats[1]);
     free(m->dataset);
     free(m->recipe);
     memset(m, 0, sizeof *m);
