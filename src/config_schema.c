@@ -101,6 +101,10 @@ const rb_key_spec rb_config_schema[] = {
     {"grid.source", RB_KEY_STRING, "\"auto\"", ANY, "auto|surrogate|preextracted",
      "corrupted features: pre-extracted when present (auto), or force one source"},
 
+    {"grid.reuse_mb", RB_KEY_FLOAT, "2048", 0, 1e9, NULL,
+     "memory per rank for the cached clean halves of the concat first layer (0 = recompute)"},
+    {"grid.chunk_rows", RB_KEY_INT, "8192", 1, 1e9, NULL, "snippets scored per block (at least the longest video)"},
+
     {"output", RB_KEY_GROUP, "{}", ANY, NULL, "outputs"},
     {"output.save_scores", RB_KEY_BOOL, "false", ANY, NULL, "store per-snippet scores and truth"},
 };

@@ -12,6 +12,7 @@
 #include "rb_h5.h"
 #include "rb_provenance.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,4 +272,37 @@ int rb_dataset_read_test_shared(const char *path, rb_dataset *d, MPI_Comm comm, 
 void rb_dataset_free_shared(rb_dataset *d, MPI_Win *win) {
     rb_dataset_free(d);
     if (*win != MPI_WIN_NULL) MPI_Win_free(win);
+}
+
+int rb_dataset_read_corrupted(const char *path, const rb_split *test, int modality, const char *corruption,
+                              int severity, float **out, int *found) {
+    *out = NULL;
+    *found = 0;
+    hid_t file;
+    RB_TRY(rb_h5_open_read(path, MPI_COMM_NULL, &file));
+    char name[512];
+    snprintf(name, sizeof name, "test/corrupted/%s/%s/%d", modality == 0 ? "visual" : "audio", corruption, severity);
+    int rc = RB_OK;
+    if (rb_h5_exists(file, name)) {
+        hsize_t dims[3];
+        void *buf = NULL;
+        int rank = modality == 0 ? 3 : 2;
+        hsize_t want[3] = {(hsize_t)test->n_snippets, modality == 0 ? (hsize_t)test->n_crops : (hsize_t)test->d_audio,
+                           (hsize_t)test->d_visual};
+        char what[4200];
+        snprintf(what, sizeof what, "%s: pre-extracted corrupted features", path);
+        rc = rb_h5_read(file, name, RB_H5_F32, rank, dims, &buf, what);
+        if (rc == RB_OK) rc = rb_expect_dims(dims, want, rank, what, name);
+        size_t n = (size_t)dims[0] * (size_t)dims[1] * (rank == 3 ? (size_t)dims[2] : 1);
+        for (size_t i = 0; rc == RB_OK && i < n; i++)
+            if (!isfinite(((float *)buf)[i])) rc = rb_fail("%s: %s has a non-finite value at element %zu", what, name, i);
+        if (rc == RB_OK) {
+            *out = buf;
+            *found = 1;
+        } else {
+            free(buf);
+        }
+    }
+    H5Fclose(file);
+    return rc;
 }

@@ -1,0 +1,42 @@
+/* rb_grid.h - the benchmark grid: cells = datasets x conditions (clean, every corruption x severity,
+ * missing per modality, co-occurring pairs), their canonical order (docs/formats.md), cost estimates
+ * for load balancing, and the distributed run (rb_grid_run). */
+#ifndef RB_GRID_H
+#define RB_GRID_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "rb_config.h"
+#include "rb_dataset_spec.h"
+#include "rb_results.h"
+
+typedef struct {
+    int dataset;          /* index into the specs */
+    int32_t corr_id[2];   /* registry id per modality (visual, audio), 0 = clean */
+    int severity;         /* 1..5, 0 for clean and missing */
+    int missing[2];
+    char corruption[64];  /* results column: clean | name | missing | visual+audio */
+    char modality[8];     /* none | visual | audio | both */
+    char label[160];      /* condition path (scores group) */
+    double cost;          /* estimated relative cost (for load balancing) */
+} rb_cell;
+
+/* Enumerate the cells of the config's n_datasets datasets in canonical order. snippets[d]: test
+ * snippets of dataset d (for cost estimates; may be NULL: unit costs). */
+int rb_grid_plan(const rb_config *cfg, int n_datasets, const int64_t *snippets, rb_cell **cells, int *n_cells);
+
+typedef struct {
+    const char *run_dir;  /* results/<run-id> */
+    int resume;           /* skip cells committed to the journal */
+    int save_scores;      /* per-snippet scores and truth into results.h5 */
+    int progress_tty;     /* rank 0: an updating progress line instead of one line per cell */
+} rb_grid_options;
+
+/* Run the grid of cfg over the ranks of comm: every dataset's test split (node-shared), the models it
+ * is scored with, dynamic cost-ordered scheduling, a per-rank journal of finished cells, results.h5
+ * written collectively, and on rank 0 the tables. *results (rank 0) receives the full results. */
+int rb_grid_run(const rb_config *cfg, const rb_dataset_spec *specs, int n_specs, const rb_grid_options *opt,
+                MPI_Comm comm, rb_results *results);
+
+#endif
