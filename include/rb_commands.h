@@ -4,9 +4,12 @@
 #ifndef RB_COMMANDS_H
 #define RB_COMMANDS_H
 
+int rb_cmd_bench(int argc, char **argv);
 int rb_cmd_config(int argc, char **argv);
 int rb_cmd_synth(int argc, char **argv);
 int rb_cmd_import_xdv(int argc, char **argv);
 int rb_cmd_train(int argc, char **argv);
+int rb_cmd_report(int argc, char **argv);
+int rb_cmd_audit(int argc, char **argv);
 
 #endif

@@ -14,10 +14,13 @@ typedef struct {
 } rb_command;
 
 static const rb_command rb_commands[] = {
+    {"bench", rb_cmd_bench, "run the benchmark grid (MPI): corrupted cells, every method, AP tables"},
     {"config", rb_cmd_config, "print the effective config of CFG, or every key robusta reads"},
     {"synth", rb_cmd_synth, "build the synthetic datasets of a config (XD-Violence-shaped)"},
     {"train", rb_cmd_train, "fit the detectors and the per-modality GMMs on clean training features"},
     {"import-xdv", rb_cmd_import_xdv, "convert the public XD-Violence feature release to a dataset file"},
+    {"report", rb_cmd_report, "tables (summary.md, cells.csv) and plots from a results file"},
+    {"audit", rb_cmd_audit, "compare two results files cell by cell (and their configs, inputs, versions)"},
 };
 static const int rb_n_commands = (int)(sizeof rb_commands / sizeof rb_commands[0]);
 

@@ -1,0 +1,376 @@
+/* test_results_tables.c - tables from hand-built rb_results: replica means and sds in cells.csv,
+ * headline numbers (mean over corrupted cells, drop, relative robustness) computed by hand, the
+ * grouping of conditions into corruption rows, NaN handling and byte-identical rewrites. */
+#include "rb_common.h"
+#include "rb_report.h"
+#include "rb_results.h"
+#include "rb_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *rb_slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf) buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void rb_mkdir_test(const char *name, char *out, size_t cap) {
+    snprintf(out, cap, "%s/%s", rb_test_tmpdir(), name);
+    mkdir(out, 0755);
+}
+
+static void rb_set_cond(rb_result_cond *c, const char *ds, const char *corr, const char *mod, int sev,
+                        const char *source) {
+    snprintf(c->dataset, sizeof c->dataset, "%s", ds);
+    snprintf(c->corruption, sizeof c->corruption, "%s", corr);
+    snprintf(c->modality, sizeof c->modality, "%s", mod);
+    c->severity = sev;
+    snprintf(c->source, sizeof c->source, "%s", source);
+    c->detect_auc[0] = c->detect_auc[1] = NAN;
+    c->weight[0] = c->weight[1] = 0.5;
+}
+
+/* 2 conditions (clean, visual fog at severity 3) x 2 methods x 2 replicas. */
+static void rb_build_small(rb_results *r) {
+    RB_EXPECT_OK(rb_results_alloc(r, 2, 2, 2));
+    snprintf(r->methods[0], sizeof r->methods[0], "concat");
+    snprintf(r->methods[1], sizeof r->methods[1], "shared-dyn");
+    rb_set_cond(&r->conds[0], "xd", "clean", "none", 0, "clean");
+    r->conds[0].weight[0] = 0.875;
+    r->conds[0].weight[1] = 0.75;
+    rb_set_cond(&r->conds[1], "xd", "fog", "visual", 3, "surrogate");
+    r->conds[1].detect_auc[0] = 0.96875;
+    r->conds[1].weight[0] = 0.25;
+    r->conds[1].weight[1] = 0.9375;
+    /* [cond][method][replica] */
+    const double ap[8] = {0.875, 0.625, 0.9375, 0.8125, 0.5, 0.5, 0.75, 0.625};
+    const double st[8] = {0.5, 0.25, 0.5, 0.5, 0.125, NAN, 0.25, 0.25};
+    const double au[8] = {0.75, 0.75, 1.0, 0.5, 0.5, 0.5, 0.625, 0.875};
+    for (int i = 0; i < 8; i++) {
+        r->ap[i] = ap[i];
+        r->ap_step[i] = st[i];
+        r->roc_auc[i] = au[i];
+    }
+}
+
+/* Split one CSV line (no quoting in these tests) into fields. */
+static int rb_fields(char *line, char **f, int cap) {
+    int n = 0;
+    for (char *p = line; n < cap;) {
+        f[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c) break;
+        *c = '\0';
+        p = c + 1;
+    }
+    return n;
+}
+
+RB_TEST(results_mean_sd_and_alloc) {
+    rb_results r;
+    rb_build_small(&r);
+    double m, s;
+    rb_results_mean_sd(&r, r.ap, 0, 0, &m, &s);
+    RB_EXPECT(m == 0.75);
+    RB_EXPECT_NEAR(s, 0.25 / sqrt(2.0), 1e-16);
+    rb_results_mean_sd(&r, r.ap, 1, 0, &m, &s);
+    RB_EXPECT(m == 0.5 && s == 0.0);
+    rb_results_mean_sd(&r, r.ap_step, 1, 0, &m, &s);
+    RB_EXPECT(isnan(m) && isnan(s));
+    RB_EXPECT_INT(rb_results_method(&r, "shared-dyn"), 1);
+    RB_EXPECT_INT(rb_results_method(&r, "nope"), -1);
+    rb_results_free(&r);
+    RB_EXPECT(r.ap == NULL && r.conds == NULL);
+    /* fresh arrays are NaN; bad shapes are refused */
+    RB_EXPECT_OK(rb_results_alloc(&r, 3, 1, 1));
+    RB_EXPECT(isnan(r.ap[2]) && isnan(r.ap_step[0]) && isnan(r.roc_auc[1]));
+    rb_results_free(&r);
+    RB_EXPECT_ERR(rb_results_alloc(&r, 1, RB_RESULTS_MAX_METHODS + 1, 1), "n_methods");
+    RB_EXPECT_ERR(rb_results_alloc(&r, 1, 1, 0), "n_replicas");
+    /* one replica: sd 0 */
+    double one = 0.3;
+    rb_report_stats(&one, 1, &m, &s);
+    RB_EXPECT(m == 0.3 && s == 0.0);
+}
+
+RB_TEST(results_tables_cells_csv) {
+    rb_results r;
+    rb_build_small(&r);
+    char dir[600];
+    rb_mkdir_test("tables_csv", dir, sizeof dir);
+    RB_EXPECT_OK(rb_results_tables(&r, dir));
+    char path[700];
+    snprintf(path, sizeof path, "%s/cells.csv", dir);
+    char *csv = rb_slurp(path);
+    RB_EXPECT(csv != NULL);
+    if (!csv) {
+        rb_results_free(&r);
+        return;
+    }
+    char *save = NULL, *line = strtok_r(csv, "\n", &save);
+    RB_EXPECT(line && strcmp(line, "dataset,corruption,modality,severity,method,ap,ap_step,roc_auc,ap_sd,"
+                                   "ap_step_sd,roc_auc_sd,n_replicas,source,detect_auc_visual,detect_auc_audio,"
+                                   "weight_visual,weight_audio") == 0);
+    /* rows in canonical order: (clean, concat), (clean, shared-dyn), (fog, concat), (fog, shared-dyn) */
+    const char *expect_strings[4][6] = {
+        {"xd", "clean", "none", "0", "concat", "clean"},
+        {"xd", "clean", "none", "0", "shared-dyn", "clean"},
+        {"xd", "fog", "visual", "3", "concat", "surrogate"},
+        {"xd", "fog", "visual", "3", "shared-dyn", "surrogate"},
+    };
+    /* means (exact binary fractions) and sds by hand: sd of two values = |a - b| / sqrt(2) */
+    const double expect_mean[4][3] = {{0.75, 0.375, 0.75}, {0.875, 0.5, 0.75}, {0.5, NAN, 0.5}, {0.6875, 0.25, 0.75}};
+    const double expect_sd[4][3] = {{0.25, 0.25, 0}, {0.125, 0, 0.5}, {0, NAN, 0}, {0.125, 0, 0.25}};
+    const double expect_tail[4][4] = {{NAN, NAN, 0.875, 0.75}, {NAN, NAN, 0.875, 0.75},
+                                      {0.96875, NAN, 0.25, 0.9375}, {0.96875, NAN, 0.25, 0.9375}};
+    int rows = 0;
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+        char *f[32];
+        int n = rb_fields(line, f, 32);
+        RB_EXPECT_INT(n, 17);
+        if (n != 17 || rows >= 4) {
+            rows++;
+            continue;
+        }
+        const char *const *es = expect_strings[rows];
+        RB_EXPECT_MSG(strcmp(f[0], es[0]) == 0 && strcmp(f[1], es[1]) == 0 && strcmp(f[2], es[2]) == 0 &&
+                          strcmp(f[3], es[3]) == 0 && strcmp(f[4], es[4]) == 0 && strcmp(f[12], es[5]) == 0,
+                      "row %d: unexpected key fields %s,%s,%s,%s,%s source %s", rows, f[0], f[1], f[2], f[3], f[4], f[12]);
+        RB_EXPECT(strcmp(f[11], "2") == 0);
+        for (int k = 0; k < 3; k++) {
+            if (isnan(expect_mean[rows][k])) {
+                RB_EXPECT_MSG(strcmp(f[5 + k], "nan") == 0 && strcmp(f[8 + k], "nan") == 0,
+                              "row %d metric %d: expected nan, got %s / %s", rows, k, f[5 + k], f[8 + k]);
+                continue;
+            }
+            char want[64];
+            snprintf(want, sizeof want, "%.17g", expect_mean[rows][k]);
+            RB_EXPECT_MSG(strcmp(f[5 + k], want) == 0, "row %d metric %d mean: %s, expected %s", rows, k, f[5 + k], want);
+            RB_EXPECT_NEAR(strtod(f[8 + k], NULL), expect_sd[rows][k] / sqrt(2.0), 1e-16);
+        }
+        for (int k = 0; k < 4; k++) {
+            if (isnan(expect_tail[rows][k])) RB_EXPECT_MSG(strcmp(f[13 + k], "nan") == 0, "tail %d: %s", k, f[13 + k]);
+            else RB_EXPECT(strtod(f[13 + k], NULL) == expect_tail[rows][k]);
+        }
+        rows++;
+    }
+    RB_EXPECT_INT(rows, 4);
+    free(csv);
+    /* full precision: a value that needs 17 digits survives the text round trip */
+    r.ap[0] = 0.1 + 0.2;
+    RB_EXPECT_OK(rb_results_tables(&r, dir));
+    csv = rb_slurp(path);
+    char want[64];
+    snprintf(want, sizeof want, "\nxd,clean,none,0,concat,%.17g,", (0.1 + 0.2 + 0.625) / 2);
+    RB_EXPECT_MSG(csv && strstr(csv, want), "cells.csv lacks %s", want + 1);
+    free(csv);
+    rb_results_free(&r);
+}
+
+RB_TEST(results_tables_headline_by_hand) {
+    rb_results r;
+    rb_build_small(&r);
+    rb_report_dataset *ds;
+    int n_ds;
+    RB_EXPECT_OK(rb_report_layout(&r, &ds, &n_ds));
+    RB_EXPECT_INT(n_ds, 1);
+    rb_headline h;
+    RB_EXPECT_OK(rb_report_headline(&r, &ds[0], r.ap, 1, &h));
+    /* shared-dyn: clean (0.9375, 0.8125), corrupted (0.75, 0.625): per replica drop (0.1875, 0.1875),
+     * relative (0.8, 0.625 / 0.8125) */
+    RB_EXPECT(h.clean[0] == 0.875);
+    RB_EXPECT(h.corrupted[0] == 0.6875);
+    RB_EXPECT(h.drop[0] == 0.1875 && h.drop[1] == 0.0);
+    double rel1 = 0.625 / 0.8125;
+    RB_EXPECT_NEAR(h.relative[0], (0.8 + rel1) / 2, 1e-15);
+    RB_EXPECT_NEAR(h.relative[1], fabs(0.8 - rel1) / sqrt(2.0), 1e-15);
+    RB_EXPECT_NEAR(h.corrupted[1], 0.125 / sqrt(2.0), 1e-16);
+    rb_report_layout_free(ds, n_ds);
+
+    char dir[600], path[700];
+    rb_mkdir_test("tables_headline", dir, sizeof dir);
+    RB_EXPECT_OK(rb_results_tables(&r, dir));
+    snprintf(path, sizeof path, "%s/summary.md", dir);
+    char *md = rb_slurp(path);
+    RB_EXPECT(md != NULL);
+    if (md) {
+        const char *want = "| shared-dyn | 0.8750 +- 0.0884 | 0.6875 +- 0.0884 | 0.1875 +- 0.0000 | 0.7846 +- 0.0218 |";
+        RB_EXPECT_MSG(strstr(md, want) != NULL, "summary.md lacks the headline row %s", want);
+        /* concat step AP: the corrupted cell has a NaN replica, so corrupted, drop, relative are nan */
+        RB_EXPECT_MSG(strstr(md, "| concat | 0.3750 +- 0.1768 | nan +- nan | nan +- nan | nan +- nan |"),
+                      "summary.md lacks the NaN step-AP headline of concat");
+        RB_EXPECT(strstr(md, "(1 + q) / 2") != NULL);
+        RB_EXPECT(strstr(md, "UCF-Crime") != NULL);
+        /* the per-method AP table: fog at s3 and its mean */
+        RB_EXPECT_MSG(strstr(md, "| visual | fog | | | 0.6875 +- 0.0884 | | | 0.6875 +- 0.0884 |") ||
+                          strstr(md, "| visual | fog | 0.6875 +- 0.0884 | 0.6875 +- 0.0884 |"),
+                      "summary.md lacks the fog row of shared-dyn");
+        /* weights and detection */
+        RB_EXPECT(strstr(md, "| visual | fog | 0.2500 / 0.9375 | 0.2500 / 0.9375 |") != NULL);
+        RB_EXPECT(strstr(md, "| visual | fog | 0.9688 | 0.9688 |") != NULL);
+        free(md);
+    }
+    /* the plain-text headline */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    RB_EXPECT_OK(rb_results_print_headline(&r, f));
+    fclose(f);
+    RB_EXPECT_MSG(buf && strstr(buf, "shared-dyn      AP 0.8750 +- 0.0884 -> 0.6875 +- 0.0884 (drop 0.1875 +- 0.0000, "
+                                     "relative 0.7846 +- 0.0218)"),
+                  "headline text:\n%s", buf ? buf : "(null)");
+    RB_EXPECT(buf && strstr(buf, "dataset xd: 1 corrupted cells, 2 replicas") != NULL);
+    free(buf);
+    rb_results_free(&r);
+}
+
+/* A richer layout: conditions out of group order, two datasets, one replica. */
+RB_TEST(results_tables_layout_and_corrupted_mean) {
+    rb_results r;
+    RB_EXPECT_OK(rb_results_alloc(&r, 10, 1, 1));
+    snprintf(r.methods[0], sizeof r.methods[0], "m");
+    rb_set_cond(&r.conds[0], "a", "clean", "none", 0, "clean");
+    rb_set_cond(&r.conds[1], "a", "reverb", "audio", 2, "surrogate");
+    rb_set_cond(&r.conds[2], "a", "fog", "visual", 1, "surrogate");
+    rb_set_cond(&r.conds[3], "a", "fog+reverb", "both", 1, "surrogate");
+    rb_set_cond(&r.conds[4], "a", "missing", "visual", 0, "none");
+    rb_set_cond(&r.conds[5], "a", "reverb", "audio", 1, "preextracted");
+    rb_set_cond(&r.conds[6], "a", "fog", "visual", 2, "surrogate");
+    rb_set_cond(&r.conds[7], "a", "missing", "audio", 0, "none");
+    rb_set_cond(&r.conds[8], "b", "clean", "none", 0, "clean");
+    rb_set_cond(&r.conds[9], "b", "fog", "visual", 5, "surrogate");
+    const double ap[10] = {0.9, 0.5, 0.75, 0.25, 0.625, 0.375, 0.5, 0.875, 0.8, 0.4};
+    for (int i = 0; i < 10; i++) r.ap[i] = r.ap_step[i] = r.roc_auc[i] = ap[i];
+    rb_report_dataset *ds;
+    int n_ds;
+    RB_EXPECT_OK(rb_report_layout(&r, &ds, &n_ds));
+    RB_EXPECT_INT(n_ds, 2);
+    if (n_ds == 2) {
+        rb_report_dataset *a = &ds[0];
+        RB_EXPECT(strcmp(a->dataset, "a") == 0 && a->clean == 0 && a->n_corrupted == 7);
+        RB_EXPECT_INT(a->n_rows, 5);
+        if (a->n_rows == 5) {
+            RB_EXPECT(a->rows[0].group == RB_GROUP_VISUAL && strcmp(a->rows[0].corruption, "fog") == 0);
+            RB_EXPECT(a->rows[0].n_sev == 2 && a->rows[0].cond[0] == 2 && a->rows[0].cond[1] == 6);
+            RB_EXPECT(a->rows[1].group == RB_GROUP_AUDIO && a->rows[1].cond[0] == 5 && a->rows[1].cond[1] == 1);
+            RB_EXPECT(a->rows[2].group == RB_GROUP_MISSING && strcmp(a->rows[2].modality, "visual") == 0);
+            RB_EXPECT(a->rows[3].group == RB_GROUP_MISSING && strcmp(a->rows[3].modality, "audio") == 0);
+            RB_EXPECT(a->rows[4].group == RB_GROUP_PAIR && a->rows[4].cond[0] == 3);
+        }
+        RB_EXPECT(a->n_severities == 2 && a->severities[0] == 1 && a->severities[1] == 2);
+        rb_headline h;
+        RB_EXPECT_OK(rb_report_headline(&r, a, r.ap, 0, &h));
+        /* mean of the 7 corrupted cells of dataset a, by hand */
+        double corr = (0.5 + 0.75 + 0.25 + 0.625 + 0.375 + 0.5 + 0.875) / 7;
+        RB_EXPECT_NEAR(h.corrupted[0], corr, 1e-15);
+        RB_EXPECT_NEAR(h.drop[0], 0.9 - corr, 1e-15);
+        RB_EXPECT_NEAR(h.relative[0], corr / 0.9, 1e-15);
+        RB_EXPECT(h.clean[1] == 0.0 && h.corrupted[1] == 0.0);
+        /* row means: fog (0.75 + 0.5) / 2; visual missing is its single cell */
+        double m, s;
+        rb_report_row_mean(&r, &a->rows[0], r.ap, 0, &m, &s);
+        RB_EXPECT(m == 0.625 && s == 0.0);
+        rb_report_row_mean(&r, &a->rows[2], r.ap, 0, &m, &s);
+        RB_EXPECT(m == 0.625);
+        RB_EXPECT(strcmp(ds[1].dataset, "b") == 0 && ds[1].clean == 8 && ds[1].n_corrupted == 1);
+        RB_EXPECT_OK(rb_report_headline(&r, &ds[1], r.ap, 0, &h));
+        RB_EXPECT(h.corrupted[0] == 0.4 && h.relative[0] == 0.4 / 0.8);
+    }
+    rb_report_layout_free(ds, n_ds);
+    char dir[600], path[700];
+    rb_mkdir_test("tables_layout", dir, sizeof dir);
+    RB_EXPECT_OK(rb_results_tables(&r, dir));
+    snprintf(path, sizeof path, "%s/summary.md", dir);
+    char *md = rb_slurp(path);
+    RB_EXPECT(md && strstr(md, "| missing | visual missing | | | 0.6250 |"));
+    RB_EXPECT(md && strstr(md, "| pairs | fog+reverb | 0.2500 | | 0.2500 |"));
+    RB_EXPECT(md && strstr(md, "4 surrogate, 1 pre-extracted, 2 missing modality"));
+    /* one replica: no "+-" anywhere */
+    RB_EXPECT(md && strstr(md, "+- 0") == NULL);
+    free(md);
+    /* a duplicate condition is refused */
+    rb_set_cond(&r.conds[6], "a", "fog", "visual", 1, "surrogate");
+    RB_EXPECT_ERR(rb_report_layout(&r, &ds, &n_ds), "appears twice");
+    rb_set_cond(&r.conds[6], "a", "fog", "sideways", 2, "surrogate");
+    RB_EXPECT_ERR(rb_results_tables(&r, dir), "expected modality");
+    rb_results_free(&r);
+}
+
+RB_TEST(results_tables_deterministic_and_atomic) {
+    rb_results r;
+    rb_build_small(&r);
+    r.conds[1].seconds = 12.5;
+    char d1[600], d2[600], p1[700], p2[700];
+    rb_mkdir_test("tables_det1", d1, sizeof d1);
+    rb_mkdir_test("tables_det2", d2, sizeof d2);
+    RB_EXPECT_OK(rb_results_tables(&r, d1));
+    r.conds[1].seconds = 99.0; /* timings are not part of the tables */
+    r.run_id = strdup("another-run");
+    RB_EXPECT_OK(rb_results_tables(&r, d2));
+    const char *names[2] = {"summary.md", "cells.csv"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(p1, sizeof p1, "%s/%s", d1, names[i]);
+        snprintf(p2, sizeof p2, "%s/%s", d2, names[i]);
+        char *a = rb_slurp(p1), *b = rb_slurp(p2);
+        RB_EXPECT_MSG(a && b && strcmp(a, b) == 0, "%s differs between two writes", names[i]);
+        RB_EXPECT(a && strlen(a) > 100);
+        free(a);
+        free(b);
+        snprintf(p1, sizeof p1, "%s/%s.tmp", d1, names[i]);
+        struct stat st;
+        RB_EXPECT_MSG(stat(p1, &st) != 0, "%s left behind", p1);
+    }
+    /* a directory that does not exist is an error naming the file */
+    snprintf(p1, sizeof p1, "%s/no/such/dir", d1);
+    RB_EXPECT_ERR(rb_results_tables(&r, p1), "summary.md.tmp");
+    rb_results_free(&r);
+}
+
+RB_TEST(results_report_plots) {
+    rb_results r;
+    rb_build_small(&r);
+    char dir[600], path[800];
+    rb_mkdir_test("report_plots", dir, sizeof dir);
+    RB_EXPECT(!rb_report_have_gnuplot("/nonexistent/gnuplot"));
+    /* a gnuplot that fails: an error naming the exit status, the script is still written */
+    if (access("/bin/false", X_OK) == 0) RB_EXPECT_ERR(rb_report_plots(&r, dir, "/bin/false"), "exit status 1");
+    snprintf(path, sizeof path, "%s/plots/plots.gp", dir);
+    char *gp = rb_slurp(path);
+    /* the fog data block: severity 3, concat 0.5, shared-dyn 0.6875; clean AP 0.875 dashed */
+    RB_EXPECT_MSG(gp && strstr(gp, "$ap0 << EOD\n# severity concat shared-dyn\n3 0.5 0.6875\nEOD\n"), "plots.gp:\n%s",
+                  gp ? gp : "(missing)");
+    RB_EXPECT(gp && strstr(gp, "0.875 with lines dt 2 lc 2 notitle"));
+    RB_EXPECT(gp && strstr(gp, "$w0 << EOD\n# severity weight_visual weight_audio\n3 0.25 0.9375\nEOD\n"));
+    free(gp);
+    if (!rb_report_have_gnuplot(NULL)) {
+        printf("    (gnuplot not on PATH: rendering not checked)\n");
+        rb_results_free(&r);
+        return;
+    }
+    RB_EXPECT_OK(rb_report_plots(&r, dir, NULL));
+    const char *files[4] = {"visual.fog.ap.png", "visual.fog.ap.svg", "visual.fog.weight.png", "visual.fog.weight.svg"};
+    for (int i = 0; i < 4; i++) {
+        struct stat st;
+        snprintf(path, sizeof path, "%s/plots/xd/%s", dir, files[i]);
+        RB_EXPECT_MSG(stat(path, &st) == 0 && st.st_size > 1000, "%s missing or empty", path);
+    }
+    snprintf(path, sizeof path, "%s/plots/gnuplot.log", dir);
+    struct stat st;
+    RB_EXPECT_MSG(stat(path, &st) != 0, "gnuplot.log kept after a successful run");
+    rb_results_free(&r);
+}
