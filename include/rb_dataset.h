@@ -71,6 +71,10 @@ int rb_dataset_read(const char *path, rb_dataset *d, MPI_Comm comm);
  * with ranks per node). Collective over comm; free with rb_dataset_free_shared. */
 int rb_dataset_read_test_shared(const char *path, rb_dataset *d, MPI_Comm comm, MPI_Win *win);
 void rb_dataset_free_shared(rb_dataset *d, MPI_Win *win);
+/* SHA-256 over what training reads from a dataset file: its recipe attribute and the train split's
+ * offsets, labels, audio, visual and names (streamed in row blocks). Adding test-only content such
+ * as pre-extracted corrupted features leaves it unchanged. */
+int rb_dataset_train_digest(const char *path, char hex[65]);
 /* Pre-extracted corrupted test features /test/corrupted/<visual|audio>/<corruption>/<severity>
  * (modality 0 visual, 1 audio), checked against the test split's shape and for finiteness. *found = 0
  * (and *out NULL) when the file has none for this cell. */

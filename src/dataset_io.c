@@ -11,6 +11,7 @@
 #include "rb_common.h"
 #include "rb_h5.h"
 #include "rb_provenance.h"
+#include "rb_sha256.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -304,5 +305,68 @@ int rb_dataset_read_corrupted(const char *path, const rb_split *test, int modali
         }
     }
     H5Fclose(file);
+    return rc;
+}
+
+/* Hash one dataset of a group in row blocks (bounded memory). */
+static int rb_hash_dataset(hid_t g, const char *name, rb_h5_type type, int rank, size_t elem, rb_sha256 *h,
+                           const char *what) {
+    hid_t ds;
+    hsize_t dims[3] = {0, 1, 1};
+    if (!rb_h5_exists(g, name)) return rb_fail("%s: dataset %s is missing", what, name);
+    ds = H5Dopen2(g, name, H5P_DEFAULT);
+    hid_t sp = H5Dget_space(ds);
+    int r = H5Sget_simple_extent_ndims(sp);
+    if (r == rank) H5Sget_simple_extent_dims(sp, dims, NULL);
+    H5Sclose(sp);
+    H5Dclose(ds);
+    if (r != rank) return rb_fail("%s: %s has rank %d, expected %d", what, name, r, rank);
+    size_t row = elem;
+    for (int i = 1; i < rank; i++) row *= (size_t)dims[i];
+    hsize_t block = (hsize_t)((16u << 20) / (row ? row : 1));
+    if (block < 1) block = 1;
+    void *buf = rb_malloc(row * (size_t)(block < dims[0] ? block : (dims[0] ? dims[0] : 1)), "hash buffer");
+    if (!buf) return RB_ERR;
+    int rc = RB_OK;
+    for (hsize_t r0 = 0; rc == RB_OK && r0 < dims[0]; r0 += block) {
+        hsize_t n = dims[0] - r0 < block ? dims[0] - r0 : block;
+        rc = rb_h5_read_rows(g, name, type, rank, dims, r0, n, buf, what);
+        if (rc == RB_OK) rb_sha256_update(h, buf, row * (size_t)n);
+    }
+    free(buf);
+    return rc;
+}
+
+int rb_dataset_train_digest(const char *path, char hex[65]) {
+    hid_t file;
+    RB_TRY(rb_h5_open_read(path, MPI_COMM_NULL, &file));
+    rb_sha256 h;
+    rb_sha256_init(&h);
+    char *recipe = NULL;
+    int rc = rb_h5_get_attr_string(file, "recipe", &recipe, path);
+    if (rc == RB_OK) rb_sha256_update(&h, recipe, strlen(recipe) + 1);
+    free(recipe);
+    int64_t nv = 0;
+    hid_t g = -1;
+    if (rc == RB_OK) {
+        if (!rb_h5_exists(file, "train")) rc = rb_fail("%s: /train is missing", path);
+        else g = H5Gopen2(file, "train", H5P_DEFAULT);
+    }
+    if (rc == RB_OK) rc = rb_h5_get_attr_int64(g, "n_videos", &nv, path);
+    if (rc == RB_OK && nv > 0) {
+        char **names = NULL;
+        if (rb_hash_dataset(g, "offsets", RB_H5_I64, 1, 8, &h, path) || rb_hash_dataset(g, "labels", RB_H5_U8, 1, 1, &h, path) ||
+            rb_hash_dataset(g, "audio", RB_H5_F32, 2, 4, &h, path) || rb_hash_dataset(g, "visual", RB_H5_F32, 3, 4, &h, path) ||
+            rb_h5_read_strings(g, "names", nv, &names, path))
+            rc = RB_ERR;
+        for (int64_t v = 0; names && v < nv; v++) {
+            rb_sha256_update(&h, names[v], strlen(names[v]) + 1);
+            free(names[v]);
+        }
+        free(names);
+    }
+    if (g >= 0) H5Gclose(g);
+    H5Fclose(file);
+    if (rc == RB_OK) rb_sha256_hex(&h, hex);
     return rc;
 }

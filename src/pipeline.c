@@ -27,8 +27,8 @@ int rb_pipeline_datasets(const rb_config *cfg, const rb_dataset_spec *specs, int
 
 int rb_pipeline_model_recipe(const rb_config *cfg, const char *dataset_path, char *buf, size_t cap) {
     char sha[65];
-    RB_TRY(rb_sha256_file(dataset_path, sha));
-    int w = snprintf(buf, cap, "dataset_sha256=%s\n", sha);
+    RB_TRY(rb_dataset_train_digest(dataset_path, sha));
+    int w = snprintf(buf, cap, "train_split_sha256=%s\n", sha);
     if (w < 0 || (size_t)w >= cap) return rb_fail("model recipe too long");
     static const char *const sections[] = {"run.seed", "model.", "train.", "gmm.", "weights."};
     return rb_params_canonical(cfg, sections, 5, buf + w, cap - (size_t)w);

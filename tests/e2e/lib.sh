@@ -20,5 +20,6 @@ expect_error() {
   if ((rc != 0)) && [[ $lines == 1 ]] && grep -qF -- "$want" <<<"$out"; then ok "$d"
   else fail "$d (exit $rc, $lines error lines, wanted '$want'; got: $(head -c 400 <<<"$out"))"; fi
 }
-mpirun_n() { local n=$1; shift; mpirun --oversubscribe --allow-run-as-root -np "$n" "$@"; }
+MPIRUN=(mpirun --oversubscribe --allow-run-as-root)
+mpirun_n() { local n=$1; shift; "${MPIRUN[@]}" -np "$n" "$@"; }
 finish() { echo "$E2E_PASS passed, $E2E_FAIL failed"; ((E2E_FAIL == 0)); }
