@@ -14,8 +14,9 @@ LDLIBS   += $(PKG_LIBS) -lm
 
 SRC      := $(wildcard src/*.c)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
-UNIT_SRC := $(wildcard tests/unit/*.c)
-BENCH_SRC := $(wildcard tests/bench/*.c)
+COMMON_TEST_SRC := $(wildcard tests/common/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c) $(COMMON_TEST_SRC)
+BENCH_SRC := $(wildcard tests/bench/*.c) $(COMMON_TEST_SRC)
 
 BUILD    := build
 OBJ      := $(patsubst %.c,$(BUILD)/rel/%.o,$(SRC))
@@ -40,9 +41,9 @@ bin/robusta-bench: $(BENCH_OBJ)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/rel/%.o: %.c $(wildcard include/*.h) tests/unit/rb_test.h tests/bench/rb_bench.h
+$(BUILD)/rel/%.o: %.c $(wildcard include/*.h) $(wildcard tests/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -Itests/bench -c -o $@ $<
+	$(CC) $(CFLAGS) -Itests/unit -Itests/bench -Itests/common -c -o $@ $<
 
 # Sanitizer build: address + undefined behaviour, same sources.
 asan: bin/robusta-asan bin/robusta-unit-asan
@@ -52,9 +53,9 @@ bin/robusta-asan: $(ASAN_OBJ)
 bin/robusta-unit-asan: $(ASAN_UNIT_OBJ)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/asan/%.o: %.c $(wildcard include/*.h) tests/unit/rb_test.h
+$(BUILD)/asan/%.o: %.c $(wildcard include/*.h) $(wildcard tests/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(ASAN_FLAGS) -Itests/unit -c -o $@ $<
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -Itests/unit -Itests/common -c -o $@ $<
 
 install: bin/robusta
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -74,7 +74,11 @@ void rb_scorer_free(rb_scorer *s);
 int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_result *r);
 void rb_cell_result_free(rb_cell_result *r);
 
-/* Dense-layer flops spent by the scorer so far (for GFLOP/s figures), and reset. */
+/* Reuse of the clean modality (default on). Off: every cell recomputes both modalities from their
+ * features. Results are bitwise identical either way (tested); the switch exists for benchmarks. */
+void rb_scorer_set_reuse(rb_scorer *s, int on);
+
+/* Dense-layer and GMM flops spent by the scorer so far (for GFLOP/s figures), and reset. */
 double rb_scorer_flops(rb_scorer *s, int reset);
 
 #endif

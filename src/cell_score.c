@@ -52,6 +52,7 @@ struct rb_scorer {
     float *tmp;                        /* [chunk] scores */
     float *part_tmp[2];                /* [chunk][h1] partials */
     double flops;
+    int reuse;                         /* 0: every cell recomputes both modalities (benchmarks, checks) */
 };
 
 static int rb_path_width(const rb_scorer *s, int p) { return rb_path_modality[p] == 1 ? 1 : s->C; }
@@ -142,49 +143,41 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
                 }
             } else {
                 RB_TRY(rb_detector_score(d, RB_INPUT_AUDIO, xa, rows, Da, o));
-                s->flops += rb_trunk_flops(d, rows, d->d_in);
+                /* zero padding is implicit: only the first Da rows of W1 multiply real inputs */
+                s->flops += rb_trunk_flops(d, rows, d->kind == RB_DET_SHARED_PAD ? Da : d->d_in);
                 if (d->has_proj) s->flops += 2.0 * (double)rows * Da * Dv;
             }
         }
         if (s->have[P_CONCAT] && (dirty[0] || dirty[1])) {
+            /* Always through the two first-layer halves (z1 = x_v W1v + x_a W1a + b1), so a cached
+             * clean half and a recomputed one give the same bits: reuse never changes a result. */
             const rb_detector *d = rb_path_det(s, P_CONCAT, r);
             float *o = out[P_CONCAT] + ((size_t)r * (size_t)s->S + (size_t)s0) * (size_t)C;
             const size_t h1 = (size_t)s->h1;
-            int cached = s->pre_v && s->pre_a && !fill_cache && !(dirty[0] && dirty[1]);
-            if (fill_cache) {
-                float *pa = s->pre_a + ((size_t)r * (size_t)s->S + (size_t)s0) * h1;
-                RB_TRY(rb_detector_concat_partial(d, RB_INPUT_AUDIO, xa, rows, Da, pa));
-                s->flops += 2.0 * (double)rows * Da * h1;
-                for (int c = 0; c < C; c++) {
-                    float *pv = s->pre_v + (((size_t)r * C + c) * (size_t)s->S + (size_t)s0) * h1;
-                    RB_TRY(rb_detector_concat_partial(d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, rows, ldv, pv));
-                    RB_TRY(rb_detector_score_partials(d, pv, pa, rows, s->tmp));
-                    for (int64_t i = 0; i < rows; i++) o[(size_t)i * C + c] = s->tmp[i];
-                    s->flops += 2.0 * (double)rows * Dv * h1 + rb_trunk_flops(d, rows, 0);
-                }
-            } else if (cached && dirty[0]) { /* visual changed, audio half reused */
-                const float *pa = s->pre_a + ((size_t)r * (size_t)s->S + (size_t)s0) * h1;
-                for (int c = 0; c < C; c++) {
-                    RB_TRY(rb_detector_concat_partial(d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, rows, ldv, s->part_tmp[0]));
-                    RB_TRY(rb_detector_score_partials(d, s->part_tmp[0], pa, rows, s->tmp));
-                    for (int64_t i = 0; i < rows; i++) o[(size_t)i * C + c] = s->tmp[i];
-                    s->flops += 2.0 * (double)rows * Dv * h1 + rb_trunk_flops(d, rows, 0);
-                }
-            } else if (cached) { /* audio changed, visual halves reused */
-                RB_TRY(rb_detector_concat_partial(d, RB_INPUT_AUDIO, xa, rows, Da, s->part_tmp[1]));
-                s->flops += 2.0 * (double)rows * Da * h1;
-                for (int c = 0; c < C; c++) {
-                    const float *pv = s->pre_v + (((size_t)r * C + c) * (size_t)s->S + (size_t)s0) * h1;
-                    RB_TRY(rb_detector_score_partials(d, pv, s->part_tmp[1], rows, s->tmp));
-                    for (int64_t i = 0; i < rows; i++) o[(size_t)i * C + c] = s->tmp[i];
-                    s->flops += rb_trunk_flops(d, rows, 0);
-                }
+            int cache = s->pre_v && s->pre_a;
+            const float *pa;
+            if (cache && !fill_cache && !dirty[1]) {
+                pa = s->pre_a + ((size_t)r * (size_t)s->S + (size_t)s0) * h1;
             } else {
-                for (int c = 0; c < C; c++) {
-                    RB_TRY(rb_detector_score_concat(d, xv + (size_t)c * Dv, ldv, xa, Da, rows, s->tmp));
-                    for (int64_t i = 0; i < rows; i++) o[(size_t)i * C + c] = s->tmp[i];
-                    s->flops += rb_trunk_flops(d, rows, Dv + Da);
+                float *dst = fill_cache ? s->pre_a + ((size_t)r * (size_t)s->S + (size_t)s0) * h1 : s->part_tmp[1];
+                RB_TRY(rb_detector_concat_partial(d, RB_INPUT_AUDIO, xa, rows, Da, dst));
+                s->flops += 2.0 * (double)rows * Da * h1;
+                pa = dst;
+            }
+            for (int c = 0; c < C; c++) {
+                const float *pv;
+                float *cached_v = cache ? s->pre_v + (((size_t)r * C + c) * (size_t)s->S + (size_t)s0) * h1 : NULL;
+                if (cache && !fill_cache && !dirty[0]) {
+                    pv = cached_v;
+                } else {
+                    float *dst = fill_cache ? cached_v : s->part_tmp[0];
+                    RB_TRY(rb_detector_concat_partial(d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, rows, ldv, dst));
+                    s->flops += 2.0 * (double)rows * Dv * h1;
+                    pv = dst;
                 }
+                RB_TRY(rb_detector_score_partials(d, pv, pa, rows, s->tmp));
+                for (int64_t i = 0; i < rows; i++) o[(size_t)i * C + c] = s->tmp[i];
+                s->flops += rb_trunk_flops(d, rows, 0);
             }
         }
     }
@@ -233,6 +226,7 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
     s->Dv = test->d_visual;
     s->Da = test->d_audio;
     s->R = model->n_replicas;
+    s->reuse = 1;
     s->max_video = rb_corrupt_max_video_len(test);
     s->chunk_rows = chunk_rows > s->max_video ? chunk_rows : s->max_video;
     for (int p = 0; p < N_PATHS; p++) s->have[p] = rb_model_slot(model, rb_path_kind[p]) >= 0;
@@ -285,6 +279,8 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
     return RB_OK;
 }
 
+void rb_scorer_set_reuse(rb_scorer *s, int on) { s->reuse = on; }
+
 double rb_scorer_flops(rb_scorer *s, int reset) {
     double f = s->flops;
     if (reset) s->flops = 0;
@@ -325,7 +321,8 @@ static int rb_detect_auc(const double *clean, const double *cell, int64_t n, dou
 int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_result *r) {
     memset(r, 0, sizeof *r);
     double t0 = rb_now();
-    int dirty[2] = {cond[0].corruption != NULL || cond[0].missing, cond[1].corruption != NULL || cond[1].missing};
+    const int changed[2] = {cond[0].corruption != NULL || cond[0].missing, cond[1].corruption != NULL || cond[1].missing};
+    int dirty[2] = {changed[0] || !s->reuse, changed[1] || !s->reuse}; /* no reuse: recompute the clean one too */
     float *paths[N_PATHS];
     for (int p = 0; p < N_PATHS; p++) {
         int m = rb_path_modality[p];
@@ -346,7 +343,7 @@ int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_re
         if (dirty[m]) {
             RB_TRY(rb_weight_from_nll(&s->model->calib[m], nll[m], s->S, width, s->test->offsets, s->test->n_videos, s->w[m]));
             w[m] = s->w[m];
-            RB_TRY(rb_detect_auc(s->clean_nll[m], nll[m], s->S * width, &r->detect_auc[m]));
+            if (changed[m]) RB_TRY(rb_detect_auc(s->clean_nll[m], nll[m], s->S * width, &r->detect_auc[m]));
         } else {
             w[m] = s->clean_w[m];
         }

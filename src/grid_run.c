@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -438,6 +439,34 @@ static int rb_grid_write_scores(hid_t file, void *ctxp) {
     return rc_all;
 }
 
+/* ---- memory: peak resident set per rank, and the node's proportional share (PSS counts the
+ * node-shared window once, however many ranks map it) ---- */
+
+static double rb_pss_mib(void) {
+    FILE *f = fopen("/proc/self/smaps_rollup", "r");
+    if (!f) return NAN;
+    char line[256];
+    double kb = NAN;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "Pss:", 4) == 0) kb = atof(line + 4);
+    fclose(f);
+    return kb / 1024.0;
+}
+
+static void rb_grid_memory(rb_grid *g) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double rss = (double)ru.ru_maxrss / 1024.0, pss = rb_pss_mib(), rss_max = 0, node_pss = 0, node_max = 0;
+    MPI_Comm node;
+    MPI_Comm_split_type(g->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    MPI_Allreduce(&pss, &node_pss, 1, MPI_DOUBLE, MPI_SUM, node);
+    MPI_Comm_free(&node);
+    MPI_Reduce(&rss, &rss_max, 1, MPI_DOUBLE, MPI_MAX, 0, g->comm);
+    MPI_Reduce(&node_pss, &node_max, 1, MPI_DOUBLE, MPI_MAX, 0, g->comm);
+    rb_grid_log(g, "memory: peak RSS per rank %.1f MiB (largest rank), node total %.1f MiB (PSS, largest node, after the grid)",
+                rss_max, node_max);
+}
+
 /* ---- run directory: manifest and resume ---- */
 
 static int rb_write_text_atomic(const char *path, const char *text) {
@@ -609,6 +638,7 @@ int rb_grid_run(const rb_config *cfg, const rb_dataset_spec *specs, int n_specs,
                 g->M, g->R, g->size, attempt);
     double t_grid = rb_now();
     RB_TRY(rb_grid_compute(g, attempt));
+    rb_grid_memory(g);
     if (rb_grid_share(g) != RB_OK) rb_die();
     double t_write = rb_now();
     if (rb_grid_results(g, results) != RB_OK) rb_die();

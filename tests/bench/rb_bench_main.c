@@ -60,6 +60,9 @@ static int rb_by_name(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
+    /* figures are per core: one BLAS thread for the measured code and for the sgemm reference alike
+     * (the grid runs one thread per rank too: run.blas_threads) */
+    openblas_set_num_threads(1);
     const char *filter = argc > 1 ? argv[1] : NULL;
     qsort(rb_benches, (size_t)rb_n_benches, sizeof rb_benches[0], rb_by_name);
     int run = 0;

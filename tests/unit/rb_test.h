@@ -11,18 +11,22 @@
 #include <stdio.h>
 
 typedef void (*rb_test_fn)(void);
-void rb_test_register(const char *name, rb_test_fn fn, const char *file);
+void rb_test_register(const char *name, rb_test_fn fn, const char *file, int needs_mpi);
 /* Records a failure of the running test; the test continues (so one run shows every bad value). */
 void rb_test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Path of a scratch directory private to this run of the unit binary (created on first use). */
 const char *rb_test_tmpdir(void);
 
-#define RB_TEST(name)                                                                              \
+#define RB_TEST_REGISTER(name, needs_mpi)                                                          \
     static void rb_test_##name(void);                                                              \
     __attribute__((constructor)) static void rb_test_reg_##name(void) {                            \
-        rb_test_register(#name, rb_test_##name, __FILE__);                                         \
+        rb_test_register(#name, rb_test_##name, __FILE__, needs_mpi);                              \
     }                                                                                              \
     static void rb_test_##name(void)
+#define RB_TEST(name) RB_TEST_REGISTER(name, 0)
+/* A test that calls MPI (collective HDF5 writes, communicators): skipped by the leak-check pass,
+ * which runs without MPI_Init (tests/run.sh). */
+#define RB_TEST_MPI(name) RB_TEST_REGISTER(name, 1)
 
 #define RB_EXPECT(cond)                                                                            \
     do {                                                                                           \

@@ -13,12 +13,12 @@
 #include <unistd.h>
 
 #define RB_MAX_TESTS 1024
-static struct { const char *name; rb_test_fn fn; const char *file; } rb_tests[RB_MAX_TESTS];
+static struct { const char *name; rb_test_fn fn; const char *file; int needs_mpi; } rb_tests[RB_MAX_TESTS];
 static int rb_n_tests = 0;
 static int rb_current_failures = 0;
 static char rb_tmpdir[512];
 
-void rb_test_register(const char *name, rb_test_fn fn, const char *file) {
+void rb_test_register(const char *name, rb_test_fn fn, const char *file, int needs_mpi) {
     if (rb_n_tests == RB_MAX_TESTS) {
         fprintf(stderr, "too many tests (raise RB_MAX_TESTS)\n");
         exit(2);
@@ -26,6 +26,7 @@ void rb_test_register(const char *name, rb_test_fn fn, const char *file) {
     rb_tests[rb_n_tests].name = name;
     rb_tests[rb_n_tests].fn = fn;
     rb_tests[rb_n_tests].file = file;
+    rb_tests[rb_n_tests].needs_mpi = needs_mpi;
     rb_n_tests++;
 }
 
@@ -57,13 +58,21 @@ static int rb_by_name(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-    MPI_Init(&argc, &argv);
+    /* RB_UNIT_NO_MPI=1: run without MPI_Init, so LeakSanitizer sees only robusta's own allocations
+     * (Open MPI's plugins leave unsymbolisable allocations behind that no suppression can match). */
+    const char *no_mpi = getenv("RB_UNIT_NO_MPI");
+    int use_mpi = !(no_mpi && no_mpi[0] == '1');
+    if (use_mpi) MPI_Init(&argc, &argv);
     const char *filter = argc > 1 ? argv[1] : NULL;
     qsort(rb_tests, (size_t)rb_n_tests, sizeof rb_tests[0], rb_by_name);
     int passed = 0, failed = 0;
     rb_log_quiet = 1;
     for (int i = 0; i < rb_n_tests; i++) {
         if (filter && !strstr(rb_tests[i].name, filter)) continue;
+        if (rb_tests[i].needs_mpi && !use_mpi) {
+            printf("skip %s (needs MPI; run in the MPI passes)\n", rb_tests[i].name);
+            continue;
+        }
         rb_current_failures = 0;
         rb_error_clear();
         double t0 = rb_now();
@@ -84,6 +93,6 @@ int main(int argc, char **argv) {
         if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", rb_tmpdir);
     }
     printf("%d passed, %d failed\n", passed, failed);
-    MPI_Finalize();
+    if (use_mpi) MPI_Finalize();
     return failed ? 1 : 0;
 }

@@ -301,7 +301,7 @@ static int rb_write_file(const char *path, const rb_results *r) {
     return rb_results_write(path, r, owner, MPI_COMM_SELF, inputs, sha, 1, NULL, NULL);
 }
 
-RB_TEST(audit_files_round_trip) {
+RB_TEST_MPI(audit_files_round_trip) {
     rb_results a, b;
     rb_build(&a, 3);
     rb_build(&b, 3);

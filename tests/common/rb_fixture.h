@@ -1,0 +1,21 @@
+/* rb_fixture.h - small in-memory inputs shared by the unit tests and the benchmarks: a synthetic
+ * dataset and an untrained-but-complete model (every detector kind, GMMs, calibrations, clean
+ * statistics), so the cell scorer can be exercised without files or training. */
+#ifndef RB_FIXTURE_H
+#define RB_FIXTURE_H
+
+#include "rb_dataset.h"
+#include "rb_model.h"
+
+typedef struct {
+    int n_train, n_test, n_crops, d_visual, d_audio, hidden1, hidden2, replicas, gmm_k;
+    uint32_t seed;
+} rb_fixture_spec;
+
+/* Synthetic xdv dataset of the given shape (train + test). */
+int rb_fixture_dataset(const rb_fixture_spec *f, rb_dataset *d);
+/* Model for d: detectors initialised from the seed (not trained), GMMs fitted on the train split
+ * (a few EM iterations), calibrations from the train split, clean statistics. */
+int rb_fixture_model(const rb_fixture_spec *f, const rb_dataset *d, rb_model *m);
+
+#endif
