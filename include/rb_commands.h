@@ -8,6 +8,7 @@ int rb_cmd_bench(int argc, char **argv);
 int rb_cmd_config(int argc, char **argv);
 int rb_cmd_synth(int argc, char **argv);
 int rb_cmd_import_xdv(int argc, char **argv);
+int rb_cmd_merge(int argc, char **argv);
 int rb_cmd_train(int argc, char **argv);
 int rb_cmd_report(int argc, char **argv);
 int rb_cmd_audit(int argc, char **argv);

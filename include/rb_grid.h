@@ -31,6 +31,7 @@ typedef struct {
     int resume;           /* skip cells committed to the journal */
     int save_scores;      /* per-snippet scores and truth into results.h5 */
     int progress_tty;     /* rank 0: an updating progress line instead of one line per cell */
+    const char *datasets; /* comma-separated dataset names to run (a shard), or NULL for all */
 } rb_grid_options;
 
 /* Run the grid of cfg over the ranks of comm: every dataset's test split (node-shared), the models it

@@ -25,6 +25,7 @@ int rb_cmd_bench(int argc, char **argv) {
         {"resume", 0, RB_OPT_FLAG, "", "continue the run in the run directory, skipping committed cells", 0, NULL, NULL, 0},
         {"save-scores", 0, RB_OPT_FLAG, "", "store per-snippet scores and truth in results.h5", 0, NULL, NULL, 0},
         {"force", 0, RB_OPT_FLAG, "", "rebuild synthetic datasets and retrain models even if present", 0, NULL, NULL, 0},
+        {"datasets", 0, RB_OPT_VALUE, "A,B", "run only these datasets (a shard; combine shards with robusta merge)", 0, NULL, NULL, 0},
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     char **pos;
@@ -33,7 +34,7 @@ int rb_cmd_bench(int argc, char **argv) {
     if (rb_cli_parse(argc, argv, opts, n_opts, &pos, &n_pos, &help) != RB_OK) rb_die();
     if (help) {
         if (rank == 0)
-            rb_cli_usage("bench", "-c CFG [--out DIR] [--resume] [--save-scores] [--set KEY=VALUE]...",
+            rb_cli_usage("bench", "-c CFG [--out DIR] [--resume] [--save-scores] [--datasets A,B] [--set KEY=VALUE]...",
                          "Run the benchmark grid (datasets x clean/corruption x severity/missing) under mpirun or\n"
                          "srun: corrupted test features per cell, every method and trained replica, frame-level AP,\n"
                          "step AP and ROC-AUC. Missing synthetic datasets and models are built first. Writes\n"
@@ -73,7 +74,7 @@ int rb_cmd_bench(int argc, char **argv) {
         snprintf(run_dir, sizeof run_dir, "%s/%s", root, id[0] ? id : stamp);
     }
     if (rb_pipeline_models(cfg, specs, n, opts[5].given, MPI_COMM_WORLD) != RB_OK) rb_die();
-    rb_grid_options go = {run_dir, opts[3].given, opts[4].given, rank == 0 && isatty(2)};
+    rb_grid_options go = {run_dir, opts[3].given, opts[4].given, rank == 0 && isatty(2), opts[6].value};
     rb_results res;
     if (rb_grid_run(cfg, specs, n, &go, MPI_COMM_WORLD, &res) != RB_OK) rb_die();
     if (rank == 0) {

@@ -38,6 +38,8 @@ typedef struct {
     int *model_of;          /* dataset -> index of the spec whose model scores it */
     rb_corrupt_ctx *ctx;
     rb_scorer **scorer;     /* lazily built per dataset */
+    int *selected;          /* dataset runs in this job (all, or the --datasets shard) */
+    int *model_loaded;
     rb_cell *cells;
     int n_cells, M, R, rec_len;
     rb_method methods[RB_N_METHODS];
@@ -81,7 +83,8 @@ static int rb_grid_inputs(rb_grid *g) {
     g->model_of = rb_calloc((size_t)n, sizeof *g->model_of, "model map");
     g->ctx = rb_calloc((size_t)n, sizeof *g->ctx, "corruption contexts");
     g->scorer = rb_calloc((size_t)n, sizeof *g->scorer, "scorers");
-    if (!g->data || !g->data_win || !g->models || !g->model_of || !g->ctx || !g->scorer) return RB_ERR;
+    g->model_loaded = rb_calloc((size_t)n, sizeof *g->model_loaded, "model flags");
+    if (!g->data || !g->data_win || !g->models || !g->model_of || !g->ctx || !g->scorer || !g->model_loaded) return RB_ERR;
     for (int d = 0; d < n; d++) {
         g->data_win[d] = MPI_WIN_NULL;
         g->model_of[d] = d;
@@ -90,16 +93,21 @@ static int rb_grid_inputs(rb_grid *g) {
                 if (strcmp(g->specs[e].name, g->specs[d].train_on) == 0) g->model_of[d] = e;
     }
     for (int d = 0; d < n; d++) {
-        if (g->model_of[d] != d) continue;
-        rb_collective_check(rb_model_read(g->specs[d].model_path, &g->models[d]), &g->comm);
+        if (!g->selected[d] || g->model_loaded[g->model_of[d]]) continue;
+        int e = g->model_of[d];
+        rb_collective_check(rb_model_read(g->specs[e].model_path, &g->models[e]), &g->comm);
+        g->model_loaded[e] = 1;
     }
+    int first = -1;
     for (int d = 0; d < n; d++) {
+        if (!g->selected[d]) continue;
+        if (first < 0) first = d;
         RB_TRY(rb_dataset_read_test_shared(g->specs[d].path, &g->data[d], g->comm, &g->data_win[d]));
         const rb_model *m = &g->models[g->model_of[d]];
         int rc = rb_corrupt_ctx_init(&g->ctx[d], g->specs[d].seed, rb_name_id(g->specs[d].name), &m->stats[0], &m->stats[1]);
         rb_collective_check(rc, &g->comm);
     }
-    const rb_model *m0 = &g->models[g->model_of[0]];
+    const rb_model *m0 = &g->models[g->model_of[first]];
     g->R = m0->n_replicas;
     g->M = 0;
     for (int me = 0; me < RB_N_METHODS; me++)
@@ -364,7 +372,7 @@ static int rb_grid_results(rb_grid *g, rb_results *r) {
         const rb_cell *c = &g->cells[i];
         const double *rec = g->records + (size_t)i * g->rec_len;
         rb_result_cond *o = &r->conds[i];
-        snprintf(o->dataset, sizeof o->dataset, "%s", g->specs[c->dataset].name);
+        snprintf(o->dataset, sizeof o->dataset, "%.63s", g->specs[c->dataset].name);
         snprintf(o->corruption, sizeof o->corruption, "%s", c->corruption);
         snprintf(o->modality, sizeof o->modality, "%s", c->modality);
         snprintf(o->label, sizeof o->label, "%s", c->label);
@@ -393,6 +401,7 @@ static int rb_grid_results(rb_grid *g, rb_results *r) {
 static int rb_grid_write_scores(hid_t file, void *ctxp) {
     rb_grid *g = ctxp;
     for (int d = 0; d < g->n_specs; d++) {
+        if (!g->selected[d]) continue;
         char path[512];
         hid_t grp;
         const rb_split *t = &g->data[d].test;
@@ -509,7 +518,8 @@ static int rb_grid_prepare_dir(rb_grid *g, char ***inputs, char ***shas, int *n_
     if (!*inputs || !*shas) return RB_ERR;
     for (int d = 0; d < g->n_specs; d++)
         for (int which = 0; which < 2; which++) {
-            if (which == 1 && g->model_of[d] != d) continue;
+            if (which == 0 && !g->selected[d]) continue;
+            if (which == 1 && !g->model_loaded[d]) continue;
             const char *p = which == 0 ? g->specs[d].path : g->specs[d].model_path;
             char sha[65];
             RB_TRY(rb_sha256_file(p, sha));
@@ -521,7 +531,8 @@ static int rb_grid_prepare_dir(rb_grid *g, char ***inputs, char ***shas, int *n_
     size_t cap = strlen(rb_config_text(g->cfg)) + (size_t)n * 4200 + 64;
     char *manifest = rb_malloc(cap, "manifest");
     if (!manifest) return RB_ERR;
-    snprintf(manifest, cap, "%s\n# inputs\n", rb_config_text(g->cfg));
+    snprintf(manifest, cap, "%s\n# datasets: %s\n# inputs\n", rb_config_text(g->cfg),
+             g->opt->datasets ? g->opt->datasets : "all");
     for (int i = 0; i < n; i++)
         snprintf(manifest + strlen(manifest), cap - strlen(manifest), "%s  %s\n", (*shas)[i], (*inputs)[i]);
     snprintf(path, sizeof path, "%s/manifest.txt", dir);
@@ -580,6 +591,41 @@ int rb_grid_run(const rb_config *cfg, const rb_dataset_spec *specs, int n_specs,
         rc = rb_mkdir_p(sdir);
     }
     rb_collective_check(rc, &comm);
+    g->selected = rb_calloc((size_t)n_specs, sizeof *g->selected, "dataset selection");
+    if (!g->selected) rb_die();
+    int n_selected = 0;
+    for (int d = 0; d < n_specs; d++) {
+        g->selected[d] = !opt->datasets;
+        if (opt->datasets) {
+            const char *p = opt->datasets;
+            size_t len = strlen(specs[d].name);
+            while (p && *p) {
+                const char *comma = strchr(p, ',');
+                size_t n = comma ? (size_t)(comma - p) : strlen(p);
+                if (n == len && strncmp(p, specs[d].name, len) == 0) g->selected[d] = 1;
+                p = comma ? comma + 1 : NULL;
+            }
+        }
+        n_selected += g->selected[d];
+    }
+    if (opt->datasets) { /* every listed name must be a dataset */
+        const char *p = opt->datasets;
+        while (p && *p) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            int found = 0;
+            for (int d = 0; d < n_specs; d++) found |= strlen(specs[d].name) == n && strncmp(p, specs[d].name, n) == 0;
+            if (!found) {
+                rb_fail("--datasets: \"%.*s\" is not a dataset of the config", (int)n, p);
+                rb_die();
+            }
+            p = comma ? comma + 1 : NULL;
+        }
+    }
+    if (n_selected == 0) {
+        rb_fail("--datasets selects no dataset");
+        rb_die();
+    }
     if (rb_grid_inputs(g) != RB_OK) rb_die();
     char **inputs = NULL, **shas = NULL;
     int n_inputs = 0, attempt = 0;
@@ -611,9 +657,13 @@ int rb_grid_run(const rb_config *cfg, const rb_dataset_spec *specs, int n_specs,
         if (g->rank != 0) memcpy(shas[i], sbuf, 65);
     }
     int64_t *snippets = rb_malloc(sizeof(int64_t) * (size_t)n_specs, "snippet counts");
-    for (int d = 0; d < n_specs; d++) snippets[d] = g->data[d].test.n_snippets;
+    for (int d = 0; d < n_specs; d++) snippets[d] = g->selected[d] ? g->data[d].test.n_snippets : 0;
     if (rb_grid_plan(cfg, n_specs, snippets, &g->cells, &g->n_cells) != RB_OK) rb_die();
     free(snippets);
+    int kept = 0; /* a shard keeps its datasets' cells, in canonical order */
+    for (int i = 0; i < g->n_cells; i++)
+        if (g->selected[g->cells[i].dataset]) g->cells[kept++] = g->cells[i];
+    g->n_cells = kept;
     g->records = rb_calloc((size_t)g->n_cells * (size_t)g->rec_len, sizeof(double), "records");
     g->have = rb_calloc((size_t)g->n_cells, sizeof(int), "have");
     g->computed_here = rb_calloc((size_t)g->n_cells, sizeof(int), "computed");
@@ -673,10 +723,14 @@ int rb_grid_run(const rb_config *cfg, const rb_dataset_spec *specs, int n_specs,
     free(shas);
     for (int d = 0; d < n_specs; d++) {
         rb_scorer_free(g->scorer[d]);
-        rb_corrupt_ctx_free(&g->ctx[d]);
-        rb_dataset_free_shared(&g->data[d], &g->data_win[d]);
-        if (g->model_of[d] == d) rb_model_free(&g->models[d]);
+        if (g->selected[d]) {
+            rb_corrupt_ctx_free(&g->ctx[d]);
+            rb_dataset_free_shared(&g->data[d], &g->data_win[d]);
+        }
+        if (g->model_loaded[d]) rb_model_free(&g->models[d]);
     }
+    free(g->selected);
+    free(g->model_loaded);
     free(g->scorer);
     free(g->ctx);
     free(g->data);

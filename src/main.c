@@ -18,6 +18,7 @@ static const rb_command rb_commands[] = {
     {"config", rb_cmd_config, "print the effective config of CFG, or every key robusta reads"},
     {"synth", rb_cmd_synth, "build the synthetic datasets of a config (XD-Violence-shaped)"},
     {"train", rb_cmd_train, "fit the detectors and the per-modality GMMs on clean training features"},
+    {"merge", rb_cmd_merge, "combine results files of dataset shards into one results.h5"},
     {"import-xdv", rb_cmd_import_xdv, "convert the public XD-Violence feature release to a dataset file"},
     {"report", rb_cmd_report, "tables (summary.md, cells.csv) and plots from a results file"},
     {"audit", rb_cmd_audit, "compare two results files cell by cell (and their configs, inputs, versions)"},

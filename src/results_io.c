@@ -205,7 +205,7 @@ int rb_results_read(const char *path, rb_results *r) {
     char names[RB_RESULTS_MAX_METHODS][32];
     for (char *tok = methods, *save = NULL; rc == RB_OK && (tok = strtok_r(tok, ",", &save)); tok = NULL) {
         if (M == RB_RESULTS_MAX_METHODS || strlen(tok) >= 32) rc = rb_fail("%s: bad methods attribute", path);
-        else snprintf(names[M++], 32, "%s", tok);
+        else snprintf(names[M++], 32, "%.31s", tok);
     }
     free(methods);
     if (rc == RB_OK && (M < 1 || R < 1 || R > 100000)) rc = rb_fail("%s: no methods or replicas recorded", path);
@@ -229,7 +229,7 @@ int rb_results_read(const char *path, rb_results *r) {
     }
     if (rc == RB_OK) rc = rb_results_alloc(r, (int)nc, M, (int)R);
     if (rc == RB_OK) {
-        for (int k = 0; k < M; k++) snprintf(r->methods[k], sizeof r->methods[k], "%s", names[k]);
+        for (int k = 0; k < M; k++) memcpy(r->methods[k], names[k], sizeof r->methods[k]);
         char **cols[6] = {0};
         static const char *const sc[6] = {"dataset", "corruption", "modality", "label", "source", NULL};
         for (int q = 0; rc == RB_OK && sc[q]; q++) rc = rb_h5_read_strings(g, sc[q], nc, &cols[q], path);

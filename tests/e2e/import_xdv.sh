@@ -101,9 +101,5 @@ check "missing option named" "$(grep -c -- '--audio-dir is required' "$work/err"
 check "--help exits 0" "$?" 0
 check "--help prints usage" "$(grep -c '^usage: robusta import-xdv' "$work/help")" 1
 
-if [ "$failed" -eq 0 ]; then
-    echo "e2e import_xdv: $checks checks, ok"
-    exit 0
-fi
-echo "e2e import_xdv: $checks checks, $failed FAILED"
-exit 1
+echo "$((checks - failed)) passed, $failed failed"
+[ "$failed" -eq 0 ]
