@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# nightly.sh - the nightly regression job: the full grid (configs/full.cfg) into
+# <run.out_root>/nightly-<UTC date>, then `robusta audit --reference REF.h5 NEW.h5` against the last
+# accepted reference. Prints a short report (also written to <run dir>/nightly-report.txt) for mail
+# or CI, and exits 0 PASS, 1 FAIL (numbers differ), 2 ERROR (the run or the audit broke),
+# 3 NO-REFERENCE. Local or under Slurm (sbatch jobs/nightly.sh); rerun the same day it resumes.
+#SBATCH --job-name=robusta-nightly
+#SBATCH --time=12:00:00
+#SBATCH --nodes=1
+#SBATCH --ntasks=2
+#SBATCH --cpus-per-task=1
+#SBATCH --requeue
+#SBATCH --signal=B:USR1@120
+#SBATCH --open-mode=append
+#SBATCH --output=robusta-nightly-%j.out
+set -uo pipefail
+usage() {
+  cat <<'TXT'
+usage: jobs/nightly.sh [options]
+
+Run the full grid, then audit it against the accepted reference results file. The report's last
+line is "nightly: PASS|FAIL|ERROR|NO-REFERENCE ..." and the exit status is 0, 1, 2 or 3.
+
+options:
+      --reference REF.h5  accepted reference (default: $ROBUSTA_REFERENCE, else
+                          <run.out_root>/reference/nightly.h5)
+      --accept            after the run, make its results the new reference (a human decision:
+                          use it once to create the first reference, or after an intended change)
+      --mail ADDR         mail the report with `mail -s` (also $ROBUSTA_MAIL)
+      --skip-run          audit an existing run directory (--run-id/--out) without running it
+      --run-id ID         default nightly-<UTC date>: a rerun the same day resumes that run
+common options:
+  -c, --config CFG      experiment config (default: configs/full.cfg)
+      --set KEY=VALUE   config override (repeatable)
+      --run-id ID       run directory <run.out_root>/ID; the same ID again resumes an unfinished run
+  -o, --out DIR         run directory
+      --ranks N         MPI ranks (default: $SLURM_NTASKS under Slurm, else 2)
+      --threads T       OpenBLAS threads per rank (default: $SLURM_CPUS_PER_TASK, else 1)
+  -- ARGS...            passed to robusta bench as is (e.g. --save-scores)
+  -h, --help            this text
+Locally the job runs with mpirun; inside a Slurm allocation (sbatch jobs/NAME.sh ...) with srun
+--mpi=pmix, or mpirun when srun lacks pmix (ROBUSTA_LAUNCHER overrides). See docs/slurm.md.
+TXT
+}
+for h in "${ROBUSTA_HOME:-}" "$(cd "$(dirname "$0")/.." 2>/dev/null && pwd)" "${SLURM_SUBMIT_DIR:-}"; do
+  if [[ -n $h && -f $h/slurm/robusta-lib.sh ]]; then export ROBUSTA_HOME=$h; break; fi
+done
+[[ -n ${ROBUSTA_HOME:-} ]] || { echo "$(basename "$0"): cannot find the robusta checkout; set ROBUSTA_HOME" >&2; exit 2; }
+source "$ROBUSTA_HOME/slurm/robusta-lib.sh"
+source "$ROBUSTA_HOME/jobs/job-lib.sh"
+ref=${ROBUSTA_REFERENCE:-} accept=0 mail=${ROBUSTA_MAIL:-} skip=0
+job_opt() {
+  case $1 in
+    --reference) ref=${2:?--reference needs a file}; return 1 ;;
+    --accept) accept=1; return 0 ;;
+    --mail) mail=${2:?--mail needs an address}; return 1 ;;
+    --skip-run) skip=1; return 0 ;;
+  esac
+  return 2
+}
+rb_job_parse usage "$@"
+rb_setup
+cfg=${JOB_CFG:-configs/full.cfg}
+[[ -n $JOB_RUN_ID || -n $JOB_OUT ]] || JOB_RUN_ID=nightly-$(date -u +%Y%m%d)
+rb_job_run_dir nightly "$cfg"
+root=$(rb_config_key run out_root)
+ref=${ref:-${root:-results}/reference/nightly.h5}
+new=$JOB_DIR/results.h5
+mkdir -p "$JOB_DIR"
+report=$JOB_DIR/nightly-report.txt
+start=$(date +%s)
+{
+  echo "robusta nightly $(date -u +%Y-%m-%dT%H:%MZ) on $(hostname -s)${SLURM_JOB_ID:+ (Slurm job $SLURM_JOB_ID)}"
+  echo "version: $("$ROBUSTA" --version 2>&1 | head -1)"
+  echo "config: $cfg ${JOB_SETS[*]}"
+  echo "run: $JOB_DIR"
+  echo "reference: $ref"
+} >"$report"
+verdict= status=
+if ((skip == 0)); then
+  rb_bench nightly -c "$cfg" "${JOB_SETS[@]}" "${JOB_EXTRA[@]}" --out "$JOB_DIR"
+  rc=$?
+  echo "bench: exit $rc after $(( $(date +%s) - start )) s" >>"$report"
+  if ((rc != 0)); then verdict="ERROR: the run failed (exit $rc; see $JOB_DIR/log.txt)" status=2; fi
+fi
+if [[ -z $status && ! -f $new ]]; then verdict="ERROR: no $new" status=2; fi
+if [[ -z $status ]] && ((accept)); then
+  mkdir -p "$(dirname "$ref")" && cp "$new" "$ref.tmp" && mv "$ref.tmp" "$ref" &&
+    echo "accepted: $new is now the reference $ref" >>"$report"
+fi
+if [[ -z $status && ! -f $ref ]]; then
+  verdict="NO-REFERENCE: $ref does not exist; run once with --accept to create it" status=3
+fi
+if [[ -z $status ]]; then
+  out=$("$ROBUSTA" audit --reference "$ref" "$new" 2>&1); arc=$?
+  { echo "--- robusta audit --reference $ref $new (exit $arc)"; tail -n 25 <<<"$out"; echo "---"; } >>"$report"
+  case $arc in
+    0) verdict="PASS: $(tail -1 <<<"$out")" status=0 ;;
+    1) verdict="FAIL: $(tail -1 <<<"$out")" status=1 ;;
+    *) verdict="ERROR: robusta audit exit $arc" status=2 ;;
+  esac
+fi
+echo "nightly: $verdict" >>"$report"
+cat "$report"
+if [[ -n $mail ]]; then
+  if command -v mail >/dev/null 2>&1; then mail -s "robusta nightly: ${verdict%%:*}" "$mail" <"$report"
+  else rb_log "--mail $mail: no mail command on this host; report left in $report"; fi
+fi
+exit "$status"
