@@ -26,7 +26,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 ASAN_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(UNIT_SRC)) $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
 
-.PHONY: all asan unit install run test test-unit bench fuzz clean deps help
+.PHONY: all asan unit install run test test-unit test-slurm bench fuzz clean deps help
 all: bin/robusta bin/robusta-unit bin/robusta-bench
 
 bin/robusta: $(OBJ)
@@ -79,6 +79,11 @@ test:
 test-unit: bin/robusta-unit
 	./bin/robusta-unit
 
+# A real one-node Slurm (installed and started by the script, as root): sbatch scripts, job array +
+# merge, requeue. Not part of `make test` (see docs/slurm.md).
+test-slurm: bin/robusta
+	@bash tests/slurm/run.sh
+
 bench:
 	@bash scripts/check-deps.sh
 	@$(MAKE) --no-print-directory all
@@ -96,5 +101,6 @@ help:
 	@echo "make test       the whole test suite, ending in 'N passed, N failed'"
 	@echo "make asan       sanitizer build (address, undefined)"
 	@echo "make bench      benchmarks (throughput, GFLOP/s next to sgemm)"
+	@echo "make test-slurm the Slurm scripts against a real local Slurm (root)"
 	@echo "make fuzz       fuzz the .npy header and --set parsers (60 s each)"
 	@echo "make install PREFIX=/opt/robusta"
