@@ -70,6 +70,9 @@ int rb_dataset_read(const char *path, rb_dataset *d, MPI_Comm comm);
  * an MPI-3 shared-memory window that every rank of the node maps (so memory per node does not grow
  * with ranks per node). Collective over comm; free with rb_dataset_free_shared. */
 int rb_dataset_read_test_shared(const char *path, rb_dataset *d, MPI_Comm comm, MPI_Win *win);
+/* The same for either split ("train" or "test"); only that split is read. Training uses the train
+ * split this way, so a node holds one copy of the training features however many ranks train. */
+int rb_dataset_read_shared(const char *path, const char *split, rb_dataset *d, MPI_Comm comm, MPI_Win *win);
 void rb_dataset_free_shared(rb_dataset *d, MPI_Win *win);
 /* SHA-256 over what training reads from a dataset file: its recipe attribute and the train split's
  * offsets, labels, audio, visual and names (streamed in row blocks). Adding test-only content such

@@ -164,9 +164,11 @@ static int rb_read_split(hid_t file, const char *group_name, rb_split *s, int wi
     return rc;
 }
 
-/* Read the root attributes and the requested splits. */
-static int rb_dataset_read_impl(const char *path, rb_dataset *d, MPI_Comm comm, int want_train, rb_feat_mode mode,
-                                float *into_visual, float *into_audio) {
+/* Read the root attributes and the splits: want_train / want_test select them, mode says what happens
+ * to the features of the split named by shared_split ("train" or "test"; the other split, if read,
+ * owns its features). */
+static int rb_dataset_read_impl(const char *path, rb_dataset *d, MPI_Comm comm, int want_train, int want_test,
+                                const char *shared_split, rb_feat_mode mode, float *into_visual, float *into_audio) {
     memset(d, 0, sizeof *d);
     hid_t file;
     RB_TRY(rb_h5_open_read(path, comm, &file));
@@ -199,11 +201,16 @@ static int rb_dataset_read_impl(const char *path, rb_dataset *d, MPI_Comm comm, 
         }
         H5Gclose(g);
     }
+    int train_shared = shared_split && strcmp(shared_split, "train") == 0;
+    int test_shared = shared_split && strcmp(shared_split, "test") == 0;
     if (rc == RB_OK && want_train)
-        rc = rb_read_split(file, "train", &d->train, 0, d->frames_per_snippet, path, RB_FEAT_OWN, NULL, NULL);
-    if (rc == RB_OK) rc = rb_read_split(file, "test", &d->test, 1, d->frames_per_snippet, path, mode, into_visual, into_audio);
-    if (rc == RB_OK && d->test.n_videos == 0) rc = rb_fail("%s: the test split has no videos", path);
-    if (rc == RB_OK && want_train && d->train.n_videos > 0 &&
+        rc = rb_read_split(file, "train", &d->train, 0, d->frames_per_snippet, path, train_shared ? mode : RB_FEAT_OWN,
+                           into_visual, into_audio);
+    if (rc == RB_OK && want_test)
+        rc = rb_read_split(file, "test", &d->test, 1, d->frames_per_snippet, path, test_shared ? mode : RB_FEAT_OWN,
+                           into_visual, into_audio);
+    if (rc == RB_OK && want_test && d->test.n_videos == 0) rc = rb_fail("%s: the test split has no videos", path);
+    if (rc == RB_OK && want_train && want_test && d->train.n_videos > 0 &&
         (d->train.d_visual != d->test.d_visual || d->train.d_audio != d->test.d_audio ||
          d->train.n_crops != d->test.n_crops))
         rc = rb_fail("%s: train and test splits have different feature shapes", path);
@@ -213,37 +220,42 @@ static int rb_dataset_read_impl(const char *path, rb_dataset *d, MPI_Comm comm, 
 }
 
 int rb_dataset_read(const char *path, rb_dataset *d, MPI_Comm comm) {
-    return rb_dataset_read_impl(path, d, comm, 1, RB_FEAT_OWN, NULL, NULL);
+    return rb_dataset_read_impl(path, d, comm, 1, 1, NULL, RB_FEAT_OWN, NULL, NULL);
 }
 
-/* Sizes of the test split from its attributes, for sizing the shared window. */
-static int rb_test_sizes(const char *path, int64_t *ns, int64_t *nc, int64_t *dv, int64_t *da) {
+/* Sizes of a split from its attributes, for sizing the shared window. */
+static int rb_split_sizes(const char *path, const char *split, int64_t *ns, int64_t *nc, int64_t *dv, int64_t *da) {
     hid_t file;
     RB_TRY(rb_h5_open_read(path, MPI_COMM_NULL, &file));
     int rc = RB_OK;
-    if (!rb_h5_exists(file, "test")) rc = rb_fail("%s: /test is missing", path);
+    if (!rb_h5_exists(file, split)) rc = rb_fail("%s: /%s is missing", path, split);
     if (rc == RB_OK) {
-        hid_t g = H5Gopen2(file, "test", H5P_DEFAULT);
+        hid_t g = H5Gopen2(file, split, H5P_DEFAULT);
         if (rb_h5_get_attr_int64(g, "n_snippets", ns, path) || rb_h5_get_attr_int64(g, "n_crops", nc, path) ||
             rb_h5_get_attr_int64(g, "d_visual", dv, path) || rb_h5_get_attr_int64(g, "d_audio", da, path))
             rc = RB_ERR;
         H5Gclose(g);
     }
     H5Fclose(file);
-    if (rc == RB_OK && (*ns < 1 || *nc < 1 || *nc > 64 || *dv < 1 || *dv > 65536 || *da < 1 || *da > 65536))
-        rc = rb_fail("%s: implausible test split sizes", path);
+    if (rc == RB_OK && (*ns < 0 || *nc < 1 || *nc > 64 || *dv < 1 || *dv > 65536 || *da < 1 || *da > 65536))
+        rc = rb_fail("%s: implausible /%s split sizes", path, split);
     return rc;
 }
 
 int rb_dataset_read_test_shared(const char *path, rb_dataset *d, MPI_Comm comm, MPI_Win *win) {
+    return rb_dataset_read_shared(path, "test", d, comm, win);
+}
+
+int rb_dataset_read_shared(const char *path, const char *split, rb_dataset *d, MPI_Comm comm, MPI_Win *win) {
     memset(d, 0, sizeof *d);
     *win = MPI_WIN_NULL;
+    int is_train = strcmp(split, "train") == 0;
     MPI_Comm node;
     MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
     int node_rank;
     MPI_Comm_rank(node, &node_rank);
     int64_t ns = 0, nc = 0, dv = 0, da = 0;
-    int rc = node_rank == 0 ? rb_test_sizes(path, &ns, &nc, &dv, &da) : RB_OK;
+    int rc = node_rank == 0 ? rb_split_sizes(path, split, &ns, &nc, &dv, &da) : RB_OK;
     rb_collective_check(rc, &comm);
     int64_t sizes[4] = {ns, nc, dv, da};
     MPI_Bcast(sizes, 4, MPI_INT64_T, 0, node);
@@ -251,7 +263,7 @@ int rb_dataset_read_test_shared(const char *path, rb_dataset *d, MPI_Comm comm, 
     float *base = NULL;
     MPI_Aint bytes = node_rank == 0 ? (MPI_Aint)(sizeof(float) * (nvis + naud)) : 0;
     if (MPI_Win_allocate_shared(bytes, sizeof(float), MPI_INFO_NULL, node, &base, win) != MPI_SUCCESS)
-        rc = rb_fail("%s: cannot allocate the node-shared window for the test features (%.1f MiB)", path,
+        rc = rb_fail("%s: cannot allocate the node-shared window for the %s features (%.1f MiB)", path, split,
                      (double)(sizeof(float) * (nvis + naud)) / 1048576.0);
     rb_collective_check(rc, &comm);
     MPI_Aint qsize;
@@ -259,13 +271,16 @@ int rb_dataset_read_test_shared(const char *path, rb_dataset *d, MPI_Comm comm, 
     MPI_Win_shared_query(*win, 0, &qsize, &disp, &base);
     MPI_Win_fence(0, *win);
     /* the node's first rank reads (and checks) the features; every rank reads the small metadata */
-    rc = rb_dataset_read_impl(path, d, MPI_COMM_NULL, 0, node_rank == 0 ? RB_FEAT_INTO : RB_FEAT_SKIP, base,
-                              base + nvis);
+    rc = rb_dataset_read_impl(path, d, MPI_COMM_NULL, is_train, !is_train, split,
+                              node_rank == 0 ? RB_FEAT_INTO : RB_FEAT_SKIP, base, base + nvis);
     rb_collective_check(rc, &comm);
     MPI_Win_fence(0, *win);
-    d->test.visual = base;
-    d->test.audio = base + nvis;
-    d->test.features_borrowed = 1;
+    rb_split *s = is_train ? &d->train : &d->test;
+    if (s->n_videos > 0) {
+        s->visual = base;
+        s->audio = base + nvis;
+    }
+    s->features_borrowed = 1;
     MPI_Comm_free(&node);
     return RB_OK;
 }

@@ -71,7 +71,8 @@ int rb_pipeline_models(const rb_config *cfg, const rb_dataset_spec *specs, int n
         if (status == UP_TO_DATE) continue;
         rb_bcast_string(recipe, (int)sizeof recipe, comm);
         rb_dataset data;
-        rb_collective_check(rb_dataset_read(s->path, &data, comm), &comm);
+        MPI_Win win;
+        RB_TRY(rb_dataset_read_shared(s->path, "train", &data, comm, &win));
         double t0 = rb_now();
         rb_model model;
         if (rb_model_build(cfg, &data, s->name, recipe, comm, &model) != RB_OK) rb_die();
@@ -85,7 +86,7 @@ int rb_pipeline_models(const rb_config *cfg, const rb_dataset_spec *specs, int n
                    model.n_replicas, s->model_path, rb_now() - t0);
             rb_model_free(&model);
         }
-        rb_dataset_free(&data);
+        rb_dataset_free_shared(&data, &win);
         MPI_Barrier(comm);
     }
     return RB_OK;
