@@ -22,6 +22,10 @@ typedef struct {
 int rb_dataset_specs(const rb_config *c, rb_dataset_spec **specs, int *n);
 /* Canonical recipe text of a synthetic spec (every generator parameter and the seed). */
 int rb_dataset_recipe(const rb_dataset_spec *s, char *buf, size_t cap);
+/* Generate a synthetic dataset straight into its file, one video at a time (memory bounded by the
+ * longest video): the same bytes as rb_synth_generate + rb_dataset_write. */
+int rb_synth_write_stream(const rb_synth_params *p, uint32_t seed, const char *name, const char *recipe,
+                          const char *config_text, const char *path, int64_t *n_snippets);
 /* Build the file if missing (synthetic), else verify its recorded recipe. force rebuilds a
  * synthetic file. *built reports whether it was (re)generated. */
 int rb_dataset_ensure(const rb_dataset_spec *s, const char *config_text, int force, int *built);

@@ -1,6 +1,7 @@
 /* dataset_spec.c - datasets of a config: paths, generator parameters, build-or-verify (rb_dataset_spec.h). */
 #include "rb_dataset_spec.h"
 #include "rb_common.h"
+#include "rb_dataset_writer.h"
 #include "rb_h5.h"
 
 #include <errno.h>
@@ -166,6 +167,80 @@ static int rb_read_recipe(const char *path, char **recipe) {
     return rc;
 }
 
+int rb_synth_write_stream(const rb_synth_params *p, uint32_t seed, const char *name, const char *recipe,
+                          const char *config_text, const char *path, int64_t *n_snippets) {
+    rb_synth g;
+    RB_TRY(rb_synth_open(&g, p, seed));
+    rb_dataset meta;
+    memset(&meta, 0, sizeof meta);
+    char source[32];
+    snprintf(source, sizeof source, "synth:%s", rb_synth_generator_name(p->generator));
+    meta.name = (char *)name;
+    meta.source = source;
+    meta.recipe = (char *)recipe;
+    meta.config_text = (char *)config_text;
+    meta.frames_per_snippet = RB_SYNTH_FRAMES;
+    int rc = RB_OK;
+    int64_t longest = 1;
+    for (int k = 0; rc == RB_OK && k < 2; k++) {
+        rb_split *sp = k == 0 ? &meta.train : &meta.test;
+        int64_t nv = rb_synth_split_videos(&g, k);
+        int64_t *off = rb_calloc((size_t)nv + 1, sizeof *off, "offsets");
+        rc = off ? rb_synth_split_offsets(&g, k, off) : RB_ERR;
+        if (rc == RB_OK) rc = rb_split_alloc(sp, nv, off[nv], p->n_crops, p->d_visual, p->d_audio, 0);
+        /* only the metadata is kept in memory: the feature arrays of rb_split_alloc are released */
+        if (rc == RB_OK) {
+            free(sp->visual);
+            free(sp->audio);
+            sp->visual = sp->audio = NULL;
+            memcpy(sp->offsets, off, sizeof *off * ((size_t)nv + 1));
+        }
+        for (int64_t v = 0; rc == RB_OK && v < nv; v++) {
+            char buf[256];
+            rb_synth_video_info info;
+            rc = rb_synth_video_name(&g, k, v, buf, sizeof buf);
+            if (rc == RB_OK) rc = rb_synth_describe(&g, k, v, &info);
+            if (rc == RB_OK) {
+                sp->names[v] = rb_strdup(buf, "video name");
+                sp->labels[v] = info.label;
+                if (!sp->names[v]) rc = RB_ERR;
+                if (off[v + 1] - off[v] > longest) longest = off[v + 1] - off[v];
+            }
+        }
+        free(off);
+    }
+    rb_dataset_writer *w = NULL;
+    if (rc == RB_OK) rc = rb_dataset_writer_open(&w, path, &meta);
+    size_t vrow = (size_t)p->n_crops * (size_t)p->d_visual;
+    float *vis = rc == RB_OK ? rb_malloc(sizeof(float) * (size_t)longest * vrow, "video buffer") : NULL;
+    float *aud = rc == RB_OK ? rb_malloc(sizeof(float) * (size_t)longest * (size_t)p->d_audio, "video buffer") : NULL;
+    int32_t *pos = rc == RB_OK ? rb_malloc(sizeof(int32_t) * (size_t)longest, "truth") : NULL;
+    int32_t *frames = rc == RB_OK ? rb_malloc(sizeof(int32_t) * (size_t)longest, "truth") : NULL;
+    if (rc == RB_OK && (!vis || !aud || !pos || !frames)) rc = RB_ERR;
+    for (int k = 0; rc == RB_OK && k < 2; k++) {
+        const rb_split *sp = k == 0 ? &meta.train : &meta.test;
+        for (int64_t v = 0; rc == RB_OK && v < sp->n_videos; v++) {
+            int64_t t = rb_split_video_len(sp, v);
+            rc = rb_synth_video(&g, k, v, vis, aud, k == 1 ? pos : NULL, k == 1 ? frames : NULL);
+            if (rc == RB_OK) rc = rb_dataset_writer_rows(w, k, sp->offsets[v], t, vis, aud, pos, frames);
+        }
+    }
+    if (rc == RB_OK) {
+        rc = rb_dataset_writer_finish(w);
+        w = NULL;
+    }
+    if (w) rb_dataset_writer_abort(w);
+    if (n_snippets) *n_snippets = meta.train.n_snippets + meta.test.n_snippets;
+    free(vis);
+    free(aud);
+    free(pos);
+    free(frames);
+    rb_split_free(&meta.train);
+    rb_split_free(&meta.test);
+    rb_synth_close(&g);
+    return rc;
+}
+
 int rb_dataset_ensure(const rb_dataset_spec *s, const char *config_text, int force, int *built) {
     *built = 0;
     struct stat st;
@@ -193,20 +268,13 @@ int rb_dataset_ensure(const rb_dataset_spec *s, const char *config_text, int for
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - s->path), s->path);
         RB_TRY(rb_mkdirs(dir));
     }
-    rb_dataset d;
     double t0 = rb_now();
-    RB_TRY_CTX(rb_synth_generate(&s->synth, s->seed, &d), "generating dataset %s", s->name);
-    free(d.name);
-    d.name = rb_strdup(s->name, "dataset name");
-    d.config_text = rb_strdup(config_text, "config text");
-    d.recipe = rb_strdup(recipe, "recipe");
-    int rc = d.name && d.config_text && d.recipe ? rb_dataset_write(s->path, &d) : RB_ERR;
-    if (rc == RB_OK)
-        rb_log("dataset %s: %lld train + %lld test videos, %lld + %lld snippets -> %s (%.1f s)", s->name,
-               (long long)d.train.n_videos, (long long)d.test.n_videos, (long long)d.train.n_snippets,
-               (long long)d.test.n_snippets, s->path, rb_now() - t0);
-    rb_dataset_free(&d);
-    if (rc != RB_OK) return rb_context("dataset %s", s->name);
+    int64_t n_snippets = 0;
+    /* streamed video by video: memory bounded by the longest video, whatever the dataset size */
+    if (rb_synth_write_stream(&s->synth, s->seed, s->name, recipe, config_text, s->path, &n_snippets) != RB_OK)
+        return rb_context("dataset %s", s->name);
+    rb_log("dataset %s: %lld train + %lld test videos, %lld snippets -> %s (%.1f s)", s->name,
+           (long long)s->synth.n_train, (long long)s->synth.n_test, (long long)n_snippets, s->path, rb_now() - t0);
     *built = 1;
     return RB_OK;
 }

@@ -161,3 +161,46 @@ RB_TEST(sha256_known_answers) {
     rb_sha256_hex(&h, hex);
     RB_EXPECT(strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == 0);
 }
+
+#include "rb_dataset_spec.h"
+
+/* The streaming writer produces exactly the dataset the in-memory generator + writer produce. */
+RB_TEST(dataset_streamed_synth_equals_in_memory) {
+    rb_synth_params p;
+    RB_EXPECT_OK(rb_synth_defaults(&p, "xdv"));
+    p.n_train = 9;
+    p.n_train_anomalous = 4;
+    p.n_test = 7;
+    p.n_test_anomalous = 4;
+    p.n_crops = 2;
+    p.d_visual = 32;
+    p.d_audio = 8;
+    rb_dataset mem, a, b;
+    RB_EXPECT_OK(rb_synth_generate(&p, 17, &mem));
+    free(mem.name);
+    mem.name = rb_strdup("s", "n");
+    mem.recipe = rb_strdup("r", "r");
+    const char *pa = rb_tmp("mem.h5"), *pb = rb_tmp("stream.h5");
+    RB_EXPECT_OK(rb_dataset_write(pa, &mem));
+    int64_t n = 0;
+    RB_EXPECT_OK(rb_synth_write_stream(&p, 17, "s", "r", NULL, pb, &n));
+    RB_EXPECT_INT(n, mem.train.n_snippets + mem.test.n_snippets);
+    RB_EXPECT_OK(rb_dataset_read(pa, &a, MPI_COMM_NULL));
+    RB_EXPECT_OK(rb_dataset_read(pb, &b, MPI_COMM_NULL));
+    const rb_split *sa[2] = {&a.train, &a.test}, *sb[2] = {&b.train, &b.test};
+    for (int k = 0; k < 2 && a.test.visual && b.test.visual; k++) {
+        RB_EXPECT_INT(sa[k]->n_snippets, sb[k]->n_snippets);
+        RB_EXPECT(memcmp(sa[k]->offsets, sb[k]->offsets, sizeof(int64_t) * (size_t)(sa[k]->n_videos + 1)) == 0);
+        RB_EXPECT(memcmp(sa[k]->labels, sb[k]->labels, (size_t)sa[k]->n_videos) == 0);
+        RB_EXPECT(memcmp(sa[k]->visual, sb[k]->visual, sizeof(float) * (size_t)sa[k]->n_snippets * 2 * 32) == 0);
+        RB_EXPECT(memcmp(sa[k]->audio, sb[k]->audio, sizeof(float) * (size_t)sa[k]->n_snippets * 8) == 0);
+        for (int64_t v = 0; v < sa[k]->n_videos; v++) RB_EXPECT(strcmp(sa[k]->names[v], sb[k]->names[v]) == 0);
+    }
+    if (a.test.snippet_pos && b.test.snippet_pos) {
+        RB_EXPECT(memcmp(a.test.snippet_pos, b.test.snippet_pos, sizeof(int32_t) * (size_t)a.test.n_snippets) == 0);
+        RB_EXPECT(memcmp(a.test.snippet_frames, b.test.snippet_frames, sizeof(int32_t) * (size_t)a.test.n_snippets) == 0);
+    }
+    rb_dataset_free(&a);
+    rb_dataset_free(&b);
+    rb_dataset_free(&mem);
+}
