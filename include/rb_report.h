@@ -78,4 +78,7 @@ int rb_report_plots(const rb_results *r, const char *dir, const char *gnuplot);
 /* Whether a gnuplot executable is on PATH (or, for a name with '/', is executable). */
 int rb_report_have_gnuplot(const char *gnuplot);
 
+/* The markdown "measured effect" table of docs/corruptions.md for one dataset of a results file. */
+int rb_report_corruption_table(const rb_results *r, const char *dataset, FILE *out);
+
 #endif

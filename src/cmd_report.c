@@ -58,6 +58,7 @@ int rb_cmd_report(int argc, char **argv) {
         {"no-plots", 0, RB_OPT_FLAG, "", "tables only", 0, NULL, NULL, 0},
         {"plots-required", 0, RB_OPT_FLAG, "", "fail when gnuplot is missing or fails (default: warn, tables only)", 0, NULL, NULL, 0},
         {"gnuplot", 0, RB_OPT_VALUE, "PROG", "gnuplot executable (default: gnuplot on PATH)", 0, NULL, NULL, 0},
+        {"corruption-table", 0, RB_OPT_VALUE, "DATASET", "only print the measured-effect table of DATASET (docs/corruptions.md)", 0, NULL, NULL, 0},
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     char **pos;
@@ -78,7 +79,16 @@ int rb_cmd_report(int argc, char **argv) {
         rb_die();
     }
     int rc = RB_OK;
-    if (rank == 0) rc = rb_report_run(pos[0], opts[0].value, !opts[1].given, opts[2].given, opts[3].value);
+    if (rank == 0 && opts[4].value) {
+        rb_results r;
+        rc = rb_results_read(pos[0], &r);
+        if (rc == RB_OK) {
+            rc = rb_report_corruption_table(&r, opts[4].value, stdout);
+            rb_results_free(&r);
+        }
+    } else if (rank == 0) {
+        rc = rb_report_run(pos[0], opts[0].value, !opts[1].given, opts[2].given, opts[3].value);
+    }
     rb_collective_check(rc, &(MPI_Comm){MPI_COMM_WORLD});
     rb_cli_free(opts, n_opts, pos);
     return 0;
