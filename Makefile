@@ -26,7 +26,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 ASAN_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(UNIT_SRC)) $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
 
-.PHONY: all asan unit install run test test-unit test-slurm bench fuzz clean deps help
+.PHONY: all asan unit install run test test-unit test-slurm bench bench-scale fuzz clean deps help
 all: bin/robusta bin/robusta-unit bin/robusta-bench
 
 bin/robusta: $(OBJ)
@@ -89,6 +89,12 @@ bench:
 	@$(MAKE) --no-print-directory all
 	@bash scripts/bench.sh
 
+# XD-Violence-sized run (about 10 GB of synthetic features, ~20 min on 2 cores): docs/scaling.md.
+bench-scale:
+	@bash scripts/check-deps.sh
+	@$(MAKE) --no-print-directory all
+	@bash scripts/bench-scale.sh
+
 fuzz:
 	@bash tests/fuzz/run.sh 60
 
@@ -102,5 +108,6 @@ help:
 	@echo "make asan       sanitizer build (address, undefined)"
 	@echo "make bench      benchmarks (throughput, GFLOP/s next to sgemm)"
 	@echo "make test-slurm the Slurm scripts against a real local Slurm (root)"
+	@echo "make bench-scale XD-Violence-sized subset run: stage times, cells/s, memory (docs/scaling.md)"
 	@echo "make fuzz       fuzz the .npy header and --set parsers (60 s each)"
 	@echo "make install PREFIX=/opt/robusta"

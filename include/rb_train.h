@@ -9,6 +9,7 @@
 #ifndef RB_TRAIN_H
 #define RB_TRAIN_H
 
+#include <mpi.h>
 #include <stdint.h>
 
 #include "rb_dataset.h"
@@ -29,6 +30,11 @@ typedef struct {
     double step_gamma;      /* RB_LR_STEP: decay factor */
     uint32_t seed;          /* run seed */
     uint32_t replica;       /* replica index: independent trainings under one seed */
+    int grad_groups;        /* each minibatch is split into this many fixed groups of bags whose
+                             * gradients are summed in group order: the unit of data parallelism, and
+                             * the reason the weights do not depend on how many ranks train (default 8) */
+    MPI_Comm team;          /* ranks training this detector together (groups dealt round-robin), or
+                             * MPI_COMM_NULL to train alone; every member ends with the same weights */
 } rb_train_params;
 
 /* The XD-Violence baseline settings: 512/128, dropout 0.6, 50 epochs, batch 128, 200 snippets,

@@ -2,6 +2,7 @@
 #include "rb_cli.h"
 #include "rb_common.h"
 
+#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,4 +97,24 @@ void rb_cli_usage(const char *command, const char *synopsis, const char *summary
 void rb_cli_free(rb_opt *opts, int n_opts, char **positional) {
     for (int i = 0; i < n_opts; i++) free(opts[i].values);
     free(positional);
+}
+
+int rb_cli_config_command(int argc, char **argv, rb_opt *opts, int n_opts, const char *synopsis, const char *summary,
+                          char ***positional, int *n_positional) {
+    int help, rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rb_cli_parse(argc, argv, opts, n_opts, positional, n_positional, &help) != RB_OK) rb_die();
+    if (help) {
+        if (rank == 0) rb_cli_usage(argv[0], synopsis, summary, opts, n_opts);
+        return 1;
+    }
+    if (!opts[0].value) {
+        rb_fail("%s: -c CFG is required", argv[0]);
+        rb_die();
+    }
+    if (*n_positional) {
+        rb_fail("%s: unexpected argument '%s'", argv[0], (*positional)[0]);
+        rb_die();
+    }
+    return 0;
 }

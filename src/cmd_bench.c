@@ -29,29 +29,19 @@ int rb_cmd_bench(int argc, char **argv) {
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     char **pos;
-    int n_pos, help, rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (rb_cli_parse(argc, argv, opts, n_opts, &pos, &n_pos, &help) != RB_OK) rb_die();
-    if (help) {
-        if (rank == 0)
-            rb_cli_usage("bench", "-c CFG [--out DIR] [--resume] [--save-scores] [--datasets A,B] [--set KEY=VALUE]...",
-                         "Run the benchmark grid (datasets x clean/corruption x severity/missing) under mpirun or\n"
+    int n_pos;
+    if (rb_cli_config_command(argc, argv, opts, n_opts, "-c CFG [--out DIR] [--resume] [--save-scores] [--datasets A,B] [--set KEY=VALUE]...",
+                              "Run the benchmark grid (datasets x clean/corruption x severity/missing) under mpirun or\n"
                          "srun: corrupted test features per cell, every method and trained replica, frame-level AP,\n"
                          "step AP and ROC-AUC. Missing synthetic datasets and models are built first. Writes\n"
                          "results.h5 (parallel HDF5), summary.md, cells.csv and log.txt into the run directory;\n"
                          "identical numbers on any rank count. A killed run continues with --resume.",
-                         opts, n_opts);
+                              &pos, &n_pos)) {
         rb_cli_free(opts, n_opts, pos);
         return 0;
     }
-    if (!opts[0].value) {
-        rb_fail("bench: -c CFG is required");
-        rb_die();
-    }
-    if (n_pos) {
-        rb_fail("bench: unexpected argument '%s'", pos[0]);
-        rb_die();
-    }
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     rb_config *cfg;
     rb_dataset_spec *specs;
     int n;

@@ -19,28 +19,17 @@ int rb_cmd_synth(int argc, char **argv) {
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     char **pos;
-    int n_pos, help;
-    if (rb_cli_parse(argc, argv, opts, n_opts, &pos, &n_pos, &help) != RB_OK) rb_die();
-    int rank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (help) {
-        if (rank == 0)
-            rb_cli_usage("synth", "-c CFG [--set KEY=VALUE]... [--dataset NAME]... [--force]",
-                         "Generate the XD-Violence-shaped synthetic datasets that CFG describes (data.datasets with\n"
+    int n_pos;
+    if (rb_cli_config_command(argc, argv, opts, n_opts, "-c CFG [--set KEY=VALUE]... [--dataset NAME]... [--force]",
+                              "Generate the XD-Violence-shaped synthetic datasets that CFG describes (data.datasets with\n"
                          "generator xdv or ucf) into their files. A file that exists is checked against the recipe\n"
                          "it records and kept; a different recipe is an error unless --force.",
-                         opts, n_opts);
+                              &pos, &n_pos)) {
         rb_cli_free(opts, n_opts, pos);
         return 0;
     }
-    if (!opts[0].value) {
-        rb_fail("synth: -c CFG is required");
-        rb_die();
-    }
-    if (n_pos) {
-        rb_fail("synth: unexpected argument '%s'", pos[0]);
-        rb_die();
-    }
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     rb_config *cfg;
     if (rb_setup_command(opts[0].value, opts[1].values, opts[1].n_values, &cfg) != RB_OK) rb_die();
     rb_dataset_spec *specs;

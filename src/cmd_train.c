@@ -17,28 +17,16 @@ int rb_cmd_train(int argc, char **argv) {
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     char **pos;
-    int n_pos, help, rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (rb_cli_parse(argc, argv, opts, n_opts, &pos, &n_pos, &help) != RB_OK) rb_die();
-    if (help) {
-        if (rank == 0)
-            rb_cli_usage("train", "-c CFG [--set KEY=VALUE]... [--force]",
-                         "Train the detectors (train.detectors x train.seeds replicas) and the visual and audio\n"
+    int n_pos;
+    if (rb_cli_config_command(argc, argv, opts, n_opts, "-c CFG [--set KEY=VALUE]... [--force]",
+                              "Train the detectors (train.detectors x train.seeds replicas) and the visual and audio\n"
                          "GMMs with their weight calibration on the clean train split of every dataset with\n"
                          "train_on = \"self\". Jobs are spread over the MPI ranks by cost; the model file is the\n"
                          "same for any rank count. Missing synthetic datasets are built first; existing files are\n"
                          "checked against their recorded recipe.",
-                         opts, n_opts);
+                              &pos, &n_pos)) {
         rb_cli_free(opts, n_opts, pos);
         return 0;
-    }
-    if (!opts[0].value) {
-        rb_fail("train: -c CFG is required");
-        rb_die();
-    }
-    if (n_pos) {
-        rb_fail("train: unexpected argument '%s'", pos[0]);
-        rb_die();
     }
     rb_config *cfg;
     rb_dataset_spec *specs;

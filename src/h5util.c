@@ -351,13 +351,14 @@ int rb_h5_read_strings(hid_t loc, const char *name, int64_t expected_n, char ***
     int rc = RB_OK;
     if (st < 0) rc = rb_fail("%s: reading %s failed (file truncated or corrupt?)", what, name);
     for (int64_t i = 0; rc == RB_OK && i < expected_n; i++) {
-        char tmp[4096];
         size_t len = strnlen(buf + (size_t)i * width, width);
-        if (len >= sizeof tmp) len = sizeof tmp - 1;
-        memcpy(tmp, buf + (size_t)i * width, len);
-        tmp[len] = '\0';
-        out[i] = rb_strdup(tmp, "string");
-        if (!out[i]) rc = RB_ERR;
+        out[i] = rb_malloc(len + 1, "string");
+        if (!out[i]) {
+            rc = RB_ERR;
+            break;
+        }
+        memcpy(out[i], buf + (size_t)i * width, len);
+        out[i][len] = '\0';
     }
     free(buf);
     if (rc != RB_OK) {

@@ -217,15 +217,22 @@ int rb_model_build(const rb_config *cfg, const rb_dataset *data, const char *dat
         jobs[n_jobs++] = (rb_job){RB_JOB_GMM, 0, 0, mod, rows * gp.k * dim * 8.0 * iters * (gp.covariance ? dim : 1), 0};
     }
     rb_assign_jobs(jobs, n_jobs, size);
+    /* more ranks than detector jobs: each detector is trained by all ranks together (its fixed
+     * gradient groups dealt over them), one after the other; the GMM fits keep their owners */
+    int team_mode = size > n_det;
+    if (team_mode)
+        for (int j = 0; j < n_jobs; j++)
+            if (jobs[j].type == RB_JOB_DETECTOR) jobs[j].owner = -1;
 
     /* run my jobs; an error ends the whole job (the others would wait for results forever) */
     for (int j = 0; j < n_jobs; j++) {
         rb_job *jb = &jobs[j];
-        if (jb->owner != rank) continue;
+        if (jb->owner != rank && jb->owner != -1) continue;
         double t0 = rb_now();
         if (jb->type == RB_JOB_DETECTOR) {
             rb_train_params p = tp;
             p.replica = (uint32_t)jb->replica;
+            p.team = jb->owner == -1 ? comm : MPI_COMM_NULL;
             rb_detector *d = rb_model_detector(m, jb->slot, jb->replica);
             rb_train_log *log = &m->logs[jb->slot * replicas + jb->replica];
             if (rb_train_detector_init(d, m->kinds[jb->slot], m->d_visual, m->d_audio, &p) != RB_OK ||
@@ -233,7 +240,7 @@ int rb_model_build(const rb_config *cfg, const rb_dataset *data, const char *dat
                 rb_context("training %s detector %s#%d", dataset_name, rb_detector_kind_name(m->kinds[jb->slot]), jb->replica);
                 rb_die();
             }
-            rb_print_training(dataset_name, d, jb->replica, log);
+            if (jb->owner != -1 || rank == 0) rb_print_training(dataset_name, d, jb->replica, log);
         } else {
             if (rb_fit_modality(data, jb->modality, &gp, holdout_fraction, &wp, &m->gmm[jb->modality],
                                 &m->calib[jb->modality]) != RB_OK) {
@@ -253,7 +260,7 @@ int rb_model_build(const rb_config *cfg, const rb_dataset *data, const char *dat
     /* gather on rank 0 in job order; owners send in the same order, so no send waits on a later one */
     for (int j = 0; j < n_jobs; j++) {
         rb_job *jb = &jobs[j];
-        if (jb->owner == 0) continue;
+        if (jb->owner == 0 || jb->owner == -1) continue; /* team jobs end identical on every rank */
         if (rank == jb->owner) {
             if (jb->type == RB_JOB_DETECTOR)
                 rb_send_detector(rb_model_detector(m, jb->slot, jb->replica), &m->logs[jb->slot * replicas + jb->replica], j, comm);

@@ -24,6 +24,7 @@ int rb_params_train(const rb_config *c, rb_train_params *p) {
     RB_TRY(rb_lr_schedule_parse(sched, &p->schedule));
     RB_TRY(rb_config_int(c, "train.step_every", &p->step_every));
     RB_TRY(rb_config_double(c, "train.step_gamma", &p->step_gamma));
+    RB_TRY(rb_config_int(c, "train.grad_groups", &p->grad_groups));
     RB_TRY(rb_config_int(c, "run.seed", &seed));
     p->seed = (uint32_t)seed;
     RB_TRY_CTX(rb_train_params_check(p), "%s", rb_config_origin(c));

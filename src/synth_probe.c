@@ -2,6 +2,7 @@
  * probes on standardised snippet features, trained with every snippet of a violent train video
  * labelled positive, scored on the test split with the frame-level XD "AP" (trapezoid PR rule).
  * A cheap stand-in for the trained detectors, used to tune and to watch the difficulty knobs. */
+#include "rb_metrics.h"
 #include "rb_synth.h"
 #include "rb_common.h"
 
@@ -10,44 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    float score;
-    int32_t pos, neg;
-} rb_probe_item;
-
-static int rb_probe_by_score_desc(const void *a, const void *b) {
-    float x = ((const rb_probe_item *)a)->score, y = ((const rb_probe_item *)b)->score;
-    return (x < y) - (x > y);
-}
-
+/* The XD "AP" of the metrics module (one implementation of the protocol in robusta); NaN when it is
+ * undefined (no positive or no negative frames) or memory runs out. */
 double rb_synth_trapezoid_ap(const float *score, const int32_t *pos, const int32_t *frames, int64_t n) {
-    rb_probe_item *it = malloc(sizeof *it * (size_t)(n > 0 ? n : 1));
-    if (!it) return NAN;
-    double P = 0;
-    for (int64_t i = 0; i < n; i++) {
-        it[i].score = score[i];
-        it[i].pos = pos[i];
-        it[i].neg = frames[i] - pos[i];
-        P += pos[i];
-    }
-    qsort(it, (size_t)n, sizeof *it, rb_probe_by_score_desc);
-    double tp = 0, fp = 0, prev_r = 0, prev_p = 1, area = 0;
-    for (int64_t i = 0; i < n && P > 0;) {
-        int64_t j = i;
-        while (j < n && it[j].score == it[i].score) {
-            tp += it[j].pos;
-            fp += it[j].neg;
-            j++;
-        }
-        i = j;
-        if (tp + fp <= 0) continue;
-        double r = tp / P, prec = tp / (tp + fp);
-        area += (r - prev_r) * (prec + prev_p) * 0.5;
-        prev_r = r;
-        prev_p = prec;
-    }
-    free(it);
-    return P > 0 ? area : NAN;
+    double *sc = malloc(sizeof *sc * (size_t)(n > 0 ? n : 1));
+    if (!sc) return NAN;
+    for (int64_t i = 0; i < n; i++) sc[i] = score[i];
+    rb_metrics m;
+    int rc = rb_metrics_compute(sc, pos, frames, n, &m);
+    free(sc);
+    return rc == RB_OK ? m.ap : NAN;
 }
 
 /* Feature row of snippet s for probe mode 0 visual (crop mean), 1 audio, 2 both. */

@@ -26,6 +26,8 @@ void rb_train_params_default(rb_train_params *p) {
     p->step_gamma = 0.1;
     p->seed = 0;
     p->replica = 0;
+    p->grad_groups = 8;
+    p->team = MPI_COMM_NULL;
 }
 
 int rb_train_params_check(const rb_train_params *p) {
@@ -35,6 +37,8 @@ int rb_train_params_check(const rb_train_params *p) {
         return rb_fail("train: expected dropout in [0, 1), got %g", (double)p->dropout);
     if (p->epochs < 1 || p->epochs > (1 << 28)) return rb_fail("train: expected epochs in [1, 2^28], got %d", p->epochs);
     if (p->batch < 1) return rb_fail("train: expected batch >= 1, got %d", p->batch);
+    if (p->grad_groups < 1 || p->grad_groups > 4096)
+        return rb_fail("train: expected grad_groups in 1..4096, got %d", p->grad_groups);
     if (p->max_snippets < 2 || p->max_snippets > 65535)
         return rb_fail("train: expected max_snippets in [2, 65535], got %d", p->max_snippets);
     if (!(p->lr > 0.0 && isfinite(p->lr))) return rb_fail("train: expected lr > 0, got %g", p->lr);
@@ -93,6 +97,8 @@ typedef struct {
     int32_t *len;       /* [batch] */
     float *labels;      /* [batch] */
     uint32_t *bag_id;   /* [batch] */
+    float *group_grad;  /* [grad_groups][n_params] */
+    double *group_loss; /* [grad_groups] */
     int32_t *pos;       /* [max_snippets] */
     float *xv, *xa;     /* gathered rows */
     float *grad;        /* [n_params] */
@@ -101,6 +107,8 @@ typedef struct {
 } rb_train_state;
 
 static void rb_train_state_free(rb_train_state *s) {
+    free(s->group_grad);
+    free(s->group_loss);
     free(s->eff_len); free(s->perm); free(s->order); free(s->start); free(s->len);
     free(s->labels); free(s->bag_id); free(s->pos); free(s->xv); free(s->xa); free(s->grad);
     rb_det_work_free(&s->work);
@@ -175,7 +183,16 @@ int rb_train_detector(rb_detector *d, const rb_split *train, const rb_train_para
     s.labels = rb_malloc(sizeof(float) * (size_t)batch, "bag labels");
     s.bag_id = rb_malloc(sizeof(uint32_t) * (size_t)batch, "bag ids");
     s.pos = rb_malloc(sizeof(int32_t) * (size_t)m, "resampling positions");
+    const int G = p->grad_groups;
+    int team_rank = 0, team_size = 1;
+    if (p->team != MPI_COMM_NULL) {
+        MPI_Comm_rank(p->team, &team_rank);
+        MPI_Comm_size(p->team, &team_size);
+    }
     s.grad = rb_malloc(sizeof(float) * (size_t)d->n_params, "parameter gradients");
+    s.group_grad = rb_malloc(sizeof(float) * (size_t)G * (size_t)d->n_params, "group gradients");
+    s.group_loss = rb_malloc(sizeof(double) * (size_t)G, "group losses");
+    if (!s.group_grad || !s.group_loss) goto done;
     if (!s.eff_len || !s.perm || !s.order || !s.start || !s.len || !s.labels || !s.bag_id || !s.pos || !s.grad)
         goto done;
     for (int64_t v = 0; v < nv; v++) {
@@ -230,37 +247,68 @@ int rb_train_detector(rb_detector *d, const rb_split *train, const rb_train_para
                 s.order[n_vis + i] = s.order[j];
                 s.order[j] = t;
             }
-            int64_t rv = 0, ra = 0;
-            for (int j = 0; j < nb; j++) {
-                int32_t bag = s.order[j];
-                int64_t v = bag / nc;
-                int c = bag % nc, fed_audio = j >= n_vis;
-                s.labels[j] = (float)train->labels[v];
-                s.bag_id[j] = (uint32_t)bag;
-                if (kind == RB_DET_CONCAT) {
-                    s.start[j] = rv;
-                    s.len[j] = (int32_t)rb_gather_bag(train, v, c, m, s.pos, s.xv, s.xa, rv);
-                    rv += s.len[j];
-                    ra = rv;
-                } else if (!fed_audio) {
-                    s.start[j] = rv;
-                    s.len[j] = (int32_t)rb_gather_bag(train, v, c, m, s.pos, s.xv, NULL, rv);
-                    rv += s.len[j];
-                } else {
-                    s.start[j] = rv + ra; /* all visual rows precede the audio rows */
-                    s.len[j] = (int32_t)rb_gather_bag(train, v, c, m, s.pos, NULL, s.xa, ra);
-                    ra += s.len[j];
+            /* G fixed groups of consecutive bags; each group's mean loss and gradient, then the
+             * batch mean as the group-weighted sum in group order: the same float operations
+             * whether one rank computes every group or a team shares them */
+            int64_t rv_all = 0, ra_all = 0;
+            for (int g = 0; g < G; g++) {
+                int j0 = (int)((int64_t)nb * g / G), j1 = (int)((int64_t)nb * (g + 1) / G);
+                s.group_loss[g] = 0.0;
+                if (j1 == j0 || g % team_size != team_rank) continue;
+                int64_t rv = 0, ra = 0;
+                for (int j = j0; j < j1; j++) {
+                    int32_t bag = s.order[j];
+                    int64_t v = bag / nc;
+                    int c = bag % nc, fed_audio = j >= n_vis, k = j - j0;
+                    s.labels[k] = (float)train->labels[v];
+                    s.bag_id[k] = (uint32_t)bag;
+                    if (kind == RB_DET_CONCAT) {
+                        s.start[k] = rv;
+                        s.len[k] = (int32_t)rb_gather_bag(train, v, c, m, s.pos, s.xv, s.xa, rv);
+                        rv += s.len[k];
+                        ra = rv;
+                    } else if (!fed_audio) {
+                        s.start[k] = rv;
+                        s.len[k] = (int32_t)rb_gather_bag(train, v, c, m, s.pos, s.xv, NULL, rv);
+                        rv += s.len[k];
+                    } else {
+                        s.start[k] = rv + ra; /* all visual rows precede the audio rows */
+                        s.len[k] = (int32_t)rb_gather_bag(train, v, c, m, s.pos, NULL, s.xa, ra);
+                        ra += s.len[k];
+                    }
+                }
+                rb_det_batch bt = {.xv = s.xv, .rows_v = rv, .xa = s.xa, .rows_a = ra, .n_bags = j1 - j0,
+                                   .start = s.start, .len = s.len, .labels = s.labels, .dropout_on = 1,
+                                   .seed = p->seed, .replica = p->replica, .epoch = (uint32_t)e,
+                                   .bag_id = s.bag_id};
+                if (rb_detector_loss_grad(d, &bt, &s.work, &s.group_loss[g],
+                                          s.group_grad + (size_t)g * (size_t)d->n_params) != RB_OK) {
+                    rb_context("train %s: epoch %d, batch at bag %d", kname, e, b0);
+                    goto done;
+                }
+                rv_all += rv;
+                ra_all += ra;
+            }
+            if (team_size > 1) { /* every member receives every group's gradient from its owner */
+                for (int g = 0; g < G; g++) {
+                    int j0 = (int)((int64_t)nb * g / G), j1 = (int)((int64_t)nb * (g + 1) / G);
+                    if (j1 == j0) continue;
+                    MPI_Bcast(s.group_grad + (size_t)g * (size_t)d->n_params, (int)d->n_params, MPI_FLOAT, g % team_size,
+                              p->team);
+                    MPI_Bcast(&s.group_loss[g], 1, MPI_DOUBLE, g % team_size, p->team);
                 }
             }
-            rb_det_batch bt = {.xv = s.xv, .rows_v = rv, .xa = s.xa, .rows_a = ra, .n_bags = nb,
-                               .start = s.start, .len = s.len, .labels = s.labels, .dropout_on = 1,
-                               .seed = p->seed, .replica = p->replica, .epoch = (uint32_t)e,
-                               .bag_id = s.bag_id};
             double loss = 0.0;
-            if (rb_detector_loss_grad(d, &bt, &s.work, &loss, s.grad) != RB_OK) {
-                rb_context("train %s: epoch %d, batch at bag %d", kname, e, b0);
-                goto done;
+            memset(s.grad, 0, sizeof(float) * (size_t)d->n_params);
+            for (int g = 0; g < G; g++) {
+                int j0 = (int)((int64_t)nb * g / G), j1 = (int)((int64_t)nb * (g + 1) / G);
+                if (j1 == j0) continue;
+                const float w = (float)(j1 - j0) / (float)nb;
+                const float *gg = s.group_grad + (size_t)g * (size_t)d->n_params;
+                for (int64_t i = 0; i < d->n_params; i++) s.grad[i] += w * gg[i];
+                loss += s.group_loss[g] * (double)(j1 - j0) / nb;
             }
+            int64_t rv = rv_all, ra = ra_all;
             if (!isfinite(loss)) {
                 rb_fail("train %s: loss is not finite (%g) at epoch %d, batch at bag %d (lr %g too high?)",
                         kname, loss, e, b0, lr);

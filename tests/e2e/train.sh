@@ -18,6 +18,15 @@ payload() { for obj in $(h5ls -r "$1" | awk '$2 == "Dataset" {print $1}' | grep 
 payload "$d/np1/xdv-like.model.h5" >"$E2E_TMP/m1.txt"
 payload "$d/np2/xdv-like.model.h5" >"$E2E_TMP/m2.txt"
 check "model weights, GMMs and calibrations identical for 1 and 2 ranks" cmp -s "$E2E_TMP/m1.txt" "$E2E_TMP/m2.txt"
+# more ranks than detector jobs: every detector is trained by a team of ranks (data parallel over its
+# fixed gradient groups) and the weights are still those of a 1-rank training
+two=(--set 'train.detectors=["concat", "audio"]' --set train.seeds=1)
+mkdir -p "$d/team1" "$d/team3" && cp "$d"/np1/*-like.h5 "$d/team1/" && cp "$d"/np1/*-like.h5 "$d/team3/"
+check "2 detectors trained on 1 rank" "$ROBUSTA" train -c configs/default.cfg "${small[@]}" "${two[@]}" --set data.dir=\"$d/team1\"
+check "2 detectors trained by teams on 3 ranks" mpirun_n 3 "$ROBUSTA" train -c configs/default.cfg "${small[@]}" "${two[@]}" --set data.dir=\"$d/team3\"
+payload "$d/team1/xdv-like.model.h5" >"$E2E_TMP/t1.txt"
+payload "$d/team3/xdv-like.model.h5" >"$E2E_TMP/t3.txt"
+check "team training gives bitwise the weights of 1-rank training" cmp -s "$E2E_TMP/t1.txt" "$E2E_TMP/t3.txt"
 check "model holds 5 detectors x 2 replicas" bash -c "[[ \$(h5ls -r '$d/np1/xdv-like.model.h5' | grep -c 'l1.w') == 10 ]]"
 check "training curves stored" bash -c "h5ls -r '$d/np1/xdv-like.model.h5' | grep -q 'shared/1/log/visual_fraction'"
 check "no model for the zero-shot dataset" test ! -e "$d/np1/ucf-like.model.h5"
