@@ -26,6 +26,12 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 ASAN_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(SRC))
 ASAN_UNIT_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(UNIT_SRC)) $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
 
+.DEFAULT_GOAL := all
+# The version and commit are compiled into provenance.c: rebuild it whenever they change.
+VERSION_STAMP := $(BUILD)/version-stamp
+$(shell mkdir -p $(BUILD); echo '$(VERSION) $(GIT_COMMIT)' | cmp -s - $(VERSION_STAMP) 2>/dev/null || echo '$(VERSION) $(GIT_COMMIT)' > $(VERSION_STAMP))
+$(BUILD)/rel/src/provenance.o $(BUILD)/asan/src/provenance.o: $(VERSION_STAMP)
+
 .PHONY: all asan unit install run test test-unit test-slurm bench bench-scale fuzz clean deps help
 all: bin/robusta bin/robusta-unit bin/robusta-bench
 
