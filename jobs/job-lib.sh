@@ -43,3 +43,20 @@ rb_job_run_dir() {
   local root; root=$(rb_config_key run out_root)
   JOB_DIR=${root:-results}/$id
 }
+
+# The options every job takes (printed after a job's own usage text).
+rb_job_common_help() {
+  cat <<'TXT'
+common options:
+  -c, --config CFG      experiment config (default: the one named above)
+      --set KEY=VALUE   config override (repeatable)
+      --run-id ID       run directory <run.out_root>/ID; the same ID again resumes an unfinished run
+  -o, --out DIR         run directory
+      --ranks N         MPI ranks (default: $SLURM_NTASKS under Slurm, else 2)
+      --threads T       OpenBLAS threads per rank (default: $SLURM_CPUS_PER_TASK, else 1)
+  -- ARGS...            passed to robusta bench as is (e.g. --save-scores)
+  -h, --help            this text
+Locally the job runs with mpirun; inside a Slurm allocation (sbatch jobs/NAME.sh ...) with srun
+--mpi=pmix, or mpirun when srun lacks pmix (ROBUSTA_LAUNCHER overrides). See docs/slurm.md.
+TXT
+}

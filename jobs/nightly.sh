@@ -18,7 +18,7 @@ usage() {
   cat <<'TXT'
 usage: jobs/nightly.sh [options]
 
-Run the full grid, then audit it against the accepted reference results file. The report's last
+Run the full grid (configs/full.cfg), then audit it against the accepted reference results file. The report's last
 line is "nightly: PASS|FAIL|ERROR|NO-REFERENCE ..." and the exit status is 0, 1, 2 or 3.
 
 options:
@@ -29,18 +29,8 @@ options:
       --mail ADDR         mail the report with `mail -s` (also $ROBUSTA_MAIL)
       --skip-run          audit an existing run directory (--run-id/--out) without running it
       --run-id ID         default nightly-<UTC date>: a rerun the same day resumes that run
-common options:
-  -c, --config CFG      experiment config (default: configs/full.cfg)
-      --set KEY=VALUE   config override (repeatable)
-      --run-id ID       run directory <run.out_root>/ID; the same ID again resumes an unfinished run
-  -o, --out DIR         run directory
-      --ranks N         MPI ranks (default: $SLURM_NTASKS under Slurm, else 2)
-      --threads T       OpenBLAS threads per rank (default: $SLURM_CPUS_PER_TASK, else 1)
-  -- ARGS...            passed to robusta bench as is (e.g. --save-scores)
-  -h, --help            this text
-Locally the job runs with mpirun; inside a Slurm allocation (sbatch jobs/NAME.sh ...) with srun
---mpi=pmix, or mpirun when srun lacks pmix (ROBUSTA_LAUNCHER overrides). See docs/slurm.md.
 TXT
+  rb_job_common_help
 }
 for h in "${ROBUSTA_HOME:-}" "$(cd "$(dirname "$0")/.." 2>/dev/null && pwd)" "${SLURM_SUBMIT_DIR:-}"; do
   if [[ -n $h && -f $h/slurm/robusta-lib.sh ]]; then export ROBUSTA_HOME=$h; break; fi

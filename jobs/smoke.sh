@@ -21,18 +21,8 @@ Smoke test of the whole robusta pipeline: configs/default.cfg (synthetic data an
 with `make run`), grid reduced to gaussian_noise and fog (visual), clipping and packet_loss (audio),
 severities 1 and 5, plus missing. Run directory <run.out_root>/smoke-<Slurm job id or UTC time>.
 
-common options:
-  -c, --config CFG      experiment config (default: configs/default.cfg)
-      --set KEY=VALUE   config override (repeatable)
-      --run-id ID       run directory <run.out_root>/ID; the same ID again resumes an unfinished run
-  -o, --out DIR         run directory
-      --ranks N         MPI ranks (default: $SLURM_NTASKS under Slurm, else 2)
-      --threads T       OpenBLAS threads per rank (default: $SLURM_CPUS_PER_TASK, else 1)
-  -- ARGS...            passed to robusta bench as is (e.g. --save-scores)
-  -h, --help            this text
-Locally the job runs with mpirun; inside a Slurm allocation (sbatch jobs/NAME.sh ...) with srun
---mpi=pmix, or mpirun when srun lacks pmix (ROBUSTA_LAUNCHER overrides). See docs/slurm.md.
 TXT
+  rb_job_common_help
 }
 for h in "${ROBUSTA_HOME:-}" "$(cd "$(dirname "$0")/.." 2>/dev/null && pwd)" "${SLURM_SUBMIT_DIR:-}"; do
   if [[ -n $h && -f $h/slurm/robusta-lib.sh ]]; then export ROBUSTA_HOME=$h; break; fi
