@@ -37,6 +37,9 @@ typedef struct {
     char *recipe;               /* canonical text of every input that shaped the features (generator
                                  * parameters and seed, or import options); compared before a file is
                                  * reused, so a changed config never silently reuses old data */
+    char **inputs;              /* files the dataset was made from (import-xdv: lists, annotations), */
+    char **input_sha256;        /* with their SHA-256, recorded in /provenance/inputs; may be NULL */
+    int n_inputs;
 } rb_dataset;
 
 /* Allocate the arrays of a split (names set to NULL, features zeroed). with_truth allocates the test

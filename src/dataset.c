@@ -60,6 +60,12 @@ void rb_dataset_free(rb_dataset *d) {
     free(d->source);
     free(d->config_text);
     free(d->recipe);
+    for (int i = 0; i < d->n_inputs; i++) {
+        free(d->inputs[i]);
+        free(d->input_sha256[i]);
+    }
+    free(d->inputs);
+    free(d->input_sha256);
     rb_split_free(&d->train);
     rb_split_free(&d->test);
     memset(d, 0, sizeof *d);

@@ -66,7 +66,7 @@ int rb_dataset_write(const char *path, const rb_dataset *d) {
         rb_h5_attr_string(file, "source", d->source ? d->source : "") ||
         rb_h5_attr_string(file, "recipe", d->recipe ? d->recipe : "") ||
         rb_h5_attr_int64(file, "frames_per_snippet", d->frames_per_snippet) ||
-        rb_provenance_write(file, d->config_text, NULL, NULL, 0) ||
+        rb_provenance_write(file, d->config_text, d->inputs, d->input_sha256, d->n_inputs) ||
         rb_write_split(file, "train", &d->train, 0) || rb_write_split(file, "test", &d->test, 1))
         rc = RB_ERR;
     if (rb_h5_close(file, tmp) != RB_OK) rc = RB_ERR;

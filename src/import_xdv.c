@@ -580,7 +580,7 @@ static int rb_train_names(const rb_split *train, rb_xdv_table *t) {
 /* Canonical description of what shaped the features: options, widths and checksums of the list and
  * annotation files (the .npy files are named by the lists; directories do not enter, so moving the
  * release does not change the recipe). */
-static int rb_xdv_recipe(const rb_xdv_options *opt, int32_t d_visual, int32_t d_audio, char **recipe) {
+static int rb_xdv_recipe(const rb_xdv_options *opt, int32_t d_visual, int32_t d_audio, char **recipe, rb_dataset *out) {
     const char *files[5] = {opt->visual_list, opt->audio_list, opt->visual_test_list, opt->audio_test_list,
                             opt->annotations};
     static const char *const keys[5] = {"visual_list", "audio_list", "visual_test_list", "audio_test_list",
@@ -588,9 +588,16 @@ static int rb_xdv_recipe(const rb_xdv_options *opt, int32_t d_visual, int32_t d_
     char buf[1024], hex[65];
     int used = snprintf(buf, sizeof buf, "importer=import-xdv crops=%d d_visual=%d d_audio=%d frames_per_snippet=%d",
                         opt->n_crops, d_visual, d_audio, RB_XDV_FRAMES_PER_SNIPPET);
+    out->inputs = rb_calloc(5, sizeof *out->inputs, "inputs");
+    out->input_sha256 = rb_calloc(5, sizeof *out->input_sha256, "input checksums");
+    if (!out->inputs || !out->input_sha256) return RB_ERR;
     for (int i = 0; i < 5; i++) {
         RB_TRY(rb_sha256_file(files[i], hex));
         used += snprintf(buf + used, sizeof buf - (size_t)used, " %s_sha256=%s", keys[i], hex);
+        out->inputs[i] = rb_strdup(files[i], "input path");
+        out->input_sha256[i] = rb_strdup(hex, "input checksum");
+        if (!out->inputs[i] || !out->input_sha256[i]) return RB_ERR;
+        out->n_inputs = i + 1; /* recorded in /provenance/inputs by the writer */
     }
     *recipe = rb_strdup(buf, "recipe");
     return *recipe ? RB_OK : RB_ERR;
@@ -623,7 +630,7 @@ int rb_import_xdv(const rb_xdv_options *opt, const char *name, rb_dataset *out, 
         rb_train_names(&out->train, &train_names) != RB_OK ||
         rb_import_split(&test, opt->n_crops, &d_visual, &d_audio, &A, &train_names, &out->test, &stats->test) != RB_OK)
         goto fail;
-    if (rb_xdv_recipe(opt, d_visual, d_audio, &out->recipe) != RB_OK) goto fail;
+    if (rb_xdv_recipe(opt, d_visual, d_audio, &out->recipe, out) != RB_OK) goto fail;
     for (int64_t i = 0; i < A.n; i++) stats->unused_annotations += !A.a[i].used;
     stats->n_crops = opt->n_crops;
     stats->d_visual = d_visual;

@@ -63,6 +63,9 @@ check "/test/snippet_frames" "$(vals "$out" /test/snippet_frames)" "$(yes 16 | h
 check "source attribute" "$(attr "$out" /source)" "import-xdv"
 check "name attribute" "$(attr "$out" /name)" "xdv-fixture"
 check "recipe attribute" "$(attr "$out" /recipe | cut -d' ' -f1-3)" "importer=import-xdv crops=5 d_visual=16"
+ann_sha=$(sha256sum "$fx/annotations.txt" | cut -d' ' -f1)
+check "provenance records the annotation file and its checksum" \
+    "$(h5dump -d /provenance/inputs "$out" 2>/dev/null | grep -c "$ann_sha  $fx/annotations.txt")" 1
 
 # --- an existing output is never overwritten silently -----------------------------------------
 "$ROBUSTA" import-xdv "${args[@]}" --out "$out" >/dev/null 2>"$work/err"
