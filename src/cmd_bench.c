@@ -5,6 +5,7 @@
 #include "rb_common.h"
 #include "rb_grid.h"
 #include "rb_pipeline.h"
+#include "rb_report.h"
 #include "rb_results.h"
 #include "rb_setup.h"
 
@@ -15,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-void rb_results_print_headline(const rb_results *r, FILE *out);
 
 int rb_cmd_bench(int argc, char **argv) {
     rb_opt opts[] = {
@@ -30,13 +30,14 @@ int rb_cmd_bench(int argc, char **argv) {
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     char **pos;
     int n_pos;
-    if (rb_cli_config_command(argc, argv, opts, n_opts, "-c CFG [--out DIR] [--resume] [--save-scores] [--datasets A,B] [--set KEY=VALUE]...",
-                              "Run the benchmark grid (datasets x clean/corruption x severity/missing) under mpirun or\n"
-                         "srun: corrupted test features per cell, every method and trained replica, frame-level AP,\n"
-                         "step AP and ROC-AUC. Missing synthetic datasets and models are built first. Writes\n"
-                         "results.h5 (parallel HDF5), summary.md, cells.csv and log.txt into the run directory;\n"
-                         "identical numbers on any rank count. A killed run continues with --resume.",
-                              &pos, &n_pos)) {
+    static const char synopsis[] = "-c CFG [--out DIR] [--resume] [--save-scores] [--datasets A,B] [--set KEY=VALUE]...";
+    static const char summary[] =
+        "Run the benchmark grid (datasets x clean/corruption x severity/missing) under mpirun or\n"
+        "srun: corrupted test features per cell, every method and trained replica, frame-level AP,\n"
+        "step AP and ROC-AUC. Missing synthetic datasets and models are built first. Writes\n"
+        "results.h5 (parallel HDF5), summary.md, cells.csv and log.txt into the run directory;\n"
+        "identical numbers on any rank count. A killed run continues with --resume.";
+    if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
         rb_cli_free(opts, n_opts, pos);
         return 0;
     }

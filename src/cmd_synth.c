@@ -20,11 +20,12 @@ int rb_cmd_synth(int argc, char **argv) {
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     char **pos;
     int n_pos;
-    if (rb_cli_config_command(argc, argv, opts, n_opts, "-c CFG [--set KEY=VALUE]... [--dataset NAME]... [--force]",
-                              "Generate the XD-Violence-shaped synthetic datasets that CFG describes (data.datasets with\n"
-                         "generator xdv or ucf) into their files. A file that exists is checked against the recipe\n"
-                         "it records and kept; a different recipe is an error unless --force.",
-                              &pos, &n_pos)) {
+    static const char synopsis[] = "-c CFG [--set KEY=VALUE]... [--dataset NAME]... [--force]";
+    static const char summary[] =
+        "Generate the XD-Violence-shaped synthetic datasets that CFG describes (data.datasets with\n"
+        "generator xdv or ucf) into their files. A file that exists is checked against the recipe\n"
+        "it records and kept; a different recipe is an error unless --force.";
+    if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
         rb_cli_free(opts, n_opts, pos);
         return 0;
     }

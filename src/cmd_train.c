@@ -18,13 +18,14 @@ int rb_cmd_train(int argc, char **argv) {
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     char **pos;
     int n_pos;
-    if (rb_cli_config_command(argc, argv, opts, n_opts, "-c CFG [--set KEY=VALUE]... [--force]",
-                              "Train the detectors (train.detectors x train.seeds replicas) and the visual and audio\n"
-                         "GMMs with their weight calibration on the clean train split of every dataset with\n"
-                         "train_on = \"self\". Jobs are spread over the MPI ranks by cost; the model file is the\n"
-                         "same for any rank count. Missing synthetic datasets are built first; existing files are\n"
-                         "checked against their recorded recipe.",
-                              &pos, &n_pos)) {
+    static const char synopsis[] = "-c CFG [--set KEY=VALUE]... [--force]";
+    static const char summary[] =
+        "Train the detectors (train.detectors x train.seeds replicas) and the visual and audio\n"
+        "GMMs with their weight calibration on the clean train split of every dataset with\n"
+        "train_on = \"self\". Jobs are spread over the MPI ranks by cost; the model file is the\n"
+        "same for any rank count. Missing synthetic datasets are built first; existing files are\n"
+        "checked against their recorded recipe.";
+    if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
         rb_cli_free(opts, n_opts, pos);
         return 0;
     }

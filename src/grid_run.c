@@ -280,7 +280,6 @@ static int rb_grid_compute(rb_grid *g, int attempt) {
     int rc = rb_journal_open(&jr, g->opt->run_dir, attempt, g->rank);
     rb_collective_check(rc, &g->comm);
     rb_progress prog = {0, n_todo, g->n_cells, rb_now()};
-    int mine_done = 0;
     double *rec = rb_malloc(sizeof(double) * (size_t)g->rec_len, "cell record");
     if (!rec) rb_die();
     for (;;) {
@@ -301,7 +300,6 @@ static int rb_grid_compute(rb_grid *g, int attempt) {
         memcpy(g->records + (size_t)idx * g->rec_len, rec, sizeof(double) * (size_t)g->rec_len);
         g->have[idx] = 1;
         g->computed_here[idx] = 1;
-        mine_done++;
         if (g->rank == 0) {
             rb_progress_line(g, &prog, idx, rec[RB_REC_SECONDS], 0);
             rb_progress_poll(g, &prog, 0);
@@ -316,7 +314,6 @@ static int rb_grid_compute(rb_grid *g, int attempt) {
     rb_journal_close(&jr);
     MPI_Win_free(&win);
     free(todo);
-    (void)mine_done;
     return RB_OK;
 }
 
