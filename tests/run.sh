@@ -44,6 +44,11 @@ for t in tests/e2e/*.sh; do
   [[ $(basename "$t") == lib.sh ]] && continue
   run_part "e2e $(basename "$t" .sh)" bash "$t"
 done
+# The MPI paths (collective HDF5, journal, resume, shared windows, merge) under the sanitizer binary.
+for t in train grid merge; do
+  ROBUSTA="$PWD/bin/robusta-asan" ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_part "e2e $t (address + undefined sanitizers)" bash "tests/e2e/$t.sh"
+done
 echo
 echo "$total_pass passed, $total_fail failed"
 ((total_fail == 0))
