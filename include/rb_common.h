@@ -41,6 +41,10 @@ char *rb_strdup(const char *s, const char *what);
 /* Overflow-checked size product a*b*c; records an error and returns 0 with *ok = 0 on overflow. */
 size_t rb_size_mul(size_t a, size_t b, int *ok);
 
+/* Read a whole file into a NUL-terminated buffer (free()). A missing or unreadable file is an error
+ * naming it. */
+int rb_read_file(const char *path, char **text);
+
 /* Informational message to stderr, prefixed "robusta: ". Silent when rb_log_quiet is set. */
 extern int rb_log_quiet;
 void rb_log(const char *fmt, ...) RB_PRINTF(1, 2);

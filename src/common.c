@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "rb_common.h"
 
+#include <errno.h>
 #include <mpi.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,6 +72,39 @@ size_t rb_size_mul(size_t a, size_t b, int *ok) {
         return 0;
     }
     return a * b;
+}
+
+int rb_read_file(const char *path, char **text) {
+    *text = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return rb_fail("%s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[8192];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            char *g = realloc(buf, cap);
+            if (!g) {
+                free(buf);
+                fclose(f);
+                return rb_fail("%s: out of memory reading it", path);
+            }
+            buf = g;
+        }
+        memcpy(buf + len, chunk, n);
+        len += n;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return rb_fail("%s: read error", path);
+    }
+    if (!buf && !(buf = malloc(1))) return rb_fail("%s: out of memory reading it", path);
+    buf[len] = '\0';
+    *text = buf;
+    return RB_OK;
 }
 
 void rb_log(const char *fmt, ...) {

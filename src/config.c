@@ -558,39 +558,10 @@ static int rb_merge_group(config_setting_t *dst, const config_setting_t *src) {
     return RB_OK;
 }
 
-static int rb_read_text(const char *path, char **text) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return rb_fail("config file %s: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + n + 1 > cap) {
-            cap = (len + n + 1) * 2;
-            char *g = realloc(buf, cap);
-            if (!g) {
-                free(buf);
-                fclose(f);
-                return rb_fail("config file %s: out of memory", path);
-            }
-            buf = g;
-        }
-        memcpy(buf + len, chunk, n);
-        len += n;
-    }
-    fclose(f);
-    if (!buf) buf = rb_calloc(1, 1, "config text");
-    if (!buf) return RB_ERR;
-    buf[len] = '\0';
-    *text = buf;
-    return RB_OK;
-}
-
 static int rb_load_layer(rb_config *c, const char *path, int depth) {
     if (depth > 16) return rb_fail("%s: @include nested too deeply (a cycle?)", path);
     char *text = NULL;
-    RB_TRY(rb_read_text(path, &text));
+    if (rb_read_file(path, &text) != RB_OK) return rb_context("config file");
     const char *file = rb_intern_file(c, path);
     if (!file) {
         free(text);

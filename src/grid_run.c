@@ -489,22 +489,6 @@ static int rb_write_text_atomic(const char *path, const char *text) {
     return RB_OK;
 }
 
-static char *rb_read_text(const char *path) {
-    FILE *f = fopen(path, "r");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf) buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* rank 0: input checksums, manifest, resume checks; returns the attempt number */
 static int rb_grid_prepare_dir(rb_grid *g, char ***inputs, char ***shas, int *n_inputs, int *attempt) {
     const char *dir = g->opt->run_dir;
@@ -533,7 +517,8 @@ static int rb_grid_prepare_dir(rb_grid *g, char ***inputs, char ***shas, int *n_
     for (int i = 0; i < n; i++)
         snprintf(manifest + strlen(manifest), cap - strlen(manifest), "%s  %s\n", (*shas)[i], (*inputs)[i]);
     snprintf(path, sizeof path, "%s/manifest.txt", dir);
-    char *old = rb_read_text(path);
+    char *old = NULL;
+    if (rb_read_file(path, &old) != RB_OK) rb_error_clear(); /* no manifest yet: a new run */
     RB_TRY(rb_journal_attempts(dir, attempt));
     struct stat st;
     char rpath[4200];

@@ -14,19 +14,8 @@
 #include <unistd.h>
 
 static char *rb_slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf) buf[n] = '\0';
-    fclose(f);
-    return buf;
+    char *text = NULL;
+    return rb_read_file(path, &text) == RB_OK ? text : NULL;
 }
 
 static void rb_mkdir_test(const char *name, char *out, size_t cap) {
