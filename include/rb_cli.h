@@ -26,6 +26,11 @@ int rb_cli_parse(int argc, char **argv, rb_opt *opts, int n_opts, char ***positi
 void rb_cli_usage(const char *command, const char *synopsis, const char *summary, const rb_opt *opts, int n_opts);
 void rb_cli_free(rb_opt *opts, int n_opts, char **positional);
 
+/* The common start of every subcommand: parse argv (errors end the job) and, for --help, print the
+ * usage on rank 0 and return 1 (the caller frees and returns 0). Returns 0 when the command runs. */
+int rb_cli_command(int argc, char **argv, rb_opt *opts, int n_opts, const char *synopsis, const char *summary,
+                   char ***positional, int *n_positional);
+
 /* The common start of a config-driven subcommand whose opts[0] is -c CFG: parse argv (errors end the
  * job), print the usage on rank 0 for --help (returns 1: the caller frees and returns 0), require
  * -c CFG and no positional arguments. Returns 0 when the command should run. */

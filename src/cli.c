@@ -99,15 +99,18 @@ void rb_cli_free(rb_opt *opts, int n_opts, char **positional) {
     free(positional);
 }
 
-int rb_cli_config_command(int argc, char **argv, rb_opt *opts, int n_opts, const char *synopsis, const char *summary,
-                          char ***positional, int *n_positional) {
+int rb_cli_command(int argc, char **argv, rb_opt *opts, int n_opts, const char *synopsis, const char *summary,
+                   char ***positional, int *n_positional) {
     int help, rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rb_cli_parse(argc, argv, opts, n_opts, positional, n_positional, &help) != RB_OK) rb_die();
-    if (help) {
-        if (rank == 0) rb_cli_usage(argv[0], synopsis, summary, opts, n_opts);
-        return 1;
-    }
+    if (help && rank == 0) rb_cli_usage(argv[0], synopsis, summary, opts, n_opts);
+    return help ? 1 : 0;
+}
+
+int rb_cli_config_command(int argc, char **argv, rb_opt *opts, int n_opts, const char *synopsis, const char *summary,
+                          char ***positional, int *n_positional) {
+    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, positional, n_positional)) return 1;
     if (!opts[0].value) {
         rb_fail("%s: -c CFG is required", argv[0]);
         rb_die();

@@ -91,18 +91,17 @@ int rb_cmd_audit(int argc, char **argv) {
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     char **pos;
-    int n_pos, help, rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (rb_cli_parse(argc, argv, opts, n_opts, &pos, &n_pos, &help) != RB_OK) rb_die();
-    if (help) {
-        if (rank == 0)
-            rb_cli_usage("audit", "A.h5 B.h5 | --rerun A.h5 [--out DIR]  [--tolerance X] [--metric-tolerance M=X,...] [--reference] [--strict]",
-                         "Compare two results files: every metric cell, the detection AUCs and weights, then config, "
-                         "inputs and versions. Last line: audit: MATCH (exit 0) or audit: DIFFER (exit 1).",
-                         opts, n_opts);
+    int n_pos;
+    static const char synopsis[] = "A.h5 B.h5 | --rerun A.h5 [--out DIR]  [--tolerance X] [--metric-tolerance M=X,...] [--reference] [--strict]";
+    static const char summary[] =
+        "Compare two results files: every metric cell, the detection AUCs and weights, then config, "
+        "inputs and versions. Last line: audit: MATCH (exit 0) or audit: DIFFER (exit 1).";
+    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
         rb_cli_free(opts, n_opts, pos);
         return 0;
     }
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     int rerun = opts[5].given > 0;
     if (n_pos != (rerun ? 1 : 2)) {
         rb_fail(rerun ? "audit --rerun: expected one results file A.h5, got %d argument%s"

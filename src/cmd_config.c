@@ -55,14 +55,13 @@ int rb_cmd_config(int argc, char **argv) {
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     char **pos;
-    int n_pos, help, rank;
+    int n_pos, rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (rb_cli_parse(argc, argv, opts, n_opts, &pos, &n_pos, &help) != RB_OK) rb_die();
-    if (help) {
-        if (rank == 0)
-            rb_cli_usage("config", "(-c CFG [--set KEY=VALUE]... | --keys)",
-                         "Print the effective config of CFG (after @include, defaults and overrides), or the key table.",
-                         opts, n_opts);
+    static const char synopsis[] = "(-c CFG [--set KEY=VALUE]... | --keys)";
+    static const char summary[] =
+        "Print the effective config of CFG (after @include, defaults and overrides), or the key table.";
+    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
+        /* --help: usage printed */
     } else if (opts[2].given) {
         if (rank == 0) rb_print_keys();
     } else {

@@ -80,19 +80,16 @@ int rb_cmd_merge(int argc, char **argv) {
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     char **pos;
-    int n_pos, help, rank, size;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (rb_cli_parse(argc, argv, opts, n_opts, &pos, &n_pos, &help) != RB_OK) rb_die();
-    if (help) {
-        if (rank == 0)
-            rb_cli_usage("merge", "-o OUT.h5 SHARD.h5 [SHARD.h5]...",
-                         "Combine results files of one config computed as shards (`robusta bench --datasets NAME`,\n"
-                         "e.g. a Slurm job array) into one results.h5 with the rows of a single-job run.",
-                         opts, n_opts);
+    int n_pos, size;
+    static const char synopsis[] = "-o OUT.h5 SHARD.h5 [SHARD.h5]...";
+    static const char summary[] =
+        "Combine results files of one config computed as shards (`robusta bench --datasets NAME`,\n"
+        "e.g. a Slurm job array) into one results.h5 with the rows of a single-job run.";
+    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
         rb_cli_free(opts, n_opts, pos);
         return 0;
     }
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (size > 1) {
         rb_fail("merge: run it on one rank (it is serial)");
         rb_die();

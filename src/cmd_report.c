@@ -62,18 +62,17 @@ int rb_cmd_report(int argc, char **argv) {
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]);
     char **pos;
-    int n_pos, help, rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (rb_cli_parse(argc, argv, opts, n_opts, &pos, &n_pos, &help) != RB_OK) rb_die();
-    if (help) {
-        if (rank == 0)
-            rb_cli_usage("report", "RESULTS.h5 [--out DIR] [--no-plots] [--plots-required]",
-                         "Write summary.md, cells.csv and plots (gnuplot: AP and dynamic weights versus severity, "
-                         "PNG and SVG under DIR/plots/) from a results file; print the headline.",
-                         opts, n_opts);
+    int n_pos;
+    static const char synopsis[] = "RESULTS.h5 [--out DIR] [--no-plots] [--plots-required]";
+    static const char summary[] =
+        "Write summary.md, cells.csv and plots (gnuplot: AP and dynamic weights versus severity, "
+        "PNG and SVG under DIR/plots/) from a results file; print the headline.";
+    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
         rb_cli_free(opts, n_opts, pos);
         return 0;
     }
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (n_pos != 1) {
         rb_fail("report: expected one RESULTS.h5 argument, got %d (see robusta report --help)", n_pos);
         rb_die();
