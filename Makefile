@@ -1,4 +1,9 @@
 # robusta - build, test, run and benchmark. `make help` lists the targets.
+#
+# Layout (docs/architecture.md): the pipeline's stages are folders under src/, built into one static
+# library (librobusta.a); bin/robusta is src/cmd/main.c over it. The unit tests (tests/unit/<stage>/)
+# and the benchmarks (tests/bench/) link the same library. Header dependencies are generated
+# (-MMD -MP), so `make -j` rebuilds exactly what a change touches.
 PREFIX   ?= /usr/local
 CC       := mpicc
 PKGS     := hdf5-openmpi openblas libconfig
@@ -10,58 +15,86 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Iinclude $(PKG_CFLAGS) \
             -DRB_VERSION='"$(VERSION)"' -DRB_GIT_COMMIT='"$(GIT_COMMIT)"'
+# Warnings are errors in CI (CI=true, as .ci/run is run) or on request (make WERROR=1).
+ifneq ($(filter true 1,$(CI) $(WERROR)),)
+CFLAGS   += -Werror
+endif
+DEPFLAGS := -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm
+# Test and benchmark objects also see the test helpers and the stages' private headers.
+TEST_INC := -Itests/common -Itests/unit -Itests/bench -Isrc
 
-SRC      := $(wildcard src/*.c)
-LIB_SRC  := $(filter-out src/main.c,$(SRC))
-COMMON_TEST_SRC := $(wildcard tests/common/*.c)
-UNIT_SRC := $(wildcard tests/unit/*.c) $(COMMON_TEST_SRC)
-BENCH_SRC := $(wildcard tests/bench/*.c) $(COMMON_TEST_SRC)
+STAGES   := core io data corrupt model score results grid cmd
+MAIN_SRC := src/cmd/main.c
+LIB_SRC  := $(filter-out $(MAIN_SRC),$(foreach s,$(STAGES),$(wildcard src/$(s)/*.c)))
+TEST_COMMON_SRC := $(wildcard tests/common/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c) $(foreach s,$(STAGES),$(wildcard tests/unit/$(s)/*.c)) $(TEST_COMMON_SRC)
+BENCH_SRC := $(wildcard tests/bench/*.c) $(TEST_COMMON_SRC)
 
 BUILD    := build
-OBJ      := $(patsubst %.c,$(BUILD)/rel/%.o,$(SRC))
-UNIT_OBJ := $(patsubst %.c,$(BUILD)/rel/%.o,$(UNIT_SRC)) $(patsubst %.c,$(BUILD)/rel/%.o,$(LIB_SRC))
-BENCH_OBJ := $(patsubst %.c,$(BUILD)/rel/%.o,$(BENCH_SRC)) $(patsubst %.c,$(BUILD)/rel/%.o,$(LIB_SRC))
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-ASAN_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(SRC))
-ASAN_UNIT_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(UNIT_SRC)) $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
+# objs VARIANT, SOURCES: the object files of SOURCES in build/VARIANT/
+objs = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
+LIB_OBJ       := $(call objs,rel,$(LIB_SRC))
+LIB_ASAN_OBJ  := $(call objs,asan,$(LIB_SRC))
+UNIT_OBJ      := $(call objs,rel,$(UNIT_SRC))
+UNIT_ASAN_OBJ := $(call objs,asan,$(UNIT_SRC))
+BENCH_OBJ     := $(call objs,rel,$(BENCH_SRC))
+LIB      := $(BUILD)/rel/librobusta.a
+LIB_ASAN := $(BUILD)/asan/librobusta.a
 
 .DEFAULT_GOAL := all
 # The version and commit are compiled into provenance.c: rebuild it whenever they change.
 VERSION_STAMP := $(BUILD)/version-stamp
 $(shell mkdir -p $(BUILD); echo '$(VERSION) $(GIT_COMMIT)' | cmp -s - $(VERSION_STAMP) 2>/dev/null || echo '$(VERSION) $(GIT_COMMIT)' > $(VERSION_STAMP))
-$(BUILD)/rel/src/provenance.o $(BUILD)/asan/src/provenance.o: $(VERSION_STAMP)
+$(BUILD)/rel/src/io/provenance.o $(BUILD)/asan/src/io/provenance.o: $(VERSION_STAMP)
 
-.PHONY: all asan unit install run test test-unit test-slurm bench bench-scale fuzz clean deps help
+.PHONY: all asan lib install run test test-unit test-e2e test-slurm check-layout bench bench-scale fuzz clean deps help
 all: bin/robusta bin/robusta-unit bin/robusta-bench
+lib: $(LIB)
 
-bin/robusta: $(OBJ)
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(LIB_ASAN): $(LIB_ASAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+bin/robusta: $(call objs,rel,$(MAIN_SRC)) $(LIB)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+bin/robusta-unit: $(UNIT_OBJ) $(LIB)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+bin/robusta-bench: $(BENCH_OBJ) $(LIB)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-bin/robusta-unit: $(UNIT_OBJ)
-	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-
-bin/robusta-bench: $(BENCH_OBJ)
-	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/rel/%.o: %.c $(wildcard include/*.h) $(wildcard tests/*/*.h)
+# Production objects: include/ and their own stage folder only.
+$(BUILD)/rel/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -Itests/bench -Itests/common -c -o $@ $<
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+$(BUILD)/rel/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(TEST_INC) -c -o $@ $<
 
 # Sanitizer build: address + undefined behaviour, same sources.
 asan: bin/robusta-asan bin/robusta-unit-asan
-bin/robusta-asan: $(ASAN_OBJ)
+bin/robusta-asan: $(call objs,asan,$(MAIN_SRC)) $(LIB_ASAN)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
-bin/robusta-unit-asan: $(ASAN_UNIT_OBJ)
+bin/robusta-unit-asan: $(UNIT_ASAN_OBJ) $(LIB_ASAN)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/asan/%.o: %.c $(wildcard include/*.h) $(wildcard tests/*/*.h)
+$(BUILD)/asan/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(ASAN_FLAGS) -Itests/unit -Itests/common -c -o $@ $<
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(DEPFLAGS) -c -o $@ $<
+$(BUILD)/asan/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(DEPFLAGS) $(TEST_INC) -c -o $@ $<
+
+ALL_OBJ := $(LIB_OBJ) $(LIB_ASAN_OBJ) $(UNIT_OBJ) $(UNIT_ASAN_OBJ) $(BENCH_OBJ) $(call objs,rel,$(MAIN_SRC)) $(call objs,asan,$(MAIN_SRC))
+-include $(ALL_OBJ:.o=.d)
 
 install: bin/robusta
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -76,14 +109,22 @@ run:
 	@$(MAKE) --no-print-directory all
 	@bash scripts/run-default.sh
 
-# The whole test suite: unit tests, sanitizer unit tests, fuzz smoke, end-to-end tests.
+# The whole test suite: layout check, unit tests (plain and sanitizers), fuzz smoke, end-to-end tests.
+# T=pattern runs only the tests whose name contains pattern (unit test names, e2e script names).
 test:
 	@bash scripts/check-deps.sh --tests
 	@$(MAKE) --no-print-directory all asan
-	@bash tests/run.sh
+	@bash tests/run.sh $(if $(T),--only '$(T)')
 
-test-unit: bin/robusta-unit
-	./bin/robusta-unit
+test-unit: bin/robusta-unit bin/robusta-unit-asan
+	@bash tests/run.sh --unit $(if $(T),--only '$(T)')
+
+test-e2e: bin/robusta bin/robusta-asan
+	@bash tests/run.sh --e2e $(if $(T),--only '$(T)')
+
+# The include rule between the stages (docs/architecture.md).
+check-layout:
+	@bash tests/check-layout.sh
 
 # A real one-node Slurm (installed and started by the script, as root): sbatch scripts, job array +
 # merge, requeue. Not part of `make test` (see docs/slurm.md).
@@ -108,12 +149,17 @@ clean:
 	rm -rf $(BUILD) bin
 
 help:
-	@echo "make            build bin/robusta and bin/robusta-unit"
-	@echo "make run        build, make the default data and run the pipeline (installs deps as root)"
-	@echo "make test       the whole test suite, ending in 'N passed, N failed'"
-	@echo "make asan       sanitizer build (address, undefined)"
-	@echo "make bench      benchmarks (throughput, GFLOP/s next to sgemm)"
-	@echo "make test-slurm the Slurm scripts against a real local Slurm (root)"
-	@echo "make bench-scale XD-Violence-sized subset run: stage times, cells/s, memory (docs/scaling.md)"
-	@echo "make fuzz       fuzz the .npy header and --set parsers (60 s each)"
+	@echo "make              build bin/robusta, bin/robusta-unit and bin/robusta-bench (library: build/rel/librobusta.a)"
+	@echo "make run          build, make the default data and run the pipeline (installs deps as root)"
+	@echo "make test         the whole test suite, ending in 'N passed, N failed' (T=pattern: a subset)"
+	@echo "make test-unit    unit tests only, plain and under the sanitizers (T=pattern)"
+	@echo "make test-e2e     end-to-end tests only (T=script name pattern)"
+	@echo "make check-layout the include rule between the stage folders"
+	@echo "make asan         sanitizer build (address, undefined)"
+	@echo "make bench        benchmarks (throughput, GFLOP/s next to sgemm)"
+	@echo "make test-slurm   the Slurm scripts against a real local Slurm (root)"
+	@echo "make bench-scale  XD-Violence-sized subset run: stage times, cells/s, memory (docs/scaling.md)"
+	@echo "make fuzz         fuzz the .npy header and --set parsers (60 s each)"
 	@echo "make install PREFIX=/opt/robusta"
+	@echo "make clean        remove build/ and bin/"
+	@echo "WERROR=1 (or CI=true) makes warnings errors"

@@ -36,13 +36,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rb_dataset.h"
+#include "rb_core.h"
+#include "rb_data.h"
 
 #define RB_CORRUPT_SEVERITIES 5 /* severities 1..5 for every operator */
 #define RB_CORRUPT_COUNT 18     /* registry entries: 16 operators + 2 missing */
 #define RB_CORRUPT_MAX_CROPS 15 /* crops addressable in the RNG counter (slot 15 is per-video) */
 
-typedef enum { RB_CORRUPT_VISUAL = 0, RB_CORRUPT_AUDIO = 1 } rb_corrupt_modality;
 
 /* Where the corrupted features of a cell came from (recorded in results). */
 typedef enum { RB_CORRUPT_SOURCE_SURROGATE = 0, RB_CORRUPT_SOURCE_PREEXTRACTED = 1 } rb_corrupt_source;
@@ -81,7 +81,7 @@ typedef enum {
 
 typedef struct {
     int32_t id;                    /* stable numeric id (RNG counter, canonical order) */
-    rb_corrupt_modality modality;
+    rb_modality modality;
     const char *name;              /* unique within the modality: "gaussian_noise", "missing", ... */
     rb_corrupt_family family;
     rb_corrupt_op op;
@@ -101,31 +101,17 @@ const rb_corruption *rb_corrupt_at(int index);
 /* Canonical position of an entry (0..count-1). */
 int rb_corrupt_index(const rb_corruption *c);
 /* Find by (modality, name); error names the known names of that modality. */
-int rb_corrupt_lookup(rb_corrupt_modality m, const char *name, const rb_corruption **out);
+int rb_corrupt_lookup(rb_modality m, const char *name, const rb_corruption **out);
 int rb_corrupt_by_id(int32_t id, const rb_corruption **out);
 /* "visual" / "audio"; parse accepts exactly those. */
-const char *rb_corrupt_modality_name(rb_corrupt_modality m);
-int rb_corrupt_modality_parse(const char *name, rb_corrupt_modality *out);
+const char *rb_modality_name(rb_modality m);
+int rb_modality_parse(const char *name, rb_modality *out);
 const char *rb_corrupt_family_name(rb_corrupt_family f);
 const char *rb_corrupt_source_name(rb_corrupt_source s); /* "surrogate" / "preextracted" */
 /* RB_OK iff severity is valid for c: 1..5 for operators, exactly 0 for missing. */
 int rb_corrupt_check_severity(const rb_corruption *c, int severity);
 
-/* ---- clean statistics and context (src/corrupt_ops.c) ---- */
-
-/* Per-dimension statistics of one modality of a clean split (all snippets; all crops for visual). */
-typedef struct {
-    int32_t dim;
-    int64_t rows;        /* feature rows accumulated */
-    double *mean;        /* [dim] */
-    double *std;         /* [dim], sample std (n-1), not floored */
-    int nonnegative;     /* 1 if every clean value was >= 0 (I3D visual features are ReLU outputs) */
-} rb_corrupt_stats;
-
-/* Mean and std of modality m over every row of split s (double accumulators, fixed order). Meant
- * for the clean TRAIN split. Needs at least 2 rows. */
-int rb_corrupt_stats_compute(const rb_split *s, rb_corrupt_modality m, rb_corrupt_stats *out);
-void rb_corrupt_stats_free(rb_corrupt_stats *s);
+/* ---- context and operators (src/corrupt/) ---- */
 
 /* Everything the operators need besides the split: the run seed, a dataset id, the clean stats of
  * each modality (floored std) and the derived prototypes and dimension orders. Read-only after
@@ -144,7 +130,7 @@ typedef struct {
 
 /* Build a context. visual or audio may be NULL (that modality then cannot be corrupted). */
 int rb_corrupt_ctx_init(rb_corrupt_ctx *ctx, uint32_t seed, uint32_t dataset_id,
-                        const rb_corrupt_stats *visual, const rb_corrupt_stats *audio);
+                        const rb_clean_stats *visual, const rb_clean_stats *audio);
 void rb_corrupt_ctx_free(rb_corrupt_ctx *ctx);
 
 /* RNG counter ids of a per-video stream (layout in the header comment); exposed for tests and
@@ -155,7 +141,7 @@ void rb_corrupt_stream_ids(const rb_corrupt_ctx *ctx, const rb_corruption *c, in
 /* Longest video of the split, and the floats rb_corrupt_video needs for any video of modality m
  * (longest length x width). */
 int64_t rb_corrupt_max_video_len(const rb_split *s);
-size_t rb_corrupt_video_floats(const rb_split *s, rb_corrupt_modality m);
+size_t rb_corrupt_video_floats(const rb_split *s, rb_modality m);
 
 /* Corrupted features of one video (one crop for visual; crop must be 0 for audio) of the test split
  * into out [T][D] (T = the video's length, D = the modality's width). severity: 1..5, or 0 for a

@@ -1,15 +1,18 @@
-/* rb_grid.h - the benchmark grid: cells = datasets x conditions (clean, every corruption x severity,
- * missing per modality, co-occurring pairs), their canonical order (docs/formats.md), cost estimates
- * for load balancing, and the distributed run (rb_grid_run). */
+/* rb_grid.h - the grid stage (src/grid/): the cells of a config in canonical order, bringing the
+ * inputs (datasets, models) up to date, and the distributed run of the grid. */
 #ifndef RB_GRID_H
 #define RB_GRID_H
 
 #include <mpi.h>
 #include <stdint.h>
 
-#include "rb_config.h"
-#include "rb_dataset_spec.h"
+#include "rb_core.h"
+#include "rb_data.h"
 #include "rb_results.h"
+
+/* ---- the benchmark grid: cells = datasets x conditions (clean, every corruption x severity,
+ * missing per modality, co-occurring pairs), their canonical order (docs/formats.md), cost estimates
+ * for load balancing, and the distributed run (rb_grid_run). */
 
 typedef struct {
     int dataset;          /* index into the specs */
@@ -39,5 +42,18 @@ typedef struct {
  * written collectively, and on rank 0 the tables. *results (rank 0) receives the full results. */
 int rb_grid_run(const rb_config *cfg, const rb_dataset_spec *specs, int n_specs, const rb_grid_options *opt,
                 MPI_Comm comm, rb_results *results);
+
+/* ---- bringing a config's inputs up to date before a stage runs: synthetic datasets are
+ * built when missing, models are trained when missing; inputs that exist are checked against the
+ * recipe they record (dataset generator parameters; model: checksum of the train split it learns
+ * from + training, GMM and weighting settings + seed) and never silently rebuilt. Collective over
+ * comm. */
+
+/* Datasets only (rank 0 builds; every rank returns after the files exist). */
+int rb_pipeline_datasets(const rb_config *cfg, const rb_dataset_spec *specs, int n, int force, MPI_Comm comm);
+/* Datasets, then the models of every dataset with train_on = self. */
+int rb_pipeline_models(const rb_config *cfg, const rb_dataset_spec *specs, int n, int force, MPI_Comm comm);
+/* The model recipe of a dataset file (its train-split digest and the training-relevant settings). */
+int rb_pipeline_model_recipe(const rb_config *cfg, const char *dataset_path, char *buf, size_t cap);
 
 #endif

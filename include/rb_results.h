@@ -1,11 +1,20 @@
-/* rb_results.h - the benchmark's results in memory, in canonical order (docs/formats.md "Results
- * file"): one condition row per grid cell, and per cell the metrics of every method and replica.
- * The grid fills it, results_io.c writes and reads results.h5, results_tables.c renders summary.md
- * and cells.csv, and report/audit read it back. */
+/* rb_results.h - the results stage (src/results/): the benchmark's results in memory and in
+ * results.h5, the tables and plots made from them, and the audit that compares two results files. */
 #ifndef RB_RESULTS_H
 #define RB_RESULTS_H
 
 #include <stdint.h>
+#include <hdf5.h>
+#include <mpi.h>
+#include <stdio.h>
+
+#include "rb_core.h"
+#include "rb_io.h"
+
+/* ---- the benchmark's results in memory, in canonical order (docs/formats.md "Results
+ * file"): one condition row per grid cell, and per cell the metrics of every method and replica.
+ * The grid fills it, results_io.c writes and reads results.h5, results_tables.c renders summary.md
+ * and cells.csv, and report/audit read it back. */
 
 #define RB_RESULTS_MAX_METHODS 8
 
@@ -47,5 +56,180 @@ int rb_results_read(const char *path, rb_results *r);
 
 /* summary.md and cells.csv into dir (each via a temporary name, renamed when complete). */
 int rb_results_tables(const rb_results *r, const char *dir);
+
+/* ---- writing results.h5 collectively (the reader is declared in rb_results.h). */
+
+/* Optional extra content (per-snippet scores) written into the open file by every rank. */
+typedef int (*rb_scores_fn)(hid_t file, void *ctx);
+
+/* Collective over comm. r must be complete and identical on every rank; owner[c] is the rank that
+ * writes condition c's rows. Inputs are recorded in /provenance/inputs. Written to <path>.tmp and
+ * renamed by rank 0 when complete. */
+int rb_results_write(const char *path, const rb_results *r, const int *owner, MPI_Comm comm, char *const *inputs,
+                     char *const *input_sha, int n_inputs, rb_scores_fn scores, void *scores_ctx);
+
+/* ---- reading an rb_results as tables (docs/results.md): the layout of a dataset's
+ * conditions into rows (one per corruption, grouped visual / audio / missing / pairs, one column per
+ * severity), the headline numbers (clean AP, mean over every corrupted cell, drop, relative
+ * robustness; mean and sd over replicas), the headline printed at the end of a run, and the gnuplot
+ * figures of `robusta report`. rb_results_tables itself is declared in rb_results.h. */
+
+#define RB_REPORT_MAX_SEV 16
+
+typedef enum { RB_GROUP_VISUAL = 0, RB_GROUP_AUDIO, RB_GROUP_MISSING, RB_GROUP_PAIR, RB_N_GROUPS } rb_report_group;
+
+const char *rb_report_group_name(rb_report_group g);
+
+/* One corruption of one dataset: its conditions by severity. A missing modality has one condition
+ * at severity 0. */
+typedef struct {
+    rb_report_group group;
+    char modality[8];
+    char corruption[64];
+    int n_sev;
+    int severity[RB_REPORT_MAX_SEV]; /* ascending */
+    int cond[RB_REPORT_MAX_SEV];     /* condition index per severity */
+} rb_report_row;
+
+typedef struct {
+    char dataset[64];
+    int clean;                  /* condition index of the clean cell, -1 if absent */
+    int n_rows;
+    rb_report_row *rows;        /* visual, audio, missing, pairs; canonical order inside a group */
+    int n_severities;           /* distinct severities > 0 over the dataset's rows (table columns) */
+    int severities[RB_REPORT_MAX_SEV];
+    int n_corrupted;            /* conditions other than clean */
+    int *corrupted;             /* their indices, canonical order */
+} rb_report_dataset;
+
+/* Group the conditions of r by dataset (order of first appearance) and corruption. Fails on a
+ * duplicate condition, an unknown modality or more than RB_REPORT_MAX_SEV severities. */
+int rb_report_layout(const rb_results *r, rb_report_dataset **datasets, int *n_datasets);
+void rb_report_layout_free(rb_report_dataset *datasets, int n_datasets);
+
+/* Mean and sample sd (0 for n = 1) of v[0..n-1], summed in index order; NaN propagates. */
+void rb_report_stats(const double *v, int n, double *mean, double *sd);
+
+/* Headline of one method and metric (an r->ap / ap_step / roc_auc array) on one dataset. Each number
+ * is computed per replica, then averaged: [0] mean, [1] sample sd over replicas.
+ *   clean     the clean cell
+ *   corrupted mean over every corrupted cell of the dataset (each (corruption, severity) cell and
+ *             each missing-modality cell weighs 1)
+ *   drop      clean - corrupted
+ *   relative  corrupted / clean (relative robustness) */
+typedef struct {
+    double clean[2], corrupted[2], drop[2], relative[2];
+} rb_headline;
+int rb_report_headline(const rb_results *r, const rb_report_dataset *d, const double *metric, int method,
+                       rb_headline *h);
+
+/* Mean over severities of one row, per replica, then mean and sd over replicas. */
+void rb_report_row_mean(const rb_results *r, const rb_report_row *row, const double *metric, int method,
+                        double *mean, double *sd);
+
+/* The headline table (every dataset, every method; AP, step AP, ROC-AUC) as plain text, for the end
+ * of a bench run (rank 0) and `robusta report`. Deterministic for identical metrics. */
+int rb_results_print_headline(const rb_results *r, FILE *out);
+
+/* The caveat printed beside the tables (one paragraph, markdown). */
+extern const char rb_report_caveat[];
+
+/* Plots with gnuplot into dir/plots/<dataset>/: AP versus severity per corruption (one line per
+ * method, the clean AP dashed) and the dynamic weights versus severity (visual, audio), each as PNG
+ * (pngcairo, or png when pngcairo is missing) and SVG. gnuplot is the program to run (NULL: "gnuplot"
+ * from PATH). Returns RB_OK, or RB_ERR with a message (gnuplot failed: its first error line). */
+int rb_report_plots(const rb_results *r, const char *dir, const char *gnuplot);
+/* Whether a gnuplot executable is on PATH (or, for a name with '/', is executable). */
+int rb_report_have_gnuplot(const char *gnuplot);
+
+/* The markdown "measured effect" table of docs/corruptions.md for one dataset of a results file. */
+int rb_report_corruption_table(const rb_results *r, const char *dataset, FILE *out);
+
+/* ---- comparing two benchmark results (docs/audit.md): every metric cell matched by
+ * (dataset, corruption, modality, severity, method, replica), the per-condition detection AUCs and
+ * dynamic weights, and the provenance (effective config, input checksums, versions). The core,
+ * rb_audit_compare, works on in-memory results, so `robusta audit A.h5 B.h5`, a reference check and
+ * a rerun of a recorded job all share it. */
+
+/* /provenance of a results file (docs/formats.md). Absent attributes read as NULL. */
+typedef struct {
+    char *robusta_version, *git_commit, *mpi_library, *hdf5_version, *openblas_config;
+    char *host, *time_utc, *command;
+    int64_t ranks; /* -1 when absent */
+    char *config;  /* effective config text */
+    char **inputs; /* "<sha256>  <path>" */
+    int n_inputs;
+} rb_audit_provenance;
+
+int rb_audit_read_provenance(const char *path, rb_audit_provenance *p);
+void rb_audit_provenance_free(rb_audit_provenance *p);
+
+typedef enum {
+    RB_AUDIT_AP = 0,
+    RB_AUDIT_AP_STEP,
+    RB_AUDIT_ROC_AUC,
+    RB_AUDIT_DETECT_VISUAL,
+    RB_AUDIT_DETECT_AUDIO,
+    RB_AUDIT_WEIGHT_VISUAL,
+    RB_AUDIT_WEIGHT_AUDIO,
+    RB_AUDIT_N_METRICS
+} rb_audit_metric;
+
+const char *rb_audit_metric_name(rb_audit_metric m);
+
+typedef struct {
+    double tolerance[RB_AUDIT_N_METRICS]; /* absolute; 0 = bitwise equality (NaN equals NaN) */
+    int reference;                         /* A is the accepted reference (labels and defaults) */
+    int strict;                            /* provenance differences fail the audit too */
+    int n_worst;                           /* worst cells listed */
+} rb_audit_options;
+
+/* Defaults: bitwise equality; reference mode: RB_AUDIT_REFERENCE_TOL for every metric. */
+#define RB_AUDIT_REFERENCE_TOL 1e-6
+void rb_audit_defaults(rb_audit_options *o, int reference);
+/* Set every metric's tolerance from "X" (a finite number >= 0). */
+int rb_audit_set_tolerance(rb_audit_options *o, const char *value);
+/* Per-metric tolerances "name=X[,name=X]...": names ap, ap_step, roc_auc, detect_auc_visual,
+ * detect_auc_audio, weight_visual, weight_audio, and detect_auc / weight for both modalities. */
+int rb_audit_parse_tolerances(rb_audit_options *o, const char *spec);
+
+/* One value beyond tolerance (or one missing / extra cell, metric = -1). */
+typedef struct {
+    char key[256]; /* dataset/modality.corruption/s<severity>/method/r<replica> */
+    int metric;
+    double a, b, diff;
+    int64_t seq;   /* canonical position, for a deterministic order among equal diffs */
+} rb_audit_diff;
+
+typedef struct {
+    int64_t compared[RB_AUDIT_N_METRICS], beyond[RB_AUDIT_N_METRICS];
+    double max_abs[RB_AUDIT_N_METRICS];  /* over compared pairs; inf when a NaN meets a number */
+    int64_t cell_rows;       /* (condition, method) rows of A */
+    int64_t cells_beyond;    /* matched rows with a value beyond tolerance (or a replica missing) */
+    int64_t conds_compared, conds_beyond; /* conditions: detection AUCs and weights */
+    int64_t missing, extra;  /* rows of A absent from B, rows of B absent from A */
+    int64_t n_fail;          /* cells_beyond + conds_beyond + missing + extra */
+    rb_audit_diff *diffs;    /* values beyond tolerance, worst first */
+    int64_t n_diffs;
+    rb_audit_diff *absent;   /* missing (b = NaN) and extra (a = NaN) rows, canonical order */
+    int64_t n_absent;
+    char **prov_lines;       /* provenance comparison, one line each */
+    int n_prov_lines;
+    int config_differs, inputs_differ, versions_differ;
+    int provenance_fails;    /* a provenance difference under strict */
+    int match;               /* the verdict */
+} rb_audit_report;
+
+/* Compare b against a. pa / pb may be NULL (no provenance comparison). */
+int rb_audit_compare(const rb_results *a, const rb_audit_provenance *pa, const rb_results *b,
+                     const rb_audit_provenance *pb, const rb_audit_options *o, rb_audit_report *rep);
+/* The human- and script-readable report; its last line is "audit: MATCH" or
+ * "audit: DIFFER (N cells beyond tolerance)". */
+void rb_audit_print(const rb_audit_report *rep, const rb_audit_options *o, const char *name_a, const char *name_b,
+                    FILE *out);
+void rb_audit_report_free(rb_audit_report *rep);
+
+/* Read both files (rb_results_read and their /provenance) and compare them. */
+int rb_audit_files(const char *path_a, const char *path_b, const rb_audit_options *o, rb_audit_report *rep);
 
 #endif

@@ -3,8 +3,8 @@
  * to a plain sgemm of the dominant shape measured in the same run, and the time saved by reusing the
  * clean modality (cell time with reuse / without). Verifies that reuse does not change the scores. */
 #include "rb_bench.h"
-#include "rb_cell.h"
-#include "rb_common.h"
+#include "rb_score.h"
+#include "rb_core.h"
 #include "rb_fixture.h"
 
 #include <string.h>
@@ -42,9 +42,9 @@ RB_BENCH(cell_scoring) {
         return;
     }
     rb_modality_condition vis[2] = {{0}, {0}}, aud[2] = {{0}, {0}};
-    rb_corrupt_lookup(RB_CORRUPT_VISUAL, "fog", &vis[0].corruption);
+    rb_corrupt_lookup(RB_MOD_VISUAL, "fog", &vis[0].corruption);
     vis[0].severity = 3;
-    rb_corrupt_lookup(RB_CORRUPT_AUDIO, "reverb", &aud[1].corruption);
+    rb_corrupt_lookup(RB_MOD_AUDIO, "reverb", &aud[1].corruption);
     aud[1].severity = 3;
     double fv, fa, fv0, fa0;
     rb_cell_result rv, rv0;

@@ -4,9 +4,8 @@
  * Verification: a second pass gives identical bytes, outputs are finite, visual outputs are
  * nonnegative, and every operator changes the features. */
 #include "rb_bench.h"
-#include "rb_common.h"
+#include "rb_core.h"
 #include "rb_corrupt.h"
-#include "rb_rng.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -48,12 +47,12 @@ static int bench_split(rb_split *s, uint32_t seed) {
 /* One pass over the split; returns a checksum of the outputs (order-sensitive) or NAN on error. */
 static double bench_pass(const rb_corrupt_ctx *ctx, const rb_corruption *c, const rb_split *s, float *buf,
                          int *nonneg, int *finite, int *changed) {
-    const int32_t D = c->modality == RB_CORRUPT_VISUAL ? s->d_visual : s->d_audio;
+    const int32_t D = c->modality == RB_MOD_VISUAL ? s->d_visual : s->d_audio;
     double sum = 0.0;
     for (int64_t v = 0; v < s->n_videos; v++) {
         if (rb_corrupt_video(ctx, c, 3, s, v, 0, buf) != RB_OK) return NAN;
         const size_t n = (size_t)rb_split_video_len(s, v) * (size_t)D;
-        const float *x = c->modality == RB_CORRUPT_VISUAL ? rb_split_visual_at(s, s->offsets[v], 0)
+        const float *x = c->modality == RB_MOD_VISUAL ? rb_split_visual_at(s, s->offsets[v], 0)
                                                           : rb_split_audio_at(s, s->offsets[v]);
         for (size_t i = 0; i < n; i++) {
             sum += (double)buf[i] * (double)((i % 7) + 1);
@@ -67,16 +66,16 @@ static double bench_pass(const rb_corrupt_ctx *ctx, const rb_corruption *c, cons
 
 RB_BENCH(corrupt_throughput) {
     rb_split train, test;
-    rb_corrupt_stats sv, sa;
+    rb_clean_stats sv, sa;
     rb_corrupt_ctx ctx;
     if (bench_split(&train, 1) != RB_OK || bench_split(&test, 2) != RB_OK ||
-        rb_corrupt_stats_compute(&train, RB_CORRUPT_VISUAL, &sv) != RB_OK ||
-        rb_corrupt_stats_compute(&train, RB_CORRUPT_AUDIO, &sa) != RB_OK ||
+        rb_clean_stats_compute(&train, RB_MOD_VISUAL, &sv) != RB_OK ||
+        rb_clean_stats_compute(&train, RB_MOD_AUDIO, &sa) != RB_OK ||
         rb_corrupt_ctx_init(&ctx, 42, 0, &sv, &sa) != RB_OK) {
         rb_bench_check("corrupt_throughput", 0, rb_error_message());
         return;
     }
-    float *buf = malloc(sizeof(float) * rb_corrupt_video_floats(&test, RB_CORRUPT_VISUAL));
+    float *buf = malloc(sizeof(float) * rb_corrupt_video_floats(&test, RB_MOD_VISUAL));
     const double S = (double)test.n_snippets;
     int all_ok = 1;
     for (int i = 0; i < rb_corrupt_count(); i++) {
@@ -97,13 +96,13 @@ RB_BENCH(corrupt_throughput) {
             if (dt < best) best = dt;
             reps++;
         }
-        const int32_t D = c->modality == RB_CORRUPT_VISUAL ? BENCH_DV : BENCH_DA;
+        const int32_t D = c->modality == RB_MOD_VISUAL ? BENCH_DV : BENCH_DA;
         char name[64];
-        snprintf(name, sizeof name, "corrupt_%s_%s", rb_corrupt_modality_name(c->modality), c->name);
+        snprintf(name, sizeof name, "corrupt_%s_%s", rb_modality_name(c->modality), c->name);
         rb_bench_report(name, "dim=%d snippets=%.0f severity=3 seconds=%.5f snippets_per_s=%.4g MB_per_s=%.1f", D, S,
                         best, S / best, S * D * 4.0 / best * 1e-6);
         int ok = !isnan(ref) && ref == again && finite && changed &&
-                 (c->modality != RB_CORRUPT_VISUAL || nonneg);
+                 (c->modality != RB_MOD_VISUAL || nonneg);
         all_ok &= ok;
         if (!ok)
             printf("  %s: deterministic %d finite %d changed %d nonneg %d\n", name, ref == again, finite, changed, nonneg);
@@ -112,8 +111,8 @@ RB_BENCH(corrupt_throughput) {
                    "every operator deterministic across passes, finite, changes the features, visual >= 0");
     free(buf);
     rb_corrupt_ctx_free(&ctx);
-    rb_corrupt_stats_free(&sv);
-    rb_corrupt_stats_free(&sa);
+    rb_clean_stats_free(&sv);
+    rb_clean_stats_free(&sa);
     rb_split_free(&train);
     rb_split_free(&test);
 }

@@ -2,9 +2,8 @@
  * sgemm reference of the same shape and a dgemm of the block shape scoring uses, EM time per
  * iteration, and a verification of the GEMM-form NLL against a direct double evaluation. */
 #include "rb_bench.h"
-#include "rb_common.h"
-#include "rb_gmm.h"
-#include "rb_rng.h"
+#include "rb_core.h"
+#include "rb_model.h"
 
 #include <cblas.h>
 #include <math.h>

@@ -3,9 +3,9 @@
  * scales as n log n); the frame-expanding reference is timed at the smallest size, and counted ==
  * expanded is verified there. */
 #include "rb_bench.h"
-#include "rb_common.h"
-#include "rb_metrics.h"
-#include "rb_rng.h"
+#include "rb_core.h"
+#include "rb_score.h"
+#include "metrics_reference.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,8 +2,9 @@
  * crops, one thread of the caller), the memory an XD-scale dataset would need, and the calibration
  * proxy on the default setting (frame AP of linear top-k MIL probes: visual, audio, both). */
 #include "rb_bench.h"
-#include "rb_common.h"
-#include "rb_synth.h"
+#include "rb_core.h"
+#include "rb_data.h"
+#include "synth_probe.h"
 
 #include <math.h>
 #include <stdlib.h>

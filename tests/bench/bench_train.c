@@ -4,11 +4,9 @@
  * same GEMM shapes in the same run (rb_bench_sgemm_gflops), their ratio (target >= 0.6), and the
  * end-to-end snippets/s of rb_train_detector; verifies that the loss is finite and decreases. */
 #include "rb_bench.h"
-#include "rb_common.h"
-#include "rb_dataset.h"
-#include "rb_detector.h"
-#include "rb_rng.h"
-#include "rb_train.h"
+#include "rb_core.h"
+#include "rb_data.h"
+#include "rb_model.h"
 
 #include <math.h>
 #include <stdio.h>

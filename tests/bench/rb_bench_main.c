@@ -1,7 +1,7 @@
 /* rb_bench_main.c - runner of the benchmarks registered with RB_BENCH (tests/bench/rb_bench.h).
  * Usage: robusta-bench [substring]. Ends with "benchmarks: N run, verification PASSED|FAILED". */
 #include "rb_bench.h"
-#include "rb_common.h"
+#include "rb_core.h"
 
 #include <cblas.h>
 #include <mpi.h>

@@ -1,7 +1,7 @@
 /* rb_fixture.c - in-memory dataset and model for tests and benchmarks (rb_fixture.h). */
 #include "rb_fixture.h"
-#include "rb_common.h"
-#include "rb_synth.h"
+#include "rb_core.h"
+#include "rb_data.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +57,7 @@ int rb_fixture_model(const rb_fixture_spec *f, const rb_dataset *d, rb_model *m)
         if (rc == RB_OK) rc = rb_weight_calibrate_nll(&m->calib[mod], nll, tr->n_snippets, width, tr->offsets, tr->n_videos, &wp);
         free(nll);
         RB_TRY(rc);
-        RB_TRY(rb_corrupt_stats_compute(tr, mod == 0 ? RB_CORRUPT_VISUAL : RB_CORRUPT_AUDIO, &m->stats[mod]));
+        RB_TRY(rb_clean_stats_compute(tr, mod == 0 ? RB_MOD_VISUAL : RB_MOD_AUDIO, &m->stats[mod]));
     }
     return RB_OK;
 }

@@ -4,7 +4,7 @@
 #ifndef RB_FIXTURE_H
 #define RB_FIXTURE_H
 
-#include "rb_dataset.h"
+#include "rb_data.h"
 #include "rb_model.h"
 
 typedef struct {

@@ -3,8 +3,8 @@
  * header is 1-D or 2-D, little-endian f4/f8, with its data offset inside the buffer and a data size
  * equal to rows x cols x element size; a decoded array holds only finite values.
  * Built and run by tests/fuzz/run.sh. */
-#include "rb_common.h"
-#include "rb_npy.h"
+#include "rb_core.h"
+#include "rb_io.h"
 
 #include <math.h>
 #include <stdint.h>

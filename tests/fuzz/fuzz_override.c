@@ -2,8 +2,7 @@
  * `--set path=value`. The input is taken as a NUL-terminated string. Besides the sanitizers it checks
  * the contract: on success both halves are non-empty strings and the path holds no '='; on failure
  * nothing is handed out. Built and run by tests/fuzz/run.sh. */
-#include "rb_common.h"
-#include "rb_config.h"
+#include "rb_core.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -3,8 +3,8 @@
 # SECONDS seconds from its seed corpus. Fails (exit 1) on any crash, hang (-timeout), leak or sanitizer
 # report, and prints "fuzz <target>: N runs, ok" per target.
 #   usage: tests/fuzz/run.sh [SECONDS]      (default 10; `make fuzz` passes 60)
-# Only the objects each harness needs are linked: npy.c + common.c, or config.c + config_schema.c +
-# common.c, with the MPI and libconfig libraries. Work corpora and crash artifacts go to build/fuzz/.
+# Only the objects each harness needs are linked: src/io/npy.c + src/core/errors.c, or src/core/config*.c +
+# src/core/errors.c, with the MPI and libconfig libraries. Work corpora and crash artifacts go to build/fuzz/.
 set -u
 secs=${1:-10}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,7 +18,7 @@ if ! command -v "$CC" >/dev/null 2>&1; then
 fi
 cflags=(-g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Iinclude
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-        $(mpicc --showme:compile))
+        $(mpicc --showme:compile) $(pkg-config --cflags hdf5-openmpi))
 libs=($(mpicc --showme:link) -lconfig -lm)
 
 status=0
@@ -52,11 +52,11 @@ run_target() { # run_target NAME SOURCES...
     echo "fuzz $name: ${runs:-?} runs, ok"
 }
 
-run_target npy tests/fuzz/fuzz_npy.c src/npy.c src/common.c
-if [ -f src/config.c ]; then
-    run_target override tests/fuzz/fuzz_override.c src/config.c src/config_schema.c src/common.c
+run_target npy tests/fuzz/fuzz_npy.c src/io/npy.c src/core/errors.c
+if [ -f src/core/config.c ]; then
+    run_target override tests/fuzz/fuzz_override.c src/core/config*.c src/core/errors.c
 else
-    echo "fuzz override: FAILED (src/config.c does not exist yet)"
+    echo "fuzz override: FAILED (src/core/config.c does not exist)"
     status=1
 fi
 exit $status

@@ -3,7 +3,7 @@
  * Prints one line per test and ends with "N passed, N failed"; exit status 1 on any failure. */
 #define _POSIX_C_SOURCE 200809L
 #include "rb_test.h"
-#include "rb_common.h"
+#include "rb_core.h"
 
 #include <mpi.h>
 #include <stdarg.h>

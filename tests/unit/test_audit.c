@@ -3,10 +3,8 @@
  * NaN and signed-zero rules, tolerance parsing, provenance differences (config line diff, inputs,
  * versions; failing only under --strict), the printed verdict, and a file-level round trip through
  * results.h5 written by rb_results_write. */
-#include "rb_audit.h"
-#include "rb_common.h"
 #include "rb_results.h"
-#include "rb_results_io.h"
+#include "rb_core.h"
 #include "rb_test.h"
 
 #include <math.h>

@@ -1,7 +1,7 @@
 /* test_cell.c - the cell scorer: reusing the clean modality (and the cached concat half) never
  * changes a number; missing modalities, weights and detection AUC behave as documented; crops. */
-#include "rb_cell.h"
-#include "rb_common.h"
+#include "rb_score.h"
+#include "rb_core.h"
 #include "rb_fixture.h"
 #include "rb_test.h"
 
@@ -31,7 +31,7 @@ static void rb_cell_teardown(rb_cell_fixture *fx) {
     rb_dataset_free(&fx->d);
 }
 
-static rb_modality_condition rb_corrupted(rb_corrupt_modality m, const char *name, int severity) {
+static rb_modality_condition rb_corrupted(rb_modality m, const char *name, int severity) {
     rb_modality_condition c = {0};
     if (rb_corrupt_lookup(m, name, &c.corruption) != RB_OK) c.corruption = NULL;
     c.severity = severity;
@@ -64,9 +64,9 @@ RB_TEST(cell_reuse_never_changes_a_number) {
     rb_scorer_set_reuse(no_reuse, 0);
     rb_modality_condition conds[5][2] = {
         {{0}, {0}},
-        {rb_corrupted(RB_CORRUPT_VISUAL, "fog", 3), {0}},
-        {{0}, rb_corrupted(RB_CORRUPT_AUDIO, "reverb", 5)},
-        {rb_corrupted(RB_CORRUPT_VISUAL, "gaussian_noise", 2), rb_corrupted(RB_CORRUPT_AUDIO, "codec", 4)},
+        {rb_corrupted(RB_MOD_VISUAL, "fog", 3), {0}},
+        {{0}, rb_corrupted(RB_MOD_AUDIO, "reverb", 5)},
+        {rb_corrupted(RB_MOD_VISUAL, "gaussian_noise", 2), rb_corrupted(RB_MOD_AUDIO, "codec", 4)},
         {{.missing = 1}, {0}},
     };
     for (int k = 0; k < 5; k++) {
@@ -103,7 +103,7 @@ RB_TEST(cell_missing_weights_and_detection) {
     if (!s) return;
     rb_cell_result clean, miss_v, miss_a, fog;
     rb_modality_condition c_clean[2] = {{0}, {0}}, c_mv[2] = {{.missing = 1}, {0}}, c_ma[2] = {{0}, {.missing = 1}};
-    rb_modality_condition c_fog[2] = {rb_corrupted(RB_CORRUPT_VISUAL, "gaussian_noise", 5), {0}};
+    rb_modality_condition c_fog[2] = {rb_corrupted(RB_MOD_VISUAL, "gaussian_noise", 5), {0}};
     RB_EXPECT_OK(rb_scorer_cell(s, c_clean, &clean));
     RB_EXPECT_OK(rb_scorer_cell(s, c_mv, &miss_v));
     RB_EXPECT_OK(rb_scorer_cell(s, c_ma, &miss_a));

@@ -1,6 +1,5 @@
 /* test_config.c - config loading: includes, defaults, overrides, and one clear error per bad input. */
-#include "rb_common.h"
-#include "rb_config.h"
+#include "rb_core.h"
 #include "rb_test.h"
 
 #include <stdio.h>

@@ -2,9 +2,8 @@
  * registry contents and lookup, clean statistics, determinism and call-order independence, RNG keys,
  * severity monotonicity of the distance to the clean features (table printed), invariants of every
  * family, hand-computed small cases and argument errors. */
-#include "rb_common.h"
+#include "rb_core.h"
 #include "rb_corrupt.h"
-#include "rb_rng.h"
 #include "rb_test.h"
 
 #include <stdlib.h>
@@ -59,15 +58,15 @@ static void make_ar1_split(rb_split *s, uint32_t seed, int64_t n_videos, int32_t
 
 typedef struct {
     rb_split train, test;
-    rb_corrupt_stats sv, sa;
+    rb_clean_stats sv, sa;
     rb_corrupt_ctx ctx;
 } fixture;
 
 static void fixture_init(fixture *f, int64_t n_test, int32_t crops, int32_t dv, int32_t da, uint32_t run_seed) {
     make_ar1_split(&f->train, 101, 30, crops, dv, da);
     make_ar1_split(&f->test, 202, n_test, crops, dv, da);
-    if (rb_corrupt_stats_compute(&f->train, RB_CORRUPT_VISUAL, &f->sv) != RB_OK ||
-        rb_corrupt_stats_compute(&f->train, RB_CORRUPT_AUDIO, &f->sa) != RB_OK ||
+    if (rb_clean_stats_compute(&f->train, RB_MOD_VISUAL, &f->sv) != RB_OK ||
+        rb_clean_stats_compute(&f->train, RB_MOD_AUDIO, &f->sa) != RB_OK ||
         rb_corrupt_ctx_init(&f->ctx, run_seed, 3, &f->sv, &f->sa) != RB_OK) {
         fprintf(stderr, "fixture: %s\n", rb_error_message());
         abort();
@@ -76,18 +75,18 @@ static void fixture_init(fixture *f, int64_t n_test, int32_t crops, int32_t dv, 
 
 static void fixture_free(fixture *f) {
     rb_corrupt_ctx_free(&f->ctx);
-    rb_corrupt_stats_free(&f->sv);
-    rb_corrupt_stats_free(&f->sa);
+    rb_clean_stats_free(&f->sv);
+    rb_clean_stats_free(&f->sa);
     rb_split_free(&f->train);
     rb_split_free(&f->test);
 }
 
-static size_t split_floats(const rb_split *s, rb_corrupt_modality m) {
-    return m == RB_CORRUPT_VISUAL ? (size_t)s->n_snippets * (size_t)s->n_crops * (size_t)s->d_visual
+static size_t split_floats(const rb_split *s, rb_modality m) {
+    return m == RB_MOD_VISUAL ? (size_t)s->n_snippets * (size_t)s->n_crops * (size_t)s->d_visual
                                   : (size_t)s->n_snippets * (size_t)s->d_audio;
 }
-static const float *split_data(const rb_split *s, rb_corrupt_modality m) {
-    return m == RB_CORRUPT_VISUAL ? s->visual : s->audio;
+static const float *split_data(const rb_split *s, rb_modality m) {
+    return m == RB_MOD_VISUAL ? s->visual : s->audio;
 }
 
 /* ---------------------------------------------------------------- registry */
@@ -104,7 +103,7 @@ RB_TEST(corrupt_registry_contents) {
         const rb_corruption *c = rb_corrupt_at(i);
         RB_EXPECT_INT(rb_corrupt_index(c), i);
         if (i > 0) RB_EXPECT_MSG(c->id > rb_corrupt_at(i - 1)->id, "ids not ascending at %d", i);
-        RB_EXPECT_INT((c->id & 16) != 0, c->modality == RB_CORRUPT_AUDIO);
+        RB_EXPECT_INT((c->id & 16) != 0, c->modality == RB_MOD_AUDIO);
         for (int j = 0; j < i; j++) {
             const rb_corruption *o = rb_corrupt_at(j);
             RB_EXPECT_MSG(o->id != c->id, "duplicate id %d", c->id);
@@ -138,20 +137,20 @@ RB_TEST(corrupt_registry_contents) {
     RB_EXPECT_INT(n_missing[1], 1);
     for (int i = 0; i < 8; i++) {
         const rb_corruption *c = NULL;
-        RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, visual[i], &c));
-        RB_EXPECT(c && c->id == 1 + i && c->modality == RB_CORRUPT_VISUAL);
-        RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, audio[i], &c));
-        RB_EXPECT(c && c->id == 17 + i && c->modality == RB_CORRUPT_AUDIO);
+        RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, visual[i], &c));
+        RB_EXPECT(c && c->id == 1 + i && c->modality == RB_MOD_VISUAL);
+        RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, audio[i], &c));
+        RB_EXPECT(c && c->id == 17 + i && c->modality == RB_MOD_AUDIO);
     }
     const rb_corruption *c = NULL;
-    RB_EXPECT_ERR(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "reverb", &c), "expected one of gaussian_noise");
+    RB_EXPECT_ERR(rb_corrupt_lookup(RB_MOD_VISUAL, "reverb", &c), "expected one of gaussian_noise");
     RB_EXPECT(c == NULL);
-    RB_EXPECT_ERR(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "", &c), "unknown audio corruption");
+    RB_EXPECT_ERR(rb_corrupt_lookup(RB_MOD_AUDIO, "", &c), "unknown audio corruption");
     RB_EXPECT_ERR(rb_corrupt_by_id(10, &c), "unknown corruption id 10");
-    rb_corrupt_modality m;
-    RB_EXPECT_OK(rb_corrupt_modality_parse("audio", &m));
-    RB_EXPECT_INT(m, RB_CORRUPT_AUDIO);
-    RB_EXPECT_ERR(rb_corrupt_modality_parse("Audio", &m), "expected \"visual\" or \"audio\"");
+    rb_modality m;
+    RB_EXPECT_OK(rb_modality_parse("audio", &m));
+    RB_EXPECT_INT(m, RB_MOD_AUDIO);
+    RB_EXPECT_ERR(rb_modality_parse("Audio", &m), "expected \"visual\" or \"audio\"");
     RB_EXPECT(strcmp(rb_corrupt_source_name(RB_CORRUPT_SOURCE_SURROGATE), "surrogate") == 0);
     RB_EXPECT(strcmp(rb_corrupt_source_name(RB_CORRUPT_SOURCE_PREEXTRACTED), "preextracted") == 0);
     RB_EXPECT(strcmp(rb_corrupt_family_name(RB_CORRUPT_FAMILY_DROPOUT), "snippet_dropout") == 0);
@@ -169,9 +168,9 @@ RB_TEST(corrupt_stats_hand_computed) {
     }
     float audio[4] = {-1.0f, 1.0f, 3.0f, 5.0f};
     memcpy(s.audio, audio, sizeof audio);
-    rb_corrupt_stats sv, sa;
-    RB_EXPECT_OK(rb_corrupt_stats_compute(&s, RB_CORRUPT_VISUAL, &sv));
-    RB_EXPECT_OK(rb_corrupt_stats_compute(&s, RB_CORRUPT_AUDIO, &sa));
+    rb_clean_stats sv, sa;
+    RB_EXPECT_OK(rb_clean_stats_compute(&s, RB_MOD_VISUAL, &sv));
+    RB_EXPECT_OK(rb_clean_stats_compute(&s, RB_MOD_AUDIO, &sa));
     RB_EXPECT_INT(sv.rows, 8);
     RB_EXPECT_NEAR(sv.mean[0], 10003.5, 1e-9);
     RB_EXPECT_NEAR(sv.std[0], sqrt(6.0), 1e-9); /* var of 0..7 with n-1: 42/7 */
@@ -181,11 +180,11 @@ RB_TEST(corrupt_stats_hand_computed) {
     RB_EXPECT_NEAR(sa.mean[0], 2.0, 1e-12);
     RB_EXPECT_NEAR(sa.std[0], sqrt(20.0 / 3.0), 1e-12);
     RB_EXPECT_INT(sa.nonnegative, 0);
-    rb_corrupt_stats_free(&sv);
-    rb_corrupt_stats_free(&sa);
+    rb_clean_stats_free(&sv);
+    rb_clean_stats_free(&sa);
     rb_split one;
     RB_EXPECT_OK(rb_split_alloc(&one, 1, 1, 1, 2, 1, 0));
-    RB_EXPECT_ERR(rb_corrupt_stats_compute(&one, RB_CORRUPT_AUDIO, &sa), "at least 2 feature rows");
+    RB_EXPECT_ERR(rb_clean_stats_compute(&one, RB_MOD_AUDIO, &sa), "at least 2 feature rows");
     rb_split_free(&one);
     rb_split_free(&s);
 }
@@ -195,11 +194,11 @@ RB_TEST(corrupt_stats_hand_computed) {
 RB_TEST(corrupt_severity_and_argument_errors) {
     fixture f;
     fixture_init(&f, 6, 2, 16, 8, 7);
-    float *buf = malloc(sizeof(float) * rb_corrupt_video_floats(&f.test, RB_CORRUPT_VISUAL));
+    float *buf = malloc(sizeof(float) * rb_corrupt_video_floats(&f.test, RB_MOD_VISUAL));
     const rb_corruption *noise, *vmiss, *anoise;
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "gaussian_noise", &noise));
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "missing", &vmiss));
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "gaussian_noise", &anoise));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "gaussian_noise", &noise));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "missing", &vmiss));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "gaussian_noise", &anoise));
     for (int i = 0; i < rb_corrupt_count(); i++) {
         const rb_corruption *c = rb_corrupt_at(i);
         if (c->is_missing) continue;
@@ -238,13 +237,13 @@ RB_TEST(corrupt_order_independent_and_deterministic) {
     rb_corrupt_ctx again, other_seed;
     RB_EXPECT_OK(rb_corrupt_ctx_init(&again, 7, 3, &f.sv, &f.sa));
     RB_EXPECT_OK(rb_corrupt_ctx_init(&other_seed, 8, 3, &f.sv, &f.sa));
-    float *vid = malloc(sizeof(float) * rb_corrupt_video_floats(&f.test, RB_CORRUPT_VISUAL));
+    float *vid = malloc(sizeof(float) * rb_corrupt_video_floats(&f.test, RB_MOD_VISUAL));
     for (int i = 0; i < rb_corrupt_count(); i++) {
         const rb_corruption *c = rb_corrupt_at(i);
         const int sev = c->is_missing ? 0 : 3;
         const size_t n = split_floats(&f.test, c->modality);
-        const int32_t D = c->modality == RB_CORRUPT_VISUAL ? f.test.d_visual : f.test.d_audio;
-        const int32_t ncrop = c->modality == RB_CORRUPT_VISUAL ? f.test.n_crops : 1;
+        const int32_t D = c->modality == RB_MOD_VISUAL ? f.test.d_visual : f.test.d_audio;
+        const int32_t ncrop = c->modality == RB_MOD_VISUAL ? f.test.n_crops : 1;
         float *fwd = malloc(sizeof(float) * n), *rev = malloc(sizeof(float) * n);
         float *rep = malloc(sizeof(float) * n), *oth = malloc(sizeof(float) * n);
         RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, sev, &f.test, fwd));
@@ -257,7 +256,7 @@ RB_TEST(corrupt_order_independent_and_deterministic) {
                            vid + (size_t)t * (size_t)D, sizeof(float) * (size_t)D);
             }
         RB_EXPECT_MSG(memcmp(fwd, rev, sizeof(float) * n) == 0, "%s %s: reverse order differs",
-                      rb_corrupt_modality_name(c->modality), c->name);
+                      rb_modality_name(c->modality), c->name);
         RB_EXPECT_OK(rb_corrupt_split(&again, c, sev, &f.test, rep));
         RB_EXPECT_MSG(memcmp(fwd, rep, sizeof(float) * n) == 0, "%s: second context differs", c->name);
         /* random corruptions depend on the seed, deterministic ones must not */
@@ -268,7 +267,7 @@ RB_TEST(corrupt_order_independent_and_deterministic) {
                      strcmp(c->name, "fog") == 0 || strcmp(c->name, "low_light") == 0;
         int same = memcmp(fwd, oth, sizeof(float) * n) == 0;
         if (strcmp(c->name, "codec") == 0) seeded = 0; /* codec: multiplier 1, dimension order unused */
-        RB_EXPECT_MSG(same != seeded, "%s %s: seed dependence %d, expected %d", rb_corrupt_modality_name(c->modality),
+        RB_EXPECT_MSG(same != seeded, "%s %s: seed dependence %d, expected %d", rb_modality_name(c->modality),
                       c->name, !same, seeded);
         free(fwd);
         free(rev);
@@ -287,8 +286,8 @@ RB_TEST(corrupt_rng_counters_separate_modalities_videos_crops) {
     ctx.seed = 1;
     ctx.dataset_id = 5;
     const rb_corruption *vn, *an;
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "gaussian_noise", &vn));
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "gaussian_noise", &an));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "gaussian_noise", &vn));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "gaussian_noise", &an));
     uint32_t a[3], b[3];
     rb_corrupt_stream_ids(&ctx, vn, 12, 0, a);
     rb_corrupt_stream_ids(&ctx, an, 12, 0, b);
@@ -324,9 +323,9 @@ RB_TEST(corrupt_distance_grows_with_severity) {
     for (int i = 0; i < rb_corrupt_count(); i++) {
         const rb_corruption *c = rb_corrupt_at(i);
         if (c->is_missing) continue;
-        const rb_corrupt_modality m = c->modality;
+        const rb_modality m = c->modality;
         const size_t n = split_floats(&f.test, m);
-        const int32_t D = m == RB_CORRUPT_VISUAL ? f.test.d_visual : f.test.d_audio;
+        const int32_t D = m == RB_MOD_VISUAL ? f.test.d_visual : f.test.d_audio;
         const float *x = split_data(&f.test, m), *mu = f.ctx.mean[m];
         float *y = malloc(sizeof(float) * n);
         double xx = 0.0, dev = 0.0, rel[RB_CORRUPT_SEVERITIES], reld[RB_CORRUPT_SEVERITIES];
@@ -342,19 +341,19 @@ RB_TEST(corrupt_distance_grows_with_severity) {
             rel[s - 1] = sqrt(dd / xx);
             reld[s - 1] = sqrt(dd / dev);
         }
-        printf("    %-6s %-17s", rb_corrupt_modality_name(m), c->name);
+        printf("    %-6s %-17s", rb_modality_name(m), c->name);
         for (int s = 0; s < RB_CORRUPT_SEVERITIES; s++) printf(" %8.4f", rel[s]);
         printf("\n    %-6s %-17s", "", "  (/ deviation)");
         for (int s = 0; s < RB_CORRUPT_SEVERITIES; s++) printf(" %8.4f", reld[s]);
         printf("\n");
         RB_EXPECT_MSG(rel[0] > 1e-3, "%s %s: severity 1 barely changes the features (%g)",
-                      rb_corrupt_modality_name(m), c->name, rel[0]);
+                      rb_modality_name(m), c->name, rel[0]);
         for (int s = 1; s < RB_CORRUPT_SEVERITIES; s++)
             RB_EXPECT_MSG(rel[s] > rel[s - 1] * 1.02, "%s %s: distance %g at severity %d not above %g at %d",
-                          rb_corrupt_modality_name(m), c->name, rel[s], s + 1, rel[s - 1], s);
+                          rb_modality_name(m), c->name, rel[s], s + 1, rel[s - 1], s);
         /* severity 5 moves the features by at least half the clean variation around the mean */
         RB_EXPECT_MSG(reld[4] > 0.5, "%s %s: severity 5 distance only %g of the clean deviation",
-                      rb_corrupt_modality_name(m), c->name, reld[4]);
+                      rb_modality_name(m), c->name, reld[4]);
         free(y);
     }
     fixture_free(&f);
@@ -365,13 +364,13 @@ RB_TEST(corrupt_distance_grows_with_severity) {
 RB_TEST(corrupt_visual_outputs_nonnegative) {
     fixture f;
     fixture_init(&f, 12, 2, 32, 8, 9);
-    RB_EXPECT_INT(f.ctx.nonnegative[RB_CORRUPT_VISUAL], 1);
-    RB_EXPECT_INT(f.ctx.nonnegative[RB_CORRUPT_AUDIO], 0);
-    const size_t n = split_floats(&f.test, RB_CORRUPT_VISUAL);
+    RB_EXPECT_INT(f.ctx.nonnegative[RB_MOD_VISUAL], 1);
+    RB_EXPECT_INT(f.ctx.nonnegative[RB_MOD_AUDIO], 0);
+    const size_t n = split_floats(&f.test, RB_MOD_VISUAL);
     float *y = malloc(sizeof(float) * n);
     for (int i = 0; i < rb_corrupt_count(); i++) {
         const rb_corruption *c = rb_corrupt_at(i);
-        if (c->modality != RB_CORRUPT_VISUAL || c->is_missing) continue;
+        if (c->modality != RB_MOD_VISUAL || c->is_missing) continue;
         for (int s = 1; s <= RB_CORRUPT_SEVERITIES; s++) {
             RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, s, &f.test, y));
             size_t neg = 0, nonfinite = 0;
@@ -385,11 +384,11 @@ RB_TEST(corrupt_visual_outputs_nonnegative) {
     }
     /* Audio noise is not clamped: negative values survive (the clean audio is signed). */
     const rb_corruption *an;
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "gaussian_noise", &an));
-    float *ya = malloc(sizeof(float) * split_floats(&f.test, RB_CORRUPT_AUDIO));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "gaussian_noise", &an));
+    float *ya = malloc(sizeof(float) * split_floats(&f.test, RB_MOD_AUDIO));
     RB_EXPECT_OK(rb_corrupt_split(&f.ctx, an, 5, &f.test, ya));
     size_t neg = 0;
-    for (size_t k = 0; k < split_floats(&f.test, RB_CORRUPT_AUDIO); k++) neg += ya[k] < 0.0f;
+    for (size_t k = 0; k < split_floats(&f.test, RB_MOD_AUDIO); k++) neg += ya[k] < 0.0f;
     RB_EXPECT(neg > 0);
     free(ya);
     free(y);
@@ -400,8 +399,8 @@ RB_TEST(corrupt_noise_is_scaled_standard_normal) {
     fixture f;
     fixture_init(&f, 40, 1, 8, 16, 11);
     const rb_corruption *an;
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "gaussian_noise", &an));
-    const size_t n = split_floats(&f.test, RB_CORRUPT_AUDIO);
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "gaussian_noise", &an));
+    const size_t n = split_floats(&f.test, RB_MOD_AUDIO);
     float *y = malloc(sizeof(float) * n), *y5 = malloc(sizeof(float) * n);
     RB_EXPECT_OK(rb_corrupt_split(&f.ctx, an, 2, &f.test, y));
     RB_EXPECT_OK(rb_corrupt_split(&f.ctx, an, 5, &f.test, y5));
@@ -427,8 +426,8 @@ RB_TEST(corrupt_clipping_bounded) {
     fixture f;
     fixture_init(&f, 12, 1, 8, 16, 9);
     const rb_corruption *c;
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "clipping", &c));
-    const size_t n = split_floats(&f.test, RB_CORRUPT_AUDIO);
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "clipping", &c));
+    const size_t n = split_floats(&f.test, RB_MOD_AUDIO);
     float *y = malloc(sizeof(float) * n);
     for (int s = 1; s <= RB_CORRUPT_SEVERITIES; s++) {
         RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, s, &f.test, y));
@@ -452,14 +451,14 @@ RB_TEST(corrupt_dropout_rate_and_nesting) {
     fixture f;
     fixture_init(&f, 80, 2, 8, 8, 13);
     static const char *names[2] = {"frame_drop", "packet_loss"};
-    static const rb_corrupt_modality mods[2] = {RB_CORRUPT_VISUAL, RB_CORRUPT_AUDIO};
+    static const rb_modality mods[2] = {RB_MOD_VISUAL, RB_MOD_AUDIO};
     const int64_t S = f.test.n_snippets;
     uint8_t *prev = calloc((size_t)S, 1), *cur = calloc((size_t)S, 1);
     for (int k = 0; k < 2; k++) {
         const rb_corruption *c;
         RB_EXPECT_OK(rb_corrupt_lookup(mods[k], names[k], &c));
         const size_t n = split_floats(&f.test, mods[k]);
-        const int32_t ncrop = mods[k] == RB_CORRUPT_VISUAL ? f.test.n_crops : 1, D = 8;
+        const int32_t ncrop = mods[k] == RB_MOD_VISUAL ? f.test.n_crops : 1, D = 8;
         const float *x = split_data(&f.test, mods[k]);
         float *y = malloc(sizeof(float) * n);
         memset(prev, 0, (size_t)S);
@@ -504,12 +503,12 @@ RB_TEST(corrupt_quantised_values_on_grid) {
     fixture f;
     fixture_init(&f, 10, 2, 32, 16, 9);
     static const char *names[2] = {"jpeg", "codec"};
-    static const rb_corrupt_modality mods[2] = {RB_CORRUPT_VISUAL, RB_CORRUPT_AUDIO};
+    static const rb_modality mods[2] = {RB_MOD_VISUAL, RB_MOD_AUDIO};
     for (int k = 0; k < 2; k++) {
         const rb_corruption *c;
         RB_EXPECT_OK(rb_corrupt_lookup(mods[k], names[k], &c));
         const int m = mods[k], idx = rb_corrupt_index(c);
-        const int32_t D = m == RB_CORRUPT_VISUAL ? f.test.d_visual : f.test.d_audio;
+        const int32_t D = m == RB_MOD_VISUAL ? f.test.d_visual : f.test.d_audio;
         const size_t n = split_floats(&f.test, mods[k]);
         const float *x = split_data(&f.test, mods[k]);
         float *y = malloc(sizeof(float) * n);
@@ -546,20 +545,20 @@ RB_TEST(corrupt_hand_computed_cases) {
     memcpy(s.visual, vis, sizeof vis);
     memcpy(s.audio, aud, sizeof aud);
     double mv[4] = {2, 2, 2, 2}, sdv[4] = {1, 1, 2, 2}, ma[2] = {0, 0}, sda[2] = {1, 2};
-    rb_corrupt_stats sv = {4, 10, mv, sdv, 1}, sa = {2, 10, ma, sda, 0};
+    rb_clean_stats sv = {4, 10, mv, sdv, 1}, sa = {2, 10, ma, sda, 0};
     rb_corrupt_ctx ctx;
     RB_EXPECT_OK(rb_corrupt_ctx_init(&ctx, 1, 0, &sv, &sa));
     float y[16];
     const rb_corruption *c;
 
     /* motion blur severity 1: centred width 3, truncated at the ends */
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "motion_blur", &c));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "motion_blur", &c));
     RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 0, 0, y));
     const float mb[4][4] = {{1.5f, 2, 2.5f, 3}, {2, 4.f / 3, 2, 2}, {3, 2, 7.f / 3, 2}, {3.5f, 2, 2.5f, 2}};
     for (int i = 0; i < 16; i++) RB_EXPECT_NEAR(y[i], mb[i / 4][i % 4], 1e-6);
 
     /* reverb severity 1: y0 = x0, y_t = 0.3*y_{t-1} + 0.7*x_t */
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "reverb", &c));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "reverb", &c));
     RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 0, 0, y));
     double r0 = 1, r1 = -1;
     for (int t = 0; t < 4; t++) {
@@ -572,7 +571,7 @@ RB_TEST(corrupt_hand_computed_cases) {
     }
 
     /* attenuation severity 2: (1 - 0.35) * x (silence prototype = 0) */
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "attenuation", &c));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "attenuation", &c));
     RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 2, &s, 1, 0, y));
     RB_EXPECT_NEAR(y[0], 6.5, 1e-5);
     RB_EXPECT_NEAR(y[3], 26.0, 1e-5);
@@ -580,7 +579,7 @@ RB_TEST(corrupt_hand_computed_cases) {
     /* pixelate severity 1: blocks of 2 in standardised units, 0.6 of the within-block detail kept.
      * Row {1,2,3,4}: z = {-1,0,0.5,1}, block means -0.5, 0.75 -> z' = {-0.8,-0.2,0.6,0.9}
      * -> {1.2, 1.8, 3.2, 3.8}. Severity 5: one block (32 > 4 dims), no detail: mean z 0.125. */
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "pixelate", &c));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "pixelate", &c));
     RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 0, 0, y));
     const float px1[4] = {1.2f, 1.8f, 3.2f, 3.8f};
     for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[d], px1[d], 1e-6);
@@ -592,7 +591,7 @@ RB_TEST(corrupt_hand_computed_cases) {
     for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[8 + d], px5b[d], 1e-6);
 
     /* defocus severity 5: ceil(0.9*4) = 4 dims -> mean + 0.1*(x - mean) */
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "defocus_blur", &c));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "defocus_blur", &c));
     RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 5, &s, 1, 0, y));
     for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[d], 2 + 0.1 * 7, 1e-6);
     /* severity 1: ceil(0.3*4) = 2 dims attenuated by 0.7, the dims of rank 0 and 1 */
@@ -601,7 +600,7 @@ RB_TEST(corrupt_hand_computed_cases) {
     for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[d], rank[d] < 2 ? 2 + 0.7 * 7 : 9, 1e-6);
 
     /* background noise severity 1 on audio: 0.9*x + 0.1*y, y the other video's audio, looped */
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "background_noise", &c));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "background_noise", &c));
     RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 1, 0, y));
     int match = 0;
     for (int o = 0; o < 4; o++) { /* partner is video 0 (the only other); some start offset o */
@@ -619,8 +618,8 @@ RB_TEST(corrupt_hand_computed_cases) {
 
     /* fog prototype: mean + 0.5*std*smooth pattern, nonnegative; low light: 0.15*mean*exp(0.25 g) */
     const rb_corruption *fog, *dark;
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "fog", &fog));
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "low_light", &dark));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "fog", &fog));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "low_light", &dark));
     const float *pf = ctx.proto[rb_corrupt_index(fog)], *pd = ctx.proto[rb_corrupt_index(dark)];
     double rms = 0;
     for (int d = 0; d < 4; d++) {
@@ -642,13 +641,13 @@ RB_TEST(corrupt_smoothing_preserves_constant_sequence) {
     for (size_t i = 0; i < 50 * 2 * 6; i++) s.visual[i] = 0.1f + 0.37f * (float)(i % 6);
     for (size_t i = 0; i < 50 * 5; i++) s.audio[i] = -3.3f + 1.7f * (float)(i % 5);
     double mv[6] = {0}, sdv[6] = {1, 1, 1, 1, 1, 1}, ma[5] = {0}, sda[5] = {1, 1, 1, 1, 1};
-    rb_corrupt_stats sv = {6, 2, mv, sdv, 1}, sa = {5, 2, ma, sda, 0};
+    rb_clean_stats sv = {6, 2, mv, sdv, 1}, sa = {5, 2, ma, sda, 0};
     rb_corrupt_ctx ctx;
     RB_EXPECT_OK(rb_corrupt_ctx_init(&ctx, 3, 1, &sv, &sa));
     float y[50 * 6];
     const rb_corruption *mb, *rv;
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "motion_blur", &mb));
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_AUDIO, "reverb", &rv));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "motion_blur", &mb));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "reverb", &rv));
     for (int sev = 1; sev <= RB_CORRUPT_SEVERITIES; sev++) {
         RB_EXPECT_OK(rb_corrupt_video(&ctx, mb, sev, &s, 0, 1, y));
         double err = 0;
@@ -667,9 +666,9 @@ RB_TEST(corrupt_split_matches_per_video) {
     fixture f;
     fixture_init(&f, 8, 3, 16, 8, 5);
     const rb_corruption *c;
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_CORRUPT_VISUAL, "gaussian_noise", &c));
-    float *all = malloc(sizeof(float) * split_floats(&f.test, RB_CORRUPT_VISUAL));
-    float *vid = malloc(sizeof(float) * rb_corrupt_video_floats(&f.test, RB_CORRUPT_VISUAL));
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "gaussian_noise", &c));
+    float *all = malloc(sizeof(float) * split_floats(&f.test, RB_MOD_VISUAL));
+    float *vid = malloc(sizeof(float) * rb_corrupt_video_floats(&f.test, RB_MOD_VISUAL));
     RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, 2, &f.test, all));
     RB_EXPECT_INT(rb_corrupt_max_video_len(&f.test), 43); /* lengths 3, 20, 37, 9, 26, 43, 15, 1 */
     int64_t v = 3;

@@ -1,9 +1,8 @@
 /* test_dataset_io.c - dataset files: round trip, and one clear error for each kind of bad file
  * (missing, not HDF5, truncated, wrong shape, wrong type, NaN features, offsets out of range). */
-#include "rb_common.h"
-#include "rb_dataset.h"
-#include "rb_h5.h"
-#include "rb_sha256.h"
+#include "rb_core.h"
+#include "rb_data.h"
+#include "rb_io.h"
 #include "rb_test.h"
 
 #include <math.h>
@@ -162,7 +161,6 @@ RB_TEST(sha256_known_answers) {
     RB_EXPECT(strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == 0);
 }
 
-#include "rb_dataset_spec.h"
 
 /* The streaming writer produces exactly the dataset the in-memory generator + writer produce. */
 RB_TEST(dataset_streamed_synth_equals_in_memory) {

@@ -1,9 +1,8 @@
 /* test_gmm.c - GMM fit and scoring: recovery of a known mixture, monotone EM trace, degenerate data,
  * errors, GEMM-form NLL against a direct double evaluation (diag and full), full vs diag, row lists
  * and subsampling. */
-#include "rb_common.h"
-#include "rb_gmm.h"
-#include "rb_rng.h"
+#include "rb_core.h"
+#include "rb_model.h"
 #include "rb_test.h"
 
 #include <math.h>

@@ -1,9 +1,8 @@
 /* test_import_xdv.c - rb_import_xdv on a small tree in the real release layout (absolute foreign paths
  * in the lists, 5 crops, separate train/test directories): values land in the right rows and crops,
  * labels, the dropped-visual-row rule, frame truth counted by hand, and each error case. */
-#include "rb_common.h"
-#include "rb_dataset.h"
-#include "rb_import_xdv.h"
+#include "rb_core.h"
+#include "rb_data.h"
 #include "rb_test.h"
 
 #include <stdio.h>

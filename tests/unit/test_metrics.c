@@ -32,9 +32,9 @@
  *       for a, p, f in zip(s, pos, fr): y += [1]*p + [0]*(f-p); ss += [a]*f
  *       return y, ss
  */
-#include "rb_common.h"
-#include "rb_metrics.h"
-#include "rb_rng.h"
+#include "rb_core.h"
+#include "rb_score.h"
+#include "metrics_reference.h"
 #include "rb_test.h"
 
 #include <math.h>

@@ -2,9 +2,8 @@
  * gradients against central finite differences, ReLU + dropout (gradient, mask rate, determinism),
  * the top-k MIL loss (k rule, ties, padding, hand value, finite differences), Adam by hand, the
  * learning-rate schedules and the baseline resampling positions. */
-#include "rb_common.h"
-#include "rb_nn.h"
-#include "rb_rng.h"
+#include "rb_core.h"
+#include "rb_model.h"
 #include "rb_test.h"
 
 #include <math.h>

@@ -1,8 +1,7 @@
 /* test_results_tables.c - tables from hand-built rb_results: replica means and sds in cells.csv,
  * headline numbers (mean over corrupted cells, drop, relative robustness) computed by hand, the
  * grouping of conditions into corruption rows, NaN handling and byte-identical rewrites. */
-#include "rb_common.h"
-#include "rb_report.h"
+#include "rb_core.h"
 #include "rb_results.h"
 #include "rb_test.h"
 

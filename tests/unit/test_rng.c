@@ -1,6 +1,5 @@
 /* test_rng.c - the counter-based generator: known-answer, independence of streams, distributions. */
-#include "rb_common.h"
-#include "rb_rng.h"
+#include "rb_core.h"
 #include "rb_test.h"
 
 #include <string.h>

@@ -1,10 +1,9 @@
 /* test_synth.c - the synthetic dataset generator: parameters, shapes and labels, truth invariants,
  * determinism and per-video keying, crops, temporal correlation, the ucf-like shift, and the
  * calibration proxy (difficulty ordering of visual / audio / both). */
-#include "rb_common.h"
-#include "rb_dataset.h"
-#include "rb_rng.h"
-#include "rb_synth.h"
+#include "rb_core.h"
+#include "rb_data.h"
+#include "synth_probe.h"
 #include "rb_test.h"
 
 #include <math.h>

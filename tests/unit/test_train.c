@@ -2,13 +2,10 @@
  * batched forward/backward of every variant (trunk, projection, padding, dropout with fixed masks,
  * MIL) against central finite differences, scoring paths that must agree, dropout keyed by bag,
  * resampling positions, bitwise determinism, and learning a small synthetic MIL problem. */
-#include "rb_common.h"
-#include "rb_dataset.h"
-#include "rb_detector.h"
-#include "rb_nn.h"
-#include "rb_rng.h"
+#include "rb_core.h"
+#include "rb_data.h"
+#include "rb_model.h"
 #include "rb_test.h"
-#include "rb_train.h"
 
 #include <math.h>
 #include <stdlib.h>

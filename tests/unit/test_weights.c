@@ -1,11 +1,9 @@
 /* test_weights.c - dynamic weights: percentiles and temperatures, one- and two-sided sigmoids,
  * the NLL statistics (smoothing, per-video) by hand-computed vectors, fusion with crops, missing
  * modalities and vanishing weights, the held-out split, and the GMM -> weight chain end to end. */
-#include "rb_common.h"
-#include "rb_gmm.h"
-#include "rb_rng.h"
+#include "rb_core.h"
+#include "rb_model.h"
 #include "rb_test.h"
-#include "rb_weights.h"
 
 #include <math.h>
 #include <stdlib.h>

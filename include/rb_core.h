@@ -1,0 +1,226 @@
+/* rb_core.h - the core stage (src/core/): errors and checked allocation, files (read, mkdir -p,
+ * atomic replace), the counter-based random numbers, SHA-256, the configuration with its schema, and
+ * the command-line option tables. Every other stage builds on it; it depends on no other stage. */
+#ifndef RB_CORE_H
+#define RB_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- error reporting, checked allocation and logging shared by every robusta module.
+ *
+ * Convention (PETSc-style): every fallible function returns int, RB_OK (0) on success and RB_ERR on
+ * failure. The failing function records one message with rb_fail(); each caller on the way up may
+ * prepend context with rb_context() ("reading data/x.h5: /train/visual: expected rank 3, got 2").
+ * The command layer prints the final message once and exits (or aborts the MPI job). */
+
+#define RB_OK 0
+#define RB_ERR (-1)
+
+#define RB_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Record an error message (replacing any previous one). Always returns RB_ERR. */
+int rb_fail(const char *fmt, ...) RB_PRINTF(1, 2);
+/* Prepend "context: " to the current error message. Always returns RB_ERR. */
+int rb_context(const char *fmt, ...) RB_PRINTF(1, 2);
+const char *rb_error_message(void);
+void rb_error_clear(void);
+
+/* Propagate a failure unchanged. */
+#define RB_TRY(expr)                                                                               \
+    do {                                                                                           \
+        if ((expr) != RB_OK) return RB_ERR;                                                        \
+    } while (0)
+/* Propagate a failure with added context. */
+#define RB_TRY_CTX(expr, ...)                                                                      \
+    do {                                                                                           \
+        if ((expr) != RB_OK) return rb_context(__VA_ARGS__);                                       \
+    } while (0)
+
+/* Allocation that records "out of memory allocating <what> (<n> bytes)" and returns NULL on failure.
+ * A request of 0 bytes returns a valid unique pointer. Free with free(). */
+void *rb_malloc(size_t nbytes, const char *what);
+void *rb_calloc(size_t count, size_t size, const char *what);
+char *rb_strdup(const char *s, const char *what);
+/* Overflow-checked size product a*b*c; records an error and returns 0 with *ok = 0 on overflow. */
+size_t rb_size_mul(size_t a, size_t b, int *ok);
+
+/* Read a whole file into a NUL-terminated buffer (free()). A missing or unreadable file is an error
+ * naming it. */
+int rb_read_file(const char *path, char **text);
+
+/* Informational message to stderr, prefixed "robusta: ". Silent when rb_log_quiet is set. */
+extern int rb_log_quiet;
+void rb_log(const char *fmt, ...) RB_PRINTF(1, 2);
+
+/* Print "robusta: error: <message>" to stderr and terminate: MPI_Abort on a multi-rank job (so an
+ * error seen by one rank never hangs the others), exit(1) otherwise. */
+void rb_die(void) __attribute__((noreturn));
+
+/* After a step every rank of comm ran (a collective read, say): if any rank failed, the lowest
+ * failing rank prints its message and aborts the job, the others wait to be ended, so one error
+ * gives one line however many ranks saw it. Returns only when every rank succeeded. comm is an
+ * MPI_Comm passed as a pointer to keep MPI out of this header. */
+void rb_collective_check(int rc, const void *comm);
+
+/* Wall clock in seconds (monotonic). */
+double rb_now(void);
+
+/* ---- the only source of randomness in robusta: Random123 Philox4x32-10, counter-based.
+ *
+ * A stream is keyed by (run seed, purpose) and countered by three caller-chosen 32-bit ids (for
+ * example dataset, video, snippet) plus an internal draw counter. No state is carried between
+ * streams, so a draw depends only on (seed, purpose, ids, draw index): the same numbers come out on
+ * any rank, in any order. design.md section 6. */
+
+/* Purposes: one per independent use. Never reuse a purpose for two uses; append new ones at the end
+ * (changing a value changes every number that depends on it). */
+enum rb_purpose {
+    RB_PURPOSE_SYNTH_GLOBAL = 1,   /* synthetic generator: dataset-wide prototypes and loadings */
+    RB_PURPOSE_SYNTH_VIDEO = 2,    /* synthetic generator: per-video draws */
+    RB_PURPOSE_SYNTH_SNIPPET = 3,  /* synthetic generator: per-snippet noise */
+    RB_PURPOSE_TRAIN_INIT = 10,    /* weight initialisation */
+    RB_PURPOSE_TRAIN_SHUFFLE = 11, /* minibatch order */
+    RB_PURPOSE_TRAIN_DROPOUT = 12, /* dropout masks */
+    RB_PURPOSE_TRAIN_MODALITY = 13,/* visual-or-audio choice per bag (shared detector) */
+    RB_PURPOSE_TRAIN_RESAMPLE = 14,/* snippet resampling of long videos */
+    RB_PURPOSE_GMM_SUBSAMPLE = 20, /* GMM training subsample */
+    RB_PURPOSE_GMM_INIT = 21,      /* k-means++ seeding */
+    RB_PURPOSE_GMM_HOLDOUT = 22,   /* held-out split for weight calibration */
+    RB_PURPOSE_CORRUPT = 30,       /* feature-space corruption surrogates */
+    RB_PURPOSE_TEST = 99           /* unit tests */
+};
+
+typedef struct {
+    uint32_t key[2];   /* seed, purpose */
+    uint32_t ctr[4];   /* id0, id1, id2, block index */
+    uint32_t buf[4];   /* current output block */
+    int avail;         /* unread words left in buf */
+    int has_spare;     /* Box-Muller keeps its second normal */
+    double spare;
+} rb_rng;
+
+void rb_rng_init(rb_rng *r, uint32_t seed, uint32_t purpose, uint32_t id0, uint32_t id1, uint32_t id2);
+uint32_t rb_rng_u32(rb_rng *r);
+/* Uniform double in the open interval (0, 1), 53 random bits. */
+double rb_rng_uniform(rb_rng *r);
+/* Standard normal (Box-Muller on two uniforms). */
+double rb_rng_normal(rb_rng *r);
+/* Uniform integer in [0, n), n > 0, without modulo bias. */
+uint32_t rb_rng_below(rb_rng *r, uint32_t n);
+/* Fisher-Yates permutation of 0..n-1 into perm. */
+void rb_rng_permutation(rb_rng *r, int32_t *perm, int32_t n);
+
+/* ---- SHA-256 (FIPS 180-4) of memory and files, for input checksums in provenance. */
+
+typedef struct {
+    uint32_t state[8];
+    uint64_t length;
+    unsigned char block[64];
+    size_t used;
+} rb_sha256;
+
+void rb_sha256_init(rb_sha256 *h);
+void rb_sha256_update(rb_sha256 *h, const void *data, size_t n);
+void rb_sha256_hex(rb_sha256 *h, char hex[65]); /* finalises */
+int rb_sha256_file(const char *path, char hex[65]);
+
+/* ---- experiment configuration: libconfig files with @include, a schema that rejects
+ * unknown keys, wrong types and out-of-range values (naming file, line and key), and command-line
+ * overrides `--set path=value`. The effective config (after includes and overrides) is available as
+ * text for provenance. Paths use dots and list indices: "train.epochs", "data.datasets.[1].n_test". */
+
+typedef struct rb_config rb_config;
+
+/* Load path, apply overrides ("path=value" strings), validate against the schema. */
+int rb_config_load(rb_config **out, const char *path, char *const *overrides, int n_overrides);
+/* Parse config text held in memory (e.g. a config stored in an output file); origin names it. */
+int rb_config_load_string(rb_config **out, const char *text, const char *origin);
+void rb_config_free(rb_config *c);
+
+/* Split "path=value" into its two halves (malloc'd). Validates the path syntax
+ * (name(.name|.[index])*) and that the value is non-empty. Fuzzed: never crashes on any input. */
+int rb_config_parse_override(const char *text, char **path, char **value);
+
+/* Typed getters; a missing key or a wrong type is an error naming the key. */
+int rb_config_int(const rb_config *c, const char *path, int *out);
+int rb_config_int64(const rb_config *c, const char *path, int64_t *out);
+int rb_config_double(const rb_config *c, const char *path, double *out);
+int rb_config_bool(const rb_config *c, const char *path, int *out);
+/* The returned string lives as long as the config. */
+int rb_config_string(const rb_config *c, const char *path, const char **out);
+/* Number of elements of an array or list (0 if the key is an empty array). */
+int rb_config_length(const rb_config *c, const char *path, int *out);
+int rb_config_has(const rb_config *c, const char *path);
+
+/* Effective configuration as libconfig text. */
+const char *rb_config_text(const rb_config *c);
+/* The file the config was loaded from ("<string>" for in-memory text). */
+const char *rb_config_origin(const rb_config *c);
+
+/* ---- the table of every configuration key robusta accepts: its type, whether it is
+ * required, its default, and its allowed range or choices. config.c validates loaded files and
+ * --set overrides against it; docs/config.md documents the same keys. */
+
+typedef enum {
+    RB_KEY_GROUP,        /* a { } group */
+    RB_KEY_LIST,         /* a ( ) list of groups; children use "[]" in their pattern */
+    RB_KEY_INT,
+    RB_KEY_FLOAT,        /* an integer literal is accepted and converted */
+    RB_KEY_BOOL,
+    RB_KEY_STRING,
+    RB_KEY_STRING_ARRAY, /* [ "a", "b" ] */
+    RB_KEY_INT_ARRAY     /* [ 1, 2 ] */
+} rb_key_type;
+
+typedef struct {
+    const char *pattern;  /* "train.epochs", "data.datasets.[].name" */
+    rb_key_type type;
+    const char *fallback; /* default value as config text; NULL when the key is required; "" when it
+                           * is optional and its reader supplies the default (generator knobs) */
+    double min, max;      /* inclusive range for numbers (and array elements); ignored when min > max */
+    const char *choices;  /* "a|b|c" for strings (and string array elements), or NULL */
+    const char *help;     /* one line for docs and error messages */
+} rb_key_spec;
+
+extern const rb_key_spec rb_config_schema[];
+extern const int rb_config_schema_len;
+
+/* ---- command-line parsing shared by the subcommands: a small option table
+ * (--long, -s, with or without a value, repeatable) and the common -c CFG / --set k=v pair. */
+
+typedef enum { RB_OPT_FLAG, RB_OPT_VALUE, RB_OPT_LIST } rb_opt_kind;
+
+typedef struct {
+    const char *name;    /* long name without dashes: "config" */
+    char short_name;     /* 'c', or 0 */
+    rb_opt_kind kind;
+    const char *metavar; /* "CFG" */
+    const char *help;
+    /* results */
+    int given;           /* flag count / whether a value was given */
+    const char *value;   /* RB_OPT_VALUE */
+    char **values;       /* RB_OPT_LIST (malloc'd array of argv pointers) */
+    int n_values;
+} rb_opt;
+
+/* Parse argv[1..] (argv[0] is the subcommand). Positional arguments are collected into
+ * *positional (malloc'd array of argv pointers). An unknown option or a missing value is an error
+ * naming it. --help / -h sets *help. */
+int rb_cli_parse(int argc, char **argv, rb_opt *opts, int n_opts, char ***positional, int *n_positional,
+                 int *help);
+void rb_cli_usage(const char *command, const char *synopsis, const char *summary, const rb_opt *opts, int n_opts);
+void rb_cli_free(rb_opt *opts, int n_opts, char **positional);
+
+/* The common start of every subcommand: parse argv (errors end the job) and, for --help, print the
+ * usage on rank 0 and return 1 (the caller frees and returns 0). Returns 0 when the command runs. */
+int rb_cli_command(int argc, char **argv, rb_opt *opts, int n_opts, const char *synopsis, const char *summary,
+                   char ***positional, int *n_positional);
+
+/* The common start of a config-driven subcommand whose opts[0] is -c CFG: parse argv (errors end the
+ * job), print the usage on rank 0 for --help (returns 1: the caller frees and returns 0), require
+ * -c CFG and no positional arguments. Returns 0 when the command should run. */
+int rb_cli_config_command(int argc, char **argv, rb_opt *opts, int n_opts, const char *synopsis, const char *summary,
+                          char ***positional, int *n_positional);
+
+#endif

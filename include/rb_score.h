@@ -1,0 +1,121 @@
+/* rb_score.h - the score stage (src/score/): frame-level metrics and the scorer of one grid cell. */
+#ifndef RB_SCORE_H
+#define RB_SCORE_H
+
+#include <stdint.h>
+
+#include "rb_core.h"
+#include "rb_data.h"
+#include "rb_corrupt.h"
+#include "rb_model.h"
+
+/* ---- frame-level metrics of a scored test split: XD-Violence "AP" (trapezoid under the
+ * precision-recall curve), step-wise average precision and ROC-AUC (docs/metrics.md).
+ *
+ * Input is per snippet: one score that applies to every frame of the snippet (the protocol repeats
+ * each snippet score 16 times), the number of positive frames pos[i] and of frames frames[i]
+ * (0 <= pos[i] <= frames[i]; a snippet with 0 frames is ignored). The metrics are computed from these
+ * counts without expanding to frames: snippets are sorted by score once, equal scores are grouped and
+ * the integer counts accumulated, which gives exactly the curve points that scikit-learn computes on
+ * the expanded frames. rb_metrics_compute_expanded is the literal frame-level transcription of the
+ * scikit-learn algorithm, kept to test and audit the counted one. */
+
+typedef struct {
+    double ap;            /* XD-Violence "AP": precision_recall_curve then auc(recall, precision) */
+    double ap_step;       /* average_precision_score: sum over thresholds of delta-recall * precision */
+    double roc_auc;       /* roc_auc_score: trapezoid under the ROC curve (ties count one half) */
+    int64_t n_pos_frames; /* positive frames (sum of pos) */
+    int64_t n_frames;     /* all frames (sum of frames) */
+} rb_metrics;
+
+/* Validate the inputs shared by every metric: n >= 1, non-NULL arrays, every score finite, every
+ * 0 <= pos[i] <= frames[i]. Writes the positive and total frame counts. Does not require both
+ * classes to be present (the metric functions do). */
+int rb_metrics_check_inputs(const double *scores, const int32_t *pos, const int32_t *frames, int64_t n,
+                            int64_t *n_pos_frames, int64_t *n_frames);
+
+/* The three metrics from per-snippet counts, O(n log n). Fails (RB_ERR) on invalid input and when the
+ * frames are all positive or all negative (the metrics are undefined; scikit-learn returns nan). */
+int rb_metrics_compute(const double *scores, const int32_t *pos, const int32_t *frames, int64_t n,
+                       rb_metrics *out);
+
+/* ROC-AUC of a binary labelling (labels[i] 1 = positive, 0 = negative; higher score = more positive),
+ * e.g. for how well a corruption detector separates corrupted from clean snippets. Same errors as
+ * rb_metrics_compute, plus a label other than 0 or 1. */
+int rb_roc_auc_binary(const double *scores, const uint8_t *labels, int64_t n, double *out);
+
+/* ---- scoring one grid cell: the (possibly corrupted) test features of a dataset are scored by
+ * every trained detector replica, fused into the benchmark's methods, and measured.
+ *
+ * Methods (design.md section 4):
+ *   concat          early-fusion baseline on [visual ; audio]
+ *   visual, audio   unimodal detectors
+ *   shared-mean     RobustA's shared detector, plain mean of its visual and audio scores
+ *   shared-dyn      RobustA: the same scores fused with the GMM-based dynamic weights
+ *   shared-pad-dyn  the padding ablation (audio zero-padded instead of projected), dynamic weights
+ * A missing modality reaches concat and the unimodal detectors as zero features (what a pipeline fed
+ * by a dead sensor sees) and is left out of the shared methods' fusion (weight 0).
+ *
+ * Work that does not change between cells is done once per dataset (rb_scorer_init scores the clean
+ * test split): a cell that corrupts one modality recomputes only that modality's paths, reusing the
+ * clean scores, NLLs and weights of the other, and the clean half of the concat first layer (which is
+ * linear in its input) when grid.reuse allows the memory. Features are generated and scored in chunks
+ * of whole videos (at least the longest video), so a cell's feature memory does not grow with the
+ * test set. */
+
+typedef enum {
+    RB_METHOD_CONCAT = 0,
+    RB_METHOD_VISUAL,
+    RB_METHOD_AUDIO,
+    RB_METHOD_SHARED_MEAN,
+    RB_METHOD_SHARED_DYN,
+    RB_METHOD_SHARED_PAD_DYN,
+    RB_N_METHODS
+} rb_method;
+
+const char *rb_method_name(rb_method m);
+/* Is the method computable with the detectors this model holds? */
+int rb_method_available(const rb_model *model, rb_method m);
+
+/* What a cell does to one modality. */
+typedef struct {
+    const rb_corruption *corruption; /* NULL: clean */
+    int severity;                    /* 1..5 (0 for clean or missing) */
+    int missing;                     /* the modality is absent */
+    const float *preextracted;       /* corrupted features in the split's layout, or NULL (surrogate) */
+} rb_modality_condition;
+
+typedef struct {
+    int n_methods;
+    rb_method methods[RB_N_METHODS];
+    int n_replicas;
+    int64_t n_snippets;
+    float *scores;             /* [n_methods][n_replicas][n_snippets] crop-averaged fused scores */
+    rb_metrics *metrics;       /* [n_methods][n_replicas] */
+    double weight_mean[2];     /* mean dynamic weight per modality (visual, audio) */
+    double detect_auc[2];      /* ROC-AUC of the NLL, clean vs this cell's snippets; NaN if clean/missing */
+    double seconds;
+} rb_cell_result;
+
+typedef struct rb_scorer rb_scorer;
+
+/* Prepare scoring of test (which must outlive the scorer) with model: computes the clean paths,
+ * NLLs and weights once. ctx supplies the corruption surrogates. reuse_mb bounds the memory of the
+ * cached clean concat first-layer halves (0 disables that cache). chunk_rows: rows scored per
+ * block (raised to the longest video). */
+int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test, const rb_corrupt_ctx *ctx,
+                   int64_t chunk_rows, double reuse_mb);
+void rb_scorer_free(rb_scorer *s);
+
+/* Score one cell. cond[0] visual, cond[1] audio. r is overwritten (rb_cell_result_free). */
+int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_result *r);
+void rb_cell_result_free(rb_cell_result *r);
+
+/* Reuse of the clean modality (default on). Off: every cell recomputes both modalities from their
+ * features. Results are bitwise identical either way (tested); the switch exists for benchmarks. */
+void rb_scorer_set_reuse(rb_scorer *s, int on);
+
+/* Dense-layer and GMM flops spent by the scorer so far (for GFLOP/s figures), and reset. */
+double rb_scorer_flops(rb_scorer *s, int reset);
+
+#endif

@@ -1,0 +1,92 @@
+/* cmd_report.c - `robusta report RESULTS.h5`: the tables (summary.md, cells.csv) and the gnuplot
+ * figures of a results file, into the file's directory or --out DIR (docs/results.md). Serial: under
+ * mpirun only rank 0 works. */
+#include "rb_core.h"
+#include "rb_cmd.h"
+#include "rb_results.h"
+
+#include <errno.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* The directory part of path ("." when it has none). */
+static void rb_dirname(const char *path, char *buf, size_t cap) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(buf, cap, ".");
+    else if (slash == path) snprintf(buf, cap, "/");
+    else snprintf(buf, cap, "%.*s", (int)(slash - path), path);
+}
+
+static int rb_report_run(const char *results, const char *out, int plots, int plots_required, const char *gnuplot) {
+    char dir[4096];
+    if (out) snprintf(dir, sizeof dir, "%s", out);
+    else rb_dirname(results, dir, sizeof dir);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return rb_fail("report: %s: cannot create directory: %s", dir, strerror(errno));
+    rb_results r;
+    RB_TRY_CTX(rb_results_read(results, &r), "report");
+    int rc = rb_results_tables(&r, dir);
+    if (rc == RB_OK) {
+        rb_log("report: wrote %s/summary.md and %s/cells.csv", dir, dir);
+        rc = rb_results_print_headline(&r, stdout);
+    }
+    if (rc == RB_OK && plots) {
+        if (!rb_report_have_gnuplot(gnuplot)) {
+            if (plots_required) rc = rb_fail("report: %s not found on PATH and --plots-required was given", gnuplot ? gnuplot : "gnuplot");
+            else rb_log("report: %s not found on PATH; skipping the plots (tables written)", gnuplot ? gnuplot : "gnuplot");
+        } else {
+            rc = rb_report_plots(&r, dir, gnuplot);
+            if (rc == RB_OK) rb_log("report: wrote the plots under %s/plots/", dir);
+            else if (!plots_required) {
+                /* the tables are made; a broken gnuplot is reported but does not fail the report */
+                rb_log("report: warning: %s; tables written", rb_error_message());
+                rb_error_clear();
+                rc = RB_OK;
+            }
+        }
+    }
+    rb_results_free(&r);
+    return rc;
+}
+
+int rb_cmd_report(int argc, char **argv) {
+    rb_opt opts[] = {
+        {"out", 'o', RB_OPT_VALUE, "DIR", "output directory (default: the directory of RESULTS.h5)", 0, NULL, NULL, 0},
+        {"no-plots", 0, RB_OPT_FLAG, "", "tables only", 0, NULL, NULL, 0},
+        {"plots-required", 0, RB_OPT_FLAG, "", "fail when gnuplot is missing or fails (default: warn, tables only)", 0, NULL, NULL, 0},
+        {"gnuplot", 0, RB_OPT_VALUE, "PROG", "gnuplot executable (default: gnuplot on PATH)", 0, NULL, NULL, 0},
+        {"corruption-table", 0, RB_OPT_VALUE, "DATASET", "only print the measured-effect table of DATASET (docs/corruptions.md)", 0, NULL, NULL, 0},
+    };
+    const int n_opts = (int)(sizeof opts / sizeof opts[0]);
+    char **pos;
+    int n_pos;
+    static const char synopsis[] = "RESULTS.h5 [--out DIR] [--no-plots] [--plots-required]";
+    static const char summary[] =
+        "Write summary.md, cells.csv and plots (gnuplot: AP and dynamic weights versus severity, "
+        "PNG and SVG under DIR/plots/) from a results file; print the headline.";
+    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
+        rb_cli_free(opts, n_opts, pos);
+        return 0;
+    }
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (n_pos != 1) {
+        rb_fail("report: expected one RESULTS.h5 argument, got %d (see robusta report --help)", n_pos);
+        rb_die();
+    }
+    int rc = RB_OK;
+    if (rank == 0 && opts[4].value) {
+        rb_results r;
+        rc = rb_results_read(pos[0], &r);
+        if (rc == RB_OK) {
+            rc = rb_report_corruption_table(&r, opts[4].value, stdout);
+            rb_results_free(&r);
+        }
+    } else if (rank == 0) {
+        rc = rb_report_run(pos[0], opts[0].value, !opts[1].given, opts[2].given, opts[3].value);
+    }
+    rb_collective_check(rc, &(MPI_Comm){MPI_COMM_WORLD});
+    rb_cli_free(opts, n_opts, pos);
+    return 0;
+}

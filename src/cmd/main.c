@@ -1,0 +1,59 @@
+/* main.c - the robusta binary: MPI start-up and git-style dispatch to the subcommands. */
+#include "rb_cmd.h"
+#include "rb_core.h"
+#include "rb_io.h"
+
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} rb_command;
+
+static const rb_command rb_commands[] = {
+    {"bench", rb_cmd_bench, "run the benchmark grid (MPI): corrupted cells, every method, AP tables"},
+    {"config", rb_cmd_config, "print the effective config of CFG, or every key robusta reads"},
+    {"synth", rb_cmd_synth, "build the synthetic datasets of a config (XD-Violence-shaped)"},
+    {"train", rb_cmd_train, "fit the detectors and the per-modality GMMs on clean training features"},
+    {"merge", rb_cmd_merge, "combine results files of dataset shards into one results.h5"},
+    {"import-xdv", rb_cmd_import_xdv, "convert the public XD-Violence feature release to a dataset file"},
+    {"report", rb_cmd_report, "tables (summary.md, cells.csv) and plots from a results file"},
+    {"audit", rb_cmd_audit, "compare two results files cell by cell (and their configs, inputs, versions)"},
+};
+static const int rb_n_commands = (int)(sizeof rb_commands / sizeof rb_commands[0]);
+
+static void rb_usage(void) {
+    printf("usage: robusta <command> [options]   (robusta <command> --help for each)\n\n"
+           "robusta runs the RobustA robustness benchmark for multimodal (video + audio) anomaly\n"
+           "detection: corrupted or missing modalities, frame-level AP, on 1 or many MPI ranks.\n\n"
+           "commands:\n");
+    for (int i = 0; i < rb_n_commands; i++) printf("  %-12s %s\n", rb_commands[i].name, rb_commands[i].summary);
+    printf("\n  --version    version and git commit\n  --help       this text\n");
+}
+
+int main(int argc, char **argv) {
+    MPI_Init(&argc, &argv);
+    rb_provenance_set_command(argc, argv);
+    int rank = 0, status = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        if (rank == 0) rb_usage();
+        status = argc < 2 ? 2 : 0;
+    } else if (strcmp(argv[1], "--version") == 0) {
+        if (rank == 0) printf("%s\n", rb_version_string());
+    } else {
+        const rb_command *cmd = NULL;
+        for (int i = 0; i < rb_n_commands; i++)
+            if (strcmp(argv[1], rb_commands[i].name) == 0) cmd = &rb_commands[i];
+        if (!cmd) {
+            rb_fail("unknown command '%s' (robusta --help lists the commands)", argv[1]);
+            rb_die();
+        }
+        status = cmd->run(argc - 1, argv + 1);
+    }
+    MPI_Finalize();
+    return status;
+}

@@ -1,0 +1,40 @@
+/* setup.c - common start of the config-driven subcommands (rb_setup.h). */
+#include "setup.h"
+#include "rb_core.h"
+#include "rb_io.h"
+
+#include <cblas.h>
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rank 0 reads the config file (one reader, one error message); the other ranks parse the effective
+ * text it broadcasts, so every rank holds exactly the same configuration. */
+static int rb_load_shared(const char *config_path, char *const *sets, int n_sets, rb_config **cfg) {
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    long len = 0;
+    if (rank == 0) {
+        if (rb_config_load(cfg, config_path, sets, n_sets) != RB_OK) rb_die();
+        len = (long)strlen(rb_config_text(*cfg)) + 1;
+    }
+    MPI_Bcast(&len, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    char *text = rank == 0 ? (char *)rb_config_text(*cfg) : rb_malloc((size_t)len, "config text");
+    if (!text) rb_die();
+    MPI_Bcast(text, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD);
+    if (rank != 0) {
+        int rc = rb_config_load_string(cfg, text, config_path);
+        free(text);
+        RB_TRY(rc);
+    }
+    return RB_OK;
+}
+
+int rb_setup_command(const char *config_path, char *const *sets, int n_sets, rb_config **cfg) {
+    RB_TRY(rb_load_shared(config_path, sets, n_sets, cfg));
+    int threads = 1;
+    RB_TRY(rb_config_int(*cfg, "run.blas_threads", &threads));
+    openblas_set_num_threads(threads);
+    RB_TRY(rb_provenance_init(MPI_COMM_WORLD));
+    return RB_OK;
+}

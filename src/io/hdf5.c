@@ -1,0 +1,447 @@
+/* hdf5.c - checked HDF5 helpers (rb_h5.h). The HDF5 error stack printing is switched off: every
+ * failure is turned into one robusta error message naming the file and object. */
+#include "rb_io.h"
+#include "rb_core.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void rb_h5_quiet(void) {
+    static int done = 0;
+    if (!done) {
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        done = 1;
+    }
+}
+
+static hid_t rb_h5_mem_type(rb_h5_type t) {
+    switch (t) {
+    case RB_H5_F32: return H5T_NATIVE_FLOAT;
+    case RB_H5_F64: return H5T_NATIVE_DOUBLE;
+    case RB_H5_I32: return H5T_NATIVE_INT32;
+    case RB_H5_I64: return H5T_NATIVE_INT64;
+    case RB_H5_U8: return H5T_NATIVE_UINT8;
+    }
+    return H5T_NATIVE_FLOAT;
+}
+
+static hid_t rb_h5_file_type(rb_h5_type t) {
+    switch (t) {
+    case RB_H5_F32: return H5T_IEEE_F32LE;
+    case RB_H5_F64: return H5T_IEEE_F64LE;
+    case RB_H5_I32: return H5T_STD_I32LE;
+    case RB_H5_I64: return H5T_STD_I64LE;
+    case RB_H5_U8: return H5T_STD_U8LE;
+    }
+    return H5T_IEEE_F32LE;
+}
+
+static const char *rb_h5_type_name(rb_h5_type t) {
+    switch (t) {
+    case RB_H5_F32: return "float32";
+    case RB_H5_F64: return "float64";
+    case RB_H5_I32: return "int32";
+    case RB_H5_I64: return "int64";
+    case RB_H5_U8: return "uint8";
+    }
+    return "?";
+}
+
+static size_t rb_h5_type_size(rb_h5_type t) {
+    switch (t) {
+    case RB_H5_F32: case RB_H5_I32: return 4;
+    case RB_H5_F64: case RB_H5_I64: return 8;
+    case RB_H5_U8: return 1;
+    }
+    return 4;
+}
+
+static hid_t rb_h5_fapl(MPI_Comm comm) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (comm != MPI_COMM_NULL) H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    return fapl;
+}
+
+int rb_h5_create(const char *path, MPI_Comm comm, hid_t *file) {
+    rb_h5_quiet();
+    hid_t fapl = rb_h5_fapl(comm);
+    *file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (*file < 0) return rb_fail("%s: cannot create the HDF5 file (directory missing or not writable?)", path);
+    return RB_OK;
+}
+
+int rb_h5_open_read(const char *path, MPI_Comm comm, hid_t *file) {
+    rb_h5_quiet();
+    struct stat st;
+    if (stat(path, &st) != 0) return rb_fail("%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode)) return rb_fail("%s: not a regular file", path);
+    if (H5Fis_hdf5(path) <= 0)
+        return rb_fail("%s: not an HDF5 file (or truncated/corrupt)", path);
+    hid_t fapl = rb_h5_fapl(comm);
+    *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (*file < 0) return rb_fail("%s: cannot open as HDF5 (truncated or corrupt?)", path);
+    return RB_OK;
+}
+
+int rb_h5_open_rw(const char *path, hid_t *file) {
+    rb_h5_quiet();
+    if (access(path, R_OK | W_OK) != 0) return rb_fail("%s: %s", path, strerror(errno));
+    *file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (*file < 0) return rb_fail("%s: cannot open as HDF5 for writing", path);
+    return RB_OK;
+}
+
+int rb_h5_close(hid_t file, const char *path) {
+    if (H5Fclose(file) < 0) return rb_fail("%s: closing the HDF5 file failed (disk full?)", path);
+    return RB_OK;
+}
+
+int rb_h5_exists(hid_t loc, const char *path) {
+    rb_h5_quiet();
+    /* check each component so a missing intermediate group is "absent", not an error */
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + (buf[0] == '/'); ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char save = *p;
+            *p = '\0';
+            if (H5Lexists(loc, buf, H5P_DEFAULT) <= 0) return 0;
+            if (save == '\0') return 1;
+            *p = save;
+        }
+    }
+}
+
+int rb_h5_group(hid_t loc, const char *path, hid_t *group) {
+    rb_h5_quiet();
+    if (rb_h5_exists(loc, path)) {
+        *group = H5Gopen2(loc, path, H5P_DEFAULT);
+    } else {
+        hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+        H5Pset_create_intermediate_group(lcpl, 1);
+        *group = H5Gcreate2(loc, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+        H5Pclose(lcpl);
+    }
+    if (*group < 0) return rb_fail("cannot create or open HDF5 group %s", path);
+    return RB_OK;
+}
+
+static int rb_h5_is_parallel(hid_t loc, int *rank) {
+    hid_t file = H5Iget_file_id(loc);
+    hid_t fapl = H5Fget_access_plist(file);
+    int parallel = H5Pget_driver(fapl) == H5FD_MPIO;
+    H5Pclose(fapl);
+    *rank = 0;
+    if (parallel) {
+        MPI_Comm comm;
+        MPI_Info info;
+        hid_t fapl2 = H5Fget_access_plist(file);
+        H5Pget_fapl_mpio(fapl2, &comm, &info);
+        MPI_Comm_rank(comm, rank);
+        MPI_Comm_free(&comm);
+        if (info != MPI_INFO_NULL) MPI_Info_free(&info);
+        H5Pclose(fapl2);
+    }
+    H5Fclose(file);
+    return parallel;
+}
+
+int rb_h5_write(hid_t loc, const char *name, rb_h5_type type, int rank, const hsize_t *dims, const void *data) {
+    rb_h5_quiet();
+    int my_rank;
+    int parallel = rb_h5_is_parallel(loc, &my_rank);
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hsize_t total = 1;
+    for (int i = 0; i < rank; i++) total *= dims[i];
+    if (rank >= 2 && total > 65536 && dims[0] > 0) {
+        /* row-block chunks of about 4 MiB: efficient whole-array and per-video reads */
+        hsize_t chunk[8];
+        hsize_t row = rb_h5_type_size(type);
+        for (int i = 1; i < rank; i++) row *= dims[i];
+        chunk[0] = (4u << 20) / (row ? row : 1);
+        if (chunk[0] < 1) chunk[0] = 1;
+        if (chunk[0] > dims[0]) chunk[0] = dims[0];
+        for (int i = 1; i < rank; i++) chunk[i] = dims[i];
+        H5Pset_chunk(dcpl, rank, chunk);
+    }
+    hid_t ds = H5Dcreate2(loc, name, rb_h5_file_type(type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    if (ds < 0) {
+        H5Sclose(space);
+        return rb_fail("cannot create dataset %s", name);
+    }
+    herr_t st = 0;
+    if (total > 0) {
+        if (parallel && my_rank != 0) H5Sselect_none(space);
+        hid_t mem = parallel && my_rank != 0 ? H5Scopy(space) : H5S_ALL;
+        if (parallel && my_rank != 0) H5Sselect_none(mem);
+        st = H5Dwrite(ds, rb_h5_mem_type(type), mem, parallel ? space : H5S_ALL, H5P_DEFAULT, data);
+        if (mem != H5S_ALL) H5Sclose(mem);
+    }
+    H5Sclose(space);
+    H5Dclose(ds);
+    if (st < 0) return rb_fail("writing dataset %s failed (disk full?)", name);
+    return RB_OK;
+}
+
+/* Open a dataset and check its element type and rank; fills dims. */
+static int rb_h5_open_checked(hid_t loc, const char *name, rb_h5_type type, int rank, hsize_t *dims,
+                              hid_t *ds_out, const char *what) {
+    rb_h5_quiet();
+    if (!rb_h5_exists(loc, name)) return rb_fail("%s: dataset %s is missing", what, name);
+    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (ds < 0) return rb_fail("%s: cannot open dataset %s", what, name);
+    hid_t ftype = H5Dget_type(ds);
+    H5T_class_t cls = H5Tget_class(ftype);
+    size_t size = H5Tget_size(ftype);
+    H5T_sign_t sign = cls == H5T_INTEGER ? H5Tget_sign(ftype) : H5T_SGN_ERROR;
+    H5Tclose(ftype);
+    int want_float = type == RB_H5_F32 || type == RB_H5_F64;
+    int ok = want_float ? cls == H5T_FLOAT : cls == H5T_INTEGER;
+    ok = ok && size == rb_h5_type_size(type);
+    if (ok && !want_float) ok = (type == RB_H5_U8) ? sign == H5T_SGN_NONE || size == 1 : sign == H5T_SGN_2;
+    if (!ok) {
+        H5Dclose(ds);
+        return rb_fail("%s: dataset %s has the wrong element type (expected %s)", what, name, rb_h5_type_name(type));
+    }
+    hid_t space = H5Dget_space(ds);
+    int r = H5Sget_simple_extent_ndims(space);
+    if (r != rank) {
+        H5Sclose(space);
+        H5Dclose(ds);
+        return rb_fail("%s: dataset %s has rank %d, expected %d", what, name, r, rank);
+    }
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    H5Sclose(space);
+    *ds_out = ds;
+    return RB_OK;
+}
+
+int rb_h5_read(hid_t loc, const char *name, rb_h5_type type, int rank, hsize_t *dims, void **data,
+               const char *what) {
+    hid_t ds;
+    *data = NULL;
+    RB_TRY(rb_h5_open_checked(loc, name, type, rank, dims, &ds, what));
+    size_t total = 1;
+    int ok = 1;
+    for (int i = 0; i < rank; i++) total = rb_size_mul(total, (size_t)dims[i], &ok);
+    total = rb_size_mul(total, rb_h5_type_size(type), &ok);
+    if (!ok) {
+        H5Dclose(ds);
+        return rb_context("%s: dataset %s", what, name);
+    }
+    void *buf = rb_malloc(total, name);
+    if (!buf) {
+        H5Dclose(ds);
+        return rb_context("%s", what);
+    }
+    herr_t st = total ? H5Dread(ds, rb_h5_mem_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+    H5Dclose(ds);
+    if (st < 0) {
+        free(buf);
+        return rb_fail("%s: reading dataset %s failed (file truncated or corrupt?)", what, name);
+    }
+    *data = buf;
+    return RB_OK;
+}
+
+int rb_h5_read_rows(hid_t loc, const char *name, rb_h5_type type, int rank, const hsize_t *dims,
+                    hsize_t row0, hsize_t nrows, void *buf, const char *what) {
+    hid_t ds;
+    hsize_t actual[8];
+    RB_TRY(rb_h5_open_checked(loc, name, type, rank, actual, &ds, what));
+    for (int i = 0; i < rank; i++)
+        if (actual[i] != dims[i]) {
+            H5Dclose(ds);
+            return rb_fail("%s: dataset %s changed shape", what, name);
+        }
+    if (row0 + nrows > dims[0]) {
+        H5Dclose(ds);
+        return rb_fail("%s: rows %llu..%llu of %s out of range", what, (unsigned long long)row0,
+                       (unsigned long long)(row0 + nrows), name);
+    }
+    hsize_t start[8] = {0}, count[8];
+    start[0] = row0;
+    count[0] = nrows;
+    for (int i = 1; i < rank; i++) count[i] = dims[i];
+    hid_t fspace = H5Dget_space(ds);
+    H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+    hid_t mspace = H5Screate_simple(rank, count, NULL);
+    herr_t st = nrows ? H5Dread(ds, rb_h5_mem_type(type), mspace, fspace, H5P_DEFAULT, buf) : 0;
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+    H5Dclose(ds);
+    if (st < 0) return rb_fail("%s: reading rows of %s failed (file truncated or corrupt?)", what, name);
+    return RB_OK;
+}
+
+int rb_h5_write_strings(hid_t loc, const char *name, char *const *strings, int64_t n) {
+    size_t width = 1;
+    for (int64_t i = 0; i < n; i++) {
+        size_t l = strlen(strings[i]);
+        if (l > width) width = l;
+    }
+    char *buf = rb_calloc((size_t)(n ? n : 1), width, "string column");
+    if (!buf) return RB_ERR;
+    for (int64_t i = 0; i < n; i++) memcpy(buf + (size_t)i * width, strings[i], strlen(strings[i]));
+    hid_t st = H5Tcopy(H5T_C_S1);
+    H5Tset_size(st, width);
+    H5Tset_strpad(st, H5T_STR_NULLPAD);
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t ds = H5Dcreate2(loc, name, st, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int my_rank;
+    int parallel = ds >= 0 && rb_h5_is_parallel(loc, &my_rank);
+    herr_t w = -1;
+    if (ds >= 0) {
+        if (parallel && my_rank != 0) {
+            H5Sselect_none(space);
+            w = H5Dwrite(ds, st, space, space, H5P_DEFAULT, buf);
+        } else {
+            w = n ? H5Dwrite(ds, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+        }
+        H5Dclose(ds);
+    }
+    H5Sclose(space);
+    H5Tclose(st);
+    free(buf);
+    if (ds < 0 || w < 0) return rb_fail("writing string column %s failed", name);
+    return RB_OK;
+}
+
+int rb_h5_read_strings(hid_t loc, const char *name, int64_t expected_n, char ***strings, const char *what) {
+    *strings = NULL;
+    if (!rb_h5_exists(loc, name)) return rb_fail("%s: dataset %s is missing", what, name);
+    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (ds < 0) return rb_fail("%s: cannot open %s", what, name);
+    hid_t ft = H5Dget_type(ds);
+    int is_str = H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft);
+    size_t width = H5Tget_size(ft);
+    H5Tclose(ft);
+    hid_t space = H5Dget_space(ds);
+    hsize_t dims[1] = {0};
+    int r = H5Sget_simple_extent_ndims(space);
+    if (r == 1) H5Sget_simple_extent_dims(space, dims, NULL);
+    H5Sclose(space);
+    if (!is_str || r != 1 || (int64_t)dims[0] != expected_n) {
+        H5Dclose(ds);
+        return rb_fail("%s: %s should be %lld fixed-length strings", what, name, (long long)expected_n);
+    }
+    char *buf = rb_calloc((size_t)(expected_n ? expected_n : 1), width + 1, "string column");
+    char **out = rb_calloc((size_t)(expected_n ? expected_n : 1), sizeof *out, "strings");
+    if (!buf || !out) {
+        free(buf);
+        free(out);
+        H5Dclose(ds);
+        return rb_context("%s", what);
+    }
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mt, width);
+    H5Tset_strpad(mt, H5T_STR_NULLPAD);
+    herr_t st = expected_n ? H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+    H5Tclose(mt);
+    H5Dclose(ds);
+    int rc = RB_OK;
+    if (st < 0) rc = rb_fail("%s: reading %s failed (file truncated or corrupt?)", what, name);
+    for (int64_t i = 0; rc == RB_OK && i < expected_n; i++) {
+        size_t len = strnlen(buf + (size_t)i * width, width);
+        out[i] = rb_malloc(len + 1, "string");
+        if (!out[i]) {
+            rc = RB_ERR;
+            break;
+        }
+        memcpy(out[i], buf + (size_t)i * width, len);
+        out[i][len] = '\0';
+    }
+    free(buf);
+    if (rc != RB_OK) {
+        for (int64_t i = 0; i < expected_n; i++) free(out[i]);
+        free(out);
+        return RB_ERR;
+    }
+    *strings = out;
+    return RB_OK;
+}
+
+int rb_h5_attr_string(hid_t loc, const char *name, const char *value) {
+    hid_t st = H5Tcopy(H5T_C_S1);
+    H5Tset_size(st, strlen(value) ? strlen(value) : 1);
+    H5Tset_strpad(st, H5T_STR_NULLPAD);
+    hid_t space = H5Screate(H5S_SCALAR);
+    if (H5Aexists(loc, name) > 0) H5Adelete(loc, name);
+    hid_t a = H5Acreate2(loc, name, st, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t w = a >= 0 ? H5Awrite(a, st, strlen(value) ? value : "") : -1;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(space);
+    H5Tclose(st);
+    if (w < 0) return rb_fail("writing attribute %s failed", name);
+    return RB_OK;
+}
+
+static int rb_h5_attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v) {
+    hid_t space = H5Screate(H5S_SCALAR);
+    if (H5Aexists(loc, name) > 0) H5Adelete(loc, name);
+    hid_t a = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t w = a >= 0 ? H5Awrite(a, mtype, v) : -1;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(space);
+    if (w < 0) return rb_fail("writing attribute %s failed", name);
+    return RB_OK;
+}
+
+int rb_h5_attr_int64(hid_t loc, const char *name, int64_t value) {
+    return rb_h5_attr_num(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
+}
+
+int rb_h5_attr_double(hid_t loc, const char *name, double value) {
+    return rb_h5_attr_num(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+}
+
+int rb_h5_get_attr_string(hid_t loc, const char *name, char **value, const char *what) {
+    *value = NULL;
+    if (H5Aexists(loc, name) <= 0) return rb_fail("%s: attribute %s is missing", what, name);
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    hid_t ft = H5Aget_type(a);
+    if (H5Tget_class(ft) != H5T_STRING || H5Tis_variable_str(ft)) {
+        H5Tclose(ft);
+        H5Aclose(a);
+        return rb_fail("%s: attribute %s is not a fixed-length string", what, name);
+    }
+    size_t width = H5Tget_size(ft);
+    char *buf = rb_calloc(width + 1, 1, name);
+    herr_t st = buf ? H5Aread(a, ft, buf) : -1;
+    H5Tclose(ft);
+    H5Aclose(a);
+    if (st < 0) {
+        free(buf);
+        return rb_fail("%s: reading attribute %s failed", what, name);
+    }
+    *value = buf;
+    return RB_OK;
+}
+
+int rb_h5_get_attr_int64(hid_t loc, const char *name, int64_t *value, const char *what) {
+    if (H5Aexists(loc, name) <= 0) return rb_fail("%s: attribute %s is missing", what, name);
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    hid_t ft = H5Aget_type(a);
+    int ok = H5Tget_class(ft) == H5T_INTEGER;
+    H5Tclose(ft);
+    herr_t st = ok ? H5Aread(a, H5T_NATIVE_INT64, value) : -1;
+    H5Aclose(a);
+    if (st < 0) return rb_fail("%s: attribute %s should be an integer", what, name);
+    return RB_OK;
+}
+
+void rb_h5_tmp_path(const char *path, char *buf, size_t cap) { snprintf(buf, cap, "%s.tmp", path); }
+
+int rb_h5_publish(const char *tmp, const char *path) {
+    if (rename(tmp, path) != 0) return rb_fail("renaming %s to %s: %s", tmp, path, strerror(errno));
+    return RB_OK;
+}

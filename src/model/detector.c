@@ -1,0 +1,447 @@
+/* detector.c - the five detector variants (rb_detector.h): parameter layout and initialisation,
+ * inference scoring (plain, concat from two modalities, concat from cached first-layer halves), and
+ * the batched training forward/backward pass with the top-k MIL loss. */
+#include "rb_model.h"
+
+#include "rb_core.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RB_SCORE_CHUNK 4096 /* rows per inference chunk: bounds scratch memory */
+
+static const char *const rb_kind_names[RB_DET_N_KINDS] = {"concat", "visual", "audio", "shared",
+                                                          "shared-pad"};
+
+const char *rb_detector_kind_name(rb_detector_kind k) {
+    return (unsigned)k < RB_DET_N_KINDS ? rb_kind_names[k] : "unknown";
+}
+
+int rb_detector_kind_parse(const char *name, rb_detector_kind *out) {
+    for (int i = 0; i < RB_DET_N_KINDS; i++)
+        if (strcmp(name, rb_kind_names[i]) == 0) {
+            *out = (rb_detector_kind)i;
+            return RB_OK;
+        }
+    return rb_fail("detector kind: expected concat, visual, audio, shared or shared-pad, got \"%s\"",
+                   name);
+}
+
+
+/* Point the layers into d->params in buffer order; returns the parameter count. */
+static int64_t rb_det_layout(rb_detector *d) {
+    float *base = d->params;
+    int64_t off = 0;
+    rb_dense *layers[4] = {&d->proj, &d->l1, &d->l2, &d->l3};
+    int ins[4] = {d->d_audio, d->d_in, d->hidden1, d->hidden2};
+    int outs[4] = {d->d_visual, d->hidden1, d->hidden2, 1};
+    for (int i = d->has_proj ? 0 : 1; i < 4; i++) {
+        layers[i]->in = ins[i];
+        layers[i]->out = outs[i];
+        layers[i]->w = base ? base + off : NULL;
+        off += (int64_t)ins[i] * outs[i];
+        layers[i]->b = base ? base + off : NULL;
+        off += outs[i];
+    }
+    if (!d->has_proj) memset(&d->proj, 0, sizeof d->proj);
+    return off;
+}
+
+static void rb_det_init_block(float *x, int64_t count, double bound, uint32_t seed, uint32_t replica,
+                              uint32_t block) {
+    rb_rng r;
+    rb_rng_init(&r, seed, RB_PURPOSE_TRAIN_INIT, replica, block, 0);
+    for (int64_t i = 0; i < count; i++) x[i] = (float)(bound * (2.0 * rb_rng_uniform(&r) - 1.0));
+}
+
+int rb_detector_init(rb_detector *d, rb_detector_kind kind, int d_visual, int d_audio, int hidden1,
+                     int hidden2, float dropout, uint32_t seed, uint32_t replica) {
+    memset(d, 0, sizeof *d);
+    if ((unsigned)kind >= RB_DET_N_KINDS) return rb_fail("detector: unknown kind %d", (int)kind);
+    if (d_visual < 1 || d_audio < 1)
+        return rb_fail("detector %s: expected feature widths >= 1, got visual %d, audio %d",
+                       rb_kind_names[kind], d_visual, d_audio);
+    if (kind == RB_DET_SHARED_PAD && d_audio > d_visual)
+        return rb_fail("detector shared-pad: audio width %d cannot be zero-padded to visual width %d",
+                       d_audio, d_visual);
+    if (hidden1 < 1 || hidden2 < 1)
+        return rb_fail("detector %s: expected hidden widths >= 1, got %d and %d", rb_kind_names[kind],
+                       hidden1, hidden2);
+    if (!(dropout >= 0.0f && dropout < 1.0f))
+        return rb_fail("detector %s: expected dropout in [0, 1), got %g", rb_kind_names[kind],
+                       (double)dropout);
+    if ((int64_t)d_visual + d_audio > 1 << 24 || hidden1 > 1 << 20 || hidden2 > 1 << 20)
+        return rb_fail("detector %s: widths too large (visual %d, audio %d, hidden %d, %d)",
+                       rb_kind_names[kind], d_visual, d_audio, hidden1, hidden2);
+    d->kind = kind;
+    d->d_visual = d_visual;
+    d->d_audio = d_audio;
+    d->d_in = kind == RB_DET_CONCAT ? d_visual + d_audio : kind == RB_DET_AUDIO ? d_audio : d_visual;
+    d->hidden1 = hidden1;
+    d->hidden2 = hidden2;
+    d->dropout = dropout;
+    d->has_proj = kind == RB_DET_SHARED;
+    d->n_params = rb_det_layout(d);
+    d->params = rb_malloc((size_t)d->n_params * sizeof(float), "detector parameters");
+    if (!d->params) return rb_context("detector %s", rb_kind_names[kind]);
+    rb_det_layout(d);
+    rb_dense *layers[4] = {&d->proj, &d->l1, &d->l2, &d->l3};
+    for (int i = d->has_proj ? 0 : 1; i < 4; i++) {
+        rb_dense *L = layers[i];
+        double wb = sqrt(6.0 / (double)(L->in + L->out)), bb = 1.0 / sqrt((double)L->in);
+        rb_det_init_block(L->w, (int64_t)L->in * L->out, wb, seed, replica, (uint32_t)(2 * i));
+        rb_det_init_block(L->b, L->out, bb, seed, replica, (uint32_t)(2 * i + 1));
+    }
+    return RB_OK;
+}
+
+void rb_detector_free(rb_detector *d) {
+    free(d->params);
+    memset(d, 0, sizeof *d);
+}
+
+int rb_detector_copy(rb_detector *dst, const rb_detector *src) {
+    *dst = *src;
+    dst->params = rb_malloc((size_t)src->n_params * sizeof(float), "detector parameters (copy)");
+    if (!dst->params) return RB_ERR;
+    memcpy(dst->params, src->params, (size_t)src->n_params * sizeof(float));
+    rb_det_layout(dst);
+    return RB_OK;
+}
+
+int rb_detector_params(const rb_detector *d, rb_param_view *views, int *n) {
+    static const char *const names[8] = {"proj.w", "proj.b", "l1.w", "l1.b",
+                                         "l2.w",   "l2.b",   "l3.w", "l3.b"};
+    const rb_dense *layers[4] = {&d->proj, &d->l1, &d->l2, &d->l3};
+    int k = 0;
+    for (int i = d->has_proj ? 0 : 1; i < 4; i++) {
+        views[k++] = (rb_param_view){names[2 * i], layers[i]->in, layers[i]->out, layers[i]->w};
+        views[k++] = (rb_param_view){names[2 * i + 1], 1, layers[i]->out, layers[i]->b};
+    }
+    *n = k;
+    return RB_OK;
+}
+
+int rb_detector_accepts(const rb_detector *d, rb_det_input input) {
+    switch (d->kind) {
+    case RB_DET_VISUAL: return input == RB_INPUT_VISUAL;
+    case RB_DET_AUDIO: return input == RB_INPUT_AUDIO;
+    case RB_DET_SHARED:
+    case RB_DET_SHARED_PAD: return input == RB_INPUT_VISUAL || input == RB_INPUT_AUDIO;
+    default: return 0;
+    }
+}
+
+/* ---- inference ---- */
+
+typedef struct {
+    float *h1, *h2, *z3, *p;
+} rb_score_work;
+
+static int rb_score_work_alloc(rb_score_work *w, const rb_detector *d, int with_proj) {
+    memset(w, 0, sizeof *w);
+    w->h1 = rb_malloc(sizeof(float) * RB_SCORE_CHUNK * (size_t)d->hidden1, "scoring scratch h1");
+    w->h2 = rb_malloc(sizeof(float) * RB_SCORE_CHUNK * (size_t)d->hidden2, "scoring scratch h2");
+    w->z3 = rb_malloc(sizeof(float) * RB_SCORE_CHUNK, "scoring scratch z3");
+    if (with_proj) w->p = rb_malloc(sizeof(float) * RB_SCORE_CHUNK * (size_t)d->d_visual, "scoring scratch p");
+    if (!w->h1 || !w->h2 || !w->z3 || (with_proj && !w->p)) {
+        free(w->h1); free(w->h2); free(w->z3); free(w->p);
+        return RB_ERR;
+    }
+    return RB_OK;
+}
+
+static void rb_score_work_free(rb_score_work *w) {
+    free(w->h1); free(w->h2); free(w->z3); free(w->p);
+}
+
+/* w->h1 holds z1 without bias for n rows: finish the trunk in eval mode and write sigmoid scores. */
+static void rb_det_tail_eval(const rb_detector *d, rb_score_work *w, int64_t n, float *scores) {
+    rb_nn_add_bias(w->h1, n, d->hidden1, d->hidden1, d->l1.b);
+    rb_nn_relu_dropout(w->h1, n, d->hidden1, 0.0f, NULL);
+    rb_dense_forward(&d->l2, w->h1, n, d->hidden1, w->h2);
+    rb_nn_relu_dropout(w->h2, n, d->hidden2, 0.0f, NULL);
+    rb_dense_forward(&d->l3, w->h2, n, d->hidden2, w->z3);
+    for (int64_t i = 0; i < n; i++) scores[i] = (float)rb_nn_sigmoid(w->z3[i]);
+}
+
+static int rb_check_rows(const rb_detector *d, int64_t rows, int ld, int width, const char *what) {
+    if (rows < 0) return rb_fail("detector %s: %s: expected rows >= 0, got %lld", rb_kind_names[d->kind], what, (long long)rows);
+    if (ld < width)
+        return rb_fail("detector %s: %s: leading dimension %d is below the feature width %d",
+                       rb_kind_names[d->kind], what, ld, width);
+    return RB_OK;
+}
+
+int rb_detector_score(const rb_detector *d, rb_det_input input, const float *x, int64_t rows, int ld,
+                      float *scores) {
+    if (!rb_detector_accepts(d, input))
+        return rb_fail("detector %s: cannot score %s input alone%s", rb_kind_names[d->kind],
+                       input == RB_INPUT_VISUAL ? "visual" : "audio",
+                       d->kind == RB_DET_CONCAT ? " (use rb_detector_score_concat)" : "");
+    int width = input == RB_INPUT_VISUAL ? d->d_visual : d->d_audio;
+    RB_TRY(rb_check_rows(d, rows, ld, width, "score"));
+    int projected = input == RB_INPUT_AUDIO && d->kind == RB_DET_SHARED;
+    rb_score_work w;
+    RB_TRY_CTX(rb_score_work_alloc(&w, d, projected), "detector %s", rb_kind_names[d->kind]);
+    for (int64_t r0 = 0; r0 < rows; r0 += RB_SCORE_CHUNK) {
+        int64_t n = rows - r0 < RB_SCORE_CHUNK ? rows - r0 : RB_SCORE_CHUNK;
+        const float *xr = x + r0 * (int64_t)ld;
+        if (projected) {
+            rb_dense_forward(&d->proj, xr, n, ld, w.p);
+            rb_nn_matmul(w.p, n, d->d_visual, d->d_visual, d->l1.w, d->hidden1, d->hidden1, w.h1,
+                         d->hidden1, 0.0f);
+        } else {
+            /* visual input, the audio detector, or shared-pad audio (first d_audio rows of W1) */
+            rb_nn_matmul(xr, n, width, ld, d->l1.w, d->hidden1, d->hidden1, w.h1, d->hidden1, 0.0f);
+        }
+        rb_det_tail_eval(d, &w, n, scores + r0);
+    }
+    rb_score_work_free(&w);
+    return RB_OK;
+}
+
+int rb_detector_score_concat(const rb_detector *d, const float *xv, int ldv, const float *xa, int lda,
+                             int64_t rows, float *scores) {
+    if (d->kind != RB_DET_CONCAT)
+        return rb_fail("detector %s: rb_detector_score_concat needs a concat detector", rb_kind_names[d->kind]);
+    RB_TRY(rb_check_rows(d, rows, ldv, d->d_visual, "visual rows"));
+    RB_TRY(rb_check_rows(d, rows, lda, d->d_audio, "audio rows"));
+    rb_score_work w;
+    RB_TRY_CTX(rb_score_work_alloc(&w, d, 0), "detector concat");
+    const float *w1a = d->l1.w + (int64_t)d->d_visual * d->hidden1;
+    for (int64_t r0 = 0; r0 < rows; r0 += RB_SCORE_CHUNK) {
+        int64_t n = rows - r0 < RB_SCORE_CHUNK ? rows - r0 : RB_SCORE_CHUNK;
+        rb_nn_matmul(xv + r0 * (int64_t)ldv, n, d->d_visual, ldv, d->l1.w, d->hidden1, d->hidden1, w.h1,
+                     d->hidden1, 0.0f);
+        rb_nn_matmul(xa + r0 * (int64_t)lda, n, d->d_audio, lda, w1a, d->hidden1, d->hidden1, w.h1,
+                     d->hidden1, 1.0f);
+        rb_det_tail_eval(d, &w, n, scores + r0);
+    }
+    rb_score_work_free(&w);
+    return RB_OK;
+}
+
+int rb_detector_concat_partial(const rb_detector *d, rb_det_input part, const float *x, int64_t rows,
+                               int ld, float *pre) {
+    if (d->kind != RB_DET_CONCAT)
+        return rb_fail("detector %s: rb_detector_concat_partial needs a concat detector", rb_kind_names[d->kind]);
+    if (part != RB_INPUT_VISUAL && part != RB_INPUT_AUDIO)
+        return rb_fail("detector concat: unknown input %d", (int)part);
+    int width = part == RB_INPUT_VISUAL ? d->d_visual : d->d_audio;
+    RB_TRY(rb_check_rows(d, rows, ld, width, "partial"));
+    const float *w1 = d->l1.w + (part == RB_INPUT_VISUAL ? 0 : (int64_t)d->d_visual * d->hidden1);
+    rb_nn_matmul(x, rows, width, ld, w1, d->hidden1, d->hidden1, pre, d->hidden1, 0.0f);
+    return RB_OK;
+}
+
+int rb_detector_score_partials(const rb_detector *d, const float *pre_visual, const float *pre_audio,
+                               int64_t rows, float *scores) {
+    if (d->kind != RB_DET_CONCAT)
+        return rb_fail("detector %s: rb_detector_score_partials needs a concat detector", rb_kind_names[d->kind]);
+    RB_TRY(rb_check_rows(d, rows, d->hidden1, d->hidden1, "partials"));
+    rb_score_work w;
+    RB_TRY_CTX(rb_score_work_alloc(&w, d, 0), "detector concat");
+    const int h = d->hidden1;
+    for (int64_t r0 = 0; r0 < rows; r0 += RB_SCORE_CHUNK) {
+        int64_t n = rows - r0 < RB_SCORE_CHUNK ? rows - r0 : RB_SCORE_CHUNK;
+        const float *pv = pre_visual + r0 * h, *pa = pre_audio + r0 * h;
+        for (int64_t i = 0; i < n * h; i++) w.h1[i] = pv[i] + pa[i];
+        rb_det_tail_eval(d, &w, n, scores + r0);
+    }
+    rb_score_work_free(&w);
+    return RB_OK;
+}
+
+/* ---- training pass ---- */
+
+int rb_det_work_alloc(rb_det_work *w, const rb_detector *d, int64_t cap_rows) {
+    memset(w, 0, sizeof *w);
+    if (cap_rows < 1) cap_rows = 1;
+    w->cap_rows = cap_rows;
+    size_t c = (size_t)cap_rows;
+    w->h1 = rb_malloc(sizeof(float) * c * (size_t)d->hidden1, "training activations h1");
+    w->dh1 = rb_malloc(sizeof(float) * c * (size_t)d->hidden1, "training gradients dh1");
+    w->h2 = rb_malloc(sizeof(float) * c * (size_t)d->hidden2, "training activations h2");
+    w->dh2 = rb_malloc(sizeof(float) * c * (size_t)d->hidden2, "training gradients dh2");
+    w->z3 = rb_malloc(sizeof(float) * c, "training logits");
+    w->dz3 = rb_malloc(sizeof(float) * c, "training logit gradients");
+    int ok = w->h1 && w->dh1 && w->h2 && w->dh2 && w->z3 && w->dz3;
+    if (ok && d->has_proj) {
+        w->p = rb_malloc(sizeof(float) * c * (size_t)d->d_visual, "training projections");
+        w->dp = rb_malloc(sizeof(float) * c * (size_t)d->d_visual, "training projection gradients");
+        ok = w->p && w->dp;
+    }
+    if (!ok) {
+        rb_det_work_free(w);
+        return RB_ERR;
+    }
+    return RB_OK;
+}
+
+void rb_det_work_free(rb_det_work *w) {
+    free(w->h1); free(w->dh1); free(w->h2); free(w->dh2);
+    free(w->z3); free(w->dz3); free(w->p); free(w->dp);
+    memset(w, 0, sizeof *w);
+}
+
+static int64_t rb_batch_rows(const rb_detector *d, const rb_det_batch *b) {
+    switch (d->kind) {
+    case RB_DET_CONCAT:
+    case RB_DET_VISUAL: return b->rows_v;
+    case RB_DET_AUDIO: return b->rows_a;
+    default: return b->rows_v + b->rows_a;
+    }
+}
+
+typedef struct {
+    int64_t start;
+    int32_t len, bag;
+} rb_bag_span;
+
+static int rb_by_start(const void *a, const void *b) {
+    int64_t x = ((const rb_bag_span *)a)->start, y = ((const rb_bag_span *)b)->start;
+    return (x > y) - (x < y);
+}
+
+static int rb_batch_check(const rb_detector *d, const rb_det_batch *b, const rb_det_work *w, int64_t R) {
+    const char *k = rb_kind_names[d->kind];
+    if (b->rows_v < 0 || b->rows_a < 0) return rb_fail("detector %s: negative batch rows", k);
+    if (d->kind == RB_DET_CONCAT && b->rows_v != b->rows_a)
+        return rb_fail("detector concat: expected as many audio rows as visual rows, got %lld and %lld",
+                       (long long)b->rows_a, (long long)b->rows_v);
+    if (d->kind == RB_DET_VISUAL && b->rows_a != 0)
+        return rb_fail("detector visual: expected no audio rows, got %lld", (long long)b->rows_a);
+    if (d->kind == RB_DET_AUDIO && b->rows_v != 0)
+        return rb_fail("detector audio: expected no visual rows, got %lld", (long long)b->rows_v);
+    if ((b->rows_v > 0 && !b->xv) || (b->rows_a > 0 && !b->xa))
+        return rb_fail("detector %s: batch rows without features", k);
+    if (R > w->cap_rows)
+        return rb_fail("detector %s: batch of %lld rows exceeds the workspace capacity %lld", k,
+                       (long long)R, (long long)w->cap_rows);
+    if (R > 0x7fffffff) return rb_fail("detector %s: batch of %lld rows exceeds the BLAS int range", k, (long long)R);
+    if (b->dropout_on && !b->bag_id) return rb_fail("detector %s: dropout needs bag ids", k);
+    for (int i = 0; i < b->n_bags; i++)
+        if (b->len[i] < 1 || b->start[i] < 0 || b->start[i] + b->len[i] > R)
+            return rb_fail("detector %s: bag %d (rows %lld + %d) lies outside the %lld batch rows", k, i,
+                           (long long)b->start[i], b->len[i], (long long)R);
+    /* bags must not overlap: sort them by first row and compare neighbours */
+    rb_bag_span *sp = rb_malloc(sizeof(rb_bag_span) * (size_t)(b->n_bags > 0 ? b->n_bags : 1), "bag spans");
+    if (!sp) return RB_ERR;
+    for (int i = 0; i < b->n_bags; i++) sp[i] = (rb_bag_span){b->start[i], b->len[i], i};
+    qsort(sp, (size_t)b->n_bags, sizeof *sp, rb_by_start);
+    int rc = RB_OK;
+    for (int i = 0; i + 1 < b->n_bags && rc == RB_OK; i++)
+        if (sp[i].start + sp[i].len > sp[i + 1].start)
+            rc = rb_fail("detector %s: bags %d and %d overlap (rows %lld + %d and %lld)", k, sp[i].bag,
+                         sp[i + 1].bag, (long long)sp[i].start, sp[i].len, (long long)sp[i + 1].start);
+    free(sp);
+    return rc;
+}
+
+/* Training: relu + the per-bag dropout mask on each bag's rows (plus plain relu first when some rows
+ * belong to no bag; relu is idempotent). Eval: plain relu. */
+static void rb_det_activation(const rb_detector *d, const rb_det_batch *b, float *h, int64_t R, int n,
+                              int layer) {
+    int train = b->dropout_on && d->dropout > 0.0f;
+    int64_t covered = 0;
+    for (int i = 0; train && i < b->n_bags; i++) covered += b->len[i];
+    if (!train || covered != R) rb_nn_relu_dropout(h, R, n, 0.0f, NULL);
+    if (!train) return;
+    for (int i = 0; i < b->n_bags; i++) {
+        rb_rng r;
+        rb_rng_init(&r, b->seed, RB_PURPOSE_TRAIN_DROPOUT, b->replica, b->epoch * 8u + (uint32_t)layer,
+                    b->bag_id[i]);
+        rb_nn_relu_dropout(h + b->start[i] * n, b->len[i], n, d->dropout, &r);
+    }
+}
+
+static rb_dense rb_grad_view(const rb_detector *d, const rb_dense *L, float *grad) {
+    rb_dense g = *L;
+    g.w = grad + (L->w - d->params);
+    g.b = grad + (L->b - d->params);
+    return g;
+}
+
+int rb_detector_loss_grad(const rb_detector *d, const rb_det_batch *b, rb_det_work *w, double *loss,
+                          float *grad) {
+    const int64_t R = rb_batch_rows(d, b), rv = b->rows_v, ra = b->rows_a;
+    RB_TRY(rb_batch_check(d, b, w, R));
+    const int dv = d->d_visual, da = d->d_audio, h1 = d->hidden1, h2 = d->hidden2;
+    const float *W1 = d->l1.w;
+    /* layer 1 pre-activation */
+    switch (d->kind) {
+    case RB_DET_CONCAT:
+        rb_nn_matmul(b->xv, R, dv, dv, W1, h1, h1, w->h1, h1, 0.0f);
+        rb_nn_matmul(b->xa, R, da, da, W1 + (int64_t)dv * h1, h1, h1, w->h1, h1, 1.0f);
+        break;
+    case RB_DET_VISUAL: rb_nn_matmul(b->xv, R, dv, dv, W1, h1, h1, w->h1, h1, 0.0f); break;
+    case RB_DET_AUDIO: rb_nn_matmul(b->xa, R, da, da, W1, h1, h1, w->h1, h1, 0.0f); break;
+    case RB_DET_SHARED:
+        rb_nn_matmul(b->xv, rv, dv, dv, W1, h1, h1, w->h1, h1, 0.0f);
+        rb_dense_forward(&d->proj, b->xa, ra, da, w->p);
+        rb_nn_matmul(w->p, ra, dv, dv, W1, h1, h1, w->h1 + rv * h1, h1, 0.0f);
+        break;
+    case RB_DET_SHARED_PAD:
+        rb_nn_matmul(b->xv, rv, dv, dv, W1, h1, h1, w->h1, h1, 0.0f);
+        rb_nn_matmul(b->xa, ra, da, da, W1, h1, h1, w->h1 + rv * h1, h1, 0.0f);
+        break;
+    }
+    rb_nn_add_bias(w->h1, R, h1, h1, d->l1.b);
+    rb_det_activation(d, b, w->h1, R, h1, 0);
+    rb_dense_forward(&d->l2, w->h1, R, h1, w->h2);
+    rb_det_activation(d, b, w->h2, R, h2, 1);
+    rb_dense_forward(&d->l3, w->h2, R, h2, w->z3);
+
+    if (grad) memset(w->dz3, 0, sizeof(float) * (size_t)R);
+    RB_TRY_CTX(rb_mil_topk_loss(w->z3, b->start, b->len, b->labels, b->n_bags, loss, grad ? w->dz3 : NULL),
+               "detector %s", rb_kind_names[d->kind]);
+    if (!grad) return RB_OK;
+
+    const float p = b->dropout_on ? d->dropout : 0.0f;
+    rb_dense g3 = rb_grad_view(d, &d->l3, grad), g2 = rb_grad_view(d, &d->l2, grad),
+             g1 = rb_grad_view(d, &d->l1, grad);
+    rb_dense_backward(&d->l3, w->h2, R, h2, w->dz3, &g3, 0, w->dh2, h2);
+    rb_nn_relu_dropout_backward(w->h2, w->dh2, R * h2, p);
+    rb_dense_backward(&d->l2, w->h1, R, h1, w->dh2, &g2, 0, w->dh1, h1);
+    rb_nn_relu_dropout_backward(w->h1, w->dh1, R * h1, p);
+    rb_nn_colsum(w->dh1, R, h1, h1, g1.b, 0.0f);
+    const float *dh1a = w->dh1 + rv * h1; /* audio rows of the shared kinds */
+    switch (d->kind) {
+    case RB_DET_CONCAT:
+        rb_nn_matmul_tn(b->xv, R, dv, dv, w->dh1, h1, h1, g1.w, h1, 0.0f);
+        rb_nn_matmul_tn(b->xa, R, da, da, w->dh1, h1, h1, g1.w + (int64_t)dv * h1, h1, 0.0f);
+        break;
+    case RB_DET_VISUAL: rb_nn_matmul_tn(b->xv, R, dv, dv, w->dh1, h1, h1, g1.w, h1, 0.0f); break;
+    case RB_DET_AUDIO: rb_nn_matmul_tn(b->xa, R, da, da, w->dh1, h1, h1, g1.w, h1, 0.0f); break;
+    case RB_DET_SHARED: {
+        rb_dense gp = rb_grad_view(d, &d->proj, grad);
+        rb_nn_matmul_tn(b->xv, rv, dv, dv, w->dh1, h1, h1, g1.w, h1, 0.0f);
+        rb_nn_matmul_tn(w->p, ra, dv, dv, dh1a, h1, h1, g1.w, h1, 1.0f);
+        rb_nn_matmul_nt(dh1a, ra, h1, h1, W1, dv, h1, w->dp, dv, 0.0f);
+        rb_dense_backward(&d->proj, b->xa, ra, da, w->dp, &gp, 0, NULL, 0);
+        break;
+    }
+    case RB_DET_SHARED_PAD:
+        rb_nn_matmul_tn(b->xv, rv, dv, dv, w->dh1, h1, h1, g1.w, h1, 0.0f);
+        rb_nn_matmul_tn(b->xa, ra, da, da, dh1a, h1, h1, g1.w, h1, 1.0f);
+        break;
+    }
+    return RB_OK;
+}
+
+double rb_detector_train_flops(const rb_detector *d, int64_t rows, int64_t rows_a) {
+    const double h1 = d->hidden1, h2 = d->hidden2, dv = d->d_visual, da = d->d_audio;
+    double R = (double)rows, ra = (double)rows_a, rv = R - ra;
+    double l1_macs; /* layer-1 multiply-adds of one forward */
+    switch (d->kind) {
+    case RB_DET_SHARED_PAD: l1_macs = (rv * dv + ra * da) * h1; break;
+    default: l1_macs = R * d->d_in * h1; break;
+    }
+    double tail = R * (h1 * h2 + h2);          /* layers 2 and 3, forward */
+    double macs = 2.0 * (l1_macs + tail)        /* forward + weight gradients */
+                  + R * (h2 + h1 * h2);         /* input gradients of layers 3 and 2 */
+    if (d->kind == RB_DET_SHARED) macs += ra * dv * h1 + 2.0 * ra * da * dv; /* dp, proj fwd + wgrad */
+    return 2.0 * macs;
+}

@@ -1,0 +1,296 @@
+/* train_all.c - trains the models of a dataset as cost-balanced jobs over MPI ranks
+ * (rb_model_build.h). */
+#include "rb_model.h"
+#include "rb_core.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { RB_JOB_DETECTOR = 0, RB_JOB_GMM = 1 };
+
+typedef struct {
+    int type;
+    int slot, replica; /* detector jobs */
+    int modality;      /* GMM jobs */
+    double cost;
+    int owner;
+} rb_job;
+
+static const char *rb_modality_label[2] = {"visual", "audio"};
+
+/* Longest-processing-time-first assignment: deterministic given costs and rank count. */
+static void rb_assign_jobs(rb_job *jobs, int n, int ranks) {
+    int *order = malloc(sizeof *order * (size_t)n);
+    double *load = calloc((size_t)ranks, sizeof *load);
+    for (int i = 0; i < n; i++) order[i] = i;
+    for (int i = 1; i < n; i++) /* insertion sort by cost desc, index asc */
+        for (int j = i; j > 0 && jobs[order[j]].cost > jobs[order[j - 1]].cost; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    for (int i = 0; i < n; i++) {
+        int best = 0;
+        for (int r = 1; r < ranks; r++)
+            if (load[r] < load[best]) best = r;
+        jobs[order[i]].owner = best;
+        load[best] += jobs[order[i]].cost;
+    }
+    free(order);
+    free(load);
+}
+
+static double rb_detector_cost(rb_detector_kind kind, const rb_dataset *d, const rb_train_params *p) {
+    double rows = 0;
+    for (int64_t v = 0; v < d->train.n_videos; v++) {
+        int64_t t = rb_split_video_len(&d->train, v);
+        rows += (double)(t < p->max_snippets ? t : p->max_snippets);
+    }
+    rows *= d->train.n_crops;
+    double dv = d->train.d_visual, da = d->train.d_audio;
+    double din = kind == RB_DET_CONCAT ? dv + da : kind == RB_DET_AUDIO ? da : dv;
+    double per_row = din * p->hidden1 + (double)p->hidden1 * p->hidden2 + p->hidden2;
+    if (kind == RB_DET_SHARED) per_row += 0.5 * da * dv;
+    return 6.0 * per_row * rows * p->epochs;
+}
+
+/* Fit the GMM of one modality on the non-held-out train videos and calibrate its weights on the
+ * held-out ones. */
+static int rb_fit_modality(const rb_dataset *data, int mod, const rb_gmm_params *gp_in, double holdout_fraction,
+                           const rb_weight_params *wp, rb_gmm *g, rb_weight_calib *calib) {
+    const rb_split *s = &data->train;
+    rb_gmm_params gp = *gp_in;
+    gp.stream_id = (uint32_t)mod;
+    int crops = mod == 0 ? s->n_crops : 1;
+    int d = mod == 0 ? s->d_visual : s->d_audio;
+    const float *x = mod == 0 ? s->visual : s->audio;
+    uint8_t *holdout = rb_calloc((size_t)s->n_videos, 1, "holdout mask");
+    int64_t *fit_rows = NULL, *cal_rows = NULL, *fit_off = NULL, *cal_off = NULL, n_fit = 0, n_cal = 0, v_fit = 0, v_cal = 0;
+    double *nll = NULL;
+    int rc = holdout ? RB_OK : RB_ERR;
+    if (rc == RB_OK) rc = rb_weight_holdout_videos(s->n_videos, holdout_fraction, gp.seed, (uint32_t)mod, holdout);
+    if (rc == RB_OK) rc = rb_weight_select_rows(s->offsets, s->n_videos, holdout, 0, crops, &fit_rows, &n_fit, &fit_off, &v_fit);
+    if (rc == RB_OK) rc = rb_weight_select_rows(s->offsets, s->n_videos, holdout, 1, crops, &cal_rows, &n_cal, &cal_off, &v_cal);
+    if (rc == RB_OK) rc = rb_gmm_fit_rows(g, x, d, d, fit_rows, n_fit, &gp);
+    if (rc == RB_OK) {
+        nll = rb_malloc(sizeof *nll * (size_t)n_cal, "calibration NLL");
+        rc = nll ? rb_gmm_nll_rows(g, x, d, cal_rows, n_cal, nll) : RB_ERR;
+    }
+    if (rc == RB_OK) rc = rb_weight_calibrate_nll(calib, nll, n_cal / crops, crops, cal_off, v_cal, wp);
+    free(holdout);
+    free(fit_rows);
+    free(cal_rows);
+    free(fit_off);
+    free(cal_off);
+    free(nll);
+    if (rc != RB_OK) return rb_context("%s GMM", rb_modality_label[mod]);
+    return RB_OK;
+}
+
+/* ---- moving results to rank 0 ---- */
+
+static int rb_log_alloc(rb_train_log *log, int epochs) {
+    memset(log, 0, sizeof *log);
+    log->n_epochs = epochs;
+    log->loss = rb_calloc((size_t)epochs, sizeof(double), "log");
+    log->visual_fraction = rb_calloc((size_t)epochs, sizeof(double), "log");
+    log->snippets_per_s = rb_calloc((size_t)epochs, sizeof(double), "log");
+    log->lr = rb_calloc((size_t)epochs, sizeof(double), "log");
+    return log->loss && log->visual_fraction && log->snippets_per_s && log->lr ? RB_OK : RB_ERR;
+}
+
+static void rb_send_detector(const rb_detector *d, const rb_train_log *log, int tag, MPI_Comm comm) {
+    MPI_Send(d->params, (int)d->n_params, MPI_FLOAT, 0, tag, comm);
+    int e = log->n_epochs;
+    double *buf = malloc(sizeof(double) * (size_t)(4 * e + 1));
+    memcpy(buf, log->loss, sizeof(double) * (size_t)e);
+    memcpy(buf + e, log->visual_fraction, sizeof(double) * (size_t)e);
+    memcpy(buf + 2 * e, log->snippets_per_s, sizeof(double) * (size_t)e);
+    memcpy(buf + 3 * e, log->lr, sizeof(double) * (size_t)e);
+    buf[4 * e] = log->seconds;
+    MPI_Send(buf, 4 * e + 1, MPI_DOUBLE, 0, tag, comm);
+    free(buf);
+}
+
+static int rb_recv_detector(rb_detector *d, rb_train_log *log, int epochs, int from, int tag, MPI_Comm comm) {
+    MPI_Recv(d->params, (int)d->n_params, MPI_FLOAT, from, tag, comm, MPI_STATUS_IGNORE);
+    RB_TRY(rb_log_alloc(log, epochs));
+    double *buf = rb_malloc(sizeof(double) * (size_t)(4 * epochs + 1), "log buffer");
+    if (!buf) return RB_ERR;
+    MPI_Recv(buf, 4 * epochs + 1, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
+    memcpy(log->loss, buf, sizeof(double) * (size_t)epochs);
+    memcpy(log->visual_fraction, buf + epochs, sizeof(double) * (size_t)epochs);
+    memcpy(log->snippets_per_s, buf + 2 * epochs, sizeof(double) * (size_t)epochs);
+    memcpy(log->lr, buf + 3 * epochs, sizeof(double) * (size_t)epochs);
+    log->seconds = buf[4 * epochs];
+    free(buf);
+    return RB_OK;
+}
+
+static size_t rb_gmm_cov_len(const rb_gmm *g) { return (size_t)g->k * g->d * (g->full ? (size_t)g->d : 1); }
+
+static void rb_send_gmm(const rb_gmm *g, const rb_weight_calib *calib, int tag, MPI_Comm comm) {
+    double head[6] = {g->iterations, g->converged, (double)g->n_fit, g->n_trace, g->mean_loglik, 0};
+    MPI_Send(head, 6, MPI_DOUBLE, 0, tag, comm);
+    MPI_Send(g->weights, g->k, MPI_DOUBLE, 0, tag, comm);
+    MPI_Send(g->means, g->k * g->d, MPI_DOUBLE, 0, tag, comm);
+    MPI_Send(g->cov, (int)rb_gmm_cov_len(g), MPI_DOUBLE, 0, tag, comm);
+    MPI_Send(g->var_floor, g->d, MPI_DOUBLE, 0, tag, comm);
+    MPI_Send(g->loglik_trace, g->n_trace, MPI_DOUBLE, 0, tag, comm);
+    MPI_Send(calib, RB_WEIGHT_CALIB_NFIELDS, MPI_DOUBLE, 0, tag, comm);
+}
+
+static int rb_recv_gmm(rb_gmm *g, rb_weight_calib *calib, int k, int d, int full, int from, int tag, MPI_Comm comm) {
+    RB_TRY(rb_gmm_alloc(g, k, d, full));
+    double head[6];
+    MPI_Recv(head, 6, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
+    g->iterations = (int)head[0];
+    g->converged = (int)head[1];
+    g->n_fit = (int64_t)head[2];
+    g->n_trace = (int)head[3];
+    g->mean_loglik = head[4];
+    MPI_Recv(g->weights, k, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
+    MPI_Recv(g->means, k * d, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
+    MPI_Recv(g->cov, (int)rb_gmm_cov_len(g), MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
+    MPI_Recv(g->var_floor, d, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
+    g->loglik_trace = rb_calloc((size_t)(g->n_trace ? g->n_trace : 1), sizeof(double), "gmm trace");
+    if (!g->loglik_trace) return RB_ERR;
+    MPI_Recv(g->loglik_trace, g->n_trace, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
+    MPI_Recv(calib, RB_WEIGHT_CALIB_NFIELDS, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
+    return RB_OK;
+}
+
+static void rb_print_training(const char *dataset, const rb_detector *d, int replica, const rb_train_log *log) {
+    for (int e = 0; e < log->n_epochs; e++) {
+        char frac[48] = "";
+        if (!isnan(log->visual_fraction[e])) snprintf(frac, sizeof frac, "  visual bags %.3f", log->visual_fraction[e]);
+        rb_log("train %s %s#%d epoch %d/%d  loss %.5f%s  lr %.3g  %.0f snippets/s", dataset,
+               rb_detector_kind_name(d->kind), replica, e + 1, log->n_epochs, log->loss[e], frac, log->lr[e],
+               log->snippets_per_s[e]);
+    }
+}
+
+int rb_model_build(const rb_config *cfg, const rb_dataset *data, const char *dataset_name, const char *recipe,
+                   MPI_Comm comm, rb_model *m) {
+    memset(m, 0, sizeof *m);
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    rb_train_params tp;
+    rb_gmm_params gp;
+    rb_weight_params wp;
+    double holdout_fraction;
+    int replicas;
+    RB_TRY(rb_params_train(cfg, &tp));
+    RB_TRY(rb_params_gmm(cfg, &gp, &holdout_fraction));
+    RB_TRY(rb_params_weights(cfg, &wp));
+    RB_TRY(rb_config_int(cfg, "train.seeds", &replicas));
+    if (data->train.n_videos < 2) return rb_fail("dataset %s: training needs at least 2 train videos", dataset_name);
+    m->d_visual = data->train.d_visual;
+    m->d_audio = data->train.d_audio;
+    m->n_crops = data->train.n_crops;
+    m->n_replicas = replicas;
+    RB_TRY(rb_params_detectors(cfg, m->kinds, &m->n_kinds));
+    m->dataset = rb_strdup(dataset_name, "dataset name");
+    m->recipe = rb_strdup(recipe, "recipe");
+    int n_det = m->n_kinds * replicas;
+    m->det = rb_calloc((size_t)n_det, sizeof *m->det, "detectors");
+    m->logs = rb_calloc((size_t)n_det, sizeof *m->logs, "training logs");
+    rb_job *jobs = rb_calloc((size_t)n_det + 2, sizeof *jobs, "jobs");
+    if (!m->dataset || !m->recipe || !m->det || !m->logs || !jobs) {
+        free(jobs);
+        rb_model_free(m);
+        return RB_ERR;
+    }
+    int n_jobs = 0;
+    for (int s = 0; s < m->n_kinds; s++)
+        for (int r = 0; r < replicas; r++)
+            jobs[n_jobs++] = (rb_job){RB_JOB_DETECTOR, s, r, 0, rb_detector_cost(m->kinds[s], data, &tp), 0};
+    for (int mod = 0; mod < 2; mod++) {
+        double rows = (double)data->train.n_snippets * (mod == 0 ? data->train.n_crops : 1);
+        if (rows > (double)gp.max_points && gp.max_points > 0) rows = (double)gp.max_points;
+        double dim = mod == 0 ? data->train.d_visual : data->train.d_audio;
+        double iters = gp.max_iter < 30 ? gp.max_iter : 30;
+        jobs[n_jobs++] = (rb_job){RB_JOB_GMM, 0, 0, mod, rows * gp.k * dim * 8.0 * iters * (gp.covariance ? dim : 1), 0};
+    }
+    rb_assign_jobs(jobs, n_jobs, size);
+    /* more ranks than detector jobs: each detector is trained by all ranks together (its fixed
+     * gradient groups dealt over them), one after the other; the GMM fits keep their owners */
+    int team_mode = size > n_det;
+    if (team_mode)
+        for (int j = 0; j < n_jobs; j++)
+            if (jobs[j].type == RB_JOB_DETECTOR) jobs[j].owner = -1;
+
+    /* run my jobs; an error ends the whole job (the others would wait for results forever) */
+    for (int j = 0; j < n_jobs; j++) {
+        rb_job *jb = &jobs[j];
+        if (jb->owner != rank && jb->owner != -1) continue;
+        double t0 = rb_now();
+        if (jb->type == RB_JOB_DETECTOR) {
+            rb_train_params p = tp;
+            p.replica = (uint32_t)jb->replica;
+            p.team = jb->owner == -1 ? comm : MPI_COMM_NULL;
+            rb_detector *d = rb_model_detector(m, jb->slot, jb->replica);
+            rb_train_log *log = &m->logs[jb->slot * replicas + jb->replica];
+            if (rb_train_detector_init(d, m->kinds[jb->slot], m->d_visual, m->d_audio, &p) != RB_OK ||
+                rb_train_detector(d, &data->train, &p, log) != RB_OK) {
+                rb_context("training %s detector %s#%d", dataset_name, rb_detector_kind_name(m->kinds[jb->slot]), jb->replica);
+                rb_die();
+            }
+            if (jb->owner != -1 || rank == 0) rb_print_training(dataset_name, d, jb->replica, log);
+        } else {
+            if (rb_fit_modality(data, jb->modality, &gp, holdout_fraction, &wp, &m->gmm[jb->modality],
+                                &m->calib[jb->modality]) != RB_OK) {
+                rb_context("dataset %s", dataset_name);
+                rb_die();
+            }
+            const rb_gmm *g = &m->gmm[jb->modality];
+            const rb_weight_calib *c = &m->calib[jb->modality];
+            rb_log("gmm %s %s: %d components, %d EM iterations (%s), mean log-likelihood %.4f on %lld rows; "
+                   "weight threshold %.3f, temperature %.3f (%.1f s)",
+                   dataset_name, rb_modality_label[jb->modality], g->k, g->iterations,
+                   g->converged ? "converged" : "max_iter", g->mean_loglik, (long long)g->n_fit, c->tau_hi, c->s_hi,
+                   rb_now() - t0);
+        }
+    }
+
+    /* gather on rank 0 in job order; owners send in the same order, so no send waits on a later one */
+    for (int j = 0; j < n_jobs; j++) {
+        rb_job *jb = &jobs[j];
+        if (jb->owner == 0 || jb->owner == -1) continue; /* team jobs end identical on every rank */
+        if (rank == jb->owner) {
+            if (jb->type == RB_JOB_DETECTOR)
+                rb_send_detector(rb_model_detector(m, jb->slot, jb->replica), &m->logs[jb->slot * replicas + jb->replica], j, comm);
+            else
+                rb_send_gmm(&m->gmm[jb->modality], &m->calib[jb->modality], j, comm);
+        } else if (rank == 0) {
+            int rc;
+            if (jb->type == RB_JOB_DETECTOR) {
+                rb_train_params p = tp;
+                p.replica = (uint32_t)jb->replica;
+                rb_detector *d = rb_model_detector(m, jb->slot, jb->replica);
+                rc = rb_train_detector_init(d, m->kinds[jb->slot], m->d_visual, m->d_audio, &p);
+                if (rc == RB_OK) rc = rb_recv_detector(d, &m->logs[jb->slot * replicas + jb->replica], tp.epochs, jb->owner, j, comm);
+            } else {
+                rc = rb_recv_gmm(&m->gmm[jb->modality], &m->calib[jb->modality], gp.k, jb->modality == 0 ? m->d_visual : m->d_audio,
+                                 gp.covariance, jb->owner, j, comm);
+            }
+            if (rc != RB_OK) rb_die();
+        }
+    }
+    free(jobs);
+    if (rank != 0) {
+        rb_model_free(m);
+        return RB_OK;
+    }
+    /* clean train statistics: the scale of the corruption surrogates at benchmark time */
+    for (int mod = 0; mod < 2; mod++)
+        if (rb_clean_stats_compute(&data->train, mod == 0 ? RB_MOD_VISUAL : RB_MOD_AUDIO, &m->stats[mod]) != RB_OK) {
+            rb_context("dataset %s", dataset_name);
+            rb_model_free(m);
+            return RB_ERR;
+        }
+    return RB_OK;
+}

@@ -1,0 +1,289 @@
+/* results_file.c - results.h5 (docs/formats.md "Results file"): written collectively with parallel
+ * HDF5, every rank writing the rows of the cells it computed; read back for report and audit. */
+#include "rb_results.h"
+#include "rb_core.h"
+#include "rb_io.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RB_RESULTS_FORMAT "robusta-results"
+#define RB_RESULTS_VERSION 1
+
+/* Create a 1-D dataset of n rows (collective) and write the rows whose cell is owned by this rank;
+ * row i belongs to cell i / rows_per_cell. data holds every row (identical on all ranks). */
+static int rb_write_owned(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int64_t n, int rows_per_cell,
+                          const void *data, const int *owner, int rank) {
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t ds = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (ds < 0) {
+        H5Sclose(space);
+        return rb_fail("cannot create %s", name);
+    }
+    H5Sselect_none(space);
+    int64_t n_cells = n / rows_per_cell;
+    for (int64_t c = 0; c < n_cells; c++) {
+        if (owner[c] != rank) continue;
+        hsize_t start[1] = {(hsize_t)(c * rows_per_cell)}, count[1] = {(hsize_t)rows_per_cell};
+        H5Sselect_hyperslab(space, H5S_SELECT_OR, start, NULL, count, NULL);
+    }
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+    herr_t st = n ? H5Dwrite(ds, mtype, space, space, dxpl, data) : 0;
+    H5Pclose(dxpl);
+    H5Sclose(space);
+    H5Dclose(ds);
+    if (st < 0) return rb_fail("writing %s failed (disk full?)", name);
+    return RB_OK;
+}
+
+/* String column of n rows built by fn(row) (rank 0 writes it). */
+typedef const char *(*rb_row_string)(const rb_results *r, int64_t row, int per_cell);
+
+static int rb_write_string_column(hid_t g, const char *name, const rb_results *r, int64_t n, int per_cell,
+                                  rb_row_string fn) {
+    char **col = rb_malloc(sizeof *col * (size_t)(n ? n : 1), "string column");
+    if (!col) return RB_ERR;
+    for (int64_t i = 0; i < n; i++) col[i] = (char *)fn(r, i, per_cell);
+    int rc = rb_h5_write_strings(g, name, col, n);
+    free(col);
+    return rc;
+}
+
+static const rb_result_cond *rb_cond_of(const rb_results *r, int64_t row, int per_cell) { return &r->conds[row / per_cell]; }
+static const char *rb_col_dataset(const rb_results *r, int64_t row, int pc) { return rb_cond_of(r, row, pc)->dataset; }
+static const char *rb_col_corruption(const rb_results *r, int64_t row, int pc) { return rb_cond_of(r, row, pc)->corruption; }
+static const char *rb_col_modality(const rb_results *r, int64_t row, int pc) { return rb_cond_of(r, row, pc)->modality; }
+static const char *rb_col_label(const rb_results *r, int64_t row, int pc) { return rb_cond_of(r, row, pc)->label; }
+static const char *rb_col_source(const rb_results *r, int64_t row, int pc) { return rb_cond_of(r, row, pc)->source; }
+static const char *rb_col_method(const rb_results *r, int64_t row, int pc) {
+    int per_method = pc / r->n_methods; /* 1 for /cells, n_replicas for /replicas */
+    return r->methods[(row % pc) / per_method];
+}
+
+static int rb_write_keys(hid_t g, const rb_results *r, int64_t n, int per_cell, int with_method, const int *owner,
+                         int rank) {
+    int32_t *sev = rb_malloc(sizeof *sev * (size_t)(n ? n : 1), "severity column");
+    if (!sev) return RB_ERR;
+    for (int64_t i = 0; i < n; i++) sev[i] = r->conds[i / per_cell].severity;
+    int rc = RB_OK;
+    if (rb_write_string_column(g, "dataset", r, n, per_cell, rb_col_dataset) ||
+        rb_write_string_column(g, "corruption", r, n, per_cell, rb_col_corruption) ||
+        rb_write_string_column(g, "modality", r, n, per_cell, rb_col_modality) ||
+        rb_write_owned(g, "severity", H5T_STD_I32LE, H5T_NATIVE_INT32, n, per_cell, sev, owner, rank) ||
+        (with_method && rb_write_string_column(g, "method", r, n, per_cell, rb_col_method)))
+        rc = RB_ERR;
+    free(sev);
+    return rc;
+}
+
+static int rb_write_f64(hid_t g, const char *name, const double *v, int64_t n, int per_cell, const int *owner, int rank) {
+    return rb_write_owned(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, per_cell, v, owner, rank);
+}
+
+int rb_results_write(const char *path, const rb_results *r, const int *owner, MPI_Comm comm, char *const *inputs,
+                     char *const *input_sha, int n_inputs, rb_scores_fn scores, void *scores_ctx) {
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    char tmp[4096];
+    rb_h5_tmp_path(path, tmp, sizeof tmp);
+    hid_t file;
+    int rc = rb_h5_create(tmp, comm, &file);
+    rb_collective_check(rc, &comm);
+    const int M = r->n_methods, R = r->n_replicas;
+    const int64_t nc = r->n_conds, ncells = nc * M, nrep = nc * M * R;
+    char methods[512] = "";
+    for (int k = 0; k < M; k++) snprintf(methods + strlen(methods), sizeof methods - strlen(methods), "%s%s", k ? "," : "", r->methods[k]);
+    rc = rb_h5_attr_string(file, "format", RB_RESULTS_FORMAT) || rb_h5_attr_int64(file, "format_version", RB_RESULTS_VERSION) ||
+                 rb_h5_attr_string(file, "run_id", r->run_id ? r->run_id : "") || rb_h5_attr_string(file, "methods", methods) ||
+                 rb_h5_attr_int64(file, "n_replicas", R) ||
+                 rb_provenance_write(file, r->config_text, inputs, input_sha, n_inputs)
+             ? RB_ERR
+             : RB_OK;
+    /* per-row metric arrays, identical on every rank */
+    double *cells = rb_malloc(sizeof(double) * (size_t)(ncells ? ncells : 1) * 6, "cells columns");
+    double *reps = rb_malloc(sizeof(double) * (size_t)(nrep ? nrep : 1) * 3, "replica columns");
+    double *conds = rb_malloc(sizeof(double) * (size_t)(nc ? nc : 1) * 4, "condition columns");
+    int32_t *nrepl = rb_malloc(sizeof(int32_t) * (size_t)(ncells ? ncells : 1), "n_replicas column");
+    int32_t *repi = rb_malloc(sizeof(int32_t) * (size_t)(nrep ? nrep : 1), "replica column");
+    if (!cells || !reps || !conds || !nrepl || !repi) rc = RB_ERR;
+    if (rc == RB_OK) {
+        const double *metric[3] = {r->ap, r->ap_step, r->roc_auc};
+        for (int64_t c = 0; c < nc; c++)
+            for (int k = 0; k < M; k++) {
+                int64_t row = c * M + k;
+                for (int q = 0; q < 3; q++)
+                    rb_results_mean_sd(r, metric[q], (int)c, k, &cells[q * ncells + row], &cells[(3 + q) * ncells + row]);
+                nrepl[row] = R;
+                for (int rep = 0; rep < R; rep++) {
+                    int64_t i = rb_results_at(r, (int)c, k, rep);
+                    for (int q = 0; q < 3; q++) reps[q * nrep + i] = metric[q][i];
+                    repi[i] = rep;
+                }
+            }
+        for (int64_t c = 0; c < nc; c++) {
+            conds[c] = r->conds[c].detect_auc[0];
+            conds[nc + c] = r->conds[c].detect_auc[1];
+            conds[2 * nc + c] = r->conds[c].weight[0];
+            conds[3 * nc + c] = r->conds[c].weight[1];
+        }
+    }
+    static const char *const metric_names[6] = {"ap", "ap_step", "roc_auc", "ap_sd", "ap_step_sd", "roc_auc_sd"};
+    hid_t g;
+    if (rc == RB_OK && rb_h5_group(file, "cells", &g) == RB_OK) {
+        if (rb_write_keys(g, r, ncells, M, 1, owner, rank)) rc = RB_ERR;
+        for (int q = 0; rc == RB_OK && q < 6; q++) rc = rb_write_f64(g, metric_names[q], cells + q * ncells, ncells, M, owner, rank);
+        if (rc == RB_OK) rc = rb_write_owned(g, "n_replicas", H5T_STD_I32LE, H5T_NATIVE_INT32, ncells, M, nrepl, owner, rank);
+        H5Gclose(g);
+    } else {
+        rc = RB_ERR;
+    }
+    if (rc == RB_OK && rb_h5_group(file, "conditions", &g) == RB_OK) {
+        if (rb_write_keys(g, r, nc, 1, 0, owner, rank) || rb_write_string_column(g, "label", r, nc, 1, rb_col_label) ||
+            rb_write_string_column(g, "source", r, nc, 1, rb_col_source) ||
+            rb_write_f64(g, "detect_auc_visual", conds, nc, 1, owner, rank) ||
+            rb_write_f64(g, "detect_auc_audio", conds + nc, nc, 1, owner, rank) ||
+            rb_write_f64(g, "weight_visual", conds + 2 * nc, nc, 1, owner, rank) ||
+            rb_write_f64(g, "weight_audio", conds + 3 * nc, nc, 1, owner, rank))
+            rc = RB_ERR;
+        H5Gclose(g);
+    }
+    if (rc == RB_OK && rb_h5_group(file, "replicas", &g) == RB_OK) {
+        if (rb_write_keys(g, r, nrep, M * R, 1, owner, rank) ||
+            rb_write_owned(g, "replica", H5T_STD_I32LE, H5T_NATIVE_INT32, nrep, M * R, repi, owner, rank))
+            rc = RB_ERR;
+        for (int q = 0; rc == RB_OK && q < 3; q++) rc = rb_write_f64(g, metric_names[q], reps + q * nrep, nrep, M * R, owner, rank);
+        H5Gclose(g);
+    }
+    free(cells);
+    free(reps);
+    free(conds);
+    free(nrepl);
+    free(repi);
+    if (rc == RB_OK && scores) rc = scores(file, scores_ctx);
+    if (rb_h5_close(file, tmp) != RB_OK) rc = RB_ERR;
+    rb_collective_check(rc, &comm);
+    if (rank == 0) rc = rb_h5_publish(tmp, path);
+    rb_collective_check(rc, &comm);
+    return RB_OK;
+}
+
+/* ---- reading ---- */
+
+static int rb_read_f64_col(hid_t g, const char *name, int64_t n, double **out, const char *what) {
+    hsize_t dims[1];
+    RB_TRY(rb_h5_read(g, name, RB_H5_F64, 1, dims, (void **)out, what));
+    if ((int64_t)dims[0] != n) {
+        free(*out);
+        *out = NULL;
+        return rb_fail("%s: %s has %llu rows, expected %lld", what, name, (unsigned long long)dims[0], (long long)n);
+    }
+    return RB_OK;
+}
+
+int rb_results_read(const char *path, rb_results *r) {
+    memset(r, 0, sizeof *r);
+    hid_t file;
+    RB_TRY(rb_h5_open_read(path, MPI_COMM_NULL, &file));
+    char *format = NULL, *methods = NULL;
+    int64_t version = 0, R = 0;
+    int rc = RB_OK;
+    if (rb_h5_get_attr_string(file, "format", &format, path) != RB_OK || strcmp(format, RB_RESULTS_FORMAT) != 0)
+        rc = rb_fail("%s: not a robusta results file", path);
+    else if (rb_h5_get_attr_int64(file, "format_version", &version, path) || version != RB_RESULTS_VERSION)
+        rc = rb_fail("%s: results format_version %lld is not supported (expected %d)", path, (long long)version,
+                     RB_RESULTS_VERSION);
+    free(format);
+    if (rc == RB_OK && (rb_h5_get_attr_string(file, "methods", &methods, path) || rb_h5_get_attr_int64(file, "n_replicas", &R, path)))
+        rc = RB_ERR;
+    int M = 0;
+    char names[RB_RESULTS_MAX_METHODS][32];
+    for (char *tok = methods, *save = NULL; rc == RB_OK && (tok = strtok_r(tok, ",", &save)); tok = NULL) {
+        if (M == RB_RESULTS_MAX_METHODS || strlen(tok) >= 32) rc = rb_fail("%s: bad methods attribute", path);
+        else snprintf(names[M++], 32, "%.31s", tok);
+    }
+    free(methods);
+    if (rc == RB_OK && (M < 1 || R < 1 || R > 100000)) rc = rb_fail("%s: no methods or replicas recorded", path);
+    int64_t nc = 0;
+    hid_t g = -1;
+    if (rc == RB_OK) {
+        g = H5Gopen2(file, "conditions", H5P_DEFAULT);
+        if (g < 0) rc = rb_fail("%s: /conditions is missing", path);
+    }
+    if (rc == RB_OK) {
+        hid_t ds = H5Dopen2(g, "dataset", H5P_DEFAULT);
+        if (ds < 0) rc = rb_fail("%s: /conditions/dataset is missing", path);
+        else {
+            hid_t sp = H5Dget_space(ds);
+            hsize_t d[1] = {0};
+            H5Sget_simple_extent_dims(sp, d, NULL);
+            nc = (int64_t)d[0];
+            H5Sclose(sp);
+            H5Dclose(ds);
+        }
+    }
+    if (rc == RB_OK) rc = rb_results_alloc(r, (int)nc, M, (int)R);
+    if (rc == RB_OK) {
+        for (int k = 0; k < M; k++) memcpy(r->methods[k], names[k], sizeof r->methods[k]);
+        char **cols[6] = {0};
+        static const char *const sc[6] = {"dataset", "corruption", "modality", "label", "source", NULL};
+        for (int q = 0; rc == RB_OK && sc[q]; q++) rc = rb_h5_read_strings(g, sc[q], nc, &cols[q], path);
+        double *f[4] = {0};
+        static const char *const fc[4] = {"detect_auc_visual", "detect_auc_audio", "weight_visual", "weight_audio"};
+        for (int q = 0; rc == RB_OK && q < 4; q++) rc = rb_read_f64_col(g, fc[q], nc, &f[q], path);
+        int32_t *sev = NULL;
+        hsize_t d[1];
+        if (rc == RB_OK) rc = rb_h5_read(g, "severity", RB_H5_I32, 1, d, (void **)&sev, path);
+        for (int64_t c = 0; rc == RB_OK && c < nc; c++) {
+            rb_result_cond *co = &r->conds[c];
+            snprintf(co->dataset, sizeof co->dataset, "%s", cols[0][c]);
+            snprintf(co->corruption, sizeof co->corruption, "%s", cols[1][c]);
+            snprintf(co->modality, sizeof co->modality, "%s", cols[2][c]);
+            snprintf(co->label, sizeof co->label, "%s", cols[3][c]);
+            snprintf(co->source, sizeof co->source, "%s", cols[4][c]);
+            co->severity = sev[c];
+            co->detect_auc[0] = f[0][c];
+            co->detect_auc[1] = f[1][c];
+            co->weight[0] = f[2][c];
+            co->weight[1] = f[3][c];
+        }
+        for (int q = 0; q < 5; q++) {
+            for (int64_t c = 0; cols[q] && c < nc; c++) free(cols[q][c]);
+            free(cols[q]);
+        }
+        for (int q = 0; q < 4; q++) free(f[q]);
+        free(sev);
+    }
+    if (g >= 0) H5Gclose(g);
+    if (rc == RB_OK) {
+        g = H5Gopen2(file, "replicas", H5P_DEFAULT);
+        if (g < 0) rc = rb_fail("%s: /replicas is missing", path);
+        int64_t n = nc * M * R;
+        double *col = NULL;
+        static const char *const mc[3] = {"ap", "ap_step", "roc_auc"};
+        double *dst[3] = {r->ap, r->ap_step, r->roc_auc};
+        for (int q = 0; rc == RB_OK && q < 3; q++) {
+            rc = rb_read_f64_col(g, mc[q], n, &col, path);
+            if (rc == RB_OK) memcpy(dst[q], col, sizeof(double) * (size_t)n);
+            free(col);
+            col = NULL;
+        }
+        if (g >= 0) H5Gclose(g);
+    }
+    if (rc == RB_OK && rb_h5_exists(file, "provenance/config")) {
+        hid_t pg = H5Gopen2(file, "provenance", H5P_DEFAULT);
+        char **cfg = NULL;
+        if (rb_h5_read_strings(pg, "config", 1, &cfg, path) == RB_OK) {
+            r->config_text = cfg[0];
+            free(cfg);
+        }
+        H5Gclose(pg);
+    }
+    if (rc == RB_OK) rc = rb_h5_get_attr_string(file, "run_id", &r->run_id, path);
+    H5Fclose(file);
+    if (rc != RB_OK) rb_results_free(r);
+    return rc;
+}

@@ -1,0 +1,404 @@
+/* scorer.c - scoring grid cells (rb_cell.h): paths of every detector replica over chunks of
+ * whole videos, reuse of the clean modality, dynamic weights, fusion into methods, metrics. */
+#include "rb_score.h"
+#include "rb_core.h"
+#include "rb_model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A "path" is one detector applied to one modality's features (per crop for visual inputs). */
+enum { P_CONCAT, P_V, P_A, P_SV, P_SA, P_PV, P_PA, N_PATHS };
+static const rb_detector_kind rb_path_kind[N_PATHS] = {RB_DET_CONCAT, RB_DET_VISUAL, RB_DET_AUDIO, RB_DET_SHARED,
+                                                        RB_DET_SHARED, RB_DET_SHARED_PAD, RB_DET_SHARED_PAD};
+/* which modality a path reads: 0 visual, 1 audio, 2 both */
+static const int rb_path_modality[N_PATHS] = {2, 0, 1, 0, 1, 0, 1};
+
+static const char *rb_method_names[RB_N_METHODS] = {"concat", "visual", "audio", "shared-mean", "shared-dyn",
+                                                    "shared-pad-dyn"};
+
+const char *rb_method_name(rb_method m) { return m >= 0 && m < RB_N_METHODS ? rb_method_names[m] : "?"; }
+
+int rb_method_available(const rb_model *model, rb_method m) {
+    switch (m) {
+    case RB_METHOD_CONCAT: return rb_model_slot(model, RB_DET_CONCAT) >= 0;
+    case RB_METHOD_VISUAL: return rb_model_slot(model, RB_DET_VISUAL) >= 0;
+    case RB_METHOD_AUDIO: return rb_model_slot(model, RB_DET_AUDIO) >= 0;
+    case RB_METHOD_SHARED_MEAN:
+    case RB_METHOD_SHARED_DYN: return rb_model_slot(model, RB_DET_SHARED) >= 0;
+    case RB_METHOD_SHARED_PAD_DYN: return rb_model_slot(model, RB_DET_SHARED_PAD) >= 0;
+    default: return 0;
+    }
+}
+
+struct rb_scorer {
+    const rb_model *model;
+    const rb_split *test;
+    const rb_corrupt_ctx *ctx;
+    int64_t S, chunk_rows, max_video;
+    int C, Dv, Da, R, h1;
+    int have[N_PATHS];
+    /* per path: [R][S][width] with width C (visual-input paths and concat) or 1 */
+    float *clean[N_PATHS];
+    float *work[N_PATHS];
+    double *clean_nll[2], *clean_w[2]; /* [S][C] visual, [S] audio */
+    double *nll[2], *w[2];             /* the current cell's */
+    float *pre_v, *pre_a;              /* concat first-layer halves of the clean features: [R][C][S][h1], [R][S][h1] */
+    /* chunk scratch */
+    float *buf[2];                     /* corrupted features of a chunk: [rows][C][Dv], [rows][Da] */
+    float *zeros[2];
+    float *video_tmp;                  /* [max_video][max(Dv, Da)] */
+    float *tmp;                        /* [chunk] scores */
+    float *part_tmp[2];                /* [chunk][h1] partials */
+    double flops;
+    int reuse;                         /* 0: every cell recomputes both modalities (benchmarks, checks) */
+};
+
+static int rb_path_width(const rb_scorer *s, int p) { return rb_path_modality[p] == 1 ? 1 : s->C; }
+
+static const rb_detector *rb_path_det(const rb_scorer *s, int p, int r) {
+    int slot = rb_model_slot(s->model, rb_path_kind[p]);
+    return rb_model_detector(s->model, slot, r);
+}
+
+static double rb_trunk_flops(const rb_detector *d, int64_t rows, int d_in) {
+    return 2.0 * (double)rows * ((double)d_in * d->hidden1 + (double)d->hidden1 * d->hidden2 + d->hidden2);
+}
+
+void rb_scorer_free(rb_scorer *s) {
+    if (!s) return;
+    for (int p = 0; p < N_PATHS; p++) {
+        free(s->clean[p]);
+        free(s->work[p]);
+    }
+    for (int m = 0; m < 2; m++) {
+        free(s->clean_nll[m]);
+        free(s->clean_w[m]);
+        free(s->nll[m]);
+        free(s->w[m]);
+        free(s->buf[m]);
+        free(s->zeros[m]);
+        free(s->part_tmp[m]);
+    }
+    free(s->pre_v);
+    free(s->pre_a);
+    free(s->video_tmp);
+    free(s->tmp);
+    free(s);
+}
+
+/* Features of rows [s0, s0+rows) of modality m for a cell: a pointer and its row layout is always
+ * the split's ([rows][C][Dv] or [rows][Da]). */
+static int rb_chunk_features(rb_scorer *s, int m, const rb_modality_condition *cond, int64_t v0, int64_t v1,
+                             const float **x) {
+    const rb_split *t = s->test;
+    int64_t s0 = t->offsets[v0];
+    size_t row = m == 0 ? (size_t)s->C * (size_t)s->Dv : (size_t)s->Da;
+    if (cond->missing) {
+        *x = s->zeros[m];
+        return RB_OK;
+    }
+    if (!cond->corruption) {
+        *x = (m == 0 ? t->visual : t->audio) + (size_t)s0 * row;
+        return RB_OK;
+    }
+    if (cond->preextracted) {
+        *x = cond->preextracted + (size_t)s0 * row;
+        return RB_OK;
+    }
+    int width = m == 0 ? s->Dv : s->Da;
+    for (int64_t v = v0; v < v1; v++) {
+        int64_t T = rb_split_video_len(t, v), base = t->offsets[v] - s0;
+        for (int c = 0; c < (m == 0 ? s->C : 1); c++) {
+            RB_TRY(rb_corrupt_video(s->ctx, cond->corruption, cond->severity, t, v, c, s->video_tmp));
+            for (int64_t i = 0; i < T; i++)
+                memcpy(s->buf[m] + (size_t)(base + i) * row + (size_t)c * (size_t)width,
+                       s->video_tmp + (size_t)i * (size_t)width, sizeof(float) * (size_t)width);
+        }
+    }
+    *x = s->buf[m];
+    return RB_OK;
+}
+
+/* Score the dirty paths of rows [s0, s0+rows) into out[p] ([R][S][width]); nll of dirty modalities
+ * into nll[m]. dirty[m]: modality m's features changed. fill_cache: also store the clean concat halves. */
+static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_t s0, int64_t rows, const int dirty[2],
+                          const int missing[2], float *const out[N_PATHS], double *const nll[2], int fill_cache) {
+    const int C = s->C, Dv = s->Dv, Da = s->Da;
+    const int ldv = C * Dv;
+    for (int r = 0; r < s->R; r++) {
+        for (int p = 0; p < N_PATHS; p++) {
+            if (!s->have[p] || p == P_CONCAT) continue;
+            int m = rb_path_modality[p];
+            if (!dirty[m]) continue;
+            const rb_detector *d = rb_path_det(s, p, r);
+            int width = rb_path_width(s, p);
+            float *o = out[p] + ((size_t)r * (size_t)s->S + (size_t)s0) * (size_t)width;
+            if (m == 0) {
+                for (int c = 0; c < C; c++) {
+                    RB_TRY(rb_detector_score(d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, rows, ldv, s->tmp));
+                    for (int64_t i = 0; i < rows; i++) o[(size_t)i * C + c] = s->tmp[i];
+                    s->flops += rb_trunk_flops(d, rows, Dv);
+                }
+            } else {
+                RB_TRY(rb_detector_score(d, RB_INPUT_AUDIO, xa, rows, Da, o));
+                /* zero padding is implicit: only the first Da rows of W1 multiply real inputs */
+                s->flops += rb_trunk_flops(d, rows, d->kind == RB_DET_SHARED_PAD ? Da : d->d_in);
+                if (d->has_proj) s->flops += 2.0 * (double)rows * Da * Dv;
+            }
+        }
+        if (s->have[P_CONCAT] && (dirty[0] || dirty[1])) {
+            /* Always through the two first-layer halves (z1 = x_v W1v + x_a W1a + b1), so a cached
+             * clean half and a recomputed one give the same bits: reuse never changes a result. */
+            const rb_detector *d = rb_path_det(s, P_CONCAT, r);
+            float *o = out[P_CONCAT] + ((size_t)r * (size_t)s->S + (size_t)s0) * (size_t)C;
+            const size_t h1 = (size_t)s->h1;
+            int cache = s->pre_v && s->pre_a;
+            const float *pa;
+            if (cache && !fill_cache && !dirty[1]) {
+                pa = s->pre_a + ((size_t)r * (size_t)s->S + (size_t)s0) * h1;
+            } else {
+                float *dst = fill_cache ? s->pre_a + ((size_t)r * (size_t)s->S + (size_t)s0) * h1 : s->part_tmp[1];
+                RB_TRY(rb_detector_concat_partial(d, RB_INPUT_AUDIO, xa, rows, Da, dst));
+                s->flops += 2.0 * (double)rows * Da * h1;
+                pa = dst;
+            }
+            for (int c = 0; c < C; c++) {
+                const float *pv;
+                float *cached_v = cache ? s->pre_v + (((size_t)r * C + c) * (size_t)s->S + (size_t)s0) * h1 : NULL;
+                if (cache && !fill_cache && !dirty[0]) {
+                    pv = cached_v;
+                } else {
+                    float *dst = fill_cache ? cached_v : s->part_tmp[0];
+                    RB_TRY(rb_detector_concat_partial(d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, rows, ldv, dst));
+                    s->flops += 2.0 * (double)rows * Dv * h1;
+                    pv = dst;
+                }
+                RB_TRY(rb_detector_score_partials(d, pv, pa, rows, s->tmp));
+                for (int64_t i = 0; i < rows; i++) o[(size_t)i * C + c] = s->tmp[i];
+                s->flops += rb_trunk_flops(d, rows, 0);
+            }
+        }
+    }
+    for (int m = 0; m < 2; m++) {
+        if (!dirty[m] || missing[m]) continue;
+        const rb_gmm *g = &s->model->gmm[m];
+        int width = m == 0 ? C : 1;
+        int64_t n = rows * width;
+        RB_TRY(rb_gmm_nll(g, m == 0 ? xv : xa, n, g->d, nll[m] + (size_t)s0 * (size_t)width));
+        s->flops += 4.0 * (double)n * g->d * g->k;
+    }
+    return RB_OK;
+}
+
+/* Run the chunks of a cell. */
+static int rb_score_all(rb_scorer *s, const rb_modality_condition cond[2], const int dirty[2], float *const out[N_PATHS],
+                        double *const nll[2], int fill_cache) {
+    const rb_split *t = s->test;
+    int missing[2] = {cond[0].missing, cond[1].missing};
+    for (int64_t v0 = 0; v0 < t->n_videos;) {
+        int64_t v1 = v0 + 1;
+        while (v1 < t->n_videos && t->offsets[v1 + 1] - t->offsets[v0] <= s->chunk_rows) v1++;
+        int64_t s0 = t->offsets[v0], rows = t->offsets[v1] - s0;
+        const float *xv = NULL, *xa = NULL;
+        RB_TRY(rb_chunk_features(s, 0, &cond[0], v0, v1, &xv));
+        RB_TRY(rb_chunk_features(s, 1, &cond[1], v0, v1, &xa));
+        RB_TRY(rb_score_chunk(s, xv, xa, s0, rows, dirty, missing, out, nll, fill_cache));
+        v0 = v1;
+    }
+    return RB_OK;
+}
+
+int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test, const rb_corrupt_ctx *ctx,
+                   int64_t chunk_rows, double reuse_mb) {
+    *out = NULL;
+    if (test->d_visual != model->d_visual || test->d_audio != model->d_audio || test->n_crops != model->n_crops)
+        return rb_fail("test features (%d crops, %d/%d wide) do not match the model (%d crops, %d/%d wide)",
+                       test->n_crops, test->d_visual, test->d_audio, model->n_crops, model->d_visual, model->d_audio);
+    rb_scorer *s = rb_calloc(1, sizeof *s, "scorer");
+    if (!s) return RB_ERR;
+    s->model = model;
+    s->test = test;
+    s->ctx = ctx;
+    s->S = test->n_snippets;
+    s->C = test->n_crops;
+    s->Dv = test->d_visual;
+    s->Da = test->d_audio;
+    s->R = model->n_replicas;
+    s->reuse = 1;
+    s->max_video = rb_corrupt_max_video_len(test);
+    s->chunk_rows = chunk_rows > s->max_video ? chunk_rows : s->max_video;
+    for (int p = 0; p < N_PATHS; p++) s->have[p] = rb_model_slot(model, rb_path_kind[p]) >= 0;
+    s->h1 = s->have[P_CONCAT] ? rb_path_det(s, P_CONCAT, 0)->hidden1 : 0;
+    int rc = RB_OK;
+    for (int p = 0; rc == RB_OK && p < N_PATHS; p++) {
+        if (!s->have[p]) continue;
+        size_t n = (size_t)s->R * (size_t)s->S * (size_t)rb_path_width(s, p);
+        s->clean[p] = rb_malloc(sizeof(float) * n, "clean scores");
+        s->work[p] = rb_malloc(sizeof(float) * n, "cell scores");
+        if (!s->clean[p] || !s->work[p]) rc = RB_ERR;
+    }
+    size_t ch = (size_t)s->chunk_rows;
+    for (int m = 0; rc == RB_OK && m < 2; m++) {
+        size_t width = m == 0 ? (size_t)s->C : 1, row = m == 0 ? (size_t)s->C * s->Dv : (size_t)s->Da;
+        s->clean_nll[m] = rb_malloc(sizeof(double) * (size_t)s->S * width, "clean NLL");
+        s->clean_w[m] = rb_malloc(sizeof(double) * (size_t)s->S * width, "clean weights");
+        s->nll[m] = rb_malloc(sizeof(double) * (size_t)s->S * width, "cell NLL");
+        s->w[m] = rb_malloc(sizeof(double) * (size_t)s->S * width, "cell weights");
+        s->buf[m] = rb_malloc(sizeof(float) * ch * row, "corrupted features");
+        s->zeros[m] = rb_calloc(ch * row, sizeof(float), "missing features");
+        s->part_tmp[m] = rb_malloc(sizeof(float) * ch * (size_t)(s->h1 ? s->h1 : 1), "concat partials");
+        if (!s->clean_nll[m] || !s->clean_w[m] || !s->nll[m] || !s->w[m] || !s->buf[m] || !s->zeros[m] || !s->part_tmp[m])
+            rc = RB_ERR;
+    }
+    if (rc == RB_OK) {
+        s->video_tmp = rb_malloc(sizeof(float) * (size_t)s->max_video * (size_t)(s->Dv > s->Da ? s->Dv : s->Da), "video buffer");
+        s->tmp = rb_malloc(sizeof(float) * ch, "score buffer");
+        if (!s->video_tmp || !s->tmp) rc = RB_ERR;
+    }
+    double cache_mb = s->have[P_CONCAT] ? 4.0 * s->R * (double)s->S * s->h1 * (s->C + 1) / 1048576.0 : 0;
+    if (rc == RB_OK && s->have[P_CONCAT] && cache_mb <= reuse_mb) {
+        s->pre_v = rb_malloc(sizeof(float) * (size_t)s->R * s->C * (size_t)s->S * s->h1, "clean concat visual half");
+        s->pre_a = rb_malloc(sizeof(float) * (size_t)s->R * (size_t)s->S * s->h1, "clean concat audio half");
+        if (!s->pre_v || !s->pre_a) rc = RB_ERR;
+    }
+    if (rc == RB_OK) {
+        rb_modality_condition clean[2] = {{0}, {0}};
+        int dirty[2] = {1, 1};
+        rc = rb_score_all(s, clean, dirty, s->clean, s->clean_nll, s->pre_v != NULL);
+    }
+    for (int m = 0; rc == RB_OK && m < 2; m++)
+        rc = rb_weight_from_nll(&model->calib[m], s->clean_nll[m], s->S, m == 0 ? s->C : 1, test->offsets,
+                                test->n_videos, s->clean_w[m]);
+    if (rc != RB_OK) {
+        rb_scorer_free(s);
+        return rb_context("scoring the clean test split");
+    }
+    *out = s;
+    return RB_OK;
+}
+
+void rb_scorer_set_reuse(rb_scorer *s, int on) { s->reuse = on; }
+
+double rb_scorer_flops(rb_scorer *s, int reset) {
+    double f = s->flops;
+    if (reset) s->flops = 0;
+    return f;
+}
+
+void rb_cell_result_free(rb_cell_result *r) {
+    free(r->scores);
+    free(r->metrics);
+    memset(r, 0, sizeof *r);
+}
+
+/* Crop mean of a [S][C] block into dst[S]. */
+static void rb_crop_mean(const float *src, int64_t S, int C, float *dst) {
+    for (int64_t i = 0; i < S; i++) {
+        double acc = 0;
+        for (int c = 0; c < C; c++) acc += src[(size_t)i * C + c];
+        dst[i] = (float)(acc / C);
+    }
+}
+
+static int rb_detect_auc(const double *clean, const double *cell, int64_t n, double *auc) {
+    double *sc = rb_malloc(sizeof(double) * 2 * (size_t)n, "detection scores");
+    uint8_t *lab = rb_malloc(2 * (size_t)n, "detection labels");
+    int rc = sc && lab ? RB_OK : RB_ERR;
+    if (rc == RB_OK) {
+        memcpy(sc, clean, sizeof(double) * (size_t)n);
+        memcpy(sc + n, cell, sizeof(double) * (size_t)n);
+        memset(lab, 0, (size_t)n);
+        memset(lab + n, 1, (size_t)n);
+        rc = rb_roc_auc_binary(sc, lab, 2 * n, auc);
+    }
+    free(sc);
+    free(lab);
+    return rc;
+}
+
+int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_result *r) {
+    memset(r, 0, sizeof *r);
+    double t0 = rb_now();
+    const int changed[2] = {cond[0].corruption != NULL || cond[0].missing, cond[1].corruption != NULL || cond[1].missing};
+    int dirty[2] = {changed[0] || !s->reuse, changed[1] || !s->reuse}; /* no reuse: recompute the clean one too */
+    float *paths[N_PATHS];
+    for (int p = 0; p < N_PATHS; p++) {
+        int m = rb_path_modality[p];
+        int uses_dirty = m == 2 ? dirty[0] || dirty[1] : dirty[m];
+        paths[p] = uses_dirty ? s->work[p] : s->clean[p];
+    }
+    double *nll[2] = {dirty[0] ? s->nll[0] : s->clean_nll[0], dirty[1] ? s->nll[1] : s->clean_nll[1]};
+    if (dirty[0] || dirty[1]) RB_TRY(rb_score_all(s, cond, dirty, paths, nll, 0));
+    const double *w[2];
+    for (int m = 0; m < 2; m++) {
+        int width = m == 0 ? s->C : 1;
+        r->detect_auc[m] = NAN;
+        if (cond[m].missing) {
+            w[m] = NULL;
+            r->weight_mean[m] = 0.0;
+            continue;
+        }
+        if (dirty[m]) {
+            RB_TRY(rb_weight_from_nll(&s->model->calib[m], nll[m], s->S, width, s->test->offsets, s->test->n_videos, s->w[m]));
+            w[m] = s->w[m];
+            if (changed[m]) RB_TRY(rb_detect_auc(s->clean_nll[m], nll[m], s->S * width, &r->detect_auc[m]));
+        } else {
+            w[m] = s->clean_w[m];
+        }
+        r->weight_mean[m] = rb_weight_mean(w[m], s->S * width);
+    }
+    r->n_replicas = s->R;
+    r->n_snippets = s->S;
+    for (int me = 0; me < RB_N_METHODS; me++)
+        if (rb_method_available(s->model, (rb_method)me)) r->methods[r->n_methods++] = (rb_method)me;
+    size_t S = (size_t)s->S, C = (size_t)s->C;
+    r->scores = rb_malloc(sizeof(float) * (size_t)r->n_methods * (size_t)s->R * S, "cell scores");
+    r->metrics = rb_calloc((size_t)r->n_methods * (size_t)s->R, sizeof *r->metrics, "cell metrics");
+    double *dbl = rb_malloc(sizeof(double) * S, "scores as double");
+    if (!r->scores || !r->metrics || !dbl) {
+        free(dbl);
+        rb_cell_result_free(r);
+        return RB_ERR;
+    }
+    int rc = RB_OK;
+    for (int k = 0; rc == RB_OK && k < r->n_methods; k++) {
+        for (int rep = 0; rc == RB_OK && rep < s->R; rep++) {
+            float *f = r->scores + ((size_t)k * (size_t)s->R + (size_t)rep) * S;
+            const float *pv = NULL, *pa = NULL;
+            switch (r->methods[k]) {
+            case RB_METHOD_CONCAT: rb_crop_mean(paths[P_CONCAT] + rep * S * C, s->S, s->C, f); break;
+            case RB_METHOD_VISUAL: rb_crop_mean(paths[P_V] + rep * S * C, s->S, s->C, f); break;
+            case RB_METHOD_AUDIO: memcpy(f, paths[P_A] + rep * S, sizeof(float) * S); break;
+            case RB_METHOD_SHARED_MEAN:
+            case RB_METHOD_SHARED_DYN:
+                pv = cond[0].missing ? NULL : paths[P_SV] + rep * S * C;
+                pa = cond[1].missing ? NULL : paths[P_SA] + rep * S;
+                break;
+            case RB_METHOD_SHARED_PAD_DYN:
+                pv = cond[0].missing ? NULL : paths[P_PV] + rep * S * C;
+                pa = cond[1].missing ? NULL : paths[P_PA] + rep * S;
+                break;
+            default: break;
+            }
+            if (r->methods[k] == RB_METHOD_SHARED_MEAN)
+                rc = rb_fuse_scores(pv, NULL, s->C, pa, NULL, s->S, f);
+            else if (r->methods[k] == RB_METHOD_SHARED_DYN || r->methods[k] == RB_METHOD_SHARED_PAD_DYN)
+                rc = rb_fuse_scores(pv, pv ? w[0] : NULL, s->C, pa, pa ? w[1] : NULL, s->S, f);
+            if (rc != RB_OK) break;
+            /* metrics from the float32 scores exactly as stored, so saved scores reproduce them */
+            for (size_t i = 0; i < S; i++) dbl[i] = f[i];
+            rc = rb_metrics_compute(dbl, s->test->snippet_pos, s->test->snippet_frames, s->S,
+                                    &r->metrics[(size_t)k * (size_t)s->R + (size_t)rep]);
+            if (rc != RB_OK) rb_context("method %s replica %d", rb_method_name(r->methods[k]), rep);
+        }
+    }
+    free(dbl);
+    if (rc != RB_OK) {
+        rb_cell_result_free(r);
+        return RB_ERR;
+    }
+    r->seconds = rb_now() - t0;
+    return RB_OK;
+}

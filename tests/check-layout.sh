@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# check-layout.sh - the include rule between the pipeline's stages (docs/architecture.md), read from
+# the #include lines:
+#   - a stage folder src/<stage>/ includes public headers (include/rb_<stage>.h) of its own stage or of
+#     stages below it, and private headers only from its own folder;
+#   - a public header includes only public headers of stages below it;
+#   - no production source includes a test header, and no source or header stands outside a stage.
+# Prints one line per violation and ends with "N passed, N failed" (one check per file).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+stages=(core io data corrupt model score results grid cmd)
+declare -A level
+for i in "${!stages[@]}"; do level[${stages[$i]}]=$i; done
+pass=0 fail=0
+bad() { echo "FAIL layout: $*"; fail=$((fail + 1)); }
+
+# check_file FILE STAGE KIND: KIND is "source" (may include its own stage's public header) or "public"
+check_file() {
+  local file=$1 stage=$2 kind=$3 ok=1 inc dep
+  while IFS= read -r inc; do
+    if [[ $inc =~ ^rb_([a-z]+)\.h$ ]]; then
+      dep=${BASH_REMATCH[1]}
+      if [[ -z ${level[$dep]+x} ]]; then
+        bad "$file includes $inc, which is no stage's public header"; ok=0
+      elif ((level[$dep] > level[$stage])) || { [[ $kind == public ]] && ((level[$dep] == level[$stage])); }; then
+        bad "$file (stage $stage) includes $inc (stage $dep): a stage includes only stages below it"; ok=0
+      fi
+    elif [[ $kind == public ]]; then
+      bad "$file includes \"$inc\": a public header includes only other stages' public headers"; ok=0
+    elif [[ ! -f $(dirname "$file")/$inc ]]; then
+      bad "$file includes \"$inc\", which is not a private header of its own folder"; ok=0
+    fi
+  done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$file")
+  ((ok)) && pass=$((pass + 1))
+}
+
+for f in src/*.[ch] include/*/; do [[ -e $f ]] && bad "$f stands outside the stage folders"; done
+for f in src/*/; do
+  s=$(basename "$f"); [[ -n ${level[$s]+x} ]] || bad "src/$s is not a stage (stages: ${stages[*]})"
+done
+for s in "${stages[@]}"; do
+  for f in src/"$s"/*.[ch]; do [[ -e $f ]] && check_file "$f" "$s" source; done
+done
+for h in include/*.h; do
+  n=$(basename "$h" .h); s=${n#rb_}
+  if [[ -z ${level[$s]+x} ]]; then bad "$h is not the public header of a stage"; continue; fi
+  check_file "$h" "$s" public
+done
+echo "$pass passed, $fail failed"
+((fail == 0))
