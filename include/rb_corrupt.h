@@ -61,7 +61,9 @@ typedef enum {
 } rb_corrupt_family;
 
 /* The operator that implements an entry (docs/corruptions.md has the formulas). mu, sigma: clean
- * per-dimension train mean and std; p[k]: the entry's param[k][severity-1]. */
+ * per-dimension train mean and std; p[k]: the entry's param[k][severity-1]. Each value indexes the
+ * table of operations (src/corrupt/operator_table.c); the code of an operator is in the file of
+ * its family under src/corrupt/. */
 typedef enum {
     RB_CORRUPT_OP_ZERO = 0,      /* missing: zero features */
     RB_CORRUPT_OP_NOISE,         /* x + p0*sigma*z, z ~ N(0,1) per element */
@@ -76,8 +78,20 @@ typedef enum {
     RB_CORRUPT_OP_DROP_FREEZE,   /* snippet dropped w.p. p0 repeats the previous kept snippet */
     RB_CORRUPT_OP_DROP_ZERO,     /* snippet dropped w.p. p0 becomes zeros */
     RB_CORRUPT_OP_CLIP,          /* min(x, mu + p0*sigma) */
-    RB_CORRUPT_OP_MIX_VIDEO      /* (1-p0)*x + p0*y, y another test video's features, looped */
+    RB_CORRUPT_OP_MIX_VIDEO,     /* (1-p0)*x + p0*y, y another test video's features, looped */
+    RB_CORRUPT_OP_COUNT          /* number of operators (not an operator): size of the table of
+                                    operations in src/corrupt/operator_table.c */
 } rb_corrupt_op;
+
+/* The prototype a MIX_PROTOTYPE entry mixes toward (docs/corruptions.md, "Prototypes"); derived once
+ * per context from the clean statistics. */
+typedef enum {
+    RB_CORRUPT_PROTO_NONE = 0,   /* the entry is not a MIX_PROTOTYPE entry */
+    RB_CORRUPT_PROTO_FOG,        /* mean + 0.5*std*(smooth unit-RMS pattern over dims) */
+    RB_CORRUPT_PROTO_DARK,       /* 0.15*mean*exp(0.25*g), g ~ N(0,1) per dim */
+    RB_CORRUPT_PROTO_SILENCE,    /* the zero vector, as for a missing stream */
+    RB_CORRUPT_PROTO_COUNT       /* number of prototype kinds (not a kind) */
+} rb_corrupt_prototype;
 
 typedef struct {
     int32_t id;                    /* stable numeric id (RNG counter, canonical order) */
@@ -85,6 +99,7 @@ typedef struct {
     const char *name;              /* unique within the modality: "gaussian_noise", "missing", ... */
     rb_corrupt_family family;
     rb_corrupt_op op;
+    rb_corrupt_prototype prototype; /* MIX_PROTOTYPE entries: which prototype; else NONE */
     int is_missing;                /* 1 for the two `missing` entries */
     int n_severities;              /* RB_CORRUPT_SEVERITIES, or 0 for missing */
     const char *effect;            /* the real-world effect it stands for (one line) */
@@ -92,7 +107,7 @@ typedef struct {
     double param[2][RB_CORRUPT_SEVERITIES]; /* param[k][s-1] is used at severity s */
 } rb_corruption;
 
-/* ---- registry (src/corrupt_registry.c) ---- */
+/* ---- registry (src/corrupt/registry.c) ---- */
 
 /* Number of entries (RB_CORRUPT_COUNT) and entry i in canonical order (ascending id); NULL if out
  * of range. */
@@ -111,7 +126,7 @@ const char *rb_corrupt_source_name(rb_corrupt_source s); /* "surrogate" / "preex
 /* RB_OK iff severity is valid for c: 1..5 for operators, exactly 0 for missing. */
 int rb_corrupt_check_severity(const rb_corruption *c, int severity);
 
-/* ---- context and operators (src/corrupt/) ---- */
+/* ---- context and operators (src/corrupt/context.c, dispatching to the family files) ---- */
 
 /* Everything the operators need besides the split: the run seed, a dataset id, the clean stats of
  * each modality (floored std) and the derived prototypes and dimension orders. Read-only after
