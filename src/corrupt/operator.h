@@ -1,0 +1,96 @@
+/* operator.h - the table of operations behind the corruption stage (private to src/corrupt/).
+ *
+ * Every operator of the registry (rb_corrupt_op) is one rb_corrupt_ops struct, exported by the file
+ * of its family (noise.c, prototype_mix.c, smoothing.c, detail.c, quantise.c, dropout.c,
+ * saturation.c, video_mix.c, missing.c). operator_table.c maps the registry's op enum to those
+ * structs; context.c dispatches through the table: rb_corrupt_ctx_init calls each entry's `prepare`
+ * (derived data: prototypes, dimension orders), rb_corrupt_video checks the arguments, opens the
+ * per-video random stream the ops struct asks for, calls `apply` and clamps nonnegative modalities.
+ * An operator therefore only reads rows and parameters; the RNG counter layout (rb_corrupt.h) lives
+ * in context.c alone. */
+#ifndef RB_CORRUPT_OPERATOR_H
+#define RB_CORRUPT_OPERATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rb_core.h"
+#include "rb_corrupt.h"
+#include "rb_data.h"
+
+#define RB_CORRUPT_SLOT_VIDEO 15 /* counter slot shared by every crop of a video */
+
+/* The per-video random stream an operator reads (counter layout in rb_corrupt.h). */
+typedef enum {
+    RB_OP_STREAM_NONE = 0, /* deterministic given the context: apply gets r = NULL */
+    RB_OP_STREAM_CROP,     /* slot = crop: draws private to one crop (additive noise) */
+    RB_OP_STREAM_VIDEO     /* slot = RB_CORRUPT_SLOT_VIDEO: draws shared by every crop of the video */
+} rb_op_stream;
+
+/* One video (one crop) of the test split as an operator sees it. The clean rows are
+ * in[t*stride .. +D) and the corrupted rows out[t*D .. +D), t < T. */
+typedef struct {
+    const rb_corrupt_ctx *ctx;
+    const rb_corruption *c;
+    int index;            /* canonical index of c: ctx->proto[index], ctx->rank[index] */
+    double p0, p1;        /* c->param[0][severity-1], c->param[1][severity-1] */
+    const rb_split *test;
+    int64_t video;
+    const float *base;    /* the modality's rows of the whole split for this crop: snippet s at
+                             base + s*stride (other videos, for video_mix) */
+    const float *in;      /* the video's first clean row: base + offsets[video]*stride */
+    size_t stride;        /* floats between consecutive snippets */
+    int64_t T;            /* snippets of the video */
+    int32_t D;            /* feature width */
+    const float *mu, *sd; /* clean mean and floored std of the modality (NULL if the operator
+                             does not use clean statistics) */
+    float *out;           /* [T][D] */
+} rb_op_video;
+
+static inline const float *rb_op_in_row(const rb_op_video *v, int64_t t) {
+    return v->in + (size_t)t * v->stride;
+}
+static inline float *rb_op_out_row(const rb_op_video *v, int64_t t) {
+    return v->out + (size_t)t * (size_t)v->D;
+}
+
+/* The operations of one operator. */
+typedef struct {
+    const char *name;         /* the operator, for messages and tests: "noise", "clip", ... */
+    rb_op_stream stream;      /* the random stream apply reads */
+    int uses_clean_stats;     /* 1: needs the modality's clean statistics, output clamped at 0 when
+                                 the modality is nonnegative; 0 (zero): works without statistics */
+    int64_t min_videos;       /* the test split needs at least this many videos (0: any) */
+    /* Optional (NULL: nothing derived): derived data of registry entry `index` in ctx (prototype,
+     * dimension order), built once by rb_corrupt_ctx_init when the entry's modality has statistics. */
+    int (*prepare)(rb_corrupt_ctx *ctx, const rb_corruption *c, int index);
+    /* Corrupt one video: read v's clean rows, write v->out. r: the stream of `stream`, or NULL. */
+    int (*apply)(const rb_op_video *v, rb_rng *r);
+} rb_corrupt_ops;
+
+/* The operators, one per rb_corrupt_op value, exported by their family files. */
+extern const rb_corrupt_ops rb_ops_zero;           /* missing.c */
+extern const rb_corrupt_ops rb_ops_noise;          /* noise.c */
+extern const rb_corrupt_ops rb_ops_mix_prototype;  /* prototype_mix.c */
+extern const rb_corrupt_ops rb_ops_moving_average; /* smoothing.c */
+extern const rb_corrupt_ops rb_ops_exp_smoothing;  /* smoothing.c */
+extern const rb_corrupt_ops rb_ops_detail;         /* detail.c */
+extern const rb_corrupt_ops rb_ops_quantise;       /* quantise.c */
+extern const rb_corrupt_ops rb_ops_block_average;  /* quantise.c */
+extern const rb_corrupt_ops rb_ops_drop_freeze;    /* dropout.c */
+extern const rb_corrupt_ops rb_ops_drop_zero;      /* dropout.c */
+extern const rb_corrupt_ops rb_ops_clip;           /* saturation.c */
+extern const rb_corrupt_ops rb_ops_mix_video;      /* video_mix.c */
+
+/* The operations of an operator / of a registry entry (operator_table.c); NULL if out of range. */
+const rb_corrupt_ops *rb_corrupt_ops_for(rb_corrupt_op op);
+const rb_corrupt_ops *rb_corrupt_ops_of(const rb_corruption *c);
+
+/* Derived-data helpers (context.c). The derived stream of an entry: counter
+ * (dataset_id, id << 8 | 0xFF, 0). */
+void rb_corrupt_derived_rng(const rb_corrupt_ctx *ctx, const rb_corruption *c, rb_rng *r);
+/* A `prepare` operation: ctx->rank[index] = rank of each dim in a random order drawn from the
+ * derived stream (DETAIL, QUANTISE). */
+int rb_corrupt_prepare_dim_order(rb_corrupt_ctx *ctx, const rb_corruption *c, int index);
+
+#endif
