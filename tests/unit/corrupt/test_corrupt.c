@@ -1,7 +1,8 @@
-/* test_corrupt.c - corruption registry and feature-space surrogate operators (rb_corrupt.h):
- * registry contents and lookup, clean statistics, determinism and call-order independence, RNG keys,
- * severity monotonicity of the distance to the clean features (table printed), invariants of every
- * family, hand-computed small cases and argument errors. */
+/* test_corrupt.c - the feature-space surrogate operators (rb_corrupt.h) on synthetic AR(1) splits:
+ * argument errors, determinism and call-order independence, severity monotonicity of the distance
+ * to the clean features (table printed), invariants of every family and per-video vs whole-split
+ * corruption. Registry and RNG keys: test_corrupt_registry.c; hand-computed cases:
+ * test_corrupt_cases.c. */
 #include "rb_core.h"
 #include "rb_corrupt.h"
 #include "rb_test.h"
@@ -89,106 +90,6 @@ static const float *split_data(const rb_split *s, rb_modality m) {
     return m == RB_MOD_VISUAL ? s->visual : s->audio;
 }
 
-/* ---------------------------------------------------------------- registry */
-
-RB_TEST(corrupt_registry_contents) {
-    static const char *visual[] = {"gaussian_noise", "motion_blur", "defocus_blur", "fog",
-                                   "low_light", "jpeg", "pixelate", "frame_drop"};
-    static const char *audio[] = {"gaussian_noise", "background_noise", "clipping", "low_pass",
-                                  "reverb", "packet_loss", "attenuation", "codec"};
-    RB_EXPECT_INT(rb_corrupt_count(), 18);
-    RB_EXPECT(rb_corrupt_at(-1) == NULL && rb_corrupt_at(18) == NULL);
-    int n_ops[2] = {0, 0}, n_missing[2] = {0, 0};
-    for (int i = 0; i < rb_corrupt_count(); i++) {
-        const rb_corruption *c = rb_corrupt_at(i);
-        RB_EXPECT_INT(rb_corrupt_index(c), i);
-        if (i > 0) RB_EXPECT_MSG(c->id > rb_corrupt_at(i - 1)->id, "ids not ascending at %d", i);
-        RB_EXPECT_INT((c->id & 16) != 0, c->modality == RB_MOD_AUDIO);
-        for (int j = 0; j < i; j++) {
-            const rb_corruption *o = rb_corrupt_at(j);
-            RB_EXPECT_MSG(o->id != c->id, "duplicate id %d", c->id);
-            RB_EXPECT_MSG(o->modality != c->modality || strcmp(o->name, c->name) != 0, "duplicate name %s", c->name);
-        }
-        const rb_corruption *found = NULL;
-        RB_EXPECT_OK(rb_corrupt_lookup(c->modality, c->name, &found));
-        RB_EXPECT(found == c);
-        RB_EXPECT_OK(rb_corrupt_by_id(c->id, &found));
-        RB_EXPECT(found == c);
-        RB_EXPECT(c->effect && c->effect[0]);
-        if (c->is_missing) {
-            n_missing[c->modality]++;
-            RB_EXPECT_INT(c->n_severities, 0);
-            RB_EXPECT_INT(c->family, RB_CORRUPT_FAMILY_MISSING);
-            RB_EXPECT(strcmp(c->name, "missing") == 0);
-        } else {
-            n_ops[c->modality]++;
-            RB_EXPECT_INT(c->n_severities, RB_CORRUPT_SEVERITIES);
-            RB_EXPECT(c->family != RB_CORRUPT_FAMILY_MISSING && c->param_name[0] != NULL);
-            /* The main parameter changes strictly monotonically with severity. */
-            double dir = c->param[0][1] - c->param[0][0];
-            RB_EXPECT_MSG(dir != 0.0, "%s: severities 1 and 2 have the same parameter", c->name);
-            for (int s = 1; s < RB_CORRUPT_SEVERITIES; s++)
-                RB_EXPECT_MSG((c->param[0][s] - c->param[0][s - 1]) * dir > 0.0, "%s: parameter not monotone", c->name);
-        }
-    }
-    RB_EXPECT_INT(n_ops[0], 8);
-    RB_EXPECT_INT(n_ops[1], 8);
-    RB_EXPECT_INT(n_missing[0], 1);
-    RB_EXPECT_INT(n_missing[1], 1);
-    for (int i = 0; i < 8; i++) {
-        const rb_corruption *c = NULL;
-        RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, visual[i], &c));
-        RB_EXPECT(c && c->id == 1 + i && c->modality == RB_MOD_VISUAL);
-        RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, audio[i], &c));
-        RB_EXPECT(c && c->id == 17 + i && c->modality == RB_MOD_AUDIO);
-    }
-    const rb_corruption *c = NULL;
-    RB_EXPECT_ERR(rb_corrupt_lookup(RB_MOD_VISUAL, "reverb", &c), "expected one of gaussian_noise");
-    RB_EXPECT(c == NULL);
-    RB_EXPECT_ERR(rb_corrupt_lookup(RB_MOD_AUDIO, "", &c), "unknown audio corruption");
-    RB_EXPECT_ERR(rb_corrupt_by_id(10, &c), "unknown corruption id 10");
-    rb_modality m;
-    RB_EXPECT_OK(rb_modality_parse("audio", &m));
-    RB_EXPECT_INT(m, RB_MOD_AUDIO);
-    RB_EXPECT_ERR(rb_modality_parse("Audio", &m), "expected \"visual\" or \"audio\"");
-    RB_EXPECT(strcmp(rb_corrupt_source_name(RB_CORRUPT_SOURCE_SURROGATE), "surrogate") == 0);
-    RB_EXPECT(strcmp(rb_corrupt_source_name(RB_CORRUPT_SOURCE_PREEXTRACTED), "preextracted") == 0);
-    RB_EXPECT(strcmp(rb_corrupt_family_name(RB_CORRUPT_FAMILY_DROPOUT), "snippet_dropout") == 0);
-}
-
-/* ---------------------------------------------------------------- statistics */
-
-RB_TEST(corrupt_stats_hand_computed) {
-    rb_split s;
-    RB_EXPECT_OK(rb_split_alloc(&s, 1, 4, 2, 2, 1, 0));
-    /* visual rows (snippet, crop): dim0 = 1e4 + {0,1,2,3,4,5,6,7}, dim1 = {0,0,0,0,0,0,0,8} */
-    for (int i = 0; i < 8; i++) {
-        s.visual[2 * i] = 10000.0f + (float)i;
-        s.visual[2 * i + 1] = i == 7 ? 8.0f : 0.0f;
-    }
-    float audio[4] = {-1.0f, 1.0f, 3.0f, 5.0f};
-    memcpy(s.audio, audio, sizeof audio);
-    rb_clean_stats sv, sa;
-    RB_EXPECT_OK(rb_clean_stats_compute(&s, RB_MOD_VISUAL, &sv));
-    RB_EXPECT_OK(rb_clean_stats_compute(&s, RB_MOD_AUDIO, &sa));
-    RB_EXPECT_INT(sv.rows, 8);
-    RB_EXPECT_NEAR(sv.mean[0], 10003.5, 1e-9);
-    RB_EXPECT_NEAR(sv.std[0], sqrt(6.0), 1e-9); /* var of 0..7 with n-1: 42/7 */
-    RB_EXPECT_NEAR(sv.mean[1], 1.0, 1e-12);
-    RB_EXPECT_NEAR(sv.std[1], sqrt(56.0 / 7.0), 1e-12);
-    RB_EXPECT_INT(sv.nonnegative, 1);
-    RB_EXPECT_NEAR(sa.mean[0], 2.0, 1e-12);
-    RB_EXPECT_NEAR(sa.std[0], sqrt(20.0 / 3.0), 1e-12);
-    RB_EXPECT_INT(sa.nonnegative, 0);
-    rb_clean_stats_free(&sv);
-    rb_clean_stats_free(&sa);
-    rb_split one;
-    RB_EXPECT_OK(rb_split_alloc(&one, 1, 1, 1, 2, 1, 0));
-    RB_EXPECT_ERR(rb_clean_stats_compute(&one, RB_MOD_AUDIO, &sa), "at least 2 feature rows");
-    rb_split_free(&one);
-    rb_split_free(&s);
-}
-
 /* ---------------------------------------------------------------- argument errors */
 
 RB_TEST(corrupt_severity_and_argument_errors) {
@@ -264,7 +165,7 @@ RB_TEST(corrupt_order_independent_and_deterministic) {
         int seeded = c->op == RB_CORRUPT_OP_NOISE || c->op == RB_CORRUPT_OP_DROP_FREEZE ||
                      c->op == RB_CORRUPT_OP_DROP_ZERO || c->op == RB_CORRUPT_OP_MIX_VIDEO ||
                      c->op == RB_CORRUPT_OP_DETAIL || c->op == RB_CORRUPT_OP_QUANTISE ||
-                     strcmp(c->name, "fog") == 0 || strcmp(c->name, "low_light") == 0;
+                     c->prototype == RB_CORRUPT_PROTO_FOG || c->prototype == RB_CORRUPT_PROTO_DARK;
         int same = memcmp(fwd, oth, sizeof(float) * n) == 0;
         if (strcmp(c->name, "codec") == 0) seeded = 0; /* codec: multiplier 1, dimension order unused */
         RB_EXPECT_MSG(same != seeded, "%s %s: seed dependence %d, expected %d", rb_modality_name(c->modality),
@@ -278,39 +179,6 @@ RB_TEST(corrupt_order_independent_and_deterministic) {
     rb_corrupt_ctx_free(&again);
     rb_corrupt_ctx_free(&other_seed);
     fixture_free(&f);
-}
-
-RB_TEST(corrupt_rng_counters_separate_modalities_videos_crops) {
-    rb_corrupt_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.seed = 1;
-    ctx.dataset_id = 5;
-    const rb_corruption *vn, *an;
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "gaussian_noise", &vn));
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "gaussian_noise", &an));
-    uint32_t a[3], b[3];
-    rb_corrupt_stream_ids(&ctx, vn, 12, 0, a);
-    rb_corrupt_stream_ids(&ctx, an, 12, 0, b);
-    RB_EXPECT_INT(a[0], 5);
-    RB_EXPECT_INT(a[1], 1u << 8);
-    RB_EXPECT_INT(b[1], 17u << 8);
-    RB_EXPECT_INT(a[2], (12u << 4) | 0u);
-    RB_EXPECT(a[1] != b[1]);
-    rb_corrupt_stream_ids(&ctx, vn, 12, 3, b);
-    RB_EXPECT_INT(b[2], (12u << 4) | 3u);
-    rb_corrupt_stream_ids(&ctx, vn, 13, 15, b);
-    RB_EXPECT_INT(b[2], (13u << 4) | 15u);
-    /* Every (entry, video, slot) triple gets its own counter. */
-    enum { NV = 5, NS = 16 };
-    static uint32_t all[RB_CORRUPT_COUNT * NV * NS][3];
-    int n = 0, collisions = 0;
-    for (int i = 0; i < rb_corrupt_count(); i++)
-        for (int v = 0; v < NV; v++)
-            for (int s = 0; s < NS; s++) rb_corrupt_stream_ids(&ctx, rb_corrupt_at(i), v, s, all[n++]);
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < i; j++)
-            collisions += all[i][0] == all[j][0] && all[i][1] == all[j][1] && all[i][2] == all[j][2];
-    RB_EXPECT_INT(collisions, 0);
 }
 
 /* ---------------------------------------------------------------- severity means something */
@@ -534,134 +402,6 @@ RB_TEST(corrupt_quantised_values_on_grid) {
     }
     fixture_free(&f);
 }
-
-/* Hand-computed small cases on a 2-video split whose statistics are set by hand. */
-RB_TEST(corrupt_hand_computed_cases) {
-    rb_split s;
-    RB_EXPECT_OK(rb_split_alloc(&s, 2, 6, 1, 4, 2, 0));
-    s.offsets[1] = 4;
-    const float vis[6][4] = {{1, 2, 3, 4}, {2, 2, 2, 2}, {3, 0, 1, 0}, {4, 4, 4, 4}, {9, 9, 9, 9}, {8, 8, 8, 8}};
-    const float aud[6][2] = {{1, -1}, {2, 0}, {3, 1}, {4, 2}, {10, 20}, {30, 40}};
-    memcpy(s.visual, vis, sizeof vis);
-    memcpy(s.audio, aud, sizeof aud);
-    double mv[4] = {2, 2, 2, 2}, sdv[4] = {1, 1, 2, 2}, ma[2] = {0, 0}, sda[2] = {1, 2};
-    rb_clean_stats sv = {4, 10, mv, sdv, 1}, sa = {2, 10, ma, sda, 0};
-    rb_corrupt_ctx ctx;
-    RB_EXPECT_OK(rb_corrupt_ctx_init(&ctx, 1, 0, &sv, &sa));
-    float y[16];
-    const rb_corruption *c;
-
-    /* motion blur severity 1: centred width 3, truncated at the ends */
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "motion_blur", &c));
-    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 0, 0, y));
-    const float mb[4][4] = {{1.5f, 2, 2.5f, 3}, {2, 4.f / 3, 2, 2}, {3, 2, 7.f / 3, 2}, {3.5f, 2, 2.5f, 2}};
-    for (int i = 0; i < 16; i++) RB_EXPECT_NEAR(y[i], mb[i / 4][i % 4], 1e-6);
-
-    /* reverb severity 1: y0 = x0, y_t = 0.3*y_{t-1} + 0.7*x_t */
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "reverb", &c));
-    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 0, 0, y));
-    double r0 = 1, r1 = -1;
-    for (int t = 0; t < 4; t++) {
-        if (t > 0) {
-            r0 = 0.3 * r0 + 0.7 * aud[t][0];
-            r1 = 0.3 * r1 + 0.7 * aud[t][1];
-        }
-        RB_EXPECT_NEAR(y[2 * t], r0, 1e-6);
-        RB_EXPECT_NEAR(y[2 * t + 1], r1, 1e-6);
-    }
-
-    /* attenuation severity 2: (1 - 0.35) * x (silence prototype = 0) */
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "attenuation", &c));
-    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 2, &s, 1, 0, y));
-    RB_EXPECT_NEAR(y[0], 6.5, 1e-5);
-    RB_EXPECT_NEAR(y[3], 26.0, 1e-5);
-
-    /* pixelate severity 1: blocks of 2 in standardised units, 0.6 of the within-block detail kept.
-     * Row {1,2,3,4}: z = {-1,0,0.5,1}, block means -0.5, 0.75 -> z' = {-0.8,-0.2,0.6,0.9}
-     * -> {1.2, 1.8, 3.2, 3.8}. Severity 5: one block (32 > 4 dims), no detail: mean z 0.125. */
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "pixelate", &c));
-    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 0, 0, y));
-    const float px1[4] = {1.2f, 1.8f, 3.2f, 3.8f};
-    for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[d], px1[d], 1e-6);
-    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 5, &s, 0, 0, y));
-    const float px5[4] = {2.125f, 2.125f, 2.25f, 2.25f};
-    for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[d], px5[d], 1e-6);
-    /* row {3,0,1,0}: z = {1,-2,-0.5,-1}, mean -0.625 -> {1.375, 1.375, 0.75, 0.75} */
-    const float px5b[4] = {1.375f, 1.375f, 0.75f, 0.75f};
-    for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[8 + d], px5b[d], 1e-6);
-
-    /* defocus severity 5: ceil(0.9*4) = 4 dims -> mean + 0.1*(x - mean) */
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "defocus_blur", &c));
-    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 5, &s, 1, 0, y));
-    for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[d], 2 + 0.1 * 7, 1e-6);
-    /* severity 1: ceil(0.3*4) = 2 dims attenuated by 0.7, the dims of rank 0 and 1 */
-    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 1, 0, y));
-    const int32_t *rank = ctx.rank[rb_corrupt_index(c)];
-    for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[d], rank[d] < 2 ? 2 + 0.7 * 7 : 9, 1e-6);
-
-    /* background noise severity 1 on audio: 0.9*x + 0.1*y, y the other video's audio, looped */
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "background_noise", &c));
-    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 1, 0, y));
-    int match = 0;
-    for (int o = 0; o < 4; o++) { /* partner is video 0 (the only other); some start offset o */
-        int ok = 1;
-        for (int t = 0; t < 2; t++)
-            for (int d = 0; d < 2; d++)
-                ok &= fabs(y[2 * t + d] - (0.9 * aud[4 + t][d] + 0.1 * aud[(t + o) % 4][d])) < 1e-5;
-        match += ok;
-    }
-    RB_EXPECT_INT(match, 1);
-    float y5[16];
-    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 5, &s, 1, 0, y5));
-    for (int i = 0; i < 4; i++) /* same partner and offset at severity 5: y5 = 0.3x + 0.7p */
-        RB_EXPECT_NEAR(y5[i], 0.3 * aud[4 + i / 2][i % 2] + 0.7 * ((y[i] - 0.9 * aud[4 + i / 2][i % 2]) / 0.1), 1e-4);
-
-    /* fog prototype: mean + 0.5*std*smooth pattern, nonnegative; low light: 0.15*mean*exp(0.25 g) */
-    const rb_corruption *fog, *dark;
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "fog", &fog));
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "low_light", &dark));
-    const float *pf = ctx.proto[rb_corrupt_index(fog)], *pd = ctx.proto[rb_corrupt_index(dark)];
-    double rms = 0;
-    for (int d = 0; d < 4; d++) {
-        RB_EXPECT(pf[d] >= 0.0f && pd[d] > 0.0f);
-        double pat = (pf[d] - 2.0) / (0.5 * sdv[d]);
-        rms += pat * pat;
-        RB_EXPECT(pd[d] > 0.15 * 2 * exp(-0.25 * 6) && pd[d] < 0.15 * 2 * exp(0.25 * 6));
-    }
-    RB_EXPECT_NEAR(rms / 4, 1.0, 1e-4);
-    RB_EXPECT_OK(rb_corrupt_video(&ctx, fog, 3, &s, 1, 0, y));
-    for (int d = 0; d < 4; d++) RB_EXPECT_NEAR(y[d], 0.5 * 9 + 0.5 * pf[d], 1e-5);
-    rb_corrupt_ctx_free(&ctx);
-    rb_split_free(&s);
-}
-
-RB_TEST(corrupt_smoothing_preserves_constant_sequence) {
-    rb_split s;
-    RB_EXPECT_OK(rb_split_alloc(&s, 1, 50, 2, 6, 5, 0));
-    for (size_t i = 0; i < 50 * 2 * 6; i++) s.visual[i] = 0.1f + 0.37f * (float)(i % 6);
-    for (size_t i = 0; i < 50 * 5; i++) s.audio[i] = -3.3f + 1.7f * (float)(i % 5);
-    double mv[6] = {0}, sdv[6] = {1, 1, 1, 1, 1, 1}, ma[5] = {0}, sda[5] = {1, 1, 1, 1, 1};
-    rb_clean_stats sv = {6, 2, mv, sdv, 1}, sa = {5, 2, ma, sda, 0};
-    rb_corrupt_ctx ctx;
-    RB_EXPECT_OK(rb_corrupt_ctx_init(&ctx, 3, 1, &sv, &sa));
-    float y[50 * 6];
-    const rb_corruption *mb, *rv;
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "motion_blur", &mb));
-    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "reverb", &rv));
-    for (int sev = 1; sev <= RB_CORRUPT_SEVERITIES; sev++) {
-        RB_EXPECT_OK(rb_corrupt_video(&ctx, mb, sev, &s, 0, 1, y));
-        double err = 0;
-        for (int i = 0; i < 50 * 6; i++) err = fmax(err, fabs(y[i] - (0.1f + 0.37f * (float)(i % 6))));
-        RB_EXPECT_MSG(err <= 1e-6, "motion blur severity %d moves a constant sequence by %g", sev, err);
-        RB_EXPECT_OK(rb_corrupt_video(&ctx, rv, sev, &s, 0, 0, y));
-        err = 0;
-        for (int i = 0; i < 50 * 5; i++) err = fmax(err, fabs(y[i] - (-3.3f + 1.7f * (float)(i % 5))));
-        RB_EXPECT_MSG(err == 0.0, "reverb severity %d moves a constant sequence by %g", sev, err);
-    }
-    rb_corrupt_ctx_free(&ctx);
-    rb_split_free(&s);
-}
-
 RB_TEST(corrupt_split_matches_per_video) {
     fixture f;
     fixture_init(&f, 8, 3, 16, 8, 5);
