@@ -22,118 +22,124 @@ static rb_config *rb_params_config_run(const char *run, const char *extra) {
 
 static rb_config *rb_params_config(const char *extra) { return rb_params_config_run(NULL, extra); }
 
-RB_TEST(params_defaults_from_schema) {
-    rb_config *c = rb_params_config("");
+/* One config and the parameters it must give. */
+typedef struct {
+    const char *name, *extra;    /* extra: groups added to the base config */
+    rb_train_params train;       /* every field compared but team (always MPI_COMM_NULL) */
+    int n_kinds;
+    rb_detector_kind kinds[RB_DET_N_KINDS];
+    rb_gmm_params gmm;
+    double holdout;
+    rb_weight_params weights;
+} rb_params_case;
+
+/* The schema defaults with run.seed = 5. wd_mode, var_floor_abs, kmeans_iter and stream_id have no
+ * key: the struct defaults stay. gmm.tol's config default (1e-4) replaces the struct's 1e-3. */
+static const rb_params_case rb_defaults = {
+    "schema defaults", "",
+    {.hidden1 = 512, .hidden2 = 128, .dropout = 0.6f, .epochs = 50, .batch = 128, .max_snippets = 200, .lr = 1e-4,
+     .weight_decay = 0.0, .wd_mode = RB_WD_L2, .schedule = RB_LR_CONSTANT, .step_every = 10, .step_gamma = 0.1,
+     .seed = 5, .replica = 0, .grad_groups = 8},
+    5, {RB_DET_CONCAT, RB_DET_VISUAL, RB_DET_AUDIO, RB_DET_SHARED, RB_DET_SHARED_PAD},
+    {.k = 8, .covariance = RB_GMM_DIAG, .max_iter = 100, .tol = 1e-4, .var_floor_rel = 1e-3, .var_floor_abs = 1e-6,
+     .kmeans_iter = 10, .max_points = 20000, .seed = 5, .stream_id = 0},
+    0.2,
+    {.statistic = RB_WSTAT_SNIPPET, .window = 1, .two_sided = 0, .percentile_hi = 95.0, .percentile_lo = 5.0,
+     .median_weight = 0.95}};
+
+/* Every key set away from its default; the detector list in a non-canonical order (kept). */
+static const rb_params_case rb_overrides = {
+    "every key overridden",
+    "model: { hidden1 = 64; hidden2 = 16; dropout = 0.25; };\n"
+    "train: { epochs = 3; batch = 8; max_snippets = 50; lr = 2e-3; weight_decay = 0.01; schedule = \"step\";\n"
+    "         step_every = 4; step_gamma = 0.5; grad_groups = 2; detectors = [\"shared\", \"concat\"]; };\n"
+    "gmm: { components = 3; covariance = \"full\"; max_iter = 7; tol = 1e-6; var_floor = 0.01;\n"
+    "       subsample = 500; holdout_fraction = 0.3; };\n"
+    "weights: { mode = \"two-sided\"; smooth = 5; percentile = 90.0; low_percentile = 10.0;\n"
+    "           median_weight = 0.9; };\n",
+    {.hidden1 = 64, .hidden2 = 16, .dropout = 0.25f, .epochs = 3, .batch = 8, .max_snippets = 50, .lr = 2e-3,
+     .weight_decay = 0.01, .wd_mode = RB_WD_L2, .schedule = RB_LR_STEP, .step_every = 4, .step_gamma = 0.5,
+     .seed = 5, .replica = 0, .grad_groups = 2},
+    2, {RB_DET_SHARED, RB_DET_CONCAT},
+    {.k = 3, .covariance = RB_GMM_FULL, .max_iter = 7, .tol = 1e-6, .var_floor_rel = 0.01, .var_floor_abs = 1e-6,
+     .kmeans_iter = 10, .max_points = 500, .seed = 5, .stream_id = 0},
+    0.3,
+    /* the snippet statistic with a window > 1 is the smoothed one */
+    {.statistic = RB_WSTAT_SMOOTH, .window = 5, .two_sided = 1, .percentile_hi = 90.0, .percentile_lo = 10.0,
+     .median_weight = 0.9}};
+
+/* got.field == want.field (as doubles: exact for every int and float field here), naming the case. */
+#define RB_SAME_FIELD(got, want, field, name)                                                         \
+    RB_EXPECT_MSG((double)(got).field == (double)(want).field, "%s: %s = %.17g, expected %.17g", name, #field, \
+                  (double)(got).field, (double)(want).field)
+
+static void rb_expect_params(const rb_params_case *e) {
+    rb_config *c = rb_params_config(e->extra);
     if (!c) return;
     rb_train_params t;
     RB_EXPECT_OK(rb_params_train(c, &t));
-    RB_EXPECT_INT(t.hidden1, 512);
-    RB_EXPECT_INT(t.hidden2, 128);
-    RB_EXPECT_NEAR(t.dropout, 0.6f, 0);
-    RB_EXPECT_INT(t.epochs, 50);
-    RB_EXPECT_INT(t.batch, 128);
-    RB_EXPECT_INT(t.max_snippets, 200);
-    RB_EXPECT_NEAR(t.lr, 1e-4, 0);
-    RB_EXPECT_NEAR(t.weight_decay, 0, 0);
-    RB_EXPECT_INT(t.schedule, RB_LR_CONSTANT);
-    RB_EXPECT_INT(t.step_every, 10);
-    RB_EXPECT_NEAR(t.step_gamma, 0.1, 0);
-    RB_EXPECT_INT(t.grad_groups, 8);
-    RB_EXPECT_INT(t.seed, 5);
-    RB_EXPECT_INT(t.replica, 0);
-    RB_EXPECT_INT(t.wd_mode, RB_WD_L2); /* no key: the struct default */
+    RB_SAME_FIELD(t, e->train, hidden1, e->name);
+    RB_SAME_FIELD(t, e->train, hidden2, e->name);
+    RB_SAME_FIELD(t, e->train, dropout, e->name);
+    RB_SAME_FIELD(t, e->train, epochs, e->name);
+    RB_SAME_FIELD(t, e->train, batch, e->name);
+    RB_SAME_FIELD(t, e->train, max_snippets, e->name);
+    RB_SAME_FIELD(t, e->train, lr, e->name);
+    RB_SAME_FIELD(t, e->train, weight_decay, e->name);
+    RB_SAME_FIELD(t, e->train, wd_mode, e->name);
+    RB_SAME_FIELD(t, e->train, schedule, e->name);
+    RB_SAME_FIELD(t, e->train, step_every, e->name);
+    RB_SAME_FIELD(t, e->train, step_gamma, e->name);
+    RB_SAME_FIELD(t, e->train, seed, e->name);
+    RB_SAME_FIELD(t, e->train, replica, e->name);
+    RB_SAME_FIELD(t, e->train, grad_groups, e->name);
+    RB_EXPECT(t.team == MPI_COMM_NULL);
 
     rb_detector_kind kinds[RB_DET_N_KINDS];
     int n = 0;
     RB_EXPECT_OK(rb_params_detectors(c, kinds, &n));
-    RB_EXPECT_INT(n, 5);
-    for (int i = 0; i < n && i < RB_DET_N_KINDS; i++) RB_EXPECT_INT(kinds[i], i); /* concat .. shared-pad */
+    RB_EXPECT_INT(n, e->n_kinds);
+    for (int i = 0; i < n && i < e->n_kinds; i++)
+        RB_EXPECT_MSG(kinds[i] == e->kinds[i], "%s: detector %d is %s, expected %s", e->name, i,
+                      rb_detector_kind_name(kinds[i]), rb_detector_kind_name(e->kinds[i]));
 
     rb_gmm_params g;
     double holdout = 0;
     RB_EXPECT_OK(rb_params_gmm(c, &g, &holdout));
-    RB_EXPECT_INT(g.k, 8);
-    RB_EXPECT_INT(g.covariance, RB_GMM_DIAG);
-    RB_EXPECT_INT(g.max_iter, 100);
-    RB_EXPECT_NEAR(g.tol, 1e-4, 0); /* the config default, not the struct's 1e-3 */
-    RB_EXPECT_NEAR(g.var_floor_rel, 1e-3, 0);
-    RB_EXPECT_NEAR(g.var_floor_abs, 1e-6, 0);
-    RB_EXPECT_INT(g.kmeans_iter, 10);
-    RB_EXPECT_INT(g.max_points, 20000);
-    RB_EXPECT_INT(g.seed, 5);
-    RB_EXPECT_INT(g.stream_id, 0);
-    RB_EXPECT_NEAR(holdout, 0.2, 0);
+    RB_SAME_FIELD(g, e->gmm, k, e->name);
+    RB_SAME_FIELD(g, e->gmm, covariance, e->name);
+    RB_SAME_FIELD(g, e->gmm, max_iter, e->name);
+    RB_SAME_FIELD(g, e->gmm, tol, e->name);
+    RB_SAME_FIELD(g, e->gmm, var_floor_rel, e->name);
+    RB_SAME_FIELD(g, e->gmm, var_floor_abs, e->name);
+    RB_SAME_FIELD(g, e->gmm, kmeans_iter, e->name);
+    RB_SAME_FIELD(g, e->gmm, max_points, e->name);
+    RB_SAME_FIELD(g, e->gmm, seed, e->name);
+    RB_SAME_FIELD(g, e->gmm, stream_id, e->name);
+    RB_EXPECT_MSG(holdout == e->holdout, "%s: holdout %.17g, expected %.17g", e->name, holdout, e->holdout);
 
     rb_weight_params w;
     RB_EXPECT_OK(rb_params_weights(c, &w));
-    RB_EXPECT_INT(w.two_sided, 0);
-    RB_EXPECT_INT(w.statistic, RB_WSTAT_SNIPPET);
-    RB_EXPECT_INT(w.window, 1);
-    RB_EXPECT_NEAR(w.percentile_hi, 95, 0);
-    RB_EXPECT_NEAR(w.percentile_lo, 5, 0);
-    RB_EXPECT_NEAR(w.median_weight, 0.95, 0);
+    RB_SAME_FIELD(w, e->weights, statistic, e->name);
+    RB_SAME_FIELD(w, e->weights, window, e->name);
+    RB_SAME_FIELD(w, e->weights, two_sided, e->name);
+    RB_SAME_FIELD(w, e->weights, percentile_hi, e->name);
+    RB_SAME_FIELD(w, e->weights, percentile_lo, e->name);
+    RB_SAME_FIELD(w, e->weights, median_weight, e->name);
     rb_config_free(c);
 }
 
+RB_TEST(params_defaults_from_schema) { rb_expect_params(&rb_defaults); }
+
 RB_TEST(params_overrides_land_in_their_fields) {
-    rb_config *c = rb_params_config(
-        "model: { hidden1 = 64; hidden2 = 16; dropout = 0.25; };\n"
-        "train: { epochs = 3; batch = 8; max_snippets = 50; lr = 2e-3; weight_decay = 0.01; schedule = \"step\";\n"
-        "         step_every = 4; step_gamma = 0.5; grad_groups = 2; detectors = [\"shared\", \"concat\"]; };\n"
-        "gmm: { components = 3; covariance = \"full\"; max_iter = 7; tol = 1e-6; var_floor = 0.01;\n"
-        "       subsample = 500; holdout_fraction = 0.3; };\n"
-        "weights: { mode = \"two-sided\"; smooth = 5; percentile = 90.0; low_percentile = 10.0;\n"
-        "           median_weight = 0.9; };\n");
-    if (!c) return;
-    rb_train_params t;
-    RB_EXPECT_OK(rb_params_train(c, &t));
-    RB_EXPECT_INT(t.hidden1, 64);
-    RB_EXPECT_INT(t.hidden2, 16);
-    RB_EXPECT_NEAR(t.dropout, 0.25f, 0);
-    RB_EXPECT_INT(t.epochs, 3);
-    RB_EXPECT_INT(t.batch, 8);
-    RB_EXPECT_INT(t.max_snippets, 50);
-    RB_EXPECT_NEAR(t.lr, 2e-3, 0);
-    RB_EXPECT_NEAR(t.weight_decay, 0.01, 0);
-    RB_EXPECT_INT(t.schedule, RB_LR_STEP);
-    RB_EXPECT_INT(t.step_every, 4);
-    RB_EXPECT_NEAR(t.step_gamma, 0.5, 0);
-    RB_EXPECT_INT(t.grad_groups, 2);
-
-    rb_detector_kind kinds[RB_DET_N_KINDS];
-    int n = 0;
-    RB_EXPECT_OK(rb_params_detectors(c, kinds, &n));
-    RB_EXPECT_INT(n, 2);
-    RB_EXPECT(n == 2 && kinds[0] == RB_DET_SHARED && kinds[1] == RB_DET_CONCAT); /* config order kept */
-
-    rb_gmm_params g;
-    double holdout = 0;
-    RB_EXPECT_OK(rb_params_gmm(c, &g, &holdout));
-    RB_EXPECT_INT(g.k, 3);
-    RB_EXPECT_INT(g.covariance, RB_GMM_FULL);
-    RB_EXPECT_INT(g.max_iter, 7);
-    RB_EXPECT_NEAR(g.tol, 1e-6, 0);
-    RB_EXPECT_NEAR(g.var_floor_rel, 0.01, 0);
-    RB_EXPECT_INT(g.max_points, 500);
-    RB_EXPECT_NEAR(holdout, 0.3, 0);
-
-    rb_weight_params w;
-    RB_EXPECT_OK(rb_params_weights(c, &w));
-    RB_EXPECT_INT(w.two_sided, 1);
-    RB_EXPECT_INT(w.statistic, RB_WSTAT_SMOOTH); /* snippet statistic with a window > 1 */
-    RB_EXPECT_INT(w.window, 5);
-    RB_EXPECT_NEAR(w.percentile_hi, 90, 0);
-    RB_EXPECT_NEAR(w.percentile_lo, 10, 0);
-    RB_EXPECT_NEAR(w.median_weight, 0.9, 0);
-    rb_config_free(c);
-
-    c = rb_params_config("weights: { statistic = \"video\"; smooth = 3; };\n");
-    if (c) {
-        RB_EXPECT_OK(rb_params_weights(c, &w));
-        RB_EXPECT_INT(w.statistic, RB_WSTAT_VIDEO);
-        RB_EXPECT_INT(w.window, 3);
-    }
-    rb_config_free(c);
+    rb_expect_params(&rb_overrides);
+    /* the per-video statistic whatever the window */
+    rb_params_case video = rb_defaults;
+    video.name = "per-video statistic";
+    video.extra = "weights: { statistic = \"video\"; smooth = 3; };\n";
+    video.weights.statistic = RB_WSTAT_VIDEO;
+    video.weights.window = 3;
+    rb_expect_params(&video);
 }
 
 RB_TEST(params_bad_combinations_are_errors) {
