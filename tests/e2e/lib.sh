@@ -1,5 +1,7 @@
 # lib.sh - helpers sourced by the end-to-end tests: pass/fail bookkeeping, a private scratch
-# directory, and mpirun with the flags a test machine needs.
+# directory, and mpirun with the flags a test machine needs. Each check prints "ok   DESCRIPTION" or
+# "FAIL DESCRIPTION" and finish prints "N passed, N failed" last: tests/run.sh reads both (the FAIL
+# lines become its list of failed tests, each with "bash tests/e2e/<script>.sh" to rerun it).
 set -uo pipefail
 : "${ROBUSTA:=$PWD/bin/robusta}"
 E2E_PASS=0 E2E_FAIL=0

@@ -1,10 +1,17 @@
 /* rb_test_main.c - runner of the unit tests registered with RB_TEST (tests/unit/rb_test.h).
- * Usage: robusta-unit [substring]   runs the tests whose name contains substring (all by default).
- * Prints one line per test and ends with "N passed, N failed"; exit status 1 on any failure. */
+ * Usage: robusta-unit [--list] [NAME]
+ *   NAME   the test of exactly that name if there is one, else every test whose name contains NAME
+ *          (all tests without NAME);
+ *   --list print the names of the tests that would run, one per line, and run nothing.
+ * Prints one line per test ("ok   NAME (time)" or "FAIL NAME (file, time)" after the failed
+ * expectations) and ends with "N passed, N failed"; exit status 1 on any failure.
+ * RB_UNIT_NO_MPI=1 runs without MPI_Init and skips the tests that need MPI (RB_TEST_MPI). */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "rb_test.h"
 #include "rb_core.h"
 
+#include <ftw.h>
 #include <mpi.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -57,18 +64,46 @@ static int rb_by_name(const void *a, const void *b) {
     return strcmp(*na, *nb);
 }
 
+/* nftw callback: remove one entry (visited depth first, so a directory is empty when reached). */
+static int rb_remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+    (void)st;
+    (void)type;
+    (void)ftw;
+    if (remove(path) != 0) perror(path);
+    return 0;
+}
+
+/* Whether test i runs under this filter: an exact name selects that test alone, otherwise every
+ * name containing the filter (no filter: every test). */
+static int rb_selected(int i, const char *filter, int exact) {
+    if (!filter) return 1;
+    return exact ? strcmp(rb_tests[i].name, filter) == 0 : strstr(rb_tests[i].name, filter) != NULL;
+}
+
 int main(int argc, char **argv) {
     /* RB_UNIT_NO_MPI=1: run without MPI_Init, so LeakSanitizer sees only robusta's own allocations
      * (Open MPI's plugins leave unsymbolisable allocations behind that no suppression can match). */
     const char *no_mpi = getenv("RB_UNIT_NO_MPI");
     int use_mpi = !(no_mpi && no_mpi[0] == '1');
-    if (use_mpi) MPI_Init(&argc, &argv);
-    const char *filter = argc > 1 ? argv[1] : NULL;
+    int list = argc > 1 && strcmp(argv[1], "--list") == 0;
+    if (argc > 2 + list) {
+        fprintf(stderr, "usage: %s [--list] [NAME]\n", argv[0]);
+        return 2;
+    }
+    const char *filter = argc > 1 + list ? argv[1 + list] : NULL;
+    int exact = 0;
+    for (int i = 0; filter && i < rb_n_tests; i++) exact |= strcmp(rb_tests[i].name, filter) == 0;
     qsort(rb_tests, (size_t)rb_n_tests, sizeof rb_tests[0], rb_by_name);
+    if (list) {
+        for (int i = 0; i < rb_n_tests; i++)
+            if (rb_selected(i, filter, exact) && (use_mpi || !rb_tests[i].needs_mpi)) printf("%s\n", rb_tests[i].name);
+        return 0;
+    }
+    if (use_mpi) MPI_Init(&argc, &argv);
     int passed = 0, failed = 0;
     rb_log_quiet = 1;
     for (int i = 0; i < rb_n_tests; i++) {
-        if (filter && !strstr(rb_tests[i].name, filter)) continue;
+        if (!rb_selected(i, filter, exact)) continue;
         if (rb_tests[i].needs_mpi && !use_mpi) {
             printf("skip %s (needs MPI; run in the MPI passes)\n", rb_tests[i].name);
             continue;
@@ -87,11 +122,8 @@ int main(int argc, char **argv) {
         }
         fflush(stdout);
     }
-    if (rb_tmpdir[0]) {
-        char cmd[600];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", rb_tmpdir);
-        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", rb_tmpdir);
-    }
+    if (rb_tmpdir[0] && nftw(rb_tmpdir, rb_remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        fprintf(stderr, "could not remove %s\n", rb_tmpdir);
     printf("%d passed, %d failed\n", passed, failed);
     if (use_mpi) MPI_Finalize();
     return failed ? 1 : 0;
