@@ -152,7 +152,7 @@ help:
 	@echo "make              build bin/robusta, bin/robusta-unit and bin/robusta-bench (library: build/rel/librobusta.a)"
 	@echo "make run          build, make the default data and run the pipeline (installs deps as root)"
 	@echo "make test         the whole test suite, ending in 'N passed, N failed' (T=pattern: a subset)"
-	@echo "make test-unit    unit tests only, plain and under the sanitizers (T=pattern)"
+	@echo "make test-unit    the layout check and the unit tests, plain and under the sanitizers (T=pattern)"
 	@echo "make test-e2e     end-to-end tests only (T=script name pattern)"
 	@echo "make check-layout the include rule between the stage folders"
 	@echo "make asan         sanitizer build (address, undefined)"
