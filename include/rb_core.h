@@ -159,7 +159,7 @@ const char *rb_config_text(const rb_config *c);
 const char *rb_config_origin(const rb_config *c);
 
 /* ---- the table of every configuration key robusta accepts: its type, whether it is
- * required, its default, and its allowed range or choices. config.c validates loaded files and
+ * required, its default, and its allowed range or choices. config_validate.c checks loaded files and
  * --set overrides against it; docs/config.md documents the same keys. */
 
 typedef enum {

@@ -1,7 +1,8 @@
-/* synth_model.c - the generative model of the synthetic dataset (docs/synthetic.md, rb_synth.h):
+/* synth_model.c - the generative model of the synthetic dataset (docs/synthetic.md, rb_data.h):
  * seed-keyed global arrays (loadings, scene prototypes, anomaly and hard-negative directions), the
  * per-video frame-level description (length, scene, anomalous segments, hard negative) and the
- * per-video features (latents batched through sgemm, then noise and the visual rectifier). */
+ * per-video features (latents batched through sgemm, then noise and the visual rectifier). It checks
+ * its parameters with synth_params.c and calls nothing of synth.c, which builds datasets on it. */
 #include "rb_data.h"
 #include "rb_core.h"
 

@@ -1,4 +1,4 @@
-/* train.c - the training loop of the detectors (rb_train.h): bags of (video, crop), uniform
+/* train.c - the training loop of the detectors (rb_model.h): bags of (video, crop), uniform
  * resampling of long videos, per-epoch shuffle, visual-or-audio choice per bag for the shared kinds,
  * batched forward/backward (rb_detector_loss_grad), Adam with a schedule, and the per-epoch log. */
 #include "rb_model.h"
@@ -159,176 +159,253 @@ static int64_t rb_gather_bag(const rb_split *s, int64_t v, int c, int m, int32_t
     return n;
 }
 
+/* The fixed quantities of one training run. */
+typedef struct {
+    rb_detector *d;
+    const rb_split *train;
+    const rb_train_params *p;
+    const char *kname;        /* detector kind name, for messages */
+    int nc, m;                /* crops per video, most snippets per bag */
+    int32_t n_bags;           /* videos x crops */
+    int batch;                /* bags per step: min(p->batch, n_bags) */
+    int shared;               /* a shared kind: each bag is fed either visual or audio */
+    int team_rank, team_size; /* this rank's place in p->team (0 of 1 without a team) */
+} rb_train_run;
+
+/* Sums over the steps of one epoch, for the log. */
+typedef struct {
+    double loss_sum;     /* batch mean loss x batch size */
+    int64_t rows_total;  /* trunk rows fed */
+    int64_t visual_bags; /* bags fed visual */
+} rb_epoch_sums;
+
+/* Allocate everything the loop uses (s is zeroed first, so rb_train_state_free is always safe); the
+ * gathered-row buffers and the detector work space hold the longest possible batch. */
+static int rb_train_state_alloc(rb_train_state *s, const rb_train_run *r) {
+    const rb_detector *d = r->d;
+    const int64_t nv = r->train->n_videos;
+    const int32_t n_bags = r->n_bags;
+    const int batch = r->batch, m = r->m, G = r->p->grad_groups;
+    memset(s, 0, sizeof *s);
+    s->eff_len = rb_malloc(sizeof(int32_t) * (size_t)nv, "video lengths");
+    s->perm = rb_malloc(sizeof(int32_t) * (size_t)(n_bags > nv ? n_bags : nv), "bag order");
+    s->order = rb_malloc(sizeof(int32_t) * (size_t)batch, "batch order");
+    s->start = rb_malloc(sizeof(int64_t) * (size_t)batch, "bag starts");
+    s->len = rb_malloc(sizeof(int32_t) * (size_t)batch, "bag lengths");
+    s->labels = rb_malloc(sizeof(float) * (size_t)batch, "bag labels");
+    s->bag_id = rb_malloc(sizeof(uint32_t) * (size_t)batch, "bag ids");
+    s->pos = rb_malloc(sizeof(int32_t) * (size_t)m, "resampling positions");
+    s->grad = rb_malloc(sizeof(float) * (size_t)d->n_params, "parameter gradients");
+    s->group_grad = rb_malloc(sizeof(float) * (size_t)G * (size_t)d->n_params, "group gradients");
+    s->group_loss = rb_malloc(sizeof(double) * (size_t)G, "group losses");
+    if (!s->group_grad || !s->group_loss) return RB_ERR;
+    if (!s->eff_len || !s->perm || !s->order || !s->start || !s->len || !s->labels || !s->bag_id || !s->pos || !s->grad)
+        return RB_ERR;
+    for (int64_t v = 0; v < nv; v++) {
+        int64_t t = rb_split_video_len(r->train, v);
+        s->eff_len[v] = (int32_t)(t < m ? t : m);
+    }
+    int64_t cap = rb_train_cap_rows(r->train, s->eff_len, batch, s->perm);
+    if (rb_uses_visual(d->kind) &&
+        !(s->xv = rb_malloc(sizeof(float) * (size_t)cap * (size_t)d->d_visual, "gathered visual rows")))
+        return RB_ERR;
+    if (rb_uses_audio(d->kind) &&
+        !(s->xa = rb_malloc(sizeof(float) * (size_t)cap * (size_t)d->d_audio, "gathered audio rows")))
+        return RB_ERR;
+    RB_TRY(rb_det_work_alloc(&s->work, d, cap));
+    return rb_adam_init(&s->adam, d->n_params, r->p->weight_decay, r->p->wd_mode);
+}
+
+/* Size the per-epoch arrays of the training log. */
+static int rb_train_log_start(rb_train_log *log, const rb_train_run *r) {
+    const rb_train_params *p = r->p;
+    log->n_epochs = p->epochs;
+    log->bags_per_epoch = r->n_bags;
+    log->steps_per_epoch = (r->n_bags + r->batch - 1) / r->batch;
+    log->loss = rb_calloc((size_t)p->epochs, sizeof(double), "training log");
+    log->visual_fraction = rb_calloc((size_t)p->epochs, sizeof(double), "training log");
+    log->snippets_per_s = rb_calloc((size_t)p->epochs, sizeof(double), "training log");
+    log->lr = rb_calloc((size_t)p->epochs, sizeof(double), "training log");
+    return log->loss && log->visual_fraction && log->snippets_per_s && log->lr ? RB_OK : RB_ERR;
+}
+
+/* Order the bags perm[b0 .. b0 + nb) of a batch into s->order: visual-fed bags first, then audio-fed
+ * ones (shared kinds draw the modality per epoch and bag), each in shuffled order. Returns the number
+ * of visual-fed bags. */
+static int rb_order_batch(const rb_train_run *r, rb_train_state *s, int e, int32_t b0, int nb) {
+    const rb_train_params *p = r->p;
+    int n_vis = 0, n_aud = 0;
+    for (int j = 0; j < nb; j++) {
+        int32_t bag = s->perm[b0 + j];
+        int audio = r->d->kind == RB_DET_AUDIO;
+        if (r->shared) {
+            rb_rng rng;
+            rb_rng_init(&rng, p->seed, RB_PURPOSE_TRAIN_MODALITY, p->replica, (uint32_t)e, (uint32_t)bag);
+            audio = (int)(rb_rng_u32(&rng) >> 31);
+        }
+        if (audio) s->order[nb - 1 - n_aud++] = bag; /* filled from the back, reversed below */
+        else s->order[n_vis++] = bag;
+    }
+    for (int i = 0, j = nb - 1; n_vis + i < j; i++, j--) { /* restore shuffled order of audio */
+        int32_t t = s->order[n_vis + i];
+        s->order[n_vis + i] = s->order[j];
+        s->order[j] = t;
+    }
+    return n_vis;
+}
+
+/* Gather the bags order[j0 .. j1) of a batch (those from n_vis on are fed audio) into the row buffers,
+ * all visual rows before the audio rows, and set their start, length, label and id (index j - j0). */
+static void rb_gather_group(const rb_train_run *r, rb_train_state *s, int j0, int j1, int n_vis, int64_t *rows_v,
+                            int64_t *rows_a) {
+    const rb_split *train = r->train;
+    const int nc = r->nc, m = r->m;
+    int64_t rv = 0, ra = 0;
+    for (int j = j0; j < j1; j++) {
+        int32_t bag = s->order[j];
+        int64_t v = bag / nc;
+        int c = bag % nc, fed_audio = j >= n_vis, k = j - j0;
+        s->labels[k] = (float)train->labels[v];
+        s->bag_id[k] = (uint32_t)bag;
+        if (r->d->kind == RB_DET_CONCAT) {
+            s->start[k] = rv;
+            s->len[k] = (int32_t)rb_gather_bag(train, v, c, m, s->pos, s->xv, s->xa, rv);
+            rv += s->len[k];
+            ra = rv;
+        } else if (!fed_audio) {
+            s->start[k] = rv;
+            s->len[k] = (int32_t)rb_gather_bag(train, v, c, m, s->pos, s->xv, NULL, rv);
+            rv += s->len[k];
+        } else {
+            s->start[k] = rv + ra; /* all visual rows precede the audio rows */
+            s->len[k] = (int32_t)rb_gather_bag(train, v, c, m, s->pos, NULL, s->xa, ra);
+            ra += s->len[k];
+        }
+    }
+    *rows_v = rv;
+    *rows_a = ra;
+}
+
+/* Mean loss and gradient of each of the G fixed groups of consecutive bags of the batch that this rank
+ * owns (group g belongs to team rank g % team_size); every group's loss starts at 0. Adds the rows fed
+ * to *rows_v and *rows_a. */
+static int rb_group_grads(const rb_train_run *r, rb_train_state *s, int e, int32_t b0, int nb, int n_vis,
+                          int64_t *rows_v, int64_t *rows_a) {
+    const rb_train_params *p = r->p;
+    const rb_detector *d = r->d;
+    const int G = p->grad_groups;
+    for (int g = 0; g < G; g++) {
+        int j0 = (int)((int64_t)nb * g / G), j1 = (int)((int64_t)nb * (g + 1) / G);
+        s->group_loss[g] = 0.0;
+        if (j1 == j0 || g % r->team_size != r->team_rank) continue;
+        int64_t rv, ra;
+        rb_gather_group(r, s, j0, j1, n_vis, &rv, &ra);
+        rb_det_batch bt = {.xv = s->xv, .rows_v = rv, .xa = s->xa, .rows_a = ra, .n_bags = j1 - j0,
+                           .start = s->start, .len = s->len, .labels = s->labels, .dropout_on = 1,
+                           .seed = p->seed, .replica = p->replica, .epoch = (uint32_t)e,
+                           .bag_id = s->bag_id};
+        if (rb_detector_loss_grad(d, &bt, &s->work, &s->group_loss[g],
+                                  s->group_grad + (size_t)g * (size_t)d->n_params) != RB_OK)
+            return rb_context("train %s: epoch %d, batch at bag %d", r->kname, e, b0);
+        *rows_v += rv;
+        *rows_a += ra;
+    }
+    return RB_OK;
+}
+
+/* Team training: every member receives every group's gradient and loss from its owner. */
+static void rb_share_groups(const rb_train_run *r, rb_train_state *s, int nb) {
+    const int G = r->p->grad_groups;
+    const int64_t n_params = r->d->n_params;
+    for (int g = 0; g < G; g++) {
+        int j0 = (int)((int64_t)nb * g / G), j1 = (int)((int64_t)nb * (g + 1) / G);
+        if (j1 == j0) continue;
+        MPI_Bcast(s->group_grad + (size_t)g * (size_t)n_params, (int)n_params, MPI_FLOAT, g % r->team_size,
+                  r->p->team);
+        MPI_Bcast(&s->group_loss[g], 1, MPI_DOUBLE, g % r->team_size, r->p->team);
+    }
+}
+
+/* The batch mean loss (returned) and gradient (into s->grad): the group-weighted sum in group order,
+ * the same float operations whether one rank computed every group or a team shared them. */
+static double rb_batch_mean(const rb_train_run *r, rb_train_state *s, int nb) {
+    const int G = r->p->grad_groups;
+    const int64_t n_params = r->d->n_params;
+    double loss = 0.0;
+    memset(s->grad, 0, sizeof(float) * (size_t)n_params);
+    for (int g = 0; g < G; g++) {
+        int j0 = (int)((int64_t)nb * g / G), j1 = (int)((int64_t)nb * (g + 1) / G);
+        if (j1 == j0) continue;
+        const float w = (float)(j1 - j0) / (float)nb;
+        const float *gg = s->group_grad + (size_t)g * (size_t)n_params;
+        for (int64_t i = 0; i < n_params; i++) s->grad[i] += w * gg[i];
+        loss += s->group_loss[g] * (double)(j1 - j0) / nb;
+    }
+    return loss;
+}
+
+/* One step on the bags perm[b0 .. b0 + nb): order and gather them, the gradient over G fixed groups of
+ * consecutive bags (shared by a team when there is one), then Adam at rate lr. */
+static int rb_train_step(const rb_train_run *r, rb_train_state *s, int e, int32_t b0, int nb, double lr,
+                         rb_epoch_sums *sums) {
+    int n_vis = rb_order_batch(r, s, e, b0, nb);
+    int64_t rv = 0, ra = 0;
+    RB_TRY(rb_group_grads(r, s, e, b0, nb, n_vis, &rv, &ra));
+    if (r->team_size > 1) rb_share_groups(r, s, nb);
+    double loss = rb_batch_mean(r, s, nb);
+    if (!isfinite(loss))
+        return rb_fail("train %s: loss is not finite (%g) at epoch %d, batch at bag %d (lr %g too high?)", r->kname,
+                       loss, e, b0, lr);
+    rb_adam_step(&s->adam, r->d->params, s->grad, lr);
+    sums->loss_sum += loss * nb;
+    sums->rows_total += r->d->kind == RB_DET_CONCAT ? rv : rv + ra;
+    sums->visual_bags += n_vis;
+    return RB_OK;
+}
+
+/* Epoch e: the learning rate of the schedule, a fresh shuffle of the bags, one step per batch, and the
+ * epoch's line of the log. */
+static int rb_train_epoch(const rb_train_run *r, rb_train_state *s, int e, rb_train_log *log) {
+    const rb_train_params *p = r->p;
+    const int32_t n_bags = r->n_bags;
+    double t0 = rb_now(), lr = rb_lr_at(p->schedule, p->lr, e, p->epochs, p->step_every, p->step_gamma);
+    rb_rng shuffle;
+    rb_rng_init(&shuffle, p->seed, RB_PURPOSE_TRAIN_SHUFFLE, p->replica, (uint32_t)e, 0);
+    rb_rng_permutation(&shuffle, s->perm, n_bags);
+    rb_epoch_sums sums = {0.0, 0, 0};
+    for (int32_t b0 = 0; b0 < n_bags; b0 += r->batch) {
+        int nb = n_bags - b0 < r->batch ? n_bags - b0 : r->batch;
+        RB_TRY(rb_train_step(r, s, e, b0, nb, lr, &sums));
+    }
+    double dt = rb_now() - t0;
+    if (log) {
+        log->loss[e] = sums.loss_sum / n_bags;
+        log->visual_fraction[e] = r->shared ? (double)sums.visual_bags / n_bags : NAN;
+        log->snippets_per_s[e] = dt > 0 ? (double)sums.rows_total / dt : 0.0;
+        log->lr[e] = lr;
+    }
+    return RB_OK;
+}
+
 int rb_train_detector(rb_detector *d, const rb_split *train, const rb_train_params *p, rb_train_log *log) {
     const char *kname = rb_detector_kind_name(d->kind);
     if (log) memset(log, 0, sizeof *log);
     RB_TRY_CTX(rb_train_params_check(p), "train %s", kname);
     RB_TRY(rb_train_check_inputs(d, train));
-    const int64_t nv = train->n_videos;
-    const int nc = train->n_crops, m = p->max_snippets;
-    const int32_t n_bags = (int32_t)(nv * nc);
-    const int batch = p->batch < n_bags ? p->batch : n_bags;
-    const rb_detector_kind kind = d->kind;
-    const int shared = rb_is_shared_kind(kind);
-
-    rb_train_state s;
-    memset(&s, 0, sizeof s);
-    int rc = RB_ERR;
-    s.eff_len = rb_malloc(sizeof(int32_t) * (size_t)nv, "video lengths");
-    s.perm = rb_malloc(sizeof(int32_t) * (size_t)(n_bags > nv ? n_bags : nv), "bag order");
-    s.order = rb_malloc(sizeof(int32_t) * (size_t)batch, "batch order");
-    s.start = rb_malloc(sizeof(int64_t) * (size_t)batch, "bag starts");
-    s.len = rb_malloc(sizeof(int32_t) * (size_t)batch, "bag lengths");
-    s.labels = rb_malloc(sizeof(float) * (size_t)batch, "bag labels");
-    s.bag_id = rb_malloc(sizeof(uint32_t) * (size_t)batch, "bag ids");
-    s.pos = rb_malloc(sizeof(int32_t) * (size_t)m, "resampling positions");
-    const int G = p->grad_groups;
-    int team_rank = 0, team_size = 1;
+    rb_train_run r = {.d = d, .train = train, .p = p, .kname = kname, .nc = train->n_crops, .m = p->max_snippets,
+                      .n_bags = (int32_t)(train->n_videos * train->n_crops), .shared = rb_is_shared_kind(d->kind),
+                      .team_rank = 0, .team_size = 1};
+    r.batch = p->batch < r.n_bags ? p->batch : r.n_bags;
     if (p->team != MPI_COMM_NULL) {
-        MPI_Comm_rank(p->team, &team_rank);
-        MPI_Comm_size(p->team, &team_size);
+        MPI_Comm_rank(p->team, &r.team_rank);
+        MPI_Comm_size(p->team, &r.team_size);
     }
-    s.grad = rb_malloc(sizeof(float) * (size_t)d->n_params, "parameter gradients");
-    s.group_grad = rb_malloc(sizeof(float) * (size_t)G * (size_t)d->n_params, "group gradients");
-    s.group_loss = rb_malloc(sizeof(double) * (size_t)G, "group losses");
-    if (!s.group_grad || !s.group_loss) goto done;
-    if (!s.eff_len || !s.perm || !s.order || !s.start || !s.len || !s.labels || !s.bag_id || !s.pos || !s.grad)
-        goto done;
-    for (int64_t v = 0; v < nv; v++) {
-        int64_t t = rb_split_video_len(train, v);
-        s.eff_len[v] = (int32_t)(t < m ? t : m);
-    }
-    int64_t cap = rb_train_cap_rows(train, s.eff_len, batch, s.perm);
-    if (rb_uses_visual(kind) &&
-        !(s.xv = rb_malloc(sizeof(float) * (size_t)cap * (size_t)d->d_visual, "gathered visual rows")))
-        goto done;
-    if (rb_uses_audio(kind) &&
-        !(s.xa = rb_malloc(sizeof(float) * (size_t)cap * (size_t)d->d_audio, "gathered audio rows")))
-        goto done;
-    if (rb_det_work_alloc(&s.work, d, cap) != RB_OK) goto done;
-    if (rb_adam_init(&s.adam, d->n_params, p->weight_decay, p->wd_mode) != RB_OK) goto done;
-    if (log) {
-        log->n_epochs = p->epochs;
-        log->bags_per_epoch = n_bags;
-        log->steps_per_epoch = (n_bags + batch - 1) / batch;
-        log->loss = rb_calloc((size_t)p->epochs, sizeof(double), "training log");
-        log->visual_fraction = rb_calloc((size_t)p->epochs, sizeof(double), "training log");
-        log->snippets_per_s = rb_calloc((size_t)p->epochs, sizeof(double), "training log");
-        log->lr = rb_calloc((size_t)p->epochs, sizeof(double), "training log");
-        if (!log->loss || !log->visual_fraction || !log->snippets_per_s || !log->lr) goto done;
-    }
-
+    rb_train_state s;
+    int rc = rb_train_state_alloc(&s, &r);
+    if (rc == RB_OK && log) rc = rb_train_log_start(log, &r);
     double t_start = rb_now();
-    for (int e = 0; e < p->epochs; e++) {
-        double t0 = rb_now(), lr = rb_lr_at(p->schedule, p->lr, e, p->epochs, p->step_every, p->step_gamma);
-        rb_rng shuffle;
-        rb_rng_init(&shuffle, p->seed, RB_PURPOSE_TRAIN_SHUFFLE, p->replica, (uint32_t)e, 0);
-        rb_rng_permutation(&shuffle, s.perm, n_bags);
-        double loss_sum = 0.0;
-        int64_t rows_total = 0, visual_bags = 0;
-        for (int32_t b0 = 0; b0 < n_bags; b0 += batch) {
-            int nb = n_bags - b0 < batch ? n_bags - b0 : batch;
-            /* visual-fed bags first, then audio-fed ones (shared kinds), each in shuffled order */
-            int n_vis = 0, n_aud = 0;
-            for (int j = 0; j < nb; j++) {
-                int32_t bag = s.perm[b0 + j];
-                int audio = kind == RB_DET_AUDIO;
-                if (shared) {
-                    rb_rng r;
-                    rb_rng_init(&r, p->seed, RB_PURPOSE_TRAIN_MODALITY, p->replica, (uint32_t)e, (uint32_t)bag);
-                    audio = (int)(rb_rng_u32(&r) >> 31);
-                }
-                if (audio) s.order[nb - 1 - n_aud++] = bag; /* filled from the back, reversed below */
-                else s.order[n_vis++] = bag;
-            }
-            for (int i = 0, j = nb - 1; n_vis + i < j; i++, j--) { /* restore shuffled order of audio */
-                int32_t t = s.order[n_vis + i];
-                s.order[n_vis + i] = s.order[j];
-                s.order[j] = t;
-            }
-            /* G fixed groups of consecutive bags; each group's mean loss and gradient, then the
-             * batch mean as the group-weighted sum in group order: the same float operations
-             * whether one rank computes every group or a team shares them */
-            int64_t rv_all = 0, ra_all = 0;
-            for (int g = 0; g < G; g++) {
-                int j0 = (int)((int64_t)nb * g / G), j1 = (int)((int64_t)nb * (g + 1) / G);
-                s.group_loss[g] = 0.0;
-                if (j1 == j0 || g % team_size != team_rank) continue;
-                int64_t rv = 0, ra = 0;
-                for (int j = j0; j < j1; j++) {
-                    int32_t bag = s.order[j];
-                    int64_t v = bag / nc;
-                    int c = bag % nc, fed_audio = j >= n_vis, k = j - j0;
-                    s.labels[k] = (float)train->labels[v];
-                    s.bag_id[k] = (uint32_t)bag;
-                    if (kind == RB_DET_CONCAT) {
-                        s.start[k] = rv;
-                        s.len[k] = (int32_t)rb_gather_bag(train, v, c, m, s.pos, s.xv, s.xa, rv);
-                        rv += s.len[k];
-                        ra = rv;
-                    } else if (!fed_audio) {
-                        s.start[k] = rv;
-                        s.len[k] = (int32_t)rb_gather_bag(train, v, c, m, s.pos, s.xv, NULL, rv);
-                        rv += s.len[k];
-                    } else {
-                        s.start[k] = rv + ra; /* all visual rows precede the audio rows */
-                        s.len[k] = (int32_t)rb_gather_bag(train, v, c, m, s.pos, NULL, s.xa, ra);
-                        ra += s.len[k];
-                    }
-                }
-                rb_det_batch bt = {.xv = s.xv, .rows_v = rv, .xa = s.xa, .rows_a = ra, .n_bags = j1 - j0,
-                                   .start = s.start, .len = s.len, .labels = s.labels, .dropout_on = 1,
-                                   .seed = p->seed, .replica = p->replica, .epoch = (uint32_t)e,
-                                   .bag_id = s.bag_id};
-                if (rb_detector_loss_grad(d, &bt, &s.work, &s.group_loss[g],
-                                          s.group_grad + (size_t)g * (size_t)d->n_params) != RB_OK) {
-                    rb_context("train %s: epoch %d, batch at bag %d", kname, e, b0);
-                    goto done;
-                }
-                rv_all += rv;
-                ra_all += ra;
-            }
-            if (team_size > 1) { /* every member receives every group's gradient from its owner */
-                for (int g = 0; g < G; g++) {
-                    int j0 = (int)((int64_t)nb * g / G), j1 = (int)((int64_t)nb * (g + 1) / G);
-                    if (j1 == j0) continue;
-                    MPI_Bcast(s.group_grad + (size_t)g * (size_t)d->n_params, (int)d->n_params, MPI_FLOAT, g % team_size,
-                              p->team);
-                    MPI_Bcast(&s.group_loss[g], 1, MPI_DOUBLE, g % team_size, p->team);
-                }
-            }
-            double loss = 0.0;
-            memset(s.grad, 0, sizeof(float) * (size_t)d->n_params);
-            for (int g = 0; g < G; g++) {
-                int j0 = (int)((int64_t)nb * g / G), j1 = (int)((int64_t)nb * (g + 1) / G);
-                if (j1 == j0) continue;
-                const float w = (float)(j1 - j0) / (float)nb;
-                const float *gg = s.group_grad + (size_t)g * (size_t)d->n_params;
-                for (int64_t i = 0; i < d->n_params; i++) s.grad[i] += w * gg[i];
-                loss += s.group_loss[g] * (double)(j1 - j0) / nb;
-            }
-            int64_t rv = rv_all, ra = ra_all;
-            if (!isfinite(loss)) {
-                rb_fail("train %s: loss is not finite (%g) at epoch %d, batch at bag %d (lr %g too high?)",
-                        kname, loss, e, b0, lr);
-                goto done;
-            }
-            rb_adam_step(&s.adam, d->params, s.grad, lr);
-            loss_sum += loss * nb;
-            rows_total += kind == RB_DET_CONCAT ? rv : rv + ra;
-            visual_bags += n_vis;
-        }
-        double dt = rb_now() - t0;
-        if (log) {
-            log->loss[e] = loss_sum / n_bags;
-            log->visual_fraction[e] = shared ? (double)visual_bags / n_bags : NAN;
-            log->snippets_per_s[e] = dt > 0 ? (double)rows_total / dt : 0.0;
-            log->lr[e] = lr;
-        }
-    }
-    if (log) log->seconds = rb_now() - t_start;
-    rc = RB_OK;
-done:
+    for (int e = 0; rc == RB_OK && e < p->epochs; e++) rc = rb_train_epoch(&r, &s, e, log);
+    if (rc == RB_OK && log) log->seconds = rb_now() - t_start;
     rb_train_state_free(&s);
     if (rc != RB_OK && log) rb_train_log_free(log);
     return rc;

@@ -1,5 +1,6 @@
-/* train_all.c - trains the models of a dataset as cost-balanced jobs over MPI ranks
- * (rb_model_build.h). */
+/* train_all.c - trains the models of a dataset as cost-balanced jobs over MPI ranks (rb_model.h):
+ * detector replicas and the per-modality GMM fits, planned by cost, run by their owners (or by the
+ * whole team when ranks outnumber detectors), and gathered on rank 0. */
 #include "rb_model.h"
 #include "rb_core.h"
 
@@ -172,30 +173,146 @@ static void rb_print_training(const char *dataset, const rb_detector *d, int rep
     }
 }
 
+/* ---- the build: parameters, jobs, running them, gathering their results ---- */
+
+/* The parameters the jobs of a build read. */
+typedef struct {
+    rb_train_params tp;
+    rb_gmm_params gp;
+    rb_weight_params wp;
+    double holdout_fraction;
+    int replicas; /* train.seeds: replicas of each detector kind */
+} rb_build_params;
+
+static int rb_build_params_read(const rb_config *cfg, rb_build_params *bp) {
+    RB_TRY(rb_params_train(cfg, &bp->tp));
+    RB_TRY(rb_params_gmm(cfg, &bp->gp, &bp->holdout_fraction));
+    RB_TRY(rb_params_weights(cfg, &bp->wp));
+    RB_TRY(rb_config_int(cfg, "train.seeds", &bp->replicas));
+    return RB_OK;
+}
+
+/* Fill jobs: one per detector replica, then one GMM fit per modality, each with its cost estimate,
+ * assigned to the size ranks. Returns the number of jobs. */
+static int rb_plan_jobs(const rb_model *m, const rb_dataset *data, const rb_build_params *bp, int size, rb_job *jobs) {
+    const rb_gmm_params *gp = &bp->gp;
+    int n_jobs = 0;
+    for (int s = 0; s < m->n_kinds; s++)
+        for (int r = 0; r < bp->replicas; r++)
+            jobs[n_jobs++] = (rb_job){RB_JOB_DETECTOR, s, r, 0, rb_detector_cost(m->kinds[s], data, &bp->tp), 0};
+    for (int mod = 0; mod < 2; mod++) {
+        double rows = (double)data->train.n_snippets * (mod == 0 ? data->train.n_crops : 1);
+        if (rows > (double)gp->max_points && gp->max_points > 0) rows = (double)gp->max_points;
+        double dim = mod == 0 ? data->train.d_visual : data->train.d_audio;
+        double iters = gp->max_iter < 30 ? gp->max_iter : 30;
+        double cost = rows * gp->k * dim * 8.0 * iters * (gp->covariance ? dim : 1);
+        jobs[n_jobs++] = (rb_job){RB_JOB_GMM, 0, 0, mod, cost, 0};
+    }
+    rb_assign_jobs(jobs, n_jobs, size);
+    /* more ranks than detector jobs: each detector is trained by all ranks together (its fixed
+     * gradient groups dealt over them), one after the other; the GMM fits keep their owners */
+    int team_mode = size > m->n_kinds * bp->replicas;
+    if (team_mode)
+        for (int j = 0; j < n_jobs; j++)
+            if (jobs[j].type == RB_JOB_DETECTOR) jobs[j].owner = -1;
+    return n_jobs;
+}
+
+/* Train one detector replica (alone, or with the whole team when the job has no owner). */
+static void rb_run_detector_job(rb_model *m, const rb_dataset *data, const char *dataset_name,
+                                const rb_build_params *bp, const rb_job *jb, int rank, MPI_Comm comm) {
+    rb_train_params p = bp->tp;
+    p.replica = (uint32_t)jb->replica;
+    p.team = jb->owner == -1 ? comm : MPI_COMM_NULL;
+    rb_detector *d = rb_model_detector(m, jb->slot, jb->replica);
+    rb_train_log *log = &m->logs[jb->slot * bp->replicas + jb->replica];
+    if (rb_train_detector_init(d, m->kinds[jb->slot], m->d_visual, m->d_audio, &p) != RB_OK ||
+        rb_train_detector(d, &data->train, &p, log) != RB_OK) {
+        rb_context("training %s detector %s#%d", dataset_name, rb_detector_kind_name(m->kinds[jb->slot]), jb->replica);
+        rb_die();
+    }
+    if (jb->owner != -1 || rank == 0) rb_print_training(dataset_name, d, jb->replica, log);
+}
+
+/* Fit the GMM and calibrate the weights of one modality. */
+static void rb_run_gmm_job(rb_model *m, const rb_dataset *data, const char *dataset_name, const rb_build_params *bp,
+                           const rb_job *jb) {
+    double t0 = rb_now();
+    if (rb_fit_modality(data, jb->modality, &bp->gp, bp->holdout_fraction, &bp->wp, &m->gmm[jb->modality],
+                        &m->calib[jb->modality]) != RB_OK) {
+        rb_context("dataset %s", dataset_name);
+        rb_die();
+    }
+    const rb_gmm *g = &m->gmm[jb->modality];
+    const rb_weight_calib *c = &m->calib[jb->modality];
+    rb_log("gmm %s %s: %d components, %d EM iterations (%s), mean log-likelihood %.4f on %lld rows; "
+           "weight threshold %.3f, temperature %.3f (%.1f s)",
+           dataset_name, rb_modality_label[jb->modality], g->k, g->iterations,
+           g->converged ? "converged" : "max_iter", g->mean_loglik, (long long)g->n_fit, c->tau_hi, c->s_hi,
+           rb_now() - t0);
+}
+
+/* Run the jobs of this rank and every team job; an error ends the whole MPI job (the other ranks would
+ * wait for its results forever). */
+static void rb_run_jobs(rb_model *m, const rb_dataset *data, const char *dataset_name, const rb_build_params *bp,
+                        const rb_job *jobs, int n_jobs, int rank, MPI_Comm comm) {
+    for (int j = 0; j < n_jobs; j++) {
+        const rb_job *jb = &jobs[j];
+        if (jb->owner != rank && jb->owner != -1) continue;
+        if (jb->type == RB_JOB_DETECTOR) rb_run_detector_job(m, data, dataset_name, bp, jb, rank, comm);
+        else rb_run_gmm_job(m, data, dataset_name, bp, jb);
+    }
+}
+
+/* Rank 0 receives the result of job j from its owner. */
+static int rb_recv_job(rb_model *m, const rb_build_params *bp, const rb_job *jb, int j, MPI_Comm comm) {
+    if (jb->type == RB_JOB_DETECTOR) {
+        rb_train_params p = bp->tp;
+        p.replica = (uint32_t)jb->replica;
+        rb_detector *d = rb_model_detector(m, jb->slot, jb->replica);
+        RB_TRY(rb_train_detector_init(d, m->kinds[jb->slot], m->d_visual, m->d_audio, &p));
+        return rb_recv_detector(d, &m->logs[jb->slot * bp->replicas + jb->replica], bp->tp.epochs, jb->owner, j,
+                                comm);
+    }
+    return rb_recv_gmm(&m->gmm[jb->modality], &m->calib[jb->modality], bp->gp.k,
+                       jb->modality == 0 ? m->d_visual : m->d_audio, bp->gp.covariance, jb->owner, j, comm);
+}
+
+/* Gather on rank 0 in job order; owners send in the same order, so no send waits on a later one. */
+static void rb_gather_jobs(rb_model *m, const rb_build_params *bp, const rb_job *jobs, int n_jobs, int rank,
+                           MPI_Comm comm) {
+    for (int j = 0; j < n_jobs; j++) {
+        const rb_job *jb = &jobs[j];
+        if (jb->owner == 0 || jb->owner == -1) continue; /* team jobs end identical on every rank */
+        if (rank == jb->owner) {
+            if (jb->type == RB_JOB_DETECTOR)
+                rb_send_detector(rb_model_detector(m, jb->slot, jb->replica),
+                                 &m->logs[jb->slot * bp->replicas + jb->replica], j, comm);
+            else
+                rb_send_gmm(&m->gmm[jb->modality], &m->calib[jb->modality], j, comm);
+        } else if (rank == 0) {
+            if (rb_recv_job(m, bp, jb, j, comm) != RB_OK) rb_die();
+        }
+    }
+}
+
 int rb_model_build(const rb_config *cfg, const rb_dataset *data, const char *dataset_name, const char *recipe,
                    MPI_Comm comm, rb_model *m) {
     memset(m, 0, sizeof *m);
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    rb_train_params tp;
-    rb_gmm_params gp;
-    rb_weight_params wp;
-    double holdout_fraction;
-    int replicas;
-    RB_TRY(rb_params_train(cfg, &tp));
-    RB_TRY(rb_params_gmm(cfg, &gp, &holdout_fraction));
-    RB_TRY(rb_params_weights(cfg, &wp));
-    RB_TRY(rb_config_int(cfg, "train.seeds", &replicas));
+    rb_build_params bp;
+    RB_TRY(rb_build_params_read(cfg, &bp));
     if (data->train.n_videos < 2) return rb_fail("dataset %s: training needs at least 2 train videos", dataset_name);
     m->d_visual = data->train.d_visual;
     m->d_audio = data->train.d_audio;
     m->n_crops = data->train.n_crops;
-    m->n_replicas = replicas;
+    m->n_replicas = bp.replicas;
     RB_TRY(rb_params_detectors(cfg, m->kinds, &m->n_kinds));
     m->dataset = rb_strdup(dataset_name, "dataset name");
     m->recipe = rb_strdup(recipe, "recipe");
-    int n_det = m->n_kinds * replicas;
+    int n_det = m->n_kinds * bp.replicas;
     m->det = rb_calloc((size_t)n_det, sizeof *m->det, "detectors");
     m->logs = rb_calloc((size_t)n_det, sizeof *m->logs, "training logs");
     rb_job *jobs = rb_calloc((size_t)n_det + 2, sizeof *jobs, "jobs");
@@ -204,82 +321,9 @@ int rb_model_build(const rb_config *cfg, const rb_dataset *data, const char *dat
         rb_model_free(m);
         return RB_ERR;
     }
-    int n_jobs = 0;
-    for (int s = 0; s < m->n_kinds; s++)
-        for (int r = 0; r < replicas; r++)
-            jobs[n_jobs++] = (rb_job){RB_JOB_DETECTOR, s, r, 0, rb_detector_cost(m->kinds[s], data, &tp), 0};
-    for (int mod = 0; mod < 2; mod++) {
-        double rows = (double)data->train.n_snippets * (mod == 0 ? data->train.n_crops : 1);
-        if (rows > (double)gp.max_points && gp.max_points > 0) rows = (double)gp.max_points;
-        double dim = mod == 0 ? data->train.d_visual : data->train.d_audio;
-        double iters = gp.max_iter < 30 ? gp.max_iter : 30;
-        jobs[n_jobs++] = (rb_job){RB_JOB_GMM, 0, 0, mod, rows * gp.k * dim * 8.0 * iters * (gp.covariance ? dim : 1), 0};
-    }
-    rb_assign_jobs(jobs, n_jobs, size);
-    /* more ranks than detector jobs: each detector is trained by all ranks together (its fixed
-     * gradient groups dealt over them), one after the other; the GMM fits keep their owners */
-    int team_mode = size > n_det;
-    if (team_mode)
-        for (int j = 0; j < n_jobs; j++)
-            if (jobs[j].type == RB_JOB_DETECTOR) jobs[j].owner = -1;
-
-    /* run my jobs; an error ends the whole job (the others would wait for results forever) */
-    for (int j = 0; j < n_jobs; j++) {
-        rb_job *jb = &jobs[j];
-        if (jb->owner != rank && jb->owner != -1) continue;
-        double t0 = rb_now();
-        if (jb->type == RB_JOB_DETECTOR) {
-            rb_train_params p = tp;
-            p.replica = (uint32_t)jb->replica;
-            p.team = jb->owner == -1 ? comm : MPI_COMM_NULL;
-            rb_detector *d = rb_model_detector(m, jb->slot, jb->replica);
-            rb_train_log *log = &m->logs[jb->slot * replicas + jb->replica];
-            if (rb_train_detector_init(d, m->kinds[jb->slot], m->d_visual, m->d_audio, &p) != RB_OK ||
-                rb_train_detector(d, &data->train, &p, log) != RB_OK) {
-                rb_context("training %s detector %s#%d", dataset_name, rb_detector_kind_name(m->kinds[jb->slot]), jb->replica);
-                rb_die();
-            }
-            if (jb->owner != -1 || rank == 0) rb_print_training(dataset_name, d, jb->replica, log);
-        } else {
-            if (rb_fit_modality(data, jb->modality, &gp, holdout_fraction, &wp, &m->gmm[jb->modality],
-                                &m->calib[jb->modality]) != RB_OK) {
-                rb_context("dataset %s", dataset_name);
-                rb_die();
-            }
-            const rb_gmm *g = &m->gmm[jb->modality];
-            const rb_weight_calib *c = &m->calib[jb->modality];
-            rb_log("gmm %s %s: %d components, %d EM iterations (%s), mean log-likelihood %.4f on %lld rows; "
-                   "weight threshold %.3f, temperature %.3f (%.1f s)",
-                   dataset_name, rb_modality_label[jb->modality], g->k, g->iterations,
-                   g->converged ? "converged" : "max_iter", g->mean_loglik, (long long)g->n_fit, c->tau_hi, c->s_hi,
-                   rb_now() - t0);
-        }
-    }
-
-    /* gather on rank 0 in job order; owners send in the same order, so no send waits on a later one */
-    for (int j = 0; j < n_jobs; j++) {
-        rb_job *jb = &jobs[j];
-        if (jb->owner == 0 || jb->owner == -1) continue; /* team jobs end identical on every rank */
-        if (rank == jb->owner) {
-            if (jb->type == RB_JOB_DETECTOR)
-                rb_send_detector(rb_model_detector(m, jb->slot, jb->replica), &m->logs[jb->slot * replicas + jb->replica], j, comm);
-            else
-                rb_send_gmm(&m->gmm[jb->modality], &m->calib[jb->modality], j, comm);
-        } else if (rank == 0) {
-            int rc;
-            if (jb->type == RB_JOB_DETECTOR) {
-                rb_train_params p = tp;
-                p.replica = (uint32_t)jb->replica;
-                rb_detector *d = rb_model_detector(m, jb->slot, jb->replica);
-                rc = rb_train_detector_init(d, m->kinds[jb->slot], m->d_visual, m->d_audio, &p);
-                if (rc == RB_OK) rc = rb_recv_detector(d, &m->logs[jb->slot * replicas + jb->replica], tp.epochs, jb->owner, j, comm);
-            } else {
-                rc = rb_recv_gmm(&m->gmm[jb->modality], &m->calib[jb->modality], gp.k, jb->modality == 0 ? m->d_visual : m->d_audio,
-                                 gp.covariance, jb->owner, j, comm);
-            }
-            if (rc != RB_OK) rb_die();
-        }
-    }
+    int n_jobs = rb_plan_jobs(m, data, &bp, size, jobs);
+    rb_run_jobs(m, data, dataset_name, &bp, jobs, n_jobs, rank, comm);
+    rb_gather_jobs(m, &bp, jobs, n_jobs, rank, comm);
     free(jobs);
     if (rank != 0) {
         rb_model_free(m);
