@@ -68,36 +68,43 @@ static int rb_config_datasets(const char *text, const char *origin, char (**name
     return rc;
 }
 
+/* What `robusta merge` reads from its command line. */
+struct merge_options {
+    const char *out; /* -o OUT.h5 */
+    int partial;     /* --partial */
+    int force;       /* --force */
+};
+
 int rb_cmd_merge(int argc, char **argv) {
-    rb_opt opts[] = {
-        {"out", 'o', RB_OPT_VALUE, "OUT.h5", "merged results file (written via OUT.h5.tmp)", 0, NULL, NULL, 0},
-        {"partial", 0, RB_OPT_FLAG, "", "allow datasets of the config to be absent from every shard", 0, NULL, NULL, 0},
-        {"force", 0, RB_OPT_FLAG, "", "overwrite OUT.h5 if it exists", 0, NULL, NULL, 0},
+    struct merge_options o = {0};
+    const rb_opt opts[] = {
+        RB_CLI_VALUE("out", 'o', "OUT.h5", &o.out, "merged results file (written via OUT.h5.tmp)"),
+        RB_CLI_FLAG("partial", 0, &o.partial, "allow datasets of the config to be absent from every shard"),
+        RB_CLI_FLAG("force", 0, &o.force, "overwrite OUT.h5 if it exists"),
     };
-    const int n_opts = (int)(sizeof opts / sizeof opts[0]);
-    char **pos;
-    int n_pos, size;
+    const int n_opts = RB_CLI_COUNT(opts);
+    rb_cli_list positional;
+    int size;
     static const char synopsis[] = "-o OUT.h5 SHARD.h5 [SHARD.h5]...";
     static const char summary[] =
         "Combine results files of one config computed as shards (`robusta bench --datasets NAME`,\n"
         "e.g. a Slurm job array) into one results.h5 with the rows of a single-job run.";
-    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
-        rb_cli_free(opts, n_opts, pos);
-        return 0;
-    }
+    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &positional)) return 0; /* --help */
+    char **pos = positional.items;
+    int n_pos = positional.n;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (size > 1) {
         rb_fail("merge: run it on one rank (it is serial)");
         rb_die();
     }
-    if (!opts[0].value || n_pos < 1) {
+    if (!o.out || n_pos < 1) {
         rb_fail("merge: expected -o OUT.h5 and at least one shard");
         rb_die();
     }
-    FILE *exists = fopen(opts[0].value, "r");
-    if (exists && !opts[2].given) {
+    FILE *exists = fopen(o.out, "r");
+    if (exists && !o.force) {
         fclose(exists);
-        rb_fail("merge: %s exists (use --force to overwrite)", opts[0].value);
+        rb_fail("merge: %s exists (use --force to overwrite)", o.out);
         rb_die();
     }
     if (exists) fclose(exists);
@@ -138,7 +145,7 @@ int rb_cmd_merge(int argc, char **argv) {
                 shard_of[d] = i;
                 total++;
             }
-        if (shard_of[d] < 0 && !opts[1].given) {
+        if (shard_of[d] < 0 && !o.partial) {
             rb_fail("merge: dataset %s of the config is in none of the shards (use --partial to allow)", names[d]);
             rb_die();
         }
@@ -184,9 +191,9 @@ int rb_cmd_merge(int argc, char **argv) {
         }
     int *owner = rb_calloc((size_t)(total ? total : 1), sizeof(int), "owners");
     rb_merge_copy mc = {pos, n_pos, names, n_names, shard_of};
-    if (!owner || rb_results_write(opts[0].value, &out, owner, MPI_COMM_WORLD, inputs, shas, n_inputs, rb_merge_scores, &mc) != RB_OK)
+    if (!owner || rb_results_write(o.out, &out, owner, MPI_COMM_WORLD, inputs, shas, n_inputs, rb_merge_scores, &mc) != RB_OK)
         rb_die();
-    printf("merge: %d shards, %d datasets, %d cells -> %s\n", n_pos, n_names, total, opts[0].value);
+    printf("merge: %d shards, %d datasets, %d cells -> %s\n", n_pos, n_names, total, o.out);
     for (int j = 0; j < n_inputs; j++) {
         free(inputs[j]);
         free(shas[j]);
@@ -203,6 +210,6 @@ int rb_cmd_merge(int argc, char **argv) {
     free(pr);
     free(names);
     free(shard_of);
-    rb_cli_free(opts, n_opts, pos);
+    rb_cli_free(opts, n_opts, &positional);
     return 0;
 }
