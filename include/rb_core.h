@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---- error reporting, checked allocation and logging shared by every robusta module.
  *
@@ -186,41 +187,94 @@ typedef struct {
 extern const rb_key_spec rb_config_schema[];
 extern const int rb_config_schema_len;
 
-/* ---- command-line parsing shared by the subcommands: a small option table
- * (--long, -s, with or without a value, repeatable) and the common -c CFG / --set k=v pair. */
+/* ---- command-line parsing shared by the subcommands. A subcommand keeps its options in a struct of
+ * its own and describes them with a table of rb_opt entries, each bound to the field it fills (an
+ * example; src/cmd/cmd_*.c hold the real ones):
+ *
+ *     struct example_options { const char *out; rb_cli_list skip; int no_plots; int worst; } o = {.worst = 10};
+ *     const rb_opt opts[] = {
+ *         RB_CLI_VALUE("out", 'o', "DIR", &o.out, "output directory"),
+ *         RB_CLI_LIST("skip", 0, "NAME", &o.skip, "leave NAME out (repeatable)"),
+ *         RB_CLI_FLAG("no-plots", 0, &o.no_plots, "tables only"),
+ *         RB_CLI_INT("worst", 0, "N", &o.worst, 0, 1000, "list the N worst cells (default 10)"),
+ *     };
+ *
+ * The parser writes a field only when its option is given, so a field's initial value is its default
+ * (a list field starts empty). Accepted: --long, --long=VALUE, --long VALUE, -s VALUE (one letter, no
+ * bundling); "--" ends the options; "-" and every word not starting with '-' are positional; --help
+ * and -h ask for the usage. */
 
-typedef enum { RB_OPT_FLAG, RB_OPT_VALUE, RB_OPT_LIST } rb_opt_kind;
+typedef enum {
+    RB_OPT_FLAG,  /* int: how many times the flag was given (0 when absent) */
+    RB_OPT_VALUE, /* const char *: the value (an argv string); giving it twice is an error */
+    RB_OPT_LIST,  /* rb_cli_list: every value, in command-line order (repeatable) */
+    RB_OPT_INT,   /* int: a decimal integer in [min, max]; giving it twice is an error */
+} rb_opt_kind;
+
+/* The values of a repeatable option, or the positional arguments: argv strings in order. items is
+ * malloc'd by the parser and freed by rb_cli_free; NULL while n == 0. */
+typedef struct {
+    char **items;
+    int n;
+} rb_cli_list;
 
 typedef struct {
     const char *name;    /* long name without dashes: "config" */
     char short_name;     /* 'c', or 0 */
     rb_opt_kind kind;
-    const char *metavar; /* "CFG" */
-    const char *help;
-    /* results */
-    int given;           /* flag count / whether a value was given */
-    const char *value;   /* RB_OPT_VALUE */
-    char **values;       /* RB_OPT_LIST (malloc'd array of argv pointers) */
-    int n_values;
+    const char *metavar; /* "CFG" (usage and "needs a value" errors); "" for a flag */
+    const char *help;    /* one line of the usage */
+    union {              /* the field the option fills; the member is chosen by kind */
+        int *flag;
+        const char **value;
+        rb_cli_list *list;
+        int *integer;
+    } to;
+    long min, max; /* RB_OPT_INT: inclusive range (within int) */
 } rb_opt;
 
-/* Parse argv[1..] (argv[0] is the subcommand). Positional arguments are collected into
- * *positional (malloc'd array of argv pointers). An unknown option or a missing value is an error
- * naming it. --help / -h sets *help. */
-int rb_cli_parse(int argc, char **argv, rb_opt *opts, int n_opts, char ***positional, int *n_positional,
-                 int *help);
-void rb_cli_usage(const char *command, const char *synopsis, const char *summary, const rb_opt *opts, int n_opts);
-void rb_cli_free(rb_opt *opts, int n_opts, char **positional);
+/* Table entries. field is a pointer of the kind's type (a wrong type does not compile). */
+#define RB_CLI_FLAG(name, short_name, field, help) {(name), (short_name), RB_OPT_FLAG, "", (help), {.flag = (field)}, 0, 0}
+#define RB_CLI_VALUE(name, short_name, metavar, field, help)                                       \
+    {(name), (short_name), RB_OPT_VALUE, (metavar), (help), {.value = (field)}, 0, 0}
+#define RB_CLI_LIST(name, short_name, metavar, field, help)                                        \
+    {(name), (short_name), RB_OPT_LIST, (metavar), (help), {.list = (field)}, 0, 0}
+#define RB_CLI_INT(name, short_name, metavar, field, min, max, help)                               \
+    {(name), (short_name), RB_OPT_INT, (metavar), (help), {.integer = (field)}, (min), (max)}
+
+/* The -c CFG / --set KEY=VALUE pair of the config-driven subcommands, and its two table entries
+ * (config_help describes -c CFG). */
+typedef struct {
+    const char *path; /* -c CFG, or NULL */
+    rb_cli_list sets; /* --set KEY=VALUE, in order */
+} rb_cli_config;
+#define RB_CLI_CONFIG(field, config_help)                                                          \
+    RB_CLI_VALUE("config", 'c', "CFG", &(field)->path, (config_help)),                             \
+        RB_CLI_LIST("set", 0, "KEY=VALUE", &(field)->sets, "override a config key (repeatable)")
+
+/* The number of entries of an rb_opt array (not a pointer). */
+#define RB_CLI_COUNT(opts) ((int)(sizeof(opts) / sizeof((opts)[0])))
+
+/* Parse argv[1..] (argv[0] is the subcommand, used in messages) into the fields of opts; positional
+ * arguments go to *positional in order; --help / -h sets *help. Errors, each naming the command and
+ * the option: "unknown option", "needs a value", "takes no value", "given twice", and for RB_OPT_INT
+ * "expected an integer in MIN..MAX". On an error everything the parser allocated is freed again. */
+int rb_cli_parse(int argc, char **argv, const rb_opt *opts, int n_opts, rb_cli_list *positional, int *help);
+/* The --help text: "usage: robusta COMMAND SYNOPSIS", the summary, then one line per option. */
+void rb_cli_usage(FILE *out, const char *command, const char *synopsis, const char *summary, const rb_opt *opts,
+                  int n_opts);
+/* Free the list fields of opts and the positional arguments (and empty them). */
+void rb_cli_free(const rb_opt *opts, int n_opts, rb_cli_list *positional);
 
 /* The common start of every subcommand: parse argv (errors end the job) and, for --help, print the
- * usage on rank 0 and return 1 (the caller frees and returns 0). Returns 0 when the command runs. */
-int rb_cli_command(int argc, char **argv, rb_opt *opts, int n_opts, const char *synopsis, const char *summary,
-                   char ***positional, int *n_positional);
+ * usage on rank 0, free what the parser collected and return 1 (the caller returns 0). Returns 0
+ * when the command runs (the caller frees with rb_cli_free when done). */
+int rb_cli_command(int argc, char **argv, const rb_opt *opts, int n_opts, const char *synopsis, const char *summary,
+                   rb_cli_list *positional);
 
-/* The common start of a config-driven subcommand whose opts[0] is -c CFG: parse argv (errors end the
- * job), print the usage on rank 0 for --help (returns 1: the caller frees and returns 0), require
- * -c CFG and no positional arguments. Returns 0 when the command should run. */
-int rb_cli_config_command(int argc, char **argv, rb_opt *opts, int n_opts, const char *synopsis, const char *summary,
-                          char ***positional, int *n_positional);
+/* The common start of a config-driven subcommand whose table holds RB_CLI_CONFIG(config, ...): like
+ * rb_cli_command, then require -c CFG and no positional arguments. */
+int rb_cli_config_command(int argc, char **argv, const rb_opt *opts, int n_opts, const char *synopsis,
+                          const char *summary, const rb_cli_config *config, rb_cli_list *positional);
 
 #endif

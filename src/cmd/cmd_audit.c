@@ -16,18 +16,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int rb_audit_options_from_cli(rb_opt *opts, rb_audit_options *o) {
-    rb_audit_defaults(o, opts[2].given > 0);
-    if (opts[0].value) RB_TRY_CTX(rb_audit_set_tolerance(o, opts[0].value), "audit: --tolerance");
-    for (int i = 0; i < opts[1].n_values; i++) RB_TRY_CTX(rb_audit_parse_tolerances(o, opts[1].values[i]), "audit");
-    o->strict = opts[3].given > 0;
-    if (opts[4].value) {
-        char *end;
-        long n = strtol(opts[4].value, &end, 10);
-        if (end == opts[4].value || *end || n < 0 || n > 1000000)
-            return rb_fail("audit: --worst: expected a count 0..1000000, got '%s'", opts[4].value);
-        o->n_worst = (int)n;
-    }
+/* What `robusta audit` reads from its command line. */
+struct audit_cli_options {
+    const char *tolerance;         /* --tolerance X, or NULL: 0 (--reference: 1e-6) */
+    rb_cli_list metric_tolerances; /* --metric-tolerance M=X[,M=X]..., in order */
+    int reference;                 /* --reference */
+    int strict;                    /* --strict */
+    int worst;                     /* --worst N, or -1: the default */
+    int rerun;                     /* --rerun */
+    const char *out;               /* --out DIR for --rerun, or NULL: results/rerun-<A's name> */
+};
+
+static int rb_audit_options_from_cli(const struct audit_cli_options *cli, rb_audit_options *o) {
+    rb_audit_defaults(o, cli->reference > 0);
+    if (cli->tolerance) RB_TRY_CTX(rb_audit_set_tolerance(o, cli->tolerance), "audit: --tolerance");
+    for (int i = 0; i < cli->metric_tolerances.n; i++)
+        RB_TRY_CTX(rb_audit_parse_tolerances(o, cli->metric_tolerances.items[i]), "audit");
+    o->strict = cli->strict > 0;
+    if (cli->worst >= 0) o->n_worst = cli->worst;
     return RB_OK;
 }
 
@@ -77,55 +83,54 @@ static int rb_audit_rerun(const char *path, const char *out_dir) {
 }
 
 int rb_cmd_audit(int argc, char **argv) {
-    rb_opt opts[] = {
-        {"tolerance", 't', RB_OPT_VALUE, "X", "absolute tolerance for every metric (default 0 = bitwise; --reference: 1e-6)", 0, NULL, NULL, 0},
-        {"metric-tolerance", 0, RB_OPT_LIST, "M=X[,M=X]", "per-metric tolerance: ap, ap_step, roc_auc, detect_auc[_visual|_audio], weight[_visual|_audio]", 0, NULL, NULL, 0},
-        {"reference", 0, RB_OPT_FLAG, "", "A is the accepted reference (nightly regression; default tolerance 1e-6)", 0, NULL, NULL, 0},
-        {"strict", 0, RB_OPT_FLAG, "", "config, input checksum and version differences fail the audit too", 0, NULL, NULL, 0},
-        {"worst", 0, RB_OPT_VALUE, "N", "list the N worst cells (default 10)", 0, NULL, NULL, 0},
-        {"rerun", 0, RB_OPT_FLAG, "", "re-run the job A.h5 records (under mpirun/srun) and compare A with the result", 0, NULL, NULL, 0},
-        {"out", 'o', RB_OPT_VALUE, "DIR", "--rerun: where the re-run goes (default results/rerun-<A's run id>)", 0, NULL, NULL, 0},
+    struct audit_cli_options cli = {.worst = -1};
+    const rb_opt opts[] = {
+        RB_CLI_VALUE("tolerance", 't', "X", &cli.tolerance, "absolute tolerance for every metric (default 0 = bitwise; --reference: 1e-6)"),
+        RB_CLI_LIST("metric-tolerance", 0, "M=X[,M=X]", &cli.metric_tolerances,
+                    "per-metric tolerance: ap, ap_step, roc_auc, detect_auc[_visual|_audio], weight[_visual|_audio]"),
+        RB_CLI_FLAG("reference", 0, &cli.reference, "A is the accepted reference (nightly regression; default tolerance 1e-6)"),
+        RB_CLI_FLAG("strict", 0, &cli.strict, "config, input checksum and version differences fail the audit too"),
+        RB_CLI_INT("worst", 0, "N", &cli.worst, 0, 1000000, "list the N worst cells (default 10)"),
+        RB_CLI_FLAG("rerun", 0, &cli.rerun, "re-run the job A.h5 records (under mpirun/srun) and compare A with the result"),
+        RB_CLI_VALUE("out", 'o', "DIR", &cli.out, "--rerun: where the re-run goes (default results/rerun-<A's run id>)"),
     };
-    const int n_opts = (int)(sizeof opts / sizeof opts[0]);
-    char **pos;
-    int n_pos;
+    const int n_opts = RB_CLI_COUNT(opts);
+    rb_cli_list pos;
     static const char synopsis[] = "A.h5 B.h5 | --rerun A.h5 [--out DIR]  [--tolerance X] [--metric-tolerance M=X,...] [--reference] [--strict]";
     static const char summary[] =
         "Compare two results files: every metric cell, the detection AUCs and weights, then config, "
         "inputs and versions. Last line: audit: MATCH (exit 0) or audit: DIFFER (exit 1).";
-    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
-        rb_cli_free(opts, n_opts, pos);
-        return 0;
-    }
+    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos)) return 0; /* --help */
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    int rerun = opts[5].given > 0;
+    int rerun = cli.rerun > 0, n_pos = pos.n;
     if (n_pos != (rerun ? 1 : 2)) {
         rb_fail(rerun ? "audit --rerun: expected one results file A.h5, got %d argument%s"
                       : "audit: expected two results files A.h5 B.h5, got %d argument%s (see robusta audit --help)",
                 n_pos, n_pos == 1 ? "" : "s");
         rb_die();
     }
+    /* tolerances are checked before a --rerun spends its time */
+    rb_audit_options o;
+    rb_collective_check(rb_audit_options_from_cli(&cli, &o), &(MPI_Comm){MPI_COMM_WORLD});
     char out_dir[4096], new_path[4200];
-    const char *b_path = rerun ? new_path : pos[1];
+    const char *a_path = pos.items[0], *b_path = rerun ? new_path : pos.items[1];
     if (rerun) {
-        if (opts[6].value) {
-            snprintf(out_dir, sizeof out_dir, "%s", opts[6].value);
+        if (cli.out) {
+            snprintf(out_dir, sizeof out_dir, "%s", cli.out);
         } else {
-            const char *base = strrchr(pos[0], '/');
-            snprintf(out_dir, sizeof out_dir, "results/rerun-%s", base ? base + 1 : pos[0]);
+            const char *base = strrchr(a_path, '/');
+            snprintf(out_dir, sizeof out_dir, "results/rerun-%s", base ? base + 1 : a_path);
         }
         snprintf(new_path, sizeof new_path, "%s/run/results.h5", out_dir);
-        if (rb_audit_rerun(pos[0], out_dir) != RB_OK) rb_die();
+        if (rb_audit_rerun(a_path, out_dir) != RB_OK) rb_die();
     }
     int rc = RB_OK, status = 0;
     if (rank == 0) {
-        rb_audit_options o;
         rb_audit_report rep;
-        rc = rb_audit_options_from_cli(opts, &o);
-        if (rc == RB_OK) rc = rb_audit_files(pos[0], b_path, &o, &rep);
+        rc = rb_audit_files(a_path, b_path, &o, &rep);
         if (rc == RB_OK) {
-            rb_audit_print(&rep, &o, pos[0], b_path, stdout);
+            rb_audit_print(&rep, &o, a_path, b_path, stdout);
             fflush(stdout);
             status = rep.match ? 0 : 1;
             rb_audit_report_free(&rep);
@@ -133,6 +138,6 @@ int rb_cmd_audit(int argc, char **argv) {
     }
     rb_collective_check(rc, &(MPI_Comm){MPI_COMM_WORLD});
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    rb_cli_free(opts, n_opts, pos);
+    rb_cli_free(opts, n_opts, &pos);
     return status;
 }

@@ -13,20 +13,48 @@
 #include <time.h>
 #include <unistd.h>
 
+/* What `robusta bench` reads from its command line. */
+struct bench_options {
+    rb_cli_config config; /* -c CFG, --set KEY=VALUE... */
+    const char *out;      /* --out DIR, or NULL: <run.out_root>/<run.id> */
+    int resume;           /* --resume */
+    int save_scores;      /* --save-scores */
+    int force;            /* --force */
+    const char *datasets; /* --datasets A,B, or NULL: every dataset */
+};
+
+/* The run directory: --out DIR, else <run.out_root>/<run.id>, or a UTC time stamp (rank 0's clock,
+ * broadcast) when run.id is empty. */
+static void rb_bench_run_dir(const rb_config *cfg, const char *out, int rank, char *run_dir, size_t cap) {
+    if (out) {
+        snprintf(run_dir, cap, "%s", out);
+        return;
+    }
+    const char *root, *id;
+    if (rb_config_string(cfg, "run.out_root", &root) || rb_config_string(cfg, "run.id", &id)) rb_die();
+    char stamp[64] = "";
+    if (!id[0] && rank == 0) {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    }
+    MPI_Bcast(stamp, sizeof stamp, MPI_CHAR, 0, MPI_COMM_WORLD);
+    snprintf(run_dir, cap, "%s/%s", root, id[0] ? id : stamp);
+}
 
 int rb_cmd_bench(int argc, char **argv) {
-    rb_opt opts[] = {
-        {"config", 'c', RB_OPT_VALUE, "CFG", "experiment config (configs/default.cfg)", 0, NULL, NULL, 0},
-        {"set", 0, RB_OPT_LIST, "KEY=VALUE", "override a config key (repeatable)", 0, NULL, NULL, 0},
-        {"out", 'o', RB_OPT_VALUE, "DIR", "run directory (default: <run.out_root>/<run.id>)", 0, NULL, NULL, 0},
-        {"resume", 0, RB_OPT_FLAG, "", "continue the run in the run directory, skipping committed cells", 0, NULL, NULL, 0},
-        {"save-scores", 0, RB_OPT_FLAG, "", "store per-snippet scores and truth in results.h5", 0, NULL, NULL, 0},
-        {"force", 0, RB_OPT_FLAG, "", "rebuild synthetic datasets and retrain models even if present", 0, NULL, NULL, 0},
-        {"datasets", 0, RB_OPT_VALUE, "A,B", "run only these datasets (a shard; combine shards with robusta merge)", 0, NULL, NULL, 0},
+    struct bench_options o = {0};
+    const rb_opt opts[] = {
+        RB_CLI_CONFIG(&o.config, "experiment config (configs/default.cfg)"),
+        RB_CLI_VALUE("out", 'o', "DIR", &o.out, "run directory (default: <run.out_root>/<run.id>)"),
+        RB_CLI_FLAG("resume", 0, &o.resume, "continue the run in the run directory, skipping committed cells"),
+        RB_CLI_FLAG("save-scores", 0, &o.save_scores, "store per-snippet scores and truth in results.h5"),
+        RB_CLI_FLAG("force", 0, &o.force, "rebuild synthetic datasets and retrain models even if present"),
+        RB_CLI_VALUE("datasets", 0, "A,B", &o.datasets, "run only these datasets (a shard; combine shards with robusta merge)"),
     };
-    const int n_opts = (int)(sizeof opts / sizeof opts[0]);
-    char **pos;
-    int n_pos;
+    const int n_opts = RB_CLI_COUNT(opts);
+    rb_cli_list pos;
     static const char synopsis[] = "-c CFG [--out DIR] [--resume] [--save-scores] [--datasets A,B] [--set KEY=VALUE]...";
     static const char summary[] =
         "Run the benchmark grid (datasets x clean/corruption x severity/missing) under mpirun or\n"
@@ -34,35 +62,18 @@ int rb_cmd_bench(int argc, char **argv) {
         "step AP and ROC-AUC. Missing synthetic datasets and models are built first. Writes\n"
         "results.h5 (parallel HDF5), summary.md, cells.csv and log.txt into the run directory;\n"
         "identical numbers on any rank count. A killed run continues with --resume.";
-    if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
-        rb_cli_free(opts, n_opts, pos);
-        return 0;
-    }
+    if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &o.config, &pos)) return 0; /* --help */
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     rb_config *cfg;
     rb_dataset_spec *specs;
     int n;
-    if (rb_setup_command(opts[0].value, opts[1].values, opts[1].n_values, &cfg) != RB_OK) rb_die();
+    if (rb_setup_command(o.config.path, o.config.sets.items, o.config.sets.n, &cfg) != RB_OK) rb_die();
     if (rb_dataset_specs(cfg, &specs, &n) != RB_OK) rb_die();
     char run_dir[4096];
-    if (opts[2].value) {
-        snprintf(run_dir, sizeof run_dir, "%s", opts[2].value);
-    } else {
-        const char *root, *id;
-        if (rb_config_string(cfg, "run.out_root", &root) || rb_config_string(cfg, "run.id", &id)) rb_die();
-        char stamp[64] = "";
-        if (!id[0] && rank == 0) {
-            time_t now = time(NULL);
-            struct tm tm;
-            gmtime_r(&now, &tm);
-            strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-        }
-        MPI_Bcast(stamp, sizeof stamp, MPI_CHAR, 0, MPI_COMM_WORLD);
-        snprintf(run_dir, sizeof run_dir, "%s/%s", root, id[0] ? id : stamp);
-    }
-    if (rb_pipeline_models(cfg, specs, n, opts[5].given, MPI_COMM_WORLD) != RB_OK) rb_die();
-    rb_grid_options go = {run_dir, opts[3].given, opts[4].given, rank == 0 && isatty(2), opts[6].value};
+    rb_bench_run_dir(cfg, o.out, rank, run_dir, sizeof run_dir);
+    if (rb_pipeline_models(cfg, specs, n, o.force, MPI_COMM_WORLD) != RB_OK) rb_die();
+    rb_grid_options go = {run_dir, o.resume, o.save_scores, rank == 0 && isatty(2), o.datasets};
     rb_results res;
     if (rb_grid_run(cfg, specs, n, &go, MPI_COMM_WORLD, &res) != RB_OK) rb_die();
     if (rank == 0) {
@@ -72,6 +83,6 @@ int rb_cmd_bench(int argc, char **argv) {
     rb_results_free(&res);
     free(specs);
     rb_config_free(cfg);
-    rb_cli_free(opts, n_opts, pos);
+    rb_cli_free(opts, n_opts, &pos);
     return 0;
 }

@@ -44,33 +44,42 @@ static void rb_print_keys(void) {
     }
 }
 
+/* What `robusta config` reads from its command line. */
+struct config_options {
+    rb_cli_config config; /* -c CFG, --set KEY=VALUE... */
+    int keys;           /* --keys */
+};
+
 int rb_cmd_config(int argc, char **argv) {
-    rb_opt opts[] = {
-        {"config", 'c', RB_OPT_VALUE, "CFG", "experiment config", 0, NULL, NULL, 0},
-        {"set", 0, RB_OPT_LIST, "KEY=VALUE", "override a config key (repeatable)", 0, NULL, NULL, 0},
-        {"keys", 0, RB_OPT_FLAG, "", "print every key robusta reads, as a markdown table", 0, NULL, NULL, 0},
+    struct config_options o = {0};
+    const rb_opt opts[] = {
+        RB_CLI_CONFIG(&o.config, "experiment config"),
+        RB_CLI_FLAG("keys", 0, &o.keys, "print every key robusta reads, as a markdown table"),
     };
-    const int n_opts = (int)(sizeof opts / sizeof opts[0]);
-    char **pos;
-    int n_pos, rank;
+    const int n_opts = RB_CLI_COUNT(opts);
+    rb_cli_list pos;
+    int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     static const char synopsis[] = "(-c CFG [--set KEY=VALUE]... | --keys)";
     static const char summary[] =
         "Print the effective config of CFG (after @include, defaults and overrides), or the key table.";
-    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
-        /* --help: usage printed */
-    } else if (opts[2].given) {
+    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos)) return 0; /* --help */
+    if (o.keys) {
         if (rank == 0) rb_print_keys();
     } else {
-        if (!opts[0].value) {
+        if (!o.config.path) {
             rb_fail("config: -c CFG or --keys is required");
             rb_die();
         }
+        if (pos.n) {
+            rb_fail("config: unexpected argument '%s'", pos.items[0]);
+            rb_die();
+        }
         rb_config *cfg;
-        if (rb_config_load(&cfg, opts[0].value, opts[1].values, opts[1].n_values) != RB_OK) rb_die();
+        if (rb_config_load(&cfg, o.config.path, o.config.sets.items, o.config.sets.n) != RB_OK) rb_die();
         if (rank == 0) fputs(rb_config_text(cfg), stdout);
         rb_config_free(cfg);
     }
-    rb_cli_free(opts, n_opts, pos);
+    rb_cli_free(opts, n_opts, &pos);
     return 0;
 }

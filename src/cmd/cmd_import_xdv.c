@@ -11,75 +11,56 @@
 #include <string.h>
 #include <unistd.h>
 
-static void rb_import_xdv_usage(FILE *f) {
-    fputs("usage: robusta import-xdv --lists DIR --visual-dir DIR --audio-dir DIR --annotations FILE\n"
-          "                          --out FILE [options]\n"
-          "\n"
-          "Convert the public XD-Violence feature release (I3D RGB crops + VGGish audio .npy files) into a\n"
-          "robusta dataset file. List entries are matched by file name inside the given directories; the\n"
-          "directory part of each list line is ignored.\n"
-          "\n"
-          "  --lists DIR            directory holding rgb.list, audio.list, rgb_test.list, audio_test.list\n"
-          "  --rgb-list FILE        training visual list (overrides DIR/rgb.list); likewise\n"
-          "  --audio-list FILE      --rgb-test-list FILE, --audio-test-list FILE\n"
-          "  --visual-dir DIR       I3D files of the training split (e.g. i3d-features/RGB)\n"
-          "  --visual-test-dir DIR  I3D files of the test split (default: --visual-dir)\n"
-          "  --audio-dir DIR        VGGish files of the training split (e.g. vggish-features/train)\n"
-          "  --audio-test-dir DIR   VGGish files of the test split (default: --audio-dir)\n"
-          "  --annotations FILE     test annotations (annotations.txt: video start end [start end ...])\n"
-          "  --out FILE             dataset file to write (HDF5)\n"
-          "  --crops N              1 (centre crop only) or 5 (default 5)\n"
-          "  --name NAME            dataset name recorded in the file (default xdv)\n"
-          "  --force                overwrite an existing --out file\n"
-          "  -h, --help             this text\n",
-          f);
-}
-
-typedef struct {
-    const char *flag;
-    const char **value;
-} rb_flag;
+/* What `robusta import-xdv` reads from its command line. */
+struct import_xdv_options {
+    const char *lists;           /* --lists DIR: the four standard list files */
+    const char *rgb_list;        /* --rgb-list FILE, or NULL: DIR/rgb.list */
+    const char *audio_list;      /* --audio-list FILE, or NULL: DIR/audio.list */
+    const char *rgb_test_list;   /* --rgb-test-list FILE, or NULL: DIR/rgb_test.list */
+    const char *audio_test_list; /* --audio-test-list FILE, or NULL: DIR/audio_test.list */
+    const char *visual_dir;      /* --visual-dir DIR */
+    const char *visual_test_dir; /* --visual-test-dir DIR, or NULL: --visual-dir */
+    const char *audio_dir;       /* --audio-dir DIR */
+    const char *audio_test_dir;  /* --audio-test-dir DIR, or NULL: --audio-dir */
+    const char *annotations;     /* --annotations FILE */
+    const char *out;             /* --out FILE */
+    const char *crops;           /* --crops N: "1" or "5" */
+    const char *name;            /* --name NAME */
+    int force;                   /* --force */
+};
 
 int rb_cmd_import_xdv(int argc, char **argv) {
-    const char *lists = NULL, *rgb = NULL, *audio = NULL, *rgb_test = NULL, *audio_test = NULL;
-    const char *vdir = NULL, *vtdir = NULL, *adir = NULL, *atdir = NULL, *ann = NULL, *out = NULL;
-    const char *crops = "5", *name = "xdv";
-    int force = 0;
-    rb_flag flags[] = {{"--lists", &lists},         {"--rgb-list", &rgb},           {"--audio-list", &audio},
-                       {"--rgb-test-list", &rgb_test}, {"--audio-test-list", &audio_test},
-                       {"--visual-dir", &vdir},     {"--visual-test-dir", &vtdir},  {"--audio-dir", &adir},
-                       {"--audio-test-dir", &atdir}, {"--annotations", &ann},       {"--out", &out},
-                       {"--crops", &crops},         {"--name", &name}};
-    rb_error_clear();
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            rb_import_xdv_usage(stdout);
-            return 0;
-        }
-        if (strcmp(a, "--force") == 0) {
-            force = 1;
-            continue;
-        }
-        size_t k, nflags = sizeof flags / sizeof flags[0];
-        for (k = 0; k < nflags; k++) {
-            size_t n = strlen(flags[k].flag);
-            if (strncmp(a, flags[k].flag, n) != 0 || (a[n] != '\0' && a[n] != '=')) continue;
-            if (a[n] == '=') {
-                *flags[k].value = a + n + 1;
-            } else if (i + 1 < argc) {
-                *flags[k].value = argv[++i];
-            } else {
-                rb_fail("import-xdv: option %s needs a value", a);
-                rb_die();
-            }
-            break;
-        }
-        if (k == nflags) {
-            rb_fail("import-xdv: unknown argument '%s' (see robusta import-xdv --help)", a);
-            rb_die();
-        }
+    struct import_xdv_options o = {.crops = "5", .name = "xdv"};
+    const rb_opt opts[] = {
+        RB_CLI_VALUE("lists", 0, "DIR", &o.lists, "directory holding rgb.list, audio.list, rgb_test.list, audio_test.list"),
+        RB_CLI_VALUE("rgb-list", 0, "FILE", &o.rgb_list, "training visual list (overrides DIR/rgb.list)"),
+        RB_CLI_VALUE("audio-list", 0, "FILE", &o.audio_list, "training audio list (overrides DIR/audio.list)"),
+        RB_CLI_VALUE("rgb-test-list", 0, "FILE", &o.rgb_test_list, "test visual list (overrides DIR/rgb_test.list)"),
+        RB_CLI_VALUE("audio-test-list", 0, "FILE", &o.audio_test_list, "test audio list (overrides DIR/audio_test.list)"),
+        RB_CLI_VALUE("visual-dir", 0, "DIR", &o.visual_dir, "I3D files of the training split (e.g. i3d-features/RGB)"),
+        RB_CLI_VALUE("visual-test-dir", 0, "DIR", &o.visual_test_dir, "I3D files of the test split (default: --visual-dir)"),
+        RB_CLI_VALUE("audio-dir", 0, "DIR", &o.audio_dir, "VGGish files of the training split (e.g. vggish-features/train)"),
+        RB_CLI_VALUE("audio-test-dir", 0, "DIR", &o.audio_test_dir, "VGGish files of the test split (default: --audio-dir)"),
+        RB_CLI_VALUE("annotations", 0, "FILE", &o.annotations, "test annotations (annotations.txt: video start end [start end ...])"),
+        RB_CLI_VALUE("out", 0, "FILE", &o.out, "dataset file to write (HDF5)"),
+        RB_CLI_VALUE("crops", 0, "N", &o.crops, "1 (centre crop only) or 5 (default 5)"),
+        RB_CLI_VALUE("name", 0, "NAME", &o.name, "dataset name recorded in the file (default xdv)"),
+        RB_CLI_FLAG("force", 0, &o.force, "overwrite an existing --out file"),
+    };
+    const int n_opts = RB_CLI_COUNT(opts);
+    rb_cli_list pos;
+    static const char synopsis[] =
+        "--lists DIR --visual-dir DIR --audio-dir DIR --annotations FILE --out FILE [options]";
+    static const char summary[] =
+        "Convert the public XD-Violence feature release (I3D RGB crops + VGGish audio .npy files) into a\n"
+        "robusta dataset file. List entries are matched by file name inside the given directories; the\n"
+        "directory part of each list line is ignored.";
+    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos)) return 0; /* --help */
+    if (pos.n) {
+        rb_fail("import-xdv: unexpected argument '%s' (see robusta import-xdv --help)", pos.items[0]);
+        rb_die();
     }
+    rb_cli_free(opts, n_opts, &pos);
     int size = 1, initialized = 0;
     MPI_Initialized(&initialized);
     if (initialized) MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -90,55 +71,56 @@ int rb_cmd_import_xdv(int argc, char **argv) {
 
     /* list files: --lists DIR gives the standard names, single flags override them */
     char paths[4][4096];
-    const char **list_flag[4] = {&rgb, &audio, &rgb_test, &audio_test};
+    const char **list_field[4] = {&o.rgb_list, &o.audio_list, &o.rgb_test_list, &o.audio_test_list};
     static const char *const list_name[4] = {"rgb.list", "audio.list", "rgb_test.list", "audio_test.list"};
     static const char *const list_opt[4] = {"--rgb-list", "--audio-list", "--rgb-test-list", "--audio-test-list"};
     for (int l = 0; l < 4; l++) {
-        if (*list_flag[l]) continue;
-        if (!lists) {
+        if (*list_field[l]) continue;
+        if (!o.lists) {
             rb_fail("import-xdv: give --lists DIR or %s FILE (see --help)", list_opt[l]);
             rb_die();
         }
-        int n = snprintf(paths[l], sizeof paths[l], "%s/%s", lists, list_name[l]);
+        int n = snprintf(paths[l], sizeof paths[l], "%s/%s", o.lists, list_name[l]);
         if (n < 0 || (size_t)n >= sizeof paths[l]) {
-            rb_fail("import-xdv: path %s/%s is too long", lists, list_name[l]);
+            rb_fail("import-xdv: path %s/%s is too long", o.lists, list_name[l]);
             rb_die();
         }
-        *list_flag[l] = paths[l];
+        *list_field[l] = paths[l];
     }
-    const char *required[][2] = {{"--visual-dir", vdir}, {"--audio-dir", adir}, {"--annotations", ann}, {"--out", out}};
+    const char *required[][2] = {{"--visual-dir", o.visual_dir}, {"--audio-dir", o.audio_dir}, {"--annotations", o.annotations}, {"--out", o.out}};
     for (size_t r = 0; r < sizeof required / sizeof required[0]; r++)
         if (!required[r][1] || !*required[r][1]) {
             rb_fail("import-xdv: %s is required (see --help)", required[r][0]);
             rb_die();
         }
-    if (strcmp(crops, "1") != 0 && strcmp(crops, "5") != 0) {
-        rb_fail("import-xdv: --crops must be 1 or 5, got '%s'", crops);
+    if (strcmp(o.crops, "1") != 0 && strcmp(o.crops, "5") != 0) {
+        rb_fail("import-xdv: --crops must be 1 or 5, got '%s'", o.crops);
         rb_die();
     }
-    if (!*name) {
+    if (!*o.name) {
         rb_fail("import-xdv: --name must not be empty");
         rb_die();
     }
-    if (!force && access(out, F_OK) == 0) {
-        rb_fail("import-xdv: %s exists; remove it or pass --force", out);
+    if (!o.force && access(o.out, F_OK) == 0) {
+        rb_fail("import-xdv: %s exists; remove it or pass --force", o.out);
         rb_die();
     }
 
     rb_xdv_options opt = {
-        .visual_list = rgb, .audio_list = audio, .visual_test_list = rgb_test, .audio_test_list = audio_test,
-        .visual_dir = vdir, .audio_dir = adir, .visual_test_dir = vtdir, .audio_test_dir = atdir,
-        .annotations = ann, .n_crops = atoi(crops)};
+        .visual_list = o.rgb_list, .audio_list = o.audio_list, .visual_test_list = o.rgb_test_list,
+        .audio_test_list = o.audio_test_list,
+        .visual_dir = o.visual_dir, .audio_dir = o.audio_dir, .visual_test_dir = o.visual_test_dir,
+        .audio_test_dir = o.audio_test_dir, .annotations = o.annotations, .n_crops = atoi(o.crops)};
     rb_dataset d;
     rb_xdv_stats st;
-    if (rb_import_xdv(&opt, name, &d, &st) != RB_OK) rb_die();
-    int rc = rb_dataset_write(out, &d);
+    if (rb_import_xdv(&opt, o.name, &d, &st) != RB_OK) rb_die();
+    int rc = rb_dataset_write(o.out, &d);
     rb_dataset_free(&d);
     if (rc != RB_OK) rb_die();
     printf("import-xdv: wrote %s: train %lld videos (%lld violent) %lld snippets, test %lld videos (%lld violent) "
            "%lld snippets; %d crops, visual %d-d, audio %d-d; dropped %lld extra visual rows; test truth %lld "
            "positive frames, %lld annotated frames past the features dropped, %lld unused annotation lines\n",
-           out, (long long)st.train.videos, (long long)st.train.violent, (long long)st.train.snippets,
+           o.out, (long long)st.train.videos, (long long)st.train.violent, (long long)st.train.snippets,
            (long long)st.test.videos, (long long)st.test.violent, (long long)st.test.snippets, st.n_crops,
            st.d_visual, st.d_audio, (long long)(st.train.dropped_visual_rows + st.test.dropped_visual_rows),
            (long long)st.test.positive_frames, (long long)st.test.dropped_frames,

@@ -13,17 +13,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What `robusta merge` reads from its command line. */
+struct merge_options {
+    const char *out; /* -o OUT.h5 */
+    int partial;     /* --partial */
+    int force;       /* --force */
+};
+
+/* The shards being merged and which shard holds each dataset of their config. */
 typedef struct {
-    char **paths;
+    char **paths; /* shard files, command-line order */
     int n;
-    char (*datasets)[64];
+    rb_results *results;       /* [n] */
+    rb_audit_provenance *prov; /* [n] */
+    char (*datasets)[64];      /* the config's datasets, config order */
     int n_datasets;
-    int *shard_of; /* dataset -> shard */
-} rb_merge_copy;
+    int *shard_of; /* dataset -> shard, -1 when in none (--partial) */
+    int total;     /* cells over every shard */
+} rb_merge_job;
+
+/* The provenance inputs of the merged file: "<sha256>  <path>" lines split into checksum and path. */
+typedef struct {
+    char **paths, **shas;
+    int n;
+} rb_merge_inputs;
 
 /* Copy /scores/<dataset> and /truth/<dataset> from the shard that computed the dataset. */
 static int rb_merge_scores(hid_t out, void *ctxp) {
-    rb_merge_copy *m = ctxp;
+    const rb_merge_job *m = ctxp;
     for (int d = 0; d < m->n_datasets; d++) {
         if (m->shard_of[d] < 0) continue; /* --partial: not in any shard */
         hid_t in;
@@ -68,141 +85,177 @@ static int rb_config_datasets(const char *text, const char *origin, char (**name
     return rc;
 }
 
+/* Read every shard and require one config and the same methods and replica count throughout. */
+static int rb_merge_read_shards(rb_merge_job *m) {
+    m->results = rb_calloc((size_t)m->n, sizeof *m->results, "shards");
+    m->prov = rb_calloc((size_t)m->n, sizeof *m->prov, "shard provenance");
+    if (!m->results || !m->prov) return RB_ERR;
+    const rb_results *sh = m->results;
+    for (int i = 0; i < m->n; i++) {
+        RB_TRY(rb_results_read(m->paths[i], &m->results[i]));
+        RB_TRY(rb_audit_read_provenance(m->paths[i], &m->prov[i]));
+        if (!m->prov[i].config || strcmp(m->prov[i].config, m->prov[0].config) != 0)
+            return rb_fail("merge: %s was run with a different config than %s (shards must share one config)",
+                           m->paths[i], m->paths[0]);
+        if (sh[i].n_methods != sh[0].n_methods || sh[i].n_replicas != sh[0].n_replicas)
+            return rb_fail("merge: %s has other methods or replicas than %s", m->paths[i], m->paths[0]);
+        for (int k = 0; k < sh[0].n_methods; k++)
+            if (strcmp(sh[i].methods[k], sh[0].methods[k]) != 0)
+                return rb_fail("merge: %s has other methods than %s", m->paths[i], m->paths[0]);
+    }
+    return RB_OK;
+}
+
+/* Find the one shard that holds each dataset of the config and count the cells; a dataset in two
+ * shards, cells of a dataset outside the config, and (without --partial) a dataset in no shard are
+ * errors. */
+static int rb_merge_assign_datasets(rb_merge_job *m, int partial) {
+    RB_TRY(rb_config_datasets(m->prov[0].config, m->paths[0], &m->datasets, &m->n_datasets));
+    m->shard_of = rb_malloc(sizeof(int) * (size_t)(m->n_datasets ? m->n_datasets : 1), "dataset shards");
+    if (!m->shard_of) return RB_ERR;
+    const rb_results *sh = m->results;
+    int present = 0;
+    m->total = 0;
+    for (int d = 0; d < m->n_datasets; d++) {
+        m->shard_of[d] = -1;
+        for (int i = 0; i < m->n; i++)
+            for (int c = 0; c < sh[i].n_conds; c++) {
+                if (strcmp(sh[i].conds[c].dataset, m->datasets[d]) != 0) continue;
+                if (m->shard_of[d] >= 0 && m->shard_of[d] != i)
+                    return rb_fail("merge: dataset %s appears in both %s and %s", m->datasets[d],
+                                   m->paths[m->shard_of[d]], m->paths[i]);
+                m->shard_of[d] = i;
+                m->total++;
+            }
+        if (m->shard_of[d] < 0 && !partial)
+            return rb_fail("merge: dataset %s of the config is in none of the shards (use --partial to allow)",
+                           m->datasets[d]);
+    }
+    for (int i = 0; i < m->n; i++) present += sh[i].n_conds;
+    if (present != m->total) return rb_fail("merge: the shards hold cells of datasets that are not in their config");
+    return RB_OK;
+}
+
+/* The merged metrics: every dataset's cells from its shard, datasets in config order. */
+static int rb_merge_results(const rb_merge_job *m, rb_results *out) {
+    const rb_results *sh = m->results;
+    RB_TRY(rb_results_alloc(out, m->total, sh[0].n_methods, sh[0].n_replicas));
+    memcpy(out->methods, sh[0].methods, sizeof out->methods);
+    out->config_text = rb_strdup(m->prov[0].config, "config");
+    out->run_id = rb_strdup(sh[0].run_id ? sh[0].run_id : "", "run id");
+    if (!out->config_text || !out->run_id) return RB_ERR;
+    int row = 0;
+    size_t per = (size_t)out->n_methods * (size_t)out->n_replicas;
+    for (int d = 0; d < m->n_datasets; d++) {
+        int i = m->shard_of[d];
+        if (i < 0) continue;
+        for (int c = 0; c < sh[i].n_conds; c++) {
+            if (strcmp(sh[i].conds[c].dataset, m->datasets[d]) != 0) continue;
+            out->conds[row] = sh[i].conds[c];
+            memcpy(out->ap + row * per, sh[i].ap + (size_t)c * per, sizeof(double) * per);
+            memcpy(out->ap_step + row * per, sh[i].ap_step + (size_t)c * per, sizeof(double) * per);
+            memcpy(out->roc_auc + row * per, sh[i].roc_auc + (size_t)c * per, sizeof(double) * per);
+            row++;
+        }
+    }
+    return RB_OK;
+}
+
+/* The inputs of the merged file: the union over shards, in shard order, without repeats (at most 16
+ * per shard). */
+static int rb_merge_collect_inputs(const rb_merge_job *m, rb_merge_inputs *in) {
+    int cap = m->n * 16;
+    in->paths = rb_calloc((size_t)(cap + 1), sizeof *in->paths, "inputs");
+    in->shas = rb_calloc((size_t)(cap + 1), sizeof *in->shas, "checksums");
+    in->n = 0;
+    if (!in->paths || !in->shas) return RB_ERR;
+    for (int i = 0; i < m->n; i++)
+        for (int k = 0; k < m->prov[i].n_inputs && in->n < cap; k++) {
+            const char *line = m->prov[i].inputs[k];
+            if (strlen(line) < 67) continue;
+            int seen = 0;
+            for (int j = 0; j < in->n; j++)
+                seen |= strncmp(in->shas[j], line, 64) == 0 && strcmp(in->paths[j], line + 66) == 0;
+            if (seen) continue;
+            in->shas[in->n] = rb_malloc(65, "checksum");
+            if (!in->shas[in->n]) return RB_ERR;
+            memcpy(in->shas[in->n], line, 64);
+            in->shas[in->n][64] = '\0';
+            in->paths[in->n] = rb_strdup(line + 66, "input");
+            if (!in->paths[in->n++]) return RB_ERR;
+        }
+    return RB_OK;
+}
+
+/* Build the merged results and write them (with the shards' scores) to out_path. */
+static int rb_merge_write(rb_merge_job *m, const char *out_path) {
+    rb_results out = {0};
+    rb_merge_inputs in = {NULL, NULL, 0};
+    int *owner = rb_calloc((size_t)(m->total ? m->total : 1), sizeof(int), "owners");
+    int rc = owner ? RB_OK : RB_ERR;
+    if (rc == RB_OK) rc = rb_merge_results(m, &out);
+    if (rc == RB_OK) rc = rb_merge_collect_inputs(m, &in);
+    if (rc == RB_OK)
+        rc = rb_results_write(out_path, &out, owner, MPI_COMM_WORLD, in.paths, in.shas, in.n, rb_merge_scores, m);
+    for (int j = 0; j < in.n; j++) {
+        free(in.paths[j]);
+        free(in.shas[j]);
+    }
+    free(in.paths);
+    free(in.shas);
+    free(owner);
+    rb_results_free(&out);
+    return rc;
+}
+
+static void rb_merge_job_free(rb_merge_job *m) {
+    for (int i = 0; i < m->n; i++) {
+        if (m->results) rb_results_free(&m->results[i]);
+        if (m->prov) rb_audit_provenance_free(&m->prov[i]);
+    }
+    free(m->results);
+    free(m->prov);
+    free(m->datasets);
+    free(m->shard_of);
+}
+
 int rb_cmd_merge(int argc, char **argv) {
-    rb_opt opts[] = {
-        {"out", 'o', RB_OPT_VALUE, "OUT.h5", "merged results file (written via OUT.h5.tmp)", 0, NULL, NULL, 0},
-        {"partial", 0, RB_OPT_FLAG, "", "allow datasets of the config to be absent from every shard", 0, NULL, NULL, 0},
-        {"force", 0, RB_OPT_FLAG, "", "overwrite OUT.h5 if it exists", 0, NULL, NULL, 0},
+    struct merge_options o = {0};
+    const rb_opt opts[] = {
+        RB_CLI_VALUE("out", 'o', "OUT.h5", &o.out, "merged results file (written via OUT.h5.tmp)"),
+        RB_CLI_FLAG("partial", 0, &o.partial, "allow datasets of the config to be absent from every shard"),
+        RB_CLI_FLAG("force", 0, &o.force, "overwrite OUT.h5 if it exists"),
     };
-    const int n_opts = (int)(sizeof opts / sizeof opts[0]);
-    char **pos;
-    int n_pos, size;
+    const int n_opts = RB_CLI_COUNT(opts);
+    rb_cli_list pos;
+    int size;
     static const char synopsis[] = "-o OUT.h5 SHARD.h5 [SHARD.h5]...";
     static const char summary[] =
         "Combine results files of one config computed as shards (`robusta bench --datasets NAME`,\n"
         "e.g. a Slurm job array) into one results.h5 with the rows of a single-job run.";
-    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
-        rb_cli_free(opts, n_opts, pos);
-        return 0;
-    }
+    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos)) return 0; /* --help */
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (size > 1) {
         rb_fail("merge: run it on one rank (it is serial)");
         rb_die();
     }
-    if (!opts[0].value || n_pos < 1) {
+    if (!o.out || pos.n < 1) {
         rb_fail("merge: expected -o OUT.h5 and at least one shard");
         rb_die();
     }
-    FILE *exists = fopen(opts[0].value, "r");
-    if (exists && !opts[2].given) {
-        fclose(exists);
-        rb_fail("merge: %s exists (use --force to overwrite)", opts[0].value);
-        rb_die();
-    }
+    FILE *exists = fopen(o.out, "r");
+    int out_exists = exists != NULL;
     if (exists) fclose(exists);
-    rb_results *sh = rb_calloc((size_t)n_pos, sizeof *sh, "shards");
-    rb_audit_provenance *pr = rb_calloc((size_t)n_pos, sizeof *pr, "shard provenance");
-    if (!sh || !pr) rb_die();
-    for (int i = 0; i < n_pos; i++) {
-        if (rb_results_read(pos[i], &sh[i]) != RB_OK || rb_audit_read_provenance(pos[i], &pr[i]) != RB_OK) rb_die();
-        if (!pr[i].config || strcmp(pr[i].config, pr[0].config) != 0) {
-            rb_fail("merge: %s was run with a different config than %s (shards must share one config)", pos[i], pos[0]);
-            rb_die();
-        }
-        if (sh[i].n_methods != sh[0].n_methods || sh[i].n_replicas != sh[0].n_replicas) {
-            rb_fail("merge: %s has other methods or replicas than %s", pos[i], pos[0]);
-            rb_die();
-        }
-        for (int k = 0; k < sh[0].n_methods; k++)
-            if (strcmp(sh[i].methods[k], sh[0].methods[k]) != 0) {
-                rb_fail("merge: %s has other methods than %s", pos[i], pos[0]);
-                rb_die();
-            }
-    }
-    char(*names)[64] = NULL;
-    int n_names = 0;
-    if (rb_config_datasets(pr[0].config, pos[0], &names, &n_names) != RB_OK) rb_die();
-    int *shard_of = rb_malloc(sizeof(int) * (size_t)(n_names ? n_names : 1), "dataset shards");
-    if (!shard_of) rb_die();
-    int total = 0, present = 0;
-    for (int d = 0; d < n_names; d++) {
-        shard_of[d] = -1;
-        for (int i = 0; i < n_pos; i++)
-            for (int c = 0; c < sh[i].n_conds; c++) {
-                if (strcmp(sh[i].conds[c].dataset, names[d]) != 0) continue;
-                if (shard_of[d] >= 0 && shard_of[d] != i) {
-                    rb_fail("merge: dataset %s appears in both %s and %s", names[d], pos[shard_of[d]], pos[i]);
-                    rb_die();
-                }
-                shard_of[d] = i;
-                total++;
-            }
-        if (shard_of[d] < 0 && !opts[1].given) {
-            rb_fail("merge: dataset %s of the config is in none of the shards (use --partial to allow)", names[d]);
-            rb_die();
-        }
-    }
-    for (int i = 0; i < n_pos; i++) present += sh[i].n_conds;
-    if (present != total) {
-        rb_fail("merge: the shards hold cells of datasets that are not in their config");
+    if (out_exists && !o.force) {
+        rb_fail("merge: %s exists (use --force to overwrite)", o.out);
         rb_die();
     }
-    rb_results out;
-    if (rb_results_alloc(&out, total, sh[0].n_methods, sh[0].n_replicas) != RB_OK) rb_die();
-    memcpy(out.methods, sh[0].methods, sizeof out.methods);
-    out.config_text = rb_strdup(pr[0].config, "config");
-    out.run_id = rb_strdup(sh[0].run_id ? sh[0].run_id : "", "run id");
-    int row = 0;
-    size_t per = (size_t)out.n_methods * (size_t)out.n_replicas;
-    char **inputs = rb_calloc((size_t)(n_pos * 16 + 1), sizeof *inputs, "inputs"), **shas = rb_calloc((size_t)(n_pos * 16 + 1), sizeof *shas, "checksums");
-    int n_inputs = 0;
-    for (int d = 0; d < n_names; d++) {
-        int i = shard_of[d];
-        if (i < 0) continue;
-        for (int c = 0; c < sh[i].n_conds; c++) {
-            if (strcmp(sh[i].conds[c].dataset, names[d]) != 0) continue;
-            out.conds[row] = sh[i].conds[c];
-            memcpy(out.ap + row * per, sh[i].ap + (size_t)c * per, sizeof(double) * per);
-            memcpy(out.ap_step + row * per, sh[i].ap_step + (size_t)c * per, sizeof(double) * per);
-            memcpy(out.roc_auc + row * per, sh[i].roc_auc + (size_t)c * per, sizeof(double) * per);
-            row++;
-        }
-    }
-    /* inputs: the union over shards, in shard order, without repeats */
-    for (int i = 0; i < n_pos; i++)
-        for (int k = 0; k < pr[i].n_inputs && n_inputs < n_pos * 16; k++) {
-            const char *line = pr[i].inputs[k];
-            int seen = 0;
-            for (int j = 0; j < n_inputs; j++) seen |= strncmp(shas[j], line, 64) == 0 && strcmp(inputs[j], line + 66) == 0;
-            if (seen || strlen(line) < 67) continue;
-            shas[n_inputs] = rb_malloc(65, "checksum");
-            if (!shas[n_inputs]) rb_die();
-            memcpy(shas[n_inputs], line, 64);
-            shas[n_inputs][64] = '\0';
-            inputs[n_inputs++] = rb_strdup(line + 66, "input");
-        }
-    int *owner = rb_calloc((size_t)(total ? total : 1), sizeof(int), "owners");
-    rb_merge_copy mc = {pos, n_pos, names, n_names, shard_of};
-    if (!owner || rb_results_write(opts[0].value, &out, owner, MPI_COMM_WORLD, inputs, shas, n_inputs, rb_merge_scores, &mc) != RB_OK)
+    rb_merge_job m = {.paths = pos.items, .n = pos.n};
+    if (rb_merge_read_shards(&m) != RB_OK || rb_merge_assign_datasets(&m, o.partial) != RB_OK ||
+        rb_merge_write(&m, o.out) != RB_OK)
         rb_die();
-    printf("merge: %d shards, %d datasets, %d cells -> %s\n", n_pos, n_names, total, opts[0].value);
-    for (int j = 0; j < n_inputs; j++) {
-        free(inputs[j]);
-        free(shas[j]);
-    }
-    free(inputs);
-    free(shas);
-    free(owner);
-    rb_results_free(&out);
-    for (int i = 0; i < n_pos; i++) {
-        rb_results_free(&sh[i]);
-        rb_audit_provenance_free(&pr[i]);
-    }
-    free(sh);
-    free(pr);
-    free(names);
-    free(shard_of);
-    rb_cli_free(opts, n_opts, pos);
+    printf("merge: %d shards, %d datasets, %d cells -> %s\n", m.n, m.n_datasets, m.total, o.out);
+    rb_merge_job_free(&m);
+    rb_cli_free(opts, n_opts, &pos);
     return 0;
 }

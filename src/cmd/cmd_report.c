@@ -50,43 +50,50 @@ static int rb_report_run(const char *results, const char *out, int plots, int pl
     return rc;
 }
 
+/* What `robusta report` reads from its command line. */
+struct report_options {
+    const char *out;              /* --out DIR, or NULL: the directory of RESULTS.h5 */
+    int no_plots;                 /* --no-plots */
+    int plots_required;           /* --plots-required */
+    const char *gnuplot;          /* --gnuplot PROG, or NULL: gnuplot on PATH */
+    const char *corruption_table; /* --corruption-table DATASET: print only that table */
+};
+
 int rb_cmd_report(int argc, char **argv) {
-    rb_opt opts[] = {
-        {"out", 'o', RB_OPT_VALUE, "DIR", "output directory (default: the directory of RESULTS.h5)", 0, NULL, NULL, 0},
-        {"no-plots", 0, RB_OPT_FLAG, "", "tables only", 0, NULL, NULL, 0},
-        {"plots-required", 0, RB_OPT_FLAG, "", "fail when gnuplot is missing or fails (default: warn, tables only)", 0, NULL, NULL, 0},
-        {"gnuplot", 0, RB_OPT_VALUE, "PROG", "gnuplot executable (default: gnuplot on PATH)", 0, NULL, NULL, 0},
-        {"corruption-table", 0, RB_OPT_VALUE, "DATASET", "only print the measured-effect table of DATASET (docs/corruptions.md)", 0, NULL, NULL, 0},
+    struct report_options o = {0};
+    const rb_opt opts[] = {
+        RB_CLI_VALUE("out", 'o', "DIR", &o.out, "output directory (default: the directory of RESULTS.h5)"),
+        RB_CLI_FLAG("no-plots", 0, &o.no_plots, "tables only"),
+        RB_CLI_FLAG("plots-required", 0, &o.plots_required, "fail when gnuplot is missing or fails (default: warn, tables only)"),
+        RB_CLI_VALUE("gnuplot", 0, "PROG", &o.gnuplot, "gnuplot executable (default: gnuplot on PATH)"),
+        RB_CLI_VALUE("corruption-table", 0, "DATASET", &o.corruption_table,
+                     "only print the measured-effect table of DATASET (docs/corruptions.md)"),
     };
-    const int n_opts = (int)(sizeof opts / sizeof opts[0]);
-    char **pos;
-    int n_pos;
+    const int n_opts = RB_CLI_COUNT(opts);
+    rb_cli_list pos;
     static const char synopsis[] = "RESULTS.h5 [--out DIR] [--no-plots] [--plots-required]";
     static const char summary[] =
         "Write summary.md, cells.csv and plots (gnuplot: AP and dynamic weights versus severity, "
         "PNG and SVG under DIR/plots/) from a results file; print the headline.";
-    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
-        rb_cli_free(opts, n_opts, pos);
-        return 0;
-    }
+    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos)) return 0; /* --help */
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (n_pos != 1) {
-        rb_fail("report: expected one RESULTS.h5 argument, got %d (see robusta report --help)", n_pos);
+    if (pos.n != 1) {
+        rb_fail("report: expected one RESULTS.h5 argument, got %d (see robusta report --help)", pos.n);
         rb_die();
     }
     int rc = RB_OK;
-    if (rank == 0 && opts[4].value) {
+    if (rank == 0 && o.corruption_table) {
         rb_results r;
-        rc = rb_results_read(pos[0], &r);
+        rc = rb_results_read(pos.items[0], &r);
         if (rc == RB_OK) {
-            rc = rb_report_corruption_table(&r, opts[4].value, stdout);
+            rc = rb_report_corruption_table(&r, o.corruption_table, stdout);
             rb_results_free(&r);
         }
     } else if (rank == 0) {
-        rc = rb_report_run(pos[0], opts[0].value, !opts[1].given, opts[2].given, opts[3].value);
+        rc = rb_report_run(pos.items[0], o.out, !o.no_plots, o.plots_required, o.gnuplot);
     }
     rb_collective_check(rc, &(MPI_Comm){MPI_COMM_WORLD});
-    rb_cli_free(opts, n_opts, pos);
+    rb_cli_free(opts, n_opts, &pos);
     return 0;
 }

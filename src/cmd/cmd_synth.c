@@ -8,54 +8,62 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What `robusta synth` reads from its command line. */
+struct synth_options {
+    rb_cli_config config; /* -c CFG, --set KEY=VALUE... */
+    rb_cli_list datasets; /* --dataset NAME..., empty: every synthetic dataset */
+    int force;            /* --force */
+};
+
+/* Whether --dataset selects the dataset name (no --dataset selects every one). */
+static int rb_synth_wanted(const struct synth_options *o, const char *name) {
+    int wanted = o->datasets.n == 0;
+    for (int k = 0; k < o->datasets.n; k++) wanted |= strcmp(name, o->datasets.items[k]) == 0;
+    return wanted;
+}
+
 int rb_cmd_synth(int argc, char **argv) {
-    rb_opt opts[] = {
-        {"config", 'c', RB_OPT_VALUE, "CFG", "experiment config (configs/default.cfg)", 0, NULL, NULL, 0},
-        {"set", 0, RB_OPT_LIST, "KEY=VALUE", "override a config key (repeatable)", 0, NULL, NULL, 0},
-        {"dataset", 0, RB_OPT_LIST, "NAME", "only this dataset (repeatable; default: all synthetic)", 0, NULL, NULL, 0},
-        {"force", 0, RB_OPT_FLAG, "", "rebuild files that exist", 0, NULL, NULL, 0},
+    struct synth_options o = {0};
+    const rb_opt opts[] = {
+        RB_CLI_CONFIG(&o.config, "experiment config (configs/default.cfg)"),
+        RB_CLI_LIST("dataset", 0, "NAME", &o.datasets, "only this dataset (repeatable; default: all synthetic)"),
+        RB_CLI_FLAG("force", 0, &o.force, "rebuild files that exist"),
     };
-    const int n_opts = (int)(sizeof opts / sizeof opts[0]);
-    char **pos;
-    int n_pos;
+    const int n_opts = RB_CLI_COUNT(opts);
+    rb_cli_list pos;
     static const char synopsis[] = "-c CFG [--set KEY=VALUE]... [--dataset NAME]... [--force]";
     static const char summary[] =
         "Generate the XD-Violence-shaped synthetic datasets that CFG describes (data.datasets with\n"
         "generator xdv or ucf) into their files. A file that exists is checked against the recipe\n"
         "it records and kept; a different recipe is an error unless --force.";
-    if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
-        rb_cli_free(opts, n_opts, pos);
-        return 0;
-    }
+    if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &o.config, &pos)) return 0; /* --help */
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     rb_config *cfg;
-    if (rb_setup_command(opts[0].value, opts[1].values, opts[1].n_values, &cfg) != RB_OK) rb_die();
+    if (rb_setup_command(o.config.path, o.config.sets.items, o.config.sets.n, &cfg) != RB_OK) rb_die();
     rb_dataset_spec *specs;
     int n;
     if (rb_dataset_specs(cfg, &specs, &n) != RB_OK) rb_die();
-    for (int k = 0; k < opts[2].n_values; k++) {
+    for (int k = 0; k < o.datasets.n; k++) {
         int found = 0;
-        for (int i = 0; i < n; i++) found |= strcmp(specs[i].name, opts[2].values[k]) == 0;
+        for (int i = 0; i < n; i++) found |= strcmp(specs[i].name, o.datasets.items[k]) == 0;
         if (!found) {
-            rb_fail("synth: --dataset %s is not in %s", opts[2].values[k], opts[0].value);
+            rb_fail("synth: --dataset %s is not in %s", o.datasets.items[k], o.config.path);
             rb_die();
         }
     }
     /* synthesis is serial: rank 0 builds, the others wait (an error aborts every rank) */
     if (rank == 0) {
         for (int i = 0; i < n; i++) {
-            int wanted = opts[2].n_values == 0;
-            for (int k = 0; k < opts[2].n_values; k++) wanted |= strcmp(specs[i].name, opts[2].values[k]) == 0;
-            if (!wanted || !specs[i].synthetic) continue;
+            if (!rb_synth_wanted(&o, specs[i].name) || !specs[i].synthetic) continue;
             int built;
-            if (rb_dataset_ensure(&specs[i], rb_config_text(cfg), opts[3].given, &built) != RB_OK) rb_die();
+            if (rb_dataset_ensure(&specs[i], rb_config_text(cfg), o.force, &built) != RB_OK) rb_die();
             if (!built) rb_log("dataset %s: %s is up to date", specs[i].name, specs[i].path);
         }
     }
     MPI_Barrier(MPI_COMM_WORLD);
     free(specs);
     rb_config_free(cfg);
-    rb_cli_free(opts, n_opts, pos);
+    rb_cli_free(opts, n_opts, &pos);
     return 0;
 }

@@ -8,15 +8,20 @@
 #include <mpi.h>
 #include <stdlib.h>
 
+/* What `robusta train` reads from its command line. */
+struct train_options {
+    rb_cli_config config; /* -c CFG, --set KEY=VALUE... */
+    int force;          /* --force */
+};
+
 int rb_cmd_train(int argc, char **argv) {
-    rb_opt opts[] = {
-        {"config", 'c', RB_OPT_VALUE, "CFG", "experiment config (configs/default.cfg)", 0, NULL, NULL, 0},
-        {"set", 0, RB_OPT_LIST, "KEY=VALUE", "override a config key (repeatable)", 0, NULL, NULL, 0},
-        {"force", 0, RB_OPT_FLAG, "", "retrain (and rebuild synthetic data) even if files exist", 0, NULL, NULL, 0},
+    struct train_options o = {0};
+    const rb_opt opts[] = {
+        RB_CLI_CONFIG(&o.config, "experiment config (configs/default.cfg)"),
+        RB_CLI_FLAG("force", 0, &o.force, "retrain (and rebuild synthetic data) even if files exist"),
     };
-    const int n_opts = (int)(sizeof opts / sizeof opts[0]);
-    char **pos;
-    int n_pos;
+    const int n_opts = RB_CLI_COUNT(opts);
+    rb_cli_list pos;
     static const char synopsis[] = "-c CFG [--set KEY=VALUE]... [--force]";
     static const char summary[] =
         "Train the detectors (train.detectors x train.seeds replicas) and the visual and audio\n"
@@ -24,18 +29,15 @@ int rb_cmd_train(int argc, char **argv) {
         "train_on = \"self\". Jobs are spread over the MPI ranks by cost; the model file is the\n"
         "same for any rank count. Missing synthetic datasets are built first; existing files are\n"
         "checked against their recorded recipe.";
-    if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &pos, &n_pos)) {
-        rb_cli_free(opts, n_opts, pos);
-        return 0;
-    }
+    if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &o.config, &pos)) return 0; /* --help */
     rb_config *cfg;
     rb_dataset_spec *specs;
     int n;
-    if (rb_setup_command(opts[0].value, opts[1].values, opts[1].n_values, &cfg) != RB_OK) rb_die();
+    if (rb_setup_command(o.config.path, o.config.sets.items, o.config.sets.n, &cfg) != RB_OK) rb_die();
     if (rb_dataset_specs(cfg, &specs, &n) != RB_OK) rb_die();
-    if (rb_pipeline_models(cfg, specs, n, opts[2].given, MPI_COMM_WORLD) != RB_OK) rb_die();
+    if (rb_pipeline_models(cfg, specs, n, o.force, MPI_COMM_WORLD) != RB_OK) rb_die();
     free(specs);
     rb_config_free(cfg);
-    rb_cli_free(opts, n_opts, pos);
+    rb_cli_free(opts, n_opts, &pos);
     return 0;
 }
