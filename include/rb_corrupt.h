@@ -1,7 +1,7 @@
 /* rb_corrupt.h - the corruption registry (names, modality, family, severity parameter tables) and
  * the feature-space surrogate operators that make corrupted test features one video at a time.
  *
- * design.md section 5. The paper corrupts raw video/audio and re-extracts I3D/VGGish features; a
+ * docs/corruptions.md. The paper corrupts raw video/audio and re-extracts I3D/VGGish features; a
  * feature-level runner cannot, so each corruption here is a documented operator on clean features
  * (docs/corruptions.md has the operator and the parameter of every severity). Pre-extracted corrupted
  * features, when the dataset file has them, take precedence (dataset_io, not this module); results
@@ -47,7 +47,7 @@
 /* Where the corrupted features of a cell came from (recorded in results). */
 typedef enum { RB_CORRUPT_SOURCE_SURROGATE = 0, RB_CORRUPT_SOURCE_PREEXTRACTED = 1 } rb_corrupt_source;
 
-/* Families of design.md section 5. */
+/* Families of corruptions (docs/corruptions.md). */
 typedef enum {
     RB_CORRUPT_FAMILY_MISSING = 0,       /* not an operator: the modality is absent */
     RB_CORRUPT_FAMILY_NOISE,             /* additive noise scaled by the clean std */
@@ -118,9 +118,6 @@ int rb_corrupt_index(const rb_corruption *c);
 /* Find by (modality, name); error names the known names of that modality. */
 int rb_corrupt_lookup(rb_modality m, const char *name, const rb_corruption **out);
 int rb_corrupt_by_id(int32_t id, const rb_corruption **out);
-/* "visual" / "audio"; parse accepts exactly those. */
-const char *rb_modality_name(rb_modality m);
-int rb_modality_parse(const char *name, rb_modality *out);
 const char *rb_corrupt_family_name(rb_corrupt_family f);
 const char *rb_corrupt_source_name(rb_corrupt_source s); /* "surrogate" / "preextracted" */
 /* RB_OK iff severity is valid for c: 1..5 for operators, exactly 0 for missing. */

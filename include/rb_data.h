@@ -16,7 +16,7 @@
  * Features are per 16-frame snippet. Visual features carry a crop axis: visual[s][c][d]. Audio has
  * none: audio[s][d]. Video v owns snippets offsets[v] .. offsets[v+1]-1. The test split also carries
  * the frame-level truth as per-snippet counts (positive frames, total frames), which is all the
- * frame-level metrics need (design.md section 3). */
+ * frame-level metrics need (docs/formats.md). */
 
 typedef struct {
     int64_t n_videos;

@@ -119,7 +119,7 @@ int rb_journal_attempts(const char *run_dir, int *attempts);
  * order, into a malloc'd array [count][n]. */
 int rb_journal_load(const char *run_dir, int n, double **records, int *count);
 
-/* ---- what every output file records about how it was made (design.md section 6):
+/* ---- what every output file records about how it was made (docs/formats.md):
  * effective config text, input file checksums, robusta version and git commit, MPI / HDF5 / OpenBLAS
  * versions, rank count, host, UTC time and command line. Collected once per process; under MPI the
  * values of rank 0 are broadcast so every rank writes identical attributes. */

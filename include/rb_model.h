@@ -21,7 +21,7 @@
  * stores W as [in][out] (row-major) and b as [out], so y = x W + b is one NoTrans/NoTrans sgemm and
  * the rows of W that belong to one block of input columns are a contiguous block of W. */
 
-/* ---- dense layers (src/nn_dense.c) ---- */
+/* ---- dense layers (src/model/dense.c) ---- */
 
 typedef struct {
     int in, out;
@@ -65,7 +65,7 @@ void rb_nn_relu_dropout_backward(const float *h, float *dh, int64_t count, float
 double rb_nn_sigmoid(double x);
 double rb_nn_softplus(double x);
 
-/* ---- top-k MIL loss (src/nn_mil.c) ---- */
+/* ---- top-k MIL loss (src/model/mil.c) ---- */
 
 /* k of the baselines for a bag of true length t >= 1: floor(t / 16) + 1, capped at t. */
 int rb_mil_k(int t);
@@ -84,7 +84,7 @@ void rb_mil_topk(const float *x, int t, int k, int *idx);
 int rb_mil_topk_loss(const float *logits, const int64_t *start, const int32_t *len, const float *labels,
                      int n_bags, double *loss, float *dlogits);
 
-/* ---- Adam and learning-rate schedules (src/nn_adam.c) ---- */
+/* ---- Adam and learning-rate schedules (src/model/adam.c) ---- */
 
 typedef enum {
     RB_WD_L2 = 0,        /* PyTorch Adam(weight_decay=): g += wd * w before the moments */
@@ -115,9 +115,9 @@ double rb_lr_at(rb_lr_schedule s, double lr, int e, int n_epochs, int step_every
 int rb_lr_schedule_parse(const char *name, rb_lr_schedule *out);
 const char *rb_lr_schedule_name(rb_lr_schedule s);
 
-/* ---- the five snippet-level anomaly detectors of the benchmark (design.md section 4):
+/* ---- the five snippet-level anomaly detectors of the benchmark (docs/training.md):
  * their parameters (one flat buffer, exposed as named views for saving/loading), inference scoring,
- * and the batched forward/backward pass the trainer (rb_train.h) and the gradient checks use.
+ * and the batched forward/backward pass the trainer (rb_model.h) and the gradient checks use.
  *
  * Trunk per snippet: d_in -> hidden1 -> hidden2 -> 1, ReLU + dropout after each hidden layer, sigmoid
  * score. Variants differ in what reaches the trunk:
@@ -248,7 +248,7 @@ int rb_detector_loss_grad(const rb_detector *d, const rb_det_batch *b, rb_det_wo
 double rb_detector_train_flops(const rb_detector *d, int64_t rows, int64_t rows_a);
 
 /* ---- per-modality Gaussian mixture models of clean snippet features (RobustA dynamic
- * weighting, design.md section 4): EM fit with k-means++ seeding, and per-row negative
+ * weighting, docs/gmm-weights.md): EM fit with k-means++ seeding, and per-row negative
  * log-likelihood scoring. Diagonal covariances (default) or full covariances (Cholesky).
  *
  * Log densities are evaluated in GEMM form (docs/gmm-weights.md):
@@ -351,7 +351,7 @@ void rb_gmm_logsumexp(double *logp, int rows, int k, double *lse, int to_resp);
  * Returns RB_ERR (message set) if the matrix is not positive definite. */
 int rb_gmm_cholesky(double *a, int d);
 
-/* ---- RobustA dynamic weighting (design.md section 4): the held-out split used for
+/* ---- RobustA dynamic weighting (docs/gmm-weights.md): the held-out split used for
  * calibration, the per-snippet statistic (GMM NLL, raw, time-smoothed or per-video), the sigmoid
  * calibration from clean held-out data, NLL -> weight, and the weighted score fusion with crops.
  * docs/gmm-weights.md explains every choice.
@@ -442,7 +442,7 @@ int rb_fuse_scores(const float *sv, const double *wv, int n_crops, const float *
 /* Mean of n weights, summed in index order (NaN for n = 0): the per-cell mean weight report. */
 double rb_weight_mean(const double *w, int64_t n);
 
-/* ---- training a detector (rb_detector.h) on the clean train split with the top-k MIL loss
+/* ---- training a detector (rb_model.h) on the clean train split with the top-k MIL loss
  * of the XD-Violence baselines: bags, resampling, minibatches, Adam, schedules, per-epoch log.
  * Training never prints; the caller prints the returned log. docs/training.md has the details.
  *

@@ -1,4 +1,4 @@
-/* setup.c - common start of the config-driven subcommands (rb_setup.h). */
+/* setup.c - common start of the config-driven subcommands (setup.h). */
 #include "setup.h"
 #include "rb_core.h"
 #include "rb_io.h"

@@ -1,4 +1,4 @@
-/* rng.c - Philox4x32-10 streams keyed by (seed, purpose), countered by three ids (rb_rng.h). */
+/* rng.c - Philox4x32-10 streams keyed by (seed, purpose), countered by three ids (rb_core.h). */
 #include "rb_core.h"
 
 #include <math.h>

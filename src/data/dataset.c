@@ -1,4 +1,4 @@
-/* dataset.c - allocation, release and validation of in-memory dataset splits (rb_dataset.h).
+/* dataset.c - allocation, release and validation of in-memory dataset splits (rb_data.h).
  * File I/O lives in dataset_io.c. */
 #include "rb_data.h"
 #include "rb_core.h"

@@ -1,4 +1,4 @@
-/* dataset_spec.c - datasets of a config: paths, generator parameters, build-or-verify (rb_dataset_spec.h). */
+/* dataset_spec.c - datasets of a config: paths, generator parameters, build-or-verify (rb_data.h). */
 #include "rb_data.h"
 #include "rb_core.h"
 #include "dataset_writer.h"

@@ -1,4 +1,4 @@
-/* dataset_writer.c - streaming writer of dataset files (rb_dataset_writer.h): datasets created at
+/* dataset_writer.c - streaming writer of dataset files (dataset_writer.h): datasets created at
  * their final size, rows written in order with a chunk cache large enough that partial chunks are
  * completed in memory, metadata written at finish. */
 #include "dataset_writer.h"

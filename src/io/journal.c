@@ -1,4 +1,4 @@
-/* journal.c - append-only, checksummed journal of finished grid cells (rb_journal.h).
+/* journal.c - append-only, checksummed journal of finished grid cells (rb_io.h).
  * Record: u32 magic "RBJ1", u32 n, n doubles, u64 FNV-1a of the n doubles' bytes. */
 #include "rb_io.h"
 #include "rb_core.h"

@@ -1,4 +1,4 @@
-/* npy.c - strict reader of little-endian float32/float64 NumPy .npy matrices (rb_npy.h).
+/* npy.c - strict reader of little-endian float32/float64 NumPy .npy matrices (rb_io.h).
  *
  * The header dict is parsed with a small recursive-descent parser over the Python literal subset that
  * NumPy writes: {'descr': '<f4', 'fortran_order': False, 'shape': (T, 1024), }. All byte decoding is

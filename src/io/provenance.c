@@ -1,4 +1,4 @@
-/* provenance.c - collection and HDF5 recording of run provenance (rb_provenance.h). */
+/* provenance.c - collection and HDF5 recording of run provenance (rb_io.h). */
 #include "rb_io.h"
 #include "rb_core.h"
 

@@ -1,5 +1,5 @@
 /* adam.c - Adam (PyTorch semantics, optional L2 or decoupled weight decay) over a flat parameter
- * buffer, and the per-epoch learning-rate schedules (rb_nn.h). */
+ * buffer, and the per-epoch learning-rate schedules (rb_model.h). */
 #include "rb_core.h"
 #include "rb_model.h"
 

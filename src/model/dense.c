@@ -1,5 +1,5 @@
 /* dense.c - batched dense layers (sgemm forward, input-gradient and weight-gradient), bias
- * helpers, ReLU with inverted dropout from counter-based streams, stable sigmoid/softplus (rb_nn.h). */
+ * helpers, ReLU with inverted dropout from counter-based streams, stable sigmoid/softplus (rb_model.h). */
 #include "rb_model.h"
 
 #include <cblas.h>

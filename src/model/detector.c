@@ -1,4 +1,4 @@
-/* detector.c - the five detector variants (rb_detector.h): parameter layout and initialisation,
+/* detector.c - the five detector variants (rb_model.h): parameter layout and initialisation,
  * inference scoring (plain, concat from two modalities, concat from cached first-layer halves), and
  * the batched training forward/backward pass with the top-k MIL loss. */
 #include "rb_model.h"

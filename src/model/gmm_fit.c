@@ -1,6 +1,6 @@
 /* gmm_fit.c - fitting a per-modality GMM: optional uniform subsample, data statistics and variance
  * floor, k-means++ seeding with GEMM-form Lloyd iterations, then EM with log-sum-exp
- * responsibilities, sufficient statistics accumulated by dgemm/dsyrk in double (rb_gmm.h,
+ * responsibilities, sufficient statistics accumulated by dgemm/dsyrk in double (rb_model.h,
  * docs/gmm-weights.md). */
 #include "rb_model.h"
 #include "rb_core.h"

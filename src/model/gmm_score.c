@@ -1,5 +1,5 @@
 /* gmm_score.c - the GMM container (alloc, validate, free) and its evaluation in GEMM form:
- * per-component log densities for blocks of rows and the per-row negative log-likelihood (rb_gmm.h). */
+ * per-component log densities for blocks of rows and the per-row negative log-likelihood (rb_model.h). */
 #include "rb_model.h"
 #include "rb_core.h"
 

@@ -1,4 +1,4 @@
-/* mil.c - the top-k multiple-instance BCE loss of the public XD-Violence baselines (rb_nn.h):
+/* mil.c - the top-k multiple-instance BCE loss of the public XD-Violence baselines (rb_model.h):
  * k = floor(T/16) + 1 largest snippet logits of a bag, averaged, sigmoid, BCE against the video label;
  * the gradient reaches only the k selected snippets. Ties go to the lower snippet index. */
 #include "rb_core.h"

@@ -1,4 +1,4 @@
-/* params.c - config keys -> module parameter structs, and canonical section text (rb_params.h). */
+/* params.c - config keys -> module parameter structs, and canonical section text (rb_model.h). */
 #include "rb_model.h"
 #include "rb_core.h"
 

@@ -1,6 +1,6 @@
 /* weights.c - RobustA dynamic weights: held-out split, NLL statistic (raw / smoothed / per-video),
  * sigmoid calibration on clean held-out data, NLL -> weight, and weighted score fusion over crops
- * (rb_weights.h, docs/gmm-weights.md). */
+ * (rb_model.h, docs/gmm-weights.md). */
 #include "rb_model.h"
 #include "rb_core.h"
 

@@ -1,4 +1,4 @@
-/* plots.c - the figures of `robusta report` (rb_report.h): one gnuplot script,
+/* plots.c - the figures of `robusta report` (rb_results.h): one gnuplot script,
  * <dir>/plots/plots.gp, with the numbers inline as data blocks (so it can be edited and rerun by
  * hand), run once by fork + exec with its exit status checked. Per dataset and corruption: AP versus
  * severity (one line per method, the method's clean AP dashed) and the mean dynamic weights versus

@@ -1,5 +1,5 @@
 /* results.c - the in-memory results (rb_results.h: allocation, replica statistics, method
- * lookup) and their reading as tables (rb_report.h: conditions grouped into corruption rows by
+ * lookup) and their reading as tables (rb_results.h: conditions grouped into corruption rows by
  * severity, headline numbers per replica). Rendering is in results_tables.c. */
 #include "rb_core.h"
 #include "rb_results.h"

@@ -1,5 +1,5 @@
 /* metrics.c - frame-level AP (XD-Violence trapezoid), step AP and ROC-AUC from per-snippet counts
- * (rb_metrics.h, docs/metrics.md).
+ * (rb_score.h, docs/metrics.md).
  *
  * Why counting is exact: a snippet with score s, p positive and f - p negative frames contributes f
  * frames that all tie at s. scikit-learn groups tied scores into one threshold, so its curve only

@@ -1,4 +1,4 @@
-/* scorer.c - scoring grid cells (rb_cell.h): paths of every detector replica over chunks of
+/* scorer.c - scoring grid cells (rb_score.h): paths of every detector replica over chunks of
  * whole videos, reuse of the clean modality, dynamic weights, fusion into methods, metrics. */
 #include "rb_score.h"
 #include "rb_core.h"

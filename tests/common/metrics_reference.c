@@ -1,5 +1,5 @@
 /* metrics_reference.c - the frame-level reference for rb_metrics_compute: expand every snippet to its
- * frames and follow scikit-learn step by step (rb_metrics.h, docs/metrics.md). Kept for the unit
+ * frames and follow scikit-learn step by step (rb_score.h, docs/metrics.md). Kept for the unit
  * tests and for audits; too slow and memory-hungry for the benchmark grid.
  *
  * Transcribed steps (scikit-learn sklearn/metrics/_ranking.py, the XD-Violence era):

@@ -1,4 +1,4 @@
-/* fuzz_npy.c - libFuzzer harness for the .npy reader (rb_npy.h): the pure header parser and the whole
+/* fuzz_npy.c - libFuzzer harness for the .npy reader (rb_io.h): the pure header parser and the whole
  * in-memory decode of a buffer. Besides the sanitizers it checks the parser's promises: an accepted
  * header is 1-D or 2-D, little-endian f4/f8, with its data offset inside the buffer and a data size
  * equal to rows x cols x element size; a decoded array holds only finite values.

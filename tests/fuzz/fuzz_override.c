@@ -1,4 +1,4 @@
-/* fuzz_override.c - libFuzzer harness for rb_config_parse_override (rb_config.h), the splitter of
+/* fuzz_override.c - libFuzzer harness for rb_config_parse_override (rb_core.h), the splitter of
  * `--set path=value`. The input is taken as a NUL-terminated string. Besides the sanitizers it checks
  * the contract: on success both halves are non-empty strings and the path holds no '='; on failure
  * nothing is handed out. Built and run by tests/fuzz/run.sh. */

@@ -1,5 +1,5 @@
 /* test_npy.c - the .npy reader: header grammar (versions, key order, whitespace, trailing commas),
- * every rejection named in rb_npy.h, float64 conversion, exact-size checks, strided row loads, and
+ * every rejection named in rb_io.h, float64 conversion, exact-size checks, strided row loads, and
  * that every truncation of a valid file fails cleanly. */
 #include "rb_core.h"
 #include "rb_io.h"

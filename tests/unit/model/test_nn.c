@@ -1,4 +1,4 @@
-/* test_nn.c - the network building blocks (rb_nn.h): dense layer forward against hand values and its
+/* test_nn.c - the network building blocks (rb_model.h): dense layer forward against hand values and its
  * gradients against central finite differences, ReLU + dropout (gradient, mask rate, determinism),
  * the top-k MIL loss (k rule, ties, padding, hand value, finite differences), Adam by hand, the
  * learning-rate schedules and the baseline resampling positions. */

@@ -1,4 +1,4 @@
-/* test_train.c - detectors and their training (rb_detector.h, rb_train.h): parameter layout, the full
+/* test_train.c - detectors and their training (rb_model.h): parameter layout, the full
  * batched forward/backward of every variant (trunk, projection, padding, dropout with fixed masks,
  * MIL) against central finite differences, scoring paths that must agree, dropout keyed by bag,
  * resampling positions, bitwise determinism, and learning a small synthetic MIL problem. */
