@@ -47,7 +47,7 @@ int rb_roc_auc_binary(const double *scores, const uint8_t *labels, int64_t n, do
 /* ---- scoring one grid cell: the (possibly corrupted) test features of a dataset are scored by
  * every trained detector replica, fused into the benchmark's methods, and measured.
  *
- * Methods (docs/results.md):
+ * Methods (docs/training.md for the detectors, docs/gmm-weights.md for the fusion):
  *   concat          early-fusion baseline on [visual ; audio]
  *   visual, audio   unimodal detectors
  *   shared-mean     RobustA's shared detector, plain mean of its visual and audio scores
