@@ -193,19 +193,9 @@ static void rb_scores_path(const rb_grid *g, int idx, char *buf, size_t cap) {
 }
 
 static int rb_save_cell_scores(const rb_grid *g, int idx, const float *scores, size_t n) {
-    char path[4200], tmp[4300];
+    char path[4200];
     rb_scores_path(g, idx, path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return rb_fail("cannot write %s: %s", tmp, strerror(errno));
-    size_t w = fwrite(scores, sizeof(float), n, f);
-    int bad = w != n || fflush(f) != 0 || fsync(fileno(f)) != 0;
-    fclose(f);
-    if (bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return rb_fail("cannot write %s (disk full?)", path);
-    }
-    return RB_OK;
+    return rb_write_bytes_atomic(path, scores, sizeof(float) * n);
 }
 
 /* ---- progress (rank 0) ---- */
@@ -473,20 +463,6 @@ static void rb_grid_memory(rb_grid *g) {
 
 /* ---- run directory: manifest and resume ---- */
 
-static int rb_write_text_atomic(const char *path, const char *text) {
-    char tmp[4300];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return rb_fail("cannot write %s: %s", tmp, strerror(errno));
-    int bad = fputs(text, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0;
-    fclose(f);
-    if (bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return rb_fail("cannot write %s", path);
-    }
-    return RB_OK;
-}
-
 /* rank 0: input checksums, manifest, resume checks; returns the attempt number */
 static int rb_grid_prepare_dir(rb_grid *g, char ***inputs, char ***shas, int *n_inputs, int *attempt) {
     const char *dir = g->opt->run_dir;
@@ -528,23 +504,10 @@ static int rb_grid_prepare_dir(rb_grid *g, char ***inputs, char ***shas, int *n_
     else if (g->opt->resume && old && strcmp(old, manifest) != 0)
         rc = rb_fail("cannot resume %s: the config or the input files changed since it started (compare %s with "
                      "`robusta config`); start a new run id instead", dir, path);
-    if (rc == RB_OK && !old) rc = rb_write_text_atomic(path, manifest);
+    if (rc == RB_OK && !old) rc = rb_write_file_atomic(path, manifest);
     free(old);
     free(manifest);
     return rc;
-}
-
-static int rb_mkdir_p(const char *dir) {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST) return rb_fail("cannot create %s: %s", buf, strerror(errno));
-            *p = '/';
-        }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return rb_fail("cannot create %s: %s", buf, strerror(errno));
-    return RB_OK;
 }
 
 int rb_grid_run(const rb_config *cfg, const rb_dataset_spec *specs, int n_specs, const rb_grid_options *opt,
