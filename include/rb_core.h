@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* ---- error reporting, checked allocation and logging shared by every robusta module.
+/* ---- error reporting (errors.c), shared by every robusta module.
  *
  * Convention (PETSc-style): every fallible function returns int, RB_OK (0) on success and RB_ERR on
  * failure. The failing function records one message with rb_fail(); each caller on the way up may
@@ -38,17 +38,30 @@ void rb_error_clear(void);
         if ((expr) != RB_OK) return rb_context(__VA_ARGS__);                                       \
     } while (0)
 
-/* Allocation that records "out of memory allocating <what> (<n> bytes)" and returns NULL on failure.
- * A request of 0 bytes returns a valid unique pointer. Free with free(). */
+/* ---- checked allocation (memory.c): records "out of memory allocating <what> (<n> bytes)" and
+ * returns NULL on failure. A request of 0 bytes returns a valid unique pointer. Free with free(). */
 void *rb_malloc(size_t nbytes, const char *what);
 void *rb_calloc(size_t count, size_t size, const char *what);
 char *rb_strdup(const char *s, const char *what);
-/* Overflow-checked size product a*b*c; records an error and returns 0 with *ok = 0 on overflow. */
+/* Overflow-checked size product a*b; records an error and returns 0 with *ok = 0 on overflow. */
 size_t rb_size_mul(size_t a, size_t b, int *ok);
+
+/* ---- files (files.c). Errors name the path and the system's reason. */
 
 /* Read a whole file into a NUL-terminated buffer (free()). A missing or unreadable file is an error
  * naming it. */
 int rb_read_file(const char *path, char **text);
+/* Create dir and any missing parents (mkdir -p; mode 0777 less the umask). Directories that exist
+ * are fine; a file or anything else in the way is an error naming it. */
+int rb_mkdir_p(const char *dir);
+/* Replace path with text (or n bytes of data) atomically: written to "<path>.tmp" (created
+ * exclusively, never through a symbolic link; a stale one is removed first), synced, then renamed
+ * over path, so readers and crashes see the old content or the new, never a part. A symbolic link
+ * at path is replaced, not followed. No temporary is left behind on failure. One writer per path. */
+int rb_write_file_atomic(const char *path, const char *text);
+int rb_write_bytes_atomic(const char *path, const void *data, size_t n);
+
+/* ---- logging, abort and the clock (errors.c) */
 
 /* Informational message to stderr, prefixed "robusta: ". Silent when rb_log_quiet is set. */
 extern int rb_log_quiet;

@@ -49,11 +49,7 @@ static int rb_audit_rerun(const char *path, const char *out_dir) {
         rb_audit_provenance p;
         rc = rb_audit_read_provenance(path, &p);
         if (rc == RB_OK && (!p.config || !p.config[0])) rc = rb_fail("%s: no stored config to re-run", path);
-        if (rc == RB_OK) {
-            char cmd[4400];
-            snprintf(cmd, sizeof cmd, "mkdir -p '%s'", out_dir);
-            if (system(cmd) != 0) rc = rb_fail("cannot create %s", out_dir);
-        }
+        if (rc == RB_OK) rc = rb_mkdir_p(out_dir);
         if (rc == RB_OK) {
             FILE *f = fopen(cfg_path, "w");
             if (!f || fputs(p.config, f) < 0) rc = rb_fail("cannot write %s", cfg_path);

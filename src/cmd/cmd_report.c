@@ -5,11 +5,9 @@
 #include "rb_cmd.h"
 #include "rb_results.h"
 
-#include <errno.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* The directory part of path ("." when it has none). */
 static void rb_dirname(const char *path, char *buf, size_t cap) {
@@ -23,7 +21,7 @@ static int rb_report_run(const char *results, const char *out, int plots, int pl
     char dir[4096];
     if (out) snprintf(dir, sizeof dir, "%s", out);
     else rb_dirname(results, dir, sizeof dir);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return rb_fail("report: %s: cannot create directory: %s", dir, strerror(errno));
+    RB_TRY_CTX(rb_mkdir_p(dir), "report");
     rb_results r;
     RB_TRY_CTX(rb_results_read(results, &r), "report");
     int rc = rb_results_tables(&r, dir);

@@ -1,8 +1,9 @@
-/* errors.c - error message stack, checked allocation, logging and job-wide abort (rb_common.h). */
+/* errors.c - the error message of the failing call chain (rb_fail, rb_context), logging, and the
+ * job-wide abort (rb_die, rb_collective_check), and the wall clock the log lines time with (rb_now)
+ * (rb_core.h). Checked allocation is in memory.c, files in files.c. */
 #define _POSIX_C_SOURCE 200809L
 #include "rb_core.h"
 
-#include <errno.h>
 #include <mpi.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,67 +46,6 @@ int rb_context(const char *fmt, ...) {
 
 const char *rb_error_message(void) { return rb_error_buf[0] ? rb_error_buf : "unknown error"; }
 void rb_error_clear(void) { rb_error_buf[0] = '\0'; }
-
-void *rb_malloc(size_t nbytes, const char *what) {
-    void *p = malloc(nbytes ? nbytes : 1);
-    if (!p) rb_fail("out of memory allocating %s (%zu bytes)", what, nbytes);
-    return p;
-}
-
-void *rb_calloc(size_t count, size_t size, const char *what) {
-    void *p = calloc(count ? count : 1, size ? size : 1);
-    if (!p) rb_fail("out of memory allocating %s (%zu x %zu bytes)", what, count, size);
-    return p;
-}
-
-char *rb_strdup(const char *s, const char *what) {
-    size_t n = strlen(s) + 1;
-    char *p = rb_malloc(n, what);
-    if (p) memcpy(p, s, n);
-    return p;
-}
-
-size_t rb_size_mul(size_t a, size_t b, int *ok) {
-    if (a != 0 && b > SIZE_MAX / a) {
-        *ok = 0;
-        rb_fail("size overflow (%zu x %zu)", a, b);
-        return 0;
-    }
-    return a * b;
-}
-
-int rb_read_file(const char *path, char **text) {
-    *text = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return rb_fail("%s: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    char chunk[8192];
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + n + 1 > cap) {
-            cap = (len + n + 1) * 2;
-            char *g = realloc(buf, cap);
-            if (!g) {
-                free(buf);
-                fclose(f);
-                return rb_fail("%s: out of memory reading it", path);
-            }
-            buf = g;
-        }
-        memcpy(buf + len, chunk, n);
-        len += n;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return rb_fail("%s: read error", path);
-    }
-    if (!buf && !(buf = malloc(1))) return rb_fail("%s: out of memory reading it", path);
-    buf[len] = '\0';
-    *text = buf;
-    return RB_OK;
-}
 
 void rb_log(const char *fmt, ...) {
     if (rb_log_quiet) return;

@@ -4,7 +4,6 @@
 #include "dataset_writer.h"
 #include "rb_io.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,19 +26,6 @@ static const rb_knob rb_knobs[] = {
 #undef D
 #undef I
 static const int rb_n_knobs = (int)(sizeof rb_knobs / sizeof rb_knobs[0]);
-
-static int rb_mkdirs(const char *dir) {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return rb_fail("cannot create directory %s: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return rb_fail("cannot create directory %s: %s", buf, strerror(errno));
-    return RB_OK;
-}
 
 static int rb_read_spec(const rb_config *c, int i, const char *data_dir, rb_dataset_spec *s) {
     char key[256];
@@ -266,7 +252,7 @@ int rb_dataset_ensure(const rb_dataset_spec *s, const char *config_text, int for
     if (slash) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - s->path), s->path);
-        RB_TRY(rb_mkdirs(dir));
+        RB_TRY(rb_mkdir_p(dir));
     }
     double t0 = rb_now();
     int64_t n_snippets = 0;

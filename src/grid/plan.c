@@ -1,8 +1,10 @@
 /* plan.c - enumeration of the benchmark cells in canonical order, with cost estimates
- * (rb_grid.h). */
+ * (rb_grid.h), and the shard a job runs: the datasets --datasets selects and their cells
+ * (grid_internal.h). */
 #include "rb_grid.h"
 #include "rb_core.h"
 #include "rb_corrupt.h"
+#include "grid_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,4 +137,32 @@ int rb_grid_plan(const rb_config *cfg, int n_specs, const int64_t *snippets, rb_
 fail:
     free(out);
     return RB_ERR;
+}
+
+int rb_grid_select_datasets(const rb_dataset_spec *specs, int n_specs, const char *list, int *selected) {
+    for (int d = 0; d < n_specs; d++) selected[d] = !list;
+    /* every listed name must be a dataset; a trailing comma ends the list */
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        int found = 0;
+        for (int d = 0; d < n_specs; d++)
+            if (strlen(specs[d].name) == n && strncmp(p, specs[d].name, n) == 0) found = selected[d] = 1;
+        if (!found) return rb_fail("--datasets: \"%.*s\" is not a dataset of the config", (int)n, p);
+        p = comma ? comma + 1 : NULL;
+    }
+    int n_selected = 0;
+    for (int d = 0; d < n_specs; d++) n_selected += selected[d];
+    if (n_selected == 0) return rb_fail("--datasets selects no dataset");
+    return RB_OK;
+}
+
+int rb_grid_plan_selected(const rb_config *cfg, int n_specs, const int64_t *snippets, const int *selected,
+                          rb_cell **cells, int *n_cells) {
+    RB_TRY(rb_grid_plan(cfg, n_specs, snippets, cells, n_cells));
+    int kept = 0; /* a shard keeps its datasets' cells, in canonical order */
+    for (int i = 0; i < *n_cells; i++)
+        if (selected[(*cells)[i].dataset]) (*cells)[kept++] = (*cells)[i];
+    *n_cells = kept;
+    return RB_OK;
 }

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define RB_JOURNAL_MAGIC 0x314a4252u /* "RBJ1" little-endian */
@@ -27,7 +26,7 @@ static uint64_t rb_fnv1a(const void *data, size_t n) {
 int rb_journal_open(rb_journal *j, const char *run_dir, int attempt, int rank) {
     char dir[4000];
     snprintf(dir, sizeof dir, "%s/journal", run_dir);
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) return rb_fail("cannot create %s: %s", dir, strerror(errno));
+    RB_TRY(rb_mkdir_p(dir));
     snprintf(j->path, sizeof j->path, "%s/attempt-%04d-rank-%06d.bin", dir, attempt, rank);
     j->fd = open(j->path, O_WRONLY | O_CREAT | O_APPEND, 0666);
     if (j->fd < 0) return rb_fail("cannot open journal %s: %s", j->path, strerror(errno));

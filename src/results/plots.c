@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -175,11 +174,6 @@ static int rb_weight_plot(FILE *f, const rb_results *r, const rb_report_dataset 
     return RB_OK;
 }
 
-static int rb_mkdir(const char *path) {
-    if (mkdir(path, 0755) != 0 && errno != EEXIST) return rb_fail("%s: cannot create directory: %s", path, strerror(errno));
-    return RB_OK;
-}
-
 /* The first line of the log that mentions an error (or its first line). */
 static void rb_log_excerpt(const char *log, char *buf, size_t cap) {
     buf[0] = '\0';
@@ -201,7 +195,7 @@ int rb_report_plots(const rb_results *r, const char *dir, const char *gnuplot) {
     if (!gnuplot) gnuplot = "gnuplot";
     char plots[4096], script[4200], log[4200];
     snprintf(plots, sizeof plots, "%s/plots", dir);
-    RB_TRY(rb_mkdir(plots));
+    RB_TRY(rb_mkdir_p(plots));
     snprintf(script, sizeof script, "%s/plots.gp", plots);
     snprintf(log, sizeof log, "%s/gnuplot.log", plots);
     /* pngcairo when this gnuplot has it (Debian gnuplot-nox does), else the libgd png terminal */
@@ -220,7 +214,7 @@ int rb_report_plots(const rb_results *r, const char *dir, const char *gnuplot) {
         char sub[4200], dsname[96];
         rb_safe_name(ds[i].dataset, dsname, sizeof dsname);
         snprintf(sub, sizeof sub, "%s/%s", plots, dsname);
-        rc = rb_mkdir(sub);
+        rc = rb_mkdir_p(sub);
         for (int k = 0; rc == RB_OK && k < ds[i].n_rows; k++) {
             const rb_report_row *row = &ds[i].rows[k];
             if (row->group == RB_GROUP_MISSING || row->n_sev < 1) continue;

@@ -346,28 +346,23 @@ static int rb_write_cells(FILE *f, const rb_results *r) {
     return RB_OK;
 }
 
-/* Write dir/name via dir/name.tmp, renamed when complete. */
+/* Render dir/name in memory, then replace the file atomically (rb_write_bytes_atomic). */
 static int rb_write_file(const char *dir, const char *name, const rb_results *r, const rb_report_dataset *ds,
                          int n_ds, int which) {
-    char path[4096], tmp[4200];
+    char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return rb_fail("%s: cannot create: %s", tmp, strerror(errno));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return rb_fail("%s: cannot render: %s", path, strerror(errno));
     int rc = which == 0 ? rb_write_summary(f, r, ds, n_ds) : rb_write_cells(f, r);
     int err = ferror(f);
     if (fclose(f) != 0) err = 1;
-    if (rc != RB_OK || err) {
-        remove(tmp);
-        if (rc != RB_OK) return rb_context("writing %s", path);
-        return rb_fail("%s: write failed (disk full?)", tmp);
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return rb_fail("renaming %s to %s: %s", tmp, path, strerror(e));
-    }
-    return RB_OK;
+    if (rc != RB_OK) rc = rb_context("writing %s", path);
+    else if (err) rc = rb_fail("%s: out of memory rendering it", path);
+    else rc = rb_write_bytes_atomic(path, text, len);
+    free(text);
+    return rc;
 }
 
 int rb_results_tables(const rb_results *r, const char *dir) {

@@ -1,0 +1,120 @@
+/* files.c - the file helpers every stage shares (rb_core.h): read a whole file, create a directory
+ * with its parents (mkdir -p, without a shell), and replace a file atomically (a temporary in the
+ * same directory, synced, then renamed over the final name, so a reader or a crash sees the old
+ * content or the new, never a part). Errors name the path and the system's reason. */
+#define _POSIX_C_SOURCE 200809L
+#include "rb_core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int rb_read_file(const char *path, char **text) {
+    *text = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return rb_fail("%s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[8192];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            char *g = realloc(buf, cap);
+            if (!g) {
+                free(buf);
+                fclose(f);
+                return rb_fail("%s: out of memory reading it", path);
+            }
+            buf = g;
+        }
+        memcpy(buf + len, chunk, n);
+        len += n;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return rb_fail("%s: read error", path);
+    }
+    if (!buf && !(buf = malloc(1))) return rb_fail("%s: out of memory reading it", path);
+    buf[len] = '\0';
+    *text = buf;
+    return RB_OK;
+}
+
+/* mkdir of one directory; one that already exists is fine, anything else of that name is not. */
+static int rb_mkdir_one(const char *dir) {
+    if (mkdir(dir, 0777) == 0) return RB_OK;
+    int err = errno;
+    struct stat st;
+    if (err == EEXIST && stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) return RB_OK;
+        return rb_fail("cannot create directory %s: it exists and is not a directory", dir);
+    }
+    return rb_fail("cannot create directory %s: %s", dir, strerror(err));
+}
+
+int rb_mkdir_p(const char *dir) {
+    char *buf = rb_strdup(dir, "directory name");
+    if (!buf) return RB_ERR;
+    int rc = RB_OK;
+    /* every parent in turn ("a", "a/b", ...), then dir itself; a leading "/" is no parent */
+    for (char *p = buf + 1; rc == RB_OK && *p; p++) {
+        if (*p != '/' || p[-1] == '/') continue;
+        *p = '\0';
+        rc = rb_mkdir_one(buf);
+        *p = '/';
+    }
+    if (rc == RB_OK) rc = rb_mkdir_one(buf);
+    free(buf);
+    return rc;
+}
+
+static int rb_write_all(int fd, const unsigned char *data, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(fd, data + done, n - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return RB_ERR;
+        done += (size_t)w;
+    }
+    return RB_OK;
+}
+
+/* The temporary is "<path>.tmp", created exclusively (O_EXCL: never an existing file, never through
+ * a symbolic link). A name left there by an interrupted writer, or planted, is unlinked first;
+ * unlink removes the link itself, never its target. One writer per path at a time. */
+int rb_write_bytes_atomic(const char *path, const void *data, size_t n) {
+    size_t len = strlen(path);
+    char *tmp = rb_malloc(len + 5, "temporary file name");
+    if (!tmp) return RB_ERR;
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".tmp", 5);
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = open(tmp, flags, 0666);
+    if (fd < 0 && errno == EEXIST && (unlink(tmp) == 0 || errno == ENOENT)) fd = open(tmp, flags, 0666);
+    if (fd < 0) {
+        int rc = rb_fail("cannot create %s: %s", tmp, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    const char *step = NULL; /* the step that failed, and its errno */
+    int err = 0;
+    if (rb_write_all(fd, data, n) != RB_OK) step = "writing", err = errno;
+    else if (fsync(fd) != 0) step = "syncing", err = errno;
+    if (close(fd) != 0 && !step) step = "closing", err = errno;
+    if (!step && rename(tmp, path) != 0) step = "renaming", err = errno;
+    int rc = RB_OK;
+    if (step) {
+        unlink(tmp);
+        rc = rb_fail("cannot write %s (%s %s: %s)", path, step, tmp, strerror(err));
+    }
+    free(tmp);
+    return rc;
+}
+
+int rb_write_file_atomic(const char *path, const char *text) { return rb_write_bytes_atomic(path, text, strlen(text)); }

@@ -1,0 +1,106 @@
+/* grid_internal.h - what the files of the distributed grid run share (private to src/grid/): the
+ * run's state (rb_grid), the packed record of one finished cell, and the steps each file supplies
+ * to rb_grid_run (run.c): dataset selection and shard plan (plan.c), the run directory (run_dir.c),
+ * log and progress lines (progress.c), saved per-snippet scores (saved_scores.c) and the memory
+ * figures (memory_report.c). */
+#ifndef RB_GRID_INTERNAL_H
+#define RB_GRID_INTERNAL_H
+
+#include "rb_grid.h"
+#include "rb_core.h"
+#include "rb_corrupt.h"
+#include "rb_model.h"
+#include "rb_results.h"
+#include "rb_score.h"
+
+#include <mpi.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Packed record of one finished cell: header, per-modality figures, metrics [M][R][3]. */
+enum { RB_REC_CELL, RB_REC_SECONDS, RB_REC_W0, RB_REC_W1, RB_REC_D0, RB_REC_D1, RB_REC_SRC0, RB_REC_SRC1, RB_REC_HEAD };
+
+typedef struct {
+    const rb_config *cfg;
+    const rb_dataset_spec *specs;
+    int n_specs;
+    MPI_Comm comm;
+    int rank, size;
+    rb_dataset *data;
+    MPI_Win *data_win;
+    rb_model *models;       /* [n_specs]; loaded for datasets trained on themselves */
+    int *model_of;          /* dataset -> index of the spec whose model scores it */
+    rb_corrupt_ctx *ctx;
+    rb_scorer **scorer;     /* lazily built per dataset */
+    int *selected;          /* dataset runs in this job (all, or the --datasets shard) */
+    int *model_loaded;
+    rb_cell *cells;
+    int n_cells, M, R, rec_len;
+    rb_method methods[RB_N_METHODS];
+    double *records;        /* [n_cells][rec_len] */
+    int *have;              /* record present */
+    int *computed_here;     /* computed by this rank in this attempt; after rb_grid_share: the rank
+                             * that writes the cell's rows */
+    int64_t chunk_rows;
+    double reuse_mb;
+    const rb_grid_options *opt;
+    FILE *log;              /* rank 0: <run>/log.txt */
+    int attempt;            /* this attempt's number (0 for a new run) */
+    char **inputs, **shas;  /* [n_inputs] input files and their SHA-256, on every rank */
+    int n_inputs;
+} rb_grid;
+
+/* ---- plan.c: which datasets run, and their cells */
+
+/* Parse the --datasets list (comma-separated names, NULL for all) into selected[n_specs]. A name
+ * that is no dataset of the config, or a list that selects none, is an error. */
+int rb_grid_select_datasets(const rb_dataset_spec *specs, int n_specs, const char *list, int *selected);
+/* rb_grid_plan, keeping only the cells of the selected datasets (a shard), in canonical order. */
+int rb_grid_plan_selected(const rb_config *cfg, int n_specs, const int64_t *snippets, const int *selected,
+                          rb_cell **cells, int *n_cells);
+
+/* ---- run_dir.c: the run directory <run>/ (rank 0 works, every rank calls) */
+
+/* Create <run>/ (and <run>/scores/ for --save-scores). Collective: errors end the job. */
+void rb_grid_make_run_dir(const rb_grid *g);
+/* Open <run>/log.txt, checksum the inputs, write or check manifest.txt and decide the attempt number
+ * (a run directory that holds a run needs --resume, and a resumed run the same config and inputs);
+ * every rank receives g->attempt and g->inputs / g->shas. Collective: errors end the job. */
+void rb_grid_open_run(rb_grid *g);
+/* --resume: the records committed to <run>/journal/ by earlier attempts (logs how many). Collective. */
+void rb_grid_restore(rb_grid *g);
+
+/* ---- progress.c: rank 0's log lines and the per-cell progress */
+
+/* Rank 0: "robusta: <line>" to stderr (unless rb_log_quiet) and <line> to <run>/log.txt. */
+void rb_grid_log(const rb_grid *g, const char *fmt, ...) RB_PRINTF(2, 3);
+
+typedef struct {
+    int done, todo, total;
+    double t0;
+} rb_progress;
+
+void rb_progress_start(rb_progress *p, int todo, int total);
+/* A cell this rank finished: rank 0 prints its line (and those other ranks sent), other ranks send
+ * it to rank 0. */
+void rb_progress_cell_done(const rb_grid *g, rb_progress *p, int idx, double seconds);
+/* Rank 0: wait for the lines of the cells other ranks are still finishing. */
+void rb_progress_finish(const rb_grid *g, rb_progress *p);
+
+/* ---- saved_scores.c: --save-scores, per-snippet scores of each cell in <run>/scores/ until they
+ * are copied into results.h5 */
+
+/* Scores [M][R][S] of cell idx to <run>/scores/cell-NNNNNN.f32 (atomic, before the journal record). */
+int rb_grid_save_cell_scores(const rb_grid *g, int idx, const float *scores, size_t n);
+/* rb_results_write's extra-data callback: truth and scores groups, each cell written by its owner. */
+int rb_grid_write_scores(hid_t file, void *grid);
+/* Remove the cell score files this rank wrote into results.h5. */
+void rb_grid_remove_saved_scores(const rb_grid *g);
+
+/* ---- memory_report.c */
+
+/* Collective over comm: the largest per-rank peak resident set and the largest per-node sum of
+ * proportional set sizes (PSS counts the node-shared windows once), in MiB, valid on rank 0. */
+void rb_memory_peaks(MPI_Comm comm, double *rss_max_mib, double *node_pss_max_mib);
+
+#endif
