@@ -1,6 +1,7 @@
 /* scorer.c - scoring grid cells (rb_score.h): paths of every detector replica over chunks of
  * whole videos, reuse of the clean modality, dynamic weights, fusion into methods, metrics. */
 #include "rb_score.h"
+#include "exact_ties.h"
 #include "rb_core.h"
 #include "rb_model.h"
 
@@ -51,6 +52,7 @@ struct rb_scorer {
     float *video_tmp;                  /* [max_video][max(Dv, Da)] */
     float *tmp;                        /* [chunk] scores */
     float *part_tmp[2];                /* [chunk][h1] partials */
+    rb_exact_ties ties;                /* tie-exact scoring of the single-input paths (exact_ties.c) */
     double flops;
     int reuse;                         /* 0: every cell recomputes both modalities (benchmarks, checks) */
 };
@@ -85,6 +87,7 @@ void rb_scorer_free(rb_scorer *s) {
     free(s->pre_a);
     free(s->video_tmp);
     free(s->tmp);
+    rb_exact_ties_free(&s->ties);
     free(s);
 }
 
@@ -137,12 +140,12 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
             float *o = out[p] + ((size_t)r * (size_t)s->S + (size_t)s0) * (size_t)width;
             if (m == 0) {
                 for (int c = 0; c < C; c++) {
-                    RB_TRY(rb_detector_score(d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, rows, ldv, s->tmp));
+                    RB_TRY(rb_exact_ties_score(&s->ties, d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, rows, Dv, ldv, s->tmp));
                     for (int64_t i = 0; i < rows; i++) o[(size_t)i * C + c] = s->tmp[i];
                     s->flops += rb_trunk_flops(d, rows, Dv);
                 }
             } else {
-                RB_TRY(rb_detector_score(d, RB_INPUT_AUDIO, xa, rows, Da, o));
+                RB_TRY(rb_exact_ties_score(&s->ties, d, RB_INPUT_AUDIO, xa, rows, Da, Da, o));
                 /* zero padding is implicit: only the first Da rows of W1 multiply real inputs */
                 s->flops += rb_trunk_flops(d, rows, d->kind == RB_DET_SHARED_PAD ? Da : d->d_in);
                 if (d->has_proj) s->flops += 2.0 * (double)rows * Da * Dv;
