@@ -85,7 +85,7 @@ double rb_now(void);
  * A stream is keyed by (run seed, purpose) and countered by three caller-chosen 32-bit ids (for
  * example dataset, video, snippet) plus an internal draw counter. No state is carried between
  * streams, so a draw depends only on (seed, purpose, ids, draw index): the same numbers come out on
- * any rank, in any order. design.md section 6. */
+ * any rank, in any order (docs/architecture.md). */
 
 /* Purposes: one per independent use. Never reuse a purpose for two uses; append new ones at the end
  * (changing a value changes every number that depends on it). */

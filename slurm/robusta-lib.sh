@@ -42,7 +42,7 @@ rb_setup() {
   if [[ -n ${SLURM_JOB_ID:-} ]]; then RB_RANKS=${ROBUSTA_RANKS:-${SLURM_NTASKS:-1}}
   else RB_RANKS=${ROBUSTA_RANKS:-2}; fi
   RB_THREADS=${ROBUSTA_THREADS:-${SLURM_CPUS_PER_TASK:-1}}
-  # BLAS threads fixed per rank (design.md section 6): the environment for OpenBLAS, the config key
+  # BLAS threads fixed per rank (determinism, docs/architecture.md): the environment for OpenBLAS, the config key
   # run.blas_threads for robusta itself (rb_blas_set), and no OpenMP oversubscription.
   export OPENBLAS_NUM_THREADS=$RB_THREADS OMP_NUM_THREADS=$RB_THREADS
   if [[ $(id -u) == 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi

@@ -14,7 +14,7 @@
 #include <string.h>
 
 const char rb_report_caveat[] =
-    "> **Caveat (design.md section 3, docs/metrics.md).** `ap` is the XD-Violence \"AP\": the trapezoid area\n"
+    "> **Caveat (docs/metrics.md).** `ap` is the XD-Violence \"AP\": the trapezoid area\n"
     "> under the frame-level precision-recall curve, which starts at (recall 0, precision 1). A constant\n"
     "> score therefore already gets `ap` = (1 + q) / 2 (about 0.57 on XD-like data), where q is the\n"
     "> positive-frame fraction, and a collapsed detector can look better in `ap` than it is. Step-wise AP\n"
