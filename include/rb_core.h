@@ -54,12 +54,30 @@ int rb_read_file(const char *path, char **text);
 /* Create dir and any missing parents (mkdir -p; mode 0777 less the umask). Directories that exist
  * are fine; a file or anything else in the way is an error naming it. */
 int rb_mkdir_p(const char *dir);
-/* Replace path with text (or n bytes of data) atomically: written to "<path>.tmp" (created
- * exclusively, never through a symbolic link; a stale one is removed first), synced, then renamed
- * over path, so readers and crashes see the old content or the new, never a part. A symbolic link
- * at path is replaced, not followed. No temporary is left behind on failure. One writer per path. */
+/* Create a new temporary file next to path, "<path>.tmp.XXXXXX" (mkstemp: a fresh random name,
+ * O_CREAT|O_EXCL, so never an existing file and never through a symbolic link; mode 0666 less the
+ * umask). tmp (cap >= strlen(path) + 12) receives the name ("" on failure), *fd the open descriptor.
+ * The caller renames it over path when complete, or unlinks it. An interrupted writer can leave one
+ * behind: nothing reads it, it is safe to delete. */
+int rb_create_temp(const char *path, char *tmp, size_t cap, int *fd);
+/* Replace path with text (or n bytes of data) atomically: written to a fresh temporary
+ * (rb_create_temp), synced, then renamed over path, so readers and crashes see the old content or
+ * the new, never a part. A symbolic link at path is replaced, not followed; one planted at any
+ * temporary name is never touched. No temporary is left behind on failure; two writers of the same
+ * path never write into each other's temporary (the last rename wins). */
 int rb_write_file_atomic(const char *path, const char *text);
 int rb_write_bytes_atomic(const char *path, const void *data, size_t n);
+
+/* ---- names and confined paths (names.c; docs/config.md "Names and paths"). */
+
+#define RB_NAME_MAX 64
+/* A value used as one file or directory name (run.id, a dataset name ...): 1-64 characters from
+ * A-Z a-z 0-9 _ - . +, not starting with '.', '-' or '+' (so never "." or ".." and no '/', space,
+ * quote or control character). Otherwise an error naming what and the value (escaped). */
+int rb_check_name(const char *what, const char *name);
+/* A path to be joined under a root: non-empty, not absolute, no ".." component, no control
+ * characters. Otherwise an error naming what and the value. */
+int rb_check_relative_path(const char *what, const char *path);
 
 /* ---- logging, abort and the clock (errors.c) */
 
@@ -193,10 +211,13 @@ typedef struct {
     const char *fallback; /* default value as config text; NULL when the key is required; "" when it
                            * is optional and its reader supplies the default (generator knobs) */
     double min, max;      /* inclusive range for numbers (and array elements); ignored when min > max */
-    const char *choices;  /* "a|b|c" for strings (and string array elements), or NULL */
+    const char *choices;  /* "a|b|c" for strings (and string array elements), RB_CHOICE_NAME(_OR_EMPTY)
+                           * for a value checked by rb_check_name, or NULL */
     const char *help;     /* one line for docs and error messages */
 } rb_key_spec;
 
+#define RB_CHOICE_NAME "a name (below)"                   /* checked by rb_check_name */
+#define RB_CHOICE_NAME_OR_EMPTY "a name (below) or empty" /* a name, or "" */
 extern const rb_key_spec rb_config_schema[];
 extern const int rb_config_schema_len;
 

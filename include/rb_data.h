@@ -70,7 +70,7 @@ static inline float *rb_split_audio_at(const rb_split *s, int64_t snippet) {
  * (0 <= pos <= frames <= fps). what names the split in messages ("test split of data/x.h5"). */
 int rb_split_validate(const rb_split *s, int32_t frames_per_snippet, int need_truth, const char *what);
 
-/* Write the dataset to path (via path.tmp, renamed when complete). Serial HDF5 I/O. */
+/* Write the dataset to path (via a fresh path.tmp.XXXXXX, renamed when complete). Serial HDF5 I/O. */
 int rb_dataset_write(const char *path, const rb_dataset *d);
 /* Read and validate a dataset file. comm: MPI_COMM_NULL for a one-process open, or a communicator
  * whose ranks all call this together (MPI-IO driver, collective reads). */

@@ -12,13 +12,19 @@
 
 /* ---- checked HDF5 helpers: open/create (serial or MPI-IO), typed array and attribute I/O that
  * validates rank, shape and element type, fixed-length string columns, and atomic publication
- * (write to <path>.tmp, rename when complete). Every failure names the file and object. */
+ * (write to a fresh <path>.tmp.XXXXXX, rename when complete). Every failure names the file and object. */
 
 typedef enum { RB_H5_F32, RB_H5_F64, RB_H5_I32, RB_H5_I64, RB_H5_U8 } rb_h5_type;
 
-/* Create a new file (truncating). comm = MPI_COMM_NULL for serial I/O; otherwise every rank of comm
- * calls this and the MPI-IO driver is used. */
+/* Create a new file exclusively (an existing file or a symbolic link at path is an error).
+ * comm = MPI_COMM_NULL for serial I/O; otherwise every rank of comm calls this (MPI-IO driver). */
 int rb_h5_create(const char *path, MPI_Comm comm, hid_t *file);
+/* Create the temporary HDF5 file of an atomic write of path: rank 0 (or the serial caller) makes a
+ * fresh "<path>.tmp.XXXXXX" with rb_create_temp (exclusive, never through a link), broadcasts its
+ * name into tmp (cap >= strlen(path) + 12), then every rank of comm opens it with the MPI-IO driver
+ * (comm = MPI_COMM_NULL: serial). Collective: every rank returns the same success or failure. On
+ * failure no temporary is left. Publish with rb_h5_publish(tmp, path), or remove(tmp). */
+int rb_h5_create_tmp(const char *path, MPI_Comm comm, hid_t *file, char *tmp, size_t cap);
 /* Open an existing file read-only, with a clear error for a missing, unreadable or corrupt file. */
 int rb_h5_open_read(const char *path, MPI_Comm comm, hid_t *file);
 /* Open an existing file read-write (serial). */
@@ -51,8 +57,7 @@ int rb_h5_attr_double(hid_t loc, const char *name, double value);
 int rb_h5_get_attr_string(hid_t loc, const char *name, char **value, const char *what);
 int rb_h5_get_attr_int64(hid_t loc, const char *name, int64_t *value, const char *what);
 
-/* "<path>.tmp" for atomic writes; rb_h5_publish renames it to path. */
-void rb_h5_tmp_path(const char *path, char *buf, size_t cap);
+/* Rename a finished temporary (rb_h5_create_tmp) over path; a symbolic link at path is replaced. */
 int rb_h5_publish(const char *tmp, const char *path);
 
 /* ---- a small, strict reader of NumPy .npy files holding little-endian float32 / float64 matrices

@@ -507,7 +507,7 @@ int rb_train_detector(rb_detector *d, const rb_split *train, const rb_train_para
 
 /* ---- the trained models of one dataset (model.h5): every detector kind x replica with its
  * training log, and per modality the clean-feature GMM and the weight calibration. Layout in
- * docs/formats.md. Written on one process to <path>.tmp and renamed; read on every rank. */
+ * docs/formats.md. Written on one process to a fresh <path>.tmp.XXXXXX and renamed; read on every rank. */
 
 typedef struct {
     char *dataset;        /* name of the dataset trained on */

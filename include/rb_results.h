@@ -63,8 +63,8 @@ int rb_results_tables(const rb_results *r, const char *dir);
 typedef int (*rb_scores_fn)(hid_t file, void *ctx);
 
 /* Collective over comm. r must be complete and identical on every rank; owner[c] is the rank that
- * writes condition c's rows. Inputs are recorded in /provenance/inputs. Written to <path>.tmp and
- * renamed by rank 0 when complete. */
+ * writes condition c's rows. Inputs are recorded in /provenance/inputs. Written to a fresh
+ * <path>.tmp.XXXXXX (rb_h5_create_tmp) and renamed by rank 0 when complete. */
 int rb_results_write(const char *path, const rb_results *r, const int *owner, MPI_Comm comm, char *const *inputs,
                      char *const *input_sha, int n_inputs, rb_scores_fn scores, void *scores_ctx);
 

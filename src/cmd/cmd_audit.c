@@ -3,7 +3,8 @@
  * beyond tolerance)" (exit 1). docs/audit.md. Comparison is serial (rank 0).
  * `--rerun A.h5` re-runs the job A records (its stored effective config, on the ranks of this job,
  * synthetic data and models rebuilt under the rerun directory), then compares A with the new file;
- * input files the config names explicitly must still have A's checksums. */
+ * input files the config names explicitly must still have A's checksums. The stored config is
+ * untrusted: rerun.cfg, datasets, models and the run go only under --out (no shell anywhere). */
 #include "rb_results.h"
 #include "rb_core.h"
 #include "rb_cmd.h"
@@ -49,12 +50,10 @@ static int rb_audit_rerun(const char *path, const char *out_dir) {
         rb_audit_provenance p;
         rc = rb_audit_read_provenance(path, &p);
         if (rc == RB_OK && (!p.config || !p.config[0])) rc = rb_fail("%s: no stored config to re-run", path);
-        if (rc == RB_OK) rc = rb_mkdir_p(out_dir);
-        if (rc == RB_OK) {
-            FILE *f = fopen(cfg_path, "w");
-            if (!f || fputs(p.config, f) < 0) rc = rb_fail("cannot write %s", cfg_path);
-            if (f) fclose(f);
-        }
+        char data_dir[4300];
+        snprintf(data_dir, sizeof data_dir, "%s/data", out_dir);
+        if (rc == RB_OK) rc = rb_mkdir_p(data_dir);
+        if (rc == RB_OK) rc = rb_write_file_atomic(cfg_path, p.config);
         if (rc == RB_OK) rb_log("audit --rerun: re-running the config stored in %s (%s)", path, cfg_path);
         rb_audit_provenance_free(&p);
     }
@@ -68,6 +67,19 @@ static int rb_audit_rerun(const char *path, const char *out_dir) {
     snprintf(run_dir, sizeof run_dir, "%s/run", out_dir);
     RB_TRY(rb_setup_command(cfg_path, sets, 1, &cfg));
     RB_TRY(rb_dataset_specs(cfg, &specs, &n));
+    /* The stored config is untrusted: whatever file and model paths it names, everything this rerun
+     * writes goes under out_dir/data (dataset names are checked names, rb_check_name). Imported
+     * datasets (generator = none) are only read, where the config names them. */
+    for (int i = 0; i < n; i++) {
+        int len = snprintf(specs[i].model_path, sizeof specs[i].model_path, "%s/data/%s.model.h5", out_dir, specs[i].name);
+        if (specs[i].synthetic && len > 0)
+            len = snprintf(specs[i].path, sizeof specs[i].path, "%s/data/%s.h5", out_dir, specs[i].name);
+        if (len < 0 || (size_t)len >= sizeof specs[i].path) {
+            free(specs);
+            rb_config_free(cfg);
+            return rb_fail("audit --rerun: --out %s is too long", out_dir);
+        }
+    }
     RB_TRY(rb_pipeline_models(cfg, specs, n, 0, MPI_COMM_WORLD));
     rb_grid_options go = {run_dir, 0, 0, 0, NULL};
     rb_results res;

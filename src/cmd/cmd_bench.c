@@ -32,6 +32,7 @@ static void rb_bench_run_dir(const rb_config *cfg, const char *out, int rank, ch
     }
     const char *root, *id;
     if (rb_config_string(cfg, "run.out_root", &root) || rb_config_string(cfg, "run.id", &id)) rb_die();
+    if (id[0] && rb_check_name("run.id", id) != RB_OK) rb_die(); /* one directory under run.out_root */
     char stamp[64] = "";
     if (!id[0] && rank == 0) {
         time_t now = time(NULL);

@@ -42,6 +42,16 @@ static void rb_print_keys(void) {
                k->fallback && k->fallback[0] ? "`" : "", def, k->fallback && k->fallback[0] ? "`" : "", allowed,
                k->help);
     }
+    printf("\n## Names and paths\n\n"
+           "A value that becomes one file or directory name (`run.id`, `data.datasets.[].name`, `train_on`)\n"
+           "must be a *name*: 1-%d characters from `A-Z a-z 0-9 _ - . +`, not starting with `.`, `-` or `+`.\n"
+           "So a name is never `.` or `..`, and has no `/`, space, quote, newline or other control character;\n"
+           "anything else is an error naming the key and showing the value (control characters escaped).\n"
+           "Paths (`run.out_root`, `data.dir`, `data.datasets.[].file`, `.model`) are the user's own and may be\n"
+           "absolute. A results file is not trusted: `robusta audit --rerun` re-runs its stored config but\n"
+           "writes `rerun.cfg`, every dataset it builds, every model and the run only under its `--out`\n"
+           "directory, whatever paths the stored config names (docs/audit.md). Corruption names come from\n"
+           "the registry (the choices above), never from free text.\n", RB_NAME_MAX);
 }
 
 /* What `robusta config` reads from its command line. */

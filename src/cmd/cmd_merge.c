@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* What `robusta merge` reads from its command line. */
 struct merge_options {
@@ -222,7 +223,7 @@ static void rb_merge_job_free(rb_merge_job *m) {
 int rb_cmd_merge(int argc, char **argv) {
     struct merge_options o = {0};
     const rb_opt opts[] = {
-        RB_CLI_VALUE("out", 'o', "OUT.h5", &o.out, "merged results file (written via OUT.h5.tmp)"),
+        RB_CLI_VALUE("out", 'o', "OUT.h5", &o.out, "merged results file (written via a fresh OUT.h5.tmp.XXXXXX)"),
         RB_CLI_FLAG("partial", 0, &o.partial, "allow datasets of the config to be absent from every shard"),
         RB_CLI_FLAG("force", 0, &o.force, "overwrite OUT.h5 if it exists"),
     };
@@ -243,9 +244,8 @@ int rb_cmd_merge(int argc, char **argv) {
         rb_fail("merge: expected -o OUT.h5 and at least one shard");
         rb_die();
     }
-    FILE *exists = fopen(o.out, "r");
-    int out_exists = exists != NULL;
-    if (exists) fclose(exists);
+    struct stat st; /* anything at that name, a dangling symbolic link too (it is replaced, never followed) */
+    int out_exists = lstat(o.out, &st) == 0;
     if (out_exists && !o.force) {
         rb_fail("merge: %s exists (use --force to overwrite)", o.out);
         rb_die();

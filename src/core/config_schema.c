@@ -12,7 +12,7 @@
 const rb_key_spec rb_config_schema[] = {
     {"run", RB_KEY_GROUP, "{}", ANY, NULL, "run identity and resources"},
     {"run.seed", RB_KEY_INT, REQ, 0, 2147483647.0, NULL, "run seed: keys every random stream"},
-    {"run.id", RB_KEY_STRING, "\"\"", ANY, NULL, "run directory name under run.out_root (\"\" = UTC timestamp)"},
+    {"run.id", RB_KEY_STRING, "\"\"", ANY, RB_CHOICE_NAME_OR_EMPTY, "run directory name under run.out_root (\"\" = UTC timestamp)"},
     {"run.out_root", RB_KEY_STRING, "\"results\"", ANY, NULL, "parent directory of run directories"},
     {"run.blas_threads", RB_KEY_INT, "1", 1, 256, NULL, "OpenBLAS threads per MPI rank"},
 
@@ -20,12 +20,12 @@ const rb_key_spec rb_config_schema[] = {
     {"data.dir", RB_KEY_STRING, "\"results/data\"", ANY, NULL, "where built dataset and model files live"},
     {"data.frames_per_snippet", RB_KEY_INT, "16", 1, 1024, NULL, "frames per feature snippet"},
     {"data.datasets", RB_KEY_LIST, REQ, ANY, NULL, "list of datasets, each a group"},
-    {"data.datasets.[].name", RB_KEY_STRING, REQ, ANY, NULL, "dataset name (unique)"},
+    {"data.datasets.[].name", RB_KEY_STRING, REQ, ANY, RB_CHOICE_NAME, "dataset name (unique)"},
     {"data.datasets.[].file", RB_KEY_STRING, "\"\"", ANY, NULL, "dataset file (\"\" = <data.dir>/<name>.h5)"},
     {"data.datasets.[].generator", RB_KEY_STRING, "\"xdv\"", ANY, "xdv|ucf|none",
      "synthetic generator that builds the file, or none for an imported file"},
     {"data.datasets.[].model", RB_KEY_STRING, "\"\"", ANY, NULL, "model file (\"\" = <data.dir>/<name>.model.h5)"},
-    {"data.datasets.[].train_on", RB_KEY_STRING, "\"self\"", ANY, NULL,
+    {"data.datasets.[].train_on", RB_KEY_STRING, "\"self\"", ANY, RB_CHOICE_NAME,
      "dataset whose models score this one (self, or another name for a zero-shot row)"},
     {"data.datasets.[].n_train", RB_KEY_INT, "0", 0, 1e7, NULL, "synthetic: train videos"},
     {"data.datasets.[].n_train_violent", RB_KEY_INT, "0", 0, 1e7, NULL, "synthetic: violent train videos"},

@@ -56,6 +56,12 @@ static int rb_check_number(const rb_key_spec *spec, double v, const char *loc, c
 
 static int rb_check_choice(const rb_key_spec *spec, const char *v, const char *loc, const char *path) {
     if (!spec->choices) return RB_OK;
+    if (strcmp(spec->choices, RB_CHOICE_NAME_OR_EMPTY) == 0 && !v[0]) return RB_OK;
+    if (strcmp(spec->choices, RB_CHOICE_NAME) == 0 || strcmp(spec->choices, RB_CHOICE_NAME_OR_EMPTY) == 0) {
+        char what[RB_PATH_MAX * 2 + 8];
+        snprintf(what, sizeof what, "%s: %s", loc, path);
+        return rb_check_name(what, v);
+    }
     size_t n = strlen(v);
     for (const char *p = spec->choices; *p;) {
         const char *bar = strchr(p, '|');

@@ -85,22 +85,48 @@ static int rb_write_all(int fd, const unsigned char *data, size_t n) {
     return RB_OK;
 }
 
-/* The temporary is "<path>.tmp", created exclusively (O_EXCL: never an existing file, never through
- * a symbolic link). A name left there by an interrupted writer, or planted, is unlinked first;
- * unlink removes the link itself, never its target. One writer per path at a time. */
-int rb_write_bytes_atomic(const char *path, const void *data, size_t n) {
-    size_t len = strlen(path);
-    char *tmp = rb_malloc(len + 5, "temporary file name");
-    if (!tmp) return RB_ERR;
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp", 5);
-    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-    int fd = open(tmp, flags, 0666);
-    if (fd < 0 && errno == EEXIST && (unlink(tmp) == 0 || errno == ENOENT)) fd = open(tmp, flags, 0666);
-    if (fd < 0) {
-        int rc = rb_fail("cannot create %s: %s", tmp, strerror(errno));
-        free(tmp);
+int rb_create_temp(const char *path, char *tmp, size_t cap, int *fd) {
+    *fd = -1;
+    if (cap > 0) tmp[0] = '\0';
+    int n = snprintf(tmp, cap, "%s.tmp.XXXXXX", path);
+    if (n < 0 || (size_t)n >= cap) {
+        if (cap > 0) tmp[0] = '\0';
+        return rb_fail("%s: path too long for a temporary file name", path);
+    }
+    /* mkstemp: a fresh random name, opened O_RDWR|O_CREAT|O_EXCL (so never an existing file and never
+     * through a symbolic link), mode 0600; then the usual 0666 less the umask */
+    int f = mkstemp(tmp);
+    if (f < 0) {
+        int err = errno;
+        snprintf(tmp, cap, "%s.tmp.XXXXXX", path);
+        int rc = rb_fail("cannot create %s: %s", tmp, strerror(err));
+        tmp[0] = '\0';
         return rc;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(f, 0666 & ~mask) != 0) {
+        int err = errno;
+        close(f);
+        unlink(tmp);
+        int rc = rb_fail("cannot set the mode of %s: %s", tmp, strerror(err));
+        tmp[0] = '\0';
+        return rc;
+    }
+    *fd = f;
+    return RB_OK;
+}
+
+/* The temporary is a fresh "<path>.tmp.XXXXXX" (rb_create_temp), so a planted link, a stale
+ * temporary or a concurrent writer of the same path is never opened, followed or clobbered. */
+int rb_write_bytes_atomic(const char *path, const void *data, size_t n) {
+    size_t cap = strlen(path) + 16;
+    char *tmp = rb_malloc(cap, "temporary file name");
+    if (!tmp) return RB_ERR;
+    int fd;
+    if (rb_create_temp(path, tmp, cap, &fd) != RB_OK) {
+        free(tmp);
+        return RB_ERR;
     }
     const char *step = NULL; /* the step that failed, and its errno */
     int err = 0;

@@ -1,4 +1,4 @@
-/* dataset_file.c - the dataset file: write (serial, via <path>.tmp) and read + validate (serial or
+/* dataset_file.c - the dataset file: write (serial, via a fresh <path>.tmp.XXXXXX) and read + validate (serial or
  * MPI-IO). Layout in docs/formats.md:
  *   /                attrs format="robusta-dataset", format_version, name, source, recipe,
  *                    frames_per_snippet
@@ -54,9 +54,8 @@ int rb_dataset_write(const char *path, const rb_dataset *d) {
     RB_TRY_CTX(rb_split_validate(&d->test, d->frames_per_snippet, 1, "test split"), "%s", path);
     if (d->test.n_videos == 0) return rb_fail("%s: the test split has no videos", path);
     char tmp[4096];
-    rb_h5_tmp_path(path, tmp, sizeof tmp);
     hid_t file;
-    RB_TRY(rb_h5_create(tmp, MPI_COMM_NULL, &file));
+    RB_TRY(rb_h5_create_tmp(path, MPI_COMM_NULL, &file, tmp, sizeof tmp));
     int rc = RB_OK;
     if (rb_h5_attr_string(file, "format", RB_DATASET_FORMAT) ||
         rb_h5_attr_int64(file, "format_version", RB_DATASET_VERSION) ||

@@ -35,9 +35,9 @@ static int rb_read_spec(const rb_config *c, int i, const char *data_dir, rb_data
     s->index = i;
 #define K(suffix) (snprintf(key, sizeof key, "data.datasets.[%d].%s", i, suffix), key)
     RB_TRY(rb_config_string(c, K("name"), &str));
-    if (!str[0] || strlen(str) >= sizeof s->name || strchr(str, '/'))
-        return rb_fail("%s: data.datasets.[%d].name \"%s\" must be non-empty, short, without '/'",
-                       rb_config_origin(c), i, str);
+    char what[256];
+    snprintf(what, sizeof what, "%s: data.datasets.[%d].name", rb_config_origin(c), i);
+    RB_TRY(rb_check_name(what, str)); /* also checked by the schema; specs may come from elsewhere */
     snprintf(s->name, sizeof s->name, "%s", str);
     RB_TRY(rb_config_string(c, K("file"), &str));
     if (str[0]) snprintf(s->path, sizeof s->path, "%s", str);

@@ -90,11 +90,10 @@ int rb_dataset_writer_open(rb_dataset_writer **out, const char *path, const rb_d
     w->meta = meta;
     w->fps = meta->frames_per_snippet;
     snprintf(w->path, sizeof w->path, "%s", path);
-    rb_h5_tmp_path(path, w->tmp, sizeof w->tmp);
     for (int k = 0; k < 2; k++)
         for (int i = 0; i < RB_W_N; i++) w->ds[k][i] = -1;
     w->file = -1;
-    int rc = rb_h5_create(w->tmp, MPI_COMM_NULL, &w->file);
+    int rc = rb_h5_create_tmp(path, MPI_COMM_NULL, &w->file, w->tmp, sizeof w->tmp);
     if (rc == RB_OK &&
         (rb_h5_attr_string(w->file, "format", "robusta-dataset") || rb_h5_attr_int64(w->file, "format_version", 1) ||
          rb_h5_attr_string(w->file, "name", meta->name ? meta->name : "") ||

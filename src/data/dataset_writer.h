@@ -1,6 +1,6 @@
 /* dataset_writer.h - writing a dataset file video by video, for datasets too large to hold in
  * memory (XD-Violence scale with 5 crops is ~10 GB of features). The layout is the one of
- * rb_dataset_write (docs/formats.md); the file is built under <path>.tmp and renamed by finish. */
+ * rb_dataset_write (docs/formats.md); the file is built under a fresh <path>.tmp.XXXXXX and renamed by finish. */
 #ifndef RB_DATASET_WRITER_H
 #define RB_DATASET_WRITER_H
 

@@ -7,10 +7,12 @@
 #include "rb_io.h"
 #include "grid_internal.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void rb_grid_make_run_dir(const rb_grid *g) {
     int rc = g->rank == 0 ? rb_mkdir_p(g->opt->run_dir) : RB_OK;
@@ -113,7 +115,10 @@ void rb_grid_open_run(rb_grid *g) {
     if (g->rank == 0) {
         char lpath[4200];
         snprintf(lpath, sizeof lpath, "%s/log.txt", g->opt->run_dir);
-        g->log = fopen(lpath, "a");
+        /* appended to, never through a symbolic link planted at its name */
+        int fd = open(lpath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0666);
+        g->log = fd >= 0 ? fdopen(fd, "a") : NULL;
+        if (fd >= 0 && !g->log) close(fd);
         rc = rb_grid_prepare_dir(g);
     }
     rb_collective_check(rc, &g->comm);

@@ -69,9 +69,51 @@ static hid_t rb_h5_fapl(MPI_Comm comm) {
 int rb_h5_create(const char *path, MPI_Comm comm, hid_t *file) {
     rb_h5_quiet();
     hid_t fapl = rb_h5_fapl(comm);
-    *file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    /* H5F_ACC_EXCL: O_CREAT|O_EXCL, so an existing file or a symbolic link at path is an error */
+    *file = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
-    if (*file < 0) return rb_fail("%s: cannot create the HDF5 file (directory missing or not writable?)", path);
+    if (*file < 0) return rb_fail("%s: cannot create the HDF5 file (it exists, or directory missing or not writable?)", path);
+    return RB_OK;
+}
+
+int rb_h5_create_tmp(const char *path, MPI_Comm comm, hid_t *file, char *tmp, size_t cap) {
+    rb_h5_quiet();
+    *file = -1;
+    int rank = 0;
+    if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &rank);
+    /* rank 0 (or the serial caller) creates the empty temporary under a fresh name, exclusively */
+    int ok = 1, fd = -1;
+    if (rank == 0) {
+        ok = rb_create_temp(path, tmp, cap, &fd) == RB_OK;
+        if (ok) close(fd);
+    }
+    if (comm != MPI_COMM_NULL) {
+        /* every rank learns the name, or that there is none; then all or none call H5Fcreate */
+        int len = ok && rank == 0 ? (int)strlen(tmp) + 1 : 0;
+        MPI_Bcast(&len, 1, MPI_INT, 0, comm);
+        ok = len > 0 && (size_t)len <= cap;
+        if (ok) MPI_Bcast(tmp, len, MPI_CHAR, 0, comm);
+        if (!ok && rank != 0) return rb_fail("%s: rank 0 could not create the temporary file", path);
+    }
+    if (!ok) return RB_ERR;
+    /* the file exists (ours, a regular file under a name nobody could predict): truncate-open it */
+    hid_t fapl = rb_h5_fapl(comm);
+    *file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    int created = *file >= 0;
+    if (comm != MPI_COMM_NULL) {
+        int all = created;
+        MPI_Allreduce(&created, &all, 1, MPI_INT, MPI_MIN, comm);
+        if (!all && created) {
+            H5Fclose(*file);
+            created = 0;
+        }
+    }
+    if (!created) {
+        *file = -1;
+        if (rank == 0) unlink(tmp);
+        return rb_fail("%s: cannot create the HDF5 file (directory not writable or file system full?)", tmp);
+    }
     return RB_OK;
 }
 
@@ -438,8 +480,6 @@ int rb_h5_get_attr_int64(hid_t loc, const char *name, int64_t *value, const char
     if (st < 0) return rb_fail("%s: attribute %s should be an integer", what, name);
     return RB_OK;
 }
-
-void rb_h5_tmp_path(const char *path, char *buf, size_t cap) { snprintf(buf, cap, "%s.tmp", path); }
 
 int rb_h5_publish(const char *tmp, const char *path) {
     if (rename(tmp, path) != 0) return rb_fail("renaming %s to %s: %s", tmp, path, strerror(errno));

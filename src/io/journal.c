@@ -28,7 +28,7 @@ int rb_journal_open(rb_journal *j, const char *run_dir, int attempt, int rank) {
     snprintf(dir, sizeof dir, "%s/journal", run_dir);
     RB_TRY(rb_mkdir_p(dir));
     snprintf(j->path, sizeof j->path, "%s/attempt-%04d-rank-%06d.bin", dir, attempt, rank);
-    j->fd = open(j->path, O_WRONLY | O_CREAT | O_APPEND, 0666);
+    j->fd = open(j->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0666); /* never through a link */
     if (j->fd < 0) return rb_fail("cannot open journal %s: %s", j->path, strerror(errno));
     return RB_OK;
 }

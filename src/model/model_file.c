@@ -136,9 +136,8 @@ static int rb_read_stats(hid_t file, rb_clean_stats *st, int mod, int dim, const
 int rb_model_write(const char *path, const rb_model *m, const char *config_text, char *const *inputs,
                    char *const *input_sha256, int n_inputs) {
     char tmp[4096];
-    rb_h5_tmp_path(path, tmp, sizeof tmp);
     hid_t file;
-    RB_TRY(rb_h5_create(tmp, MPI_COMM_NULL, &file));
+    RB_TRY(rb_h5_create_tmp(path, MPI_COMM_NULL, &file, tmp, sizeof tmp));
     char kinds[256] = "";
     for (int i = 0; i < m->n_kinds; i++)
         snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s", i ? "," : "", rb_detector_kind_name(m->kinds[i]));

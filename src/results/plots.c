@@ -37,7 +37,9 @@ static int rb_run(const char *gnuplot, char *const args[], const char *cwd, cons
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        /* the log is created afresh, never through a symbolic link planted at its name */
+        unlink(log);
+        int fd = open(log, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);
@@ -52,6 +54,17 @@ static int rb_run(const char *gnuplot, char *const args[], const char *cwd, cons
         if (errno != EINTR) return -1;
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     return -1;
+}
+
+/* gnuplot opens its outputs itself (following links): remove whatever stands at plots/stem.png and
+ * .svg first, so a symbolic link planted there is replaced by a new file, never written through. */
+static void rb_clear_outputs(const char *plots, const char *stem) {
+    static const char *const ext[2] = {"png", "svg"};
+    for (int i = 0; i < 2; i++) {
+        char path[4800];
+        snprintf(path, sizeof path, "%s/%s.%s", plots, stem, ext[i]);
+        unlink(path);
+    }
 }
 
 /* A file-name-safe copy of a name. */
@@ -205,8 +218,11 @@ int rb_report_plots(const rb_results *r, const char *dir, const char *gnuplot) {
     rb_report_dataset *ds;
     int n_ds;
     RB_TRY(rb_report_layout(r, &ds, &n_ds));
-    FILE *f = fopen(script, "w");
-    int rc = f ? RB_OK : rb_fail("%s: cannot create: %s", script, strerror(errno));
+    /* the script is built in memory, then written atomically (rb_write_bytes_atomic) */
+    char *script_text = NULL;
+    size_t script_len = 0;
+    FILE *f = open_memstream(&script_text, &script_len);
+    int rc = f ? RB_OK : rb_fail("%s: out of memory building it", script);
     if (f) fprintf(f, "# plots.gp - written by robusta report; rerun with: cd %s && gnuplot plots.gp\n"
                       "set datafile missing \"nan\"\nset key outside right top\nset grid\n\n", "<dir>/plots");
     int id = 0;
@@ -221,16 +237,20 @@ int rb_report_plots(const rb_results *r, const char *dir, const char *gnuplot) {
             char name[96], stem[400];
             rb_safe_name(row->corruption, name, sizeof name);
             snprintf(stem, sizeof stem, "%s/%s.%s.ap", dsname, row->modality, name);
+            rb_clear_outputs(plots, stem);
             rc = rb_ap_plot(f, r, &ds[i], row, id, png_term, stem);
             snprintf(stem, sizeof stem, "%s/%s.%s.weight", dsname, row->modality, name);
+            rb_clear_outputs(plots, stem);
             if (rc == RB_OK) rc = rb_weight_plot(f, r, &ds[i], row, id, png_term, stem);
             id++;
         }
     }
     rb_report_layout_free(ds, n_ds);
     if (f) {
-        if (ferror(f) && rc == RB_OK) rc = rb_fail("%s: write failed (disk full?)", script);
-        if (fclose(f) != 0 && rc == RB_OK) rc = rb_fail("%s: write failed (disk full?)", script);
+        if (ferror(f) && rc == RB_OK) rc = rb_fail("%s: out of memory building it", script);
+        if (fclose(f) != 0 && rc == RB_OK) rc = rb_fail("%s: out of memory building it", script);
+        if (rc == RB_OK) rc = rb_write_bytes_atomic(script, script_text, script_len);
+        free(script_text);
     }
     if (rc != RB_OK) return rb_context("writing the plots");
     char *args[] = {(char *)gnuplot, "plots.gp", NULL};

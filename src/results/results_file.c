@@ -89,9 +89,8 @@ int rb_results_write(const char *path, const rb_results *r, const int *owner, MP
     int rank;
     MPI_Comm_rank(comm, &rank);
     char tmp[4096];
-    rb_h5_tmp_path(path, tmp, sizeof tmp);
     hid_t file;
-    int rc = rb_h5_create(tmp, comm, &file);
+    int rc = rb_h5_create_tmp(path, comm, &file, tmp, sizeof tmp);
     rb_collective_check(rc, &comm);
     const int M = r->n_methods, R = r->n_replicas;
     const int64_t nc = r->n_conds, ncells = nc * M, nrep = nc * M * R;

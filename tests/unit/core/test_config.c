@@ -54,7 +54,7 @@ RB_TEST(config_include_and_overrides) {
     const char *top = rb_write_cfg("top.cfg", "@include \"base.cfg\"\nrun: { seed = 1; };\n"
                                               "data: { datasets = ( { name = \"a\"; }, { name = \"b\"; } ); };\n");
     char *sets[] = {"train.epochs=9", "train.lr=2", "data.datasets.[1].n_test=33", "output.save_scores=true",
-                    "grid.severities=[1, 3]", "run.id=\"night 1\"", "train.detectors=[concat,shared]"};
+                    "grid.severities=[1, 3]", "run.out_root=\"night 1\"", "train.detectors=[concat,shared]"};
     rb_config *c = NULL;
     RB_EXPECT_OK(rb_config_load(&c, top, sets, 7));
     if (!c) return;
@@ -73,7 +73,7 @@ RB_TEST(config_include_and_overrides) {
     RB_EXPECT_INT(n, 2);
     RB_EXPECT_OK(rb_config_int(c, "grid.severities.[1]", &v));
     RB_EXPECT_INT(v, 3);
-    RB_EXPECT_OK(rb_config_string(c, "run.id", &id));
+    RB_EXPECT_OK(rb_config_string(c, "run.out_root", &id));
     RB_EXPECT(id && strcmp(id, "night 1") == 0);
     RB_EXPECT_OK(rb_config_length(c, "train.detectors", &n));
     RB_EXPECT_INT(n, 2);

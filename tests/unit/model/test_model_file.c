@@ -7,6 +7,7 @@
 #include "rb_core.h"
 #include "rb_io.h"
 #include "rb_fixture.h"
+#include "temp_files.h"
 #include "rb_test.h"
 
 #include <stdio.h>
@@ -92,12 +93,11 @@ RB_TEST_MPI(model_file_round_trip_bitwise) {
         rb_dataset_free(&d);
         return;
     }
-    char path[600], tmp[700];
+    char path[600];
     snprintf(path, sizeof path, "%s/fixture.model.h5", rb_test_tmpdir());
     char *inputs[1] = {"data/fixture.h5"}, *sha[1] = {"00ff"};
     RB_EXPECT_OK(rb_model_write(path, &m, "run: { seed = 11; };\n", inputs, sha, 1));
-    rb_h5_tmp_path(path, tmp, sizeof tmp);
-    RB_EXPECT_MSG(access(tmp, F_OK) != 0, "%s left behind", tmp);
+    RB_EXPECT_MSG(rb_count_temps(path) == 0, "a temporary of %s left behind", path);
 
     RB_EXPECT_OK(rb_model_read(path, &r));
     RB_EXPECT(r.dataset && strcmp(r.dataset, m.dataset) == 0);

@@ -4,6 +4,7 @@
 #include "rb_core.h"
 #include "rb_results.h"
 #include "rb_test.h"
+#include "temp_files.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -319,9 +320,8 @@ RB_TEST(results_tables_deterministic_and_atomic) {
         RB_EXPECT(a && strlen(a) > 100);
         free(a);
         free(b);
-        snprintf(p1, sizeof p1, "%s/%s.tmp", d1, names[i]);
-        struct stat st;
-        RB_EXPECT_MSG(stat(p1, &st) != 0, "%s left behind", p1);
+        snprintf(p1, sizeof p1, "%s/%s", d1, names[i]);
+        RB_EXPECT_MSG(rb_count_temps(p1) == 0, "a temporary of %s left behind", p1);
     }
     /* a directory that does not exist is an error naming the file */
     snprintf(p1, sizeof p1, "%s/no/such/dir", d1);
