@@ -50,7 +50,7 @@ $(shell mkdir -p $(BUILD); echo '$(VERSION) $(GIT_COMMIT)' | cmp -s - $(VERSION_
 $(BUILD)/rel/src/io/provenance.o $(BUILD)/asan/src/io/provenance.o: $(VERSION_STAMP)
 
 .PHONY: all asan lib install run test test-unit test-e2e test-slurm check-layout bench bench-scale fuzz clean deps help
-all: bin/robusta bin/robusta-unit bin/robusta-bench
+all: bin/robusta bin/robusta-unit bin/robusta-bench bin/robusta-h5poke
 lib: $(LIB)
 
 $(LIB): $(LIB_OBJ)
@@ -67,6 +67,10 @@ bin/robusta-unit: $(UNIT_OBJ) $(LIB)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 bin/robusta-bench: $(BENCH_OBJ) $(LIB)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# A test tool: edits one value of an HDF5 file (tests/e2e/safe_files.sh edits results files with it).
+bin/robusta-h5poke: $(call objs,rel,tests/tools/h5poke.c)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -93,7 +97,7 @@ $(BUILD)/asan/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(DEPFLAGS) $(TEST_INC) -c -o $@ $<
 
-ALL_OBJ := $(LIB_OBJ) $(LIB_ASAN_OBJ) $(UNIT_OBJ) $(UNIT_ASAN_OBJ) $(BENCH_OBJ) $(call objs,rel,$(MAIN_SRC)) $(call objs,asan,$(MAIN_SRC))
+ALL_OBJ := $(LIB_OBJ) $(LIB_ASAN_OBJ) $(UNIT_OBJ) $(UNIT_ASAN_OBJ) $(BENCH_OBJ) $(call objs,rel,tests/tools/h5poke.c) $(call objs,rel,$(MAIN_SRC)) $(call objs,asan,$(MAIN_SRC))
 -include $(ALL_OBJ:.o=.d)
 
 install: bin/robusta

@@ -51,8 +51,34 @@ void rb_results_mean_sd(const rb_results *r, const double *metric, int cond, int
 /* Index of a method column by name, or -1. */
 int rb_results_method(const rb_results *r, const char *name);
 
-/* Read a results.h5 written by robusta bench (checks format, shapes and canonical layout). */
+/* Read a results.h5 written by robusta bench (checks format and shapes; /replicas rows are placed by
+ * their keys, never by position; a duplicate, unknown or missing key is an error). */
 int rb_results_read(const char *path, rb_results *r);
+
+/* ---- internal consistency of one results file (results_check.c; docs/audit.md "audit --check"):
+ * /conditions, /cells and /replicas matched by their key columns (dataset, corruption, modality,
+ * severity, method, replica), never by position; keys unique and complete; /cells equal to the mean
+ * and sample sd of its /replicas rows (bitwise); the SHA-256 digests stored in /digests at write
+ * time (results_digest.c) equal to the file's columns. */
+
+#define RB_CHECK_MAX_LISTED 20
+typedef struct {
+    int64_t n_problems;                    /* every problem found */
+    int n_listed;                          /* the first RB_CHECK_MAX_LISTED, one line each */
+    char lines[RB_CHECK_MAX_LISTED][320];  /* "MISMATCH /cells/ap ...", "DUPLICATE ...", ... */
+    int keys_ok;                           /* /conditions and /replicas keys unique and complete */
+    int64_t conds, cells, replicas;        /* rows of each table */
+    int n_digests, digests_matching;       /* /digests rows, and how many match (0, 0: none stored) */
+} rb_results_check;
+
+/* Check path alone. RB_ERR only when it cannot be read as a results file; problems go to chk. */
+int rb_results_check_file(const char *path, rb_results_check *chk);
+/* The check as text: one line per listed problem, then "check: CONSISTENT" or
+ * "check: INCONSISTENT (N problems)". */
+void rb_results_check_print(const rb_results_check *chk, const char *path, FILE *out);
+/* RB_OK when path is consistent, else one error naming the file, the first problem and the count
+ * (what `report` runs before writing tables). */
+int rb_results_require_consistent(const char *path);
 
 /* summary.md and cells.csv into dir (each via a temporary name, renamed when complete). */
 int rb_results_tables(const rb_results *r, const char *dir);
@@ -218,6 +244,8 @@ typedef struct {
     int config_differs, inputs_differ, versions_differ;
     int provenance_fails;    /* a provenance difference under strict */
     int match;               /* the verdict */
+    rb_results_check check[2]; /* rb_audit_files: the internal consistency of A and B (counted in n_fail) */
+    int checked;             /* check[] filled */
 } rb_audit_report;
 
 /* Compare b against a. pa / pb may be NULL (no provenance comparison). */

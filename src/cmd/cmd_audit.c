@@ -1,6 +1,8 @@
 /* cmd_audit.c - `robusta audit A.h5 B.h5`: compare two results files (metrics cell by cell, then
  * config, inputs and versions) and end with "audit: MATCH" (exit 0) or "audit: DIFFER (N cells
- * beyond tolerance)" (exit 1). docs/audit.md. Comparison is serial (rank 0).
+ * beyond tolerance)" (exit 1). Each file is first checked alone (rb_results_check_file); `--check A.h5`
+ * runs only that ("check: CONSISTENT", exit 0, or "check: INCONSISTENT (N problems)", exit 1).
+ * docs/audit.md. Comparison is serial (rank 0).
  * `--rerun A.h5` re-runs the job A records (its stored effective config, on the ranks of this job,
  * synthetic data and models rebuilt under the rerun directory), then compares A with the new file;
  * input files the config names explicitly must still have A's checksums. The stored config is
@@ -25,6 +27,7 @@ struct audit_cli_options {
     int strict;                    /* --strict */
     int worst;                     /* --worst N, or -1: the default */
     int rerun;                     /* --rerun */
+    int check;                     /* --check: one file's internal consistency */
     const char *out;               /* --out DIR for --rerun, or NULL: results/rerun-<A's name> */
 };
 
@@ -99,12 +102,13 @@ int rb_cmd_audit(int argc, char **argv) {
         RB_CLI_FLAG("reference", 0, &cli.reference, "A is the accepted reference (nightly regression; default tolerance 1e-6)"),
         RB_CLI_FLAG("strict", 0, &cli.strict, "config, input checksum and version differences fail the audit too"),
         RB_CLI_INT("worst", 0, "N", &cli.worst, 0, 1000000, "list the N worst cells (default 10)"),
+        RB_CLI_FLAG("check", 0, &cli.check, "check one file alone: keys, /cells against /replicas, stored digests"),
         RB_CLI_FLAG("rerun", 0, &cli.rerun, "re-run the job A.h5 records (under mpirun/srun) and compare A with the result"),
         RB_CLI_VALUE("out", 'o', "DIR", &cli.out, "--rerun: where the re-run goes (default results/rerun-<A's run id>)"),
     };
     const int n_opts = RB_CLI_COUNT(opts);
     rb_cli_list pos;
-    static const char synopsis[] = "A.h5 B.h5 | --rerun A.h5 [--out DIR]  [--tolerance X] [--metric-tolerance M=X,...] [--reference] [--strict]";
+    static const char synopsis[] = "A.h5 B.h5 | --check A.h5 | --rerun A.h5 [--out DIR]  [--tolerance X] [--metric-tolerance M=X,...] [--reference] [--strict]";
     static const char summary[] =
         "Compare two results files: every metric cell, the detection AUCs and weights, then config, "
         "inputs and versions. Last line: audit: MATCH (exit 0) or audit: DIFFER (exit 1).";
@@ -112,6 +116,27 @@ int rb_cmd_audit(int argc, char **argv) {
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     int rerun = cli.rerun > 0, n_pos = pos.n;
+    if (cli.check > 0) {
+        if (rerun || n_pos != 1) {
+            rb_fail("audit --check: expected one results file A.h5 (and no --rerun), got %d argument%s", n_pos,
+                    n_pos == 1 ? "" : "s");
+            rb_die();
+        }
+        int status = 0, rc = RB_OK;
+        if (rank == 0) {
+            rb_results_check chk;
+            rc = rb_results_check_file(pos.items[0], &chk);
+            if (rc == RB_OK) {
+                rb_results_check_print(&chk, pos.items[0], stdout);
+                fflush(stdout);
+                status = chk.n_problems ? 1 : 0;
+            }
+        }
+        rb_collective_check(rc, &(MPI_Comm){MPI_COMM_WORLD});
+        MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        rb_cli_free(opts, n_opts, &pos);
+        return status;
+    }
     if (n_pos != (rerun ? 1 : 2)) {
         rb_fail(rerun ? "audit --rerun: expected one results file A.h5, got %d argument%s"
                       : "audit: expected two results files A.h5 B.h5, got %d argument%s (see robusta audit --help)",

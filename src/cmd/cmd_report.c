@@ -1,6 +1,6 @@
 /* cmd_report.c - `robusta report RESULTS.h5`: the tables (summary.md, cells.csv) and the gnuplot
- * figures of a results file, into the file's directory or --out DIR (docs/results.md). Serial: under
- * mpirun only rank 0 works. */
+ * figures of a results file, into the file's directory or --out DIR (docs/results.md). The file must
+ * pass the consistency check of `audit --check` first. Serial: under mpirun only rank 0 works. */
 #include "rb_core.h"
 #include "rb_cmd.h"
 #include "rb_results.h"
@@ -21,6 +21,8 @@ static int rb_report_run(const char *results, const char *out, int plots, int pl
     char dir[4096];
     if (out) snprintf(dir, sizeof dir, "%s", out);
     else rb_dirname(results, dir, sizeof dir);
+    /* an inconsistent file (edited /cells, broken keys, changed digest) is refused before any table */
+    RB_TRY_CTX(rb_results_require_consistent(results), "report");
     RB_TRY_CTX(rb_mkdir_p(dir), "report");
     rb_results r;
     RB_TRY_CTX(rb_results_read(results, &r), "report");
@@ -83,7 +85,8 @@ int rb_cmd_report(int argc, char **argv) {
     int rc = RB_OK;
     if (rank == 0 && o.corruption_table) {
         rb_results r;
-        rc = rb_results_read(pos.items[0], &r);
+        rc = rb_results_require_consistent(pos.items[0]);
+        if (rc == RB_OK) rc = rb_results_read(pos.items[0], &r);
         if (rc == RB_OK) {
             rc = rb_report_corruption_table(&r, o.corruption_table, stdout);
             rb_results_free(&r);

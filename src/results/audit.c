@@ -316,24 +316,54 @@ void rb_audit_print(const rb_audit_report *rep, const rb_audit_options *o, const
         for (int64_t i = 0; i < na; i++)
             fprintf(out, "  %s %s\n", isnan(rep->absent[i].b) ? "only in A:" : "only in B:", rep->absent[i].key);
     }
+    for (int f = 0; rep->checked && f < 2; f++) {
+        const rb_results_check *c = &rep->check[f];
+        if (!c->n_problems) continue;
+        fprintf(out, "\n%s is inconsistent in itself (%lld problem%s)%s:\n", f ? name_b : name_a, (long long)c->n_problems,
+                c->n_problems == 1 ? "" : "s", c->keys_ok ? "" : "; its keys are broken, so no value was compared");
+        for (int i = 0; i < c->n_listed; i++) fprintf(out, "  %s\n", c->lines[i]);
+        if (c->n_problems > c->n_listed) fprintf(out, "  ... and %lld more\n", (long long)(c->n_problems - c->n_listed));
+    }
     if (rep->match) fprintf(out, "audit: MATCH\n");
     else if (rep->n_fail == 0) fprintf(out, "audit: DIFFER (0 cells beyond tolerance; provenance differs under --strict)\n");
-    else fprintf(out, "audit: DIFFER (%lld cells beyond tolerance)\n", (long long)rep->n_fail);
+    else {
+        int64_t problems = rep->checked ? rep->check[0].n_problems + rep->check[1].n_problems : 0;
+        if (problems)
+            fprintf(out, "audit: DIFFER (%lld cells beyond tolerance; %lld consistency problems)\n",
+                    (long long)(rep->n_fail - problems), (long long)problems);
+        else fprintf(out, "audit: DIFFER (%lld cells beyond tolerance)\n", (long long)rep->n_fail);
+    }
 }
 
 int rb_audit_files(const char *path_a, const char *path_b, const rb_audit_options *o, rb_audit_report *rep) {
     rb_results a, b;
     rb_audit_provenance pa, pb;
+    memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     memset(&pa, 0, sizeof pa);
     memset(&pb, 0, sizeof pb);
     memset(rep, 0, sizeof *rep);
-    RB_TRY_CTX(rb_results_read(path_a, &a), "audit: reading %s", path_a);
-    int rc = rb_results_read(path_b, &b);
-    if (rc != RB_OK) rb_context("audit: reading %s", path_b);
-    if (rc == RB_OK) rc = rb_audit_read_provenance(path_a, &pa);
-    if (rc == RB_OK) rc = rb_audit_read_provenance(path_b, &pb);
-    if (rc == RB_OK) rc = rb_audit_compare(&a, &pa, &b, &pb, o, rep);
+    /* each file alone first (keys, /cells against /replicas, digests): what a reader reads must agree */
+    rb_results_check check[2];
+    RB_TRY_CTX(rb_results_check_file(path_a, &check[0]), "audit: checking %s", path_a);
+    RB_TRY_CTX(rb_results_check_file(path_b, &check[1]), "audit: checking %s", path_b);
+    int rc = RB_OK;
+    if (check[0].keys_ok && check[1].keys_ok) {
+        /* keys unique and complete: the two files can be compared value by value */
+        rc = rb_results_read(path_a, &a);
+        if (rc != RB_OK) rb_context("audit: reading %s", path_a);
+        if (rc == RB_OK && rb_results_read(path_b, &b) != RB_OK) rc = rb_context("audit: reading %s", path_b);
+        if (rc == RB_OK) rc = rb_audit_read_provenance(path_a, &pa);
+        if (rc == RB_OK) rc = rb_audit_read_provenance(path_b, &pb);
+        if (rc == RB_OK) rc = rb_audit_compare(&a, &pa, &b, &pb, o, rep);
+    }
+    if (rc == RB_OK) {
+        rep->check[0] = check[0];
+        rep->check[1] = check[1];
+        rep->checked = 1;
+        rep->n_fail += check[0].n_problems + check[1].n_problems;
+        rep->match = rep->n_fail == 0 && !rep->provenance_fails && check[0].keys_ok && check[1].keys_ok;
+    }
     rb_results_free(&a);
     rb_results_free(&b);
     rb_audit_provenance_free(&pa);

@@ -3,6 +3,7 @@
 #include "rb_results.h"
 #include "rb_core.h"
 #include "rb_io.h"
+#include "results_check.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -162,6 +163,7 @@ int rb_results_write(const char *path, const rb_results *r, const int *owner, MP
     free(conds);
     free(nrepl);
     free(repi);
+    if (rc == RB_OK) rc = rb_results_write_digests(file, r);
     if (rc == RB_OK && scores) rc = scores(file, scores_ctx);
     if (rb_h5_close(file, tmp) != RB_OK) rc = RB_ERR;
     rb_collective_check(rc, &comm);
@@ -183,7 +185,7 @@ static int rb_read_f64_col(hid_t g, const char *name, int64_t n, double **out, c
     return RB_OK;
 }
 
-int rb_results_read(const char *path, rb_results *r) {
+int rb_results_load(const char *path, rb_results *r, rb_results_check *chk) {
     memset(r, 0, sizeof *r);
     hid_t file;
     RB_TRY(rb_h5_open_read(path, MPI_COMM_NULL, &file));
@@ -257,21 +259,7 @@ int rb_results_read(const char *path, rb_results *r) {
         free(sev);
     }
     if (g >= 0) H5Gclose(g);
-    if (rc == RB_OK) {
-        g = H5Gopen2(file, "replicas", H5P_DEFAULT);
-        if (g < 0) rc = rb_fail("%s: /replicas is missing", path);
-        int64_t n = nc * M * R;
-        double *col = NULL;
-        static const char *const mc[3] = {"ap", "ap_step", "roc_auc"};
-        double *dst[3] = {r->ap, r->ap_step, r->roc_auc};
-        for (int q = 0; rc == RB_OK && q < 3; q++) {
-            rc = rb_read_f64_col(g, mc[q], n, &col, path);
-            if (rc == RB_OK) memcpy(dst[q], col, sizeof(double) * (size_t)n);
-            free(col);
-            col = NULL;
-        }
-        if (g >= 0) H5Gclose(g);
-    }
+    if (rc == RB_OK) rc = rb_results_fill_replicas(file, r, path, chk); /* by key, never by position */
     if (rc == RB_OK && rb_h5_exists(file, "provenance/config")) {
         hid_t pg = H5Gopen2(file, "provenance", H5P_DEFAULT);
         char **cfg = NULL;
@@ -284,5 +272,19 @@ int rb_results_read(const char *path, rb_results *r) {
     if (rc == RB_OK) rc = rb_h5_get_attr_string(file, "run_id", &r->run_id, path);
     H5Fclose(file);
     if (rc != RB_OK) rb_results_free(r);
+    return rc;
+}
+
+int rb_results_read(const char *path, rb_results *r) {
+    rb_results_check *chk = rb_calloc(1, sizeof *chk, "consistency check");
+    if (!chk) return RB_ERR;
+    int rc = rb_results_load(path, r, chk);
+    if (rc == RB_OK && chk->n_problems) {
+        rb_results_free(r);
+        rc = rb_fail("%s: the /replicas or /conditions keys are inconsistent (%lld problem%s; first: %s); "
+                     "robusta audit --check %s lists them", path, (long long)chk->n_problems,
+                     chk->n_problems == 1 ? "" : "s", chk->lines[0], path);
+    }
+    free(chk);
     return rc;
 }

@@ -47,7 +47,7 @@ check "summary: train counts" "$(grep -o "train $train_v videos ([0-9]* violent)
 check "summary: test counts" "$(grep -o "test $test_v videos ([0-9]* violent) $test_s snippets" <<<"$summary" | wc -l)" 1
 check "summary: dropped rows" "$(grep -o "dropped $drop_rows extra visual rows" <<<"$summary" | wc -l)" 1
 check "summary: truth" "$(grep -o "$pos_frames positive frames, $drop_frames annotated frames past" <<<"$summary" | wc -l)" 1
-check "no .tmp left" "$(ls "$work" | grep -c '\.tmp$')" 0
+check "no .tmp left" "$(ls "$work" | grep -c '\.tmp')" 0
 check "/train/visual shape" "$(dims "$out" train/visual)" "{$train_s, 5, 16}"
 check "/train/audio shape" "$(dims "$out" train/audio)" "{$train_s, 8}"
 check "/test/visual shape" "$(dims "$out" test/visual)" "{$test_s, 5, 16}"

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# safe_files.sh - hostile files and names (docs/formats.md, docs/config.md "Names and paths",
+# docs/audit.md): symbolic links planted at temporary and final names never redirect a write (the
+# link's target keeps its checksum; the command fails cleanly or succeeds with a regular file);
+# names with quotes, spaces, "..", newlines or absolute paths are refused with one error; audit
+# --rerun of a file whose stored config names paths outside writes only under its --out; no shell
+# in the binary; and the audit blind spots (an edited /cells value, method labels swapped between
+# two /replicas rows) are caught by audit --check, audit and report. Every MPI run is bounded.
+source "$(dirname "$0")/lib.sh"
+H5POKE=${H5POKE:-$PWD/bin/robusta-h5poke}
+T=$E2E_TMP
+d=$T/data
+small=(--set data.dir=\"$d\"
+       --set data.datasets.[0].n_train=40 --set data.datasets.[0].n_train_violent=19
+       --set data.datasets.[0].n_test=16 --set data.datasets.[0].n_test_violent=8
+       --set data.datasets.[1].n_test=10 --set data.datasets.[1].n_test_violent=5
+       --set model.hidden1=32 --set model.hidden2=8 --set train.epochs=2 --set train.batch=8 --set train.lr=1e-3
+       --set gmm.components=2 --set gmm.subsample=2000
+       --set 'grid.visual=[fog]' --set 'grid.audio=[reverb]' --set 'grid.severities=[1]')
+bench() { timeout 300 "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" "$@"; }
+sum() { sha256sum "$1" | cut -d' ' -f1; }
+victim=$T/victim.txt
+echo "precious content" >"$victim"
+victim_sum=$(sum "$victim")
+victim_intact() { [[ -f $victim && ! -L $victim && $(sum "$victim") == "$victim_sum" ]]; }
+# safe DESCRIPTION FINAL COMMAND...: the command fails with exactly one error line, or succeeds and
+# FINAL is a regular file (not a link); in both cases the victim is untouched
+safe() {
+  local desc=$1 final=$2; shift 2
+  local out rc lines
+  out=$("$@" 2>&1); rc=$?
+  lines=$(grep -c '^robusta: error' <<<"$out")
+  if ! victim_intact; then fail "$desc: the link's target was written"
+  elif ((rc == 0)) && [[ -f $final && ! -L $final ]]; then ok "$desc (succeeded, $final is a new file)"
+  elif ((rc != 0 && rc != 124)) && [[ $lines == 1 ]]; then ok "$desc (refused with one error)"
+  else fail "$desc (exit $rc, $lines error lines: $(head -c 300 <<<"$out"))"; fi
+}
+
+# --- no shell anywhere in the binary; gnuplot is started with an argument vector ---------------
+check "no system() or popen() in src/" bash -c "! grep -rnE '(^|[^a-z_])(system|popen)[[:space:]]*\\(' src"
+check "gnuplot runs via execvp with argv" grep -q 'execvp(gnuplot, args)' src/results/plots.c
+
+# --- planted symbolic links -------------------------------------------------------------------
+mkdir -p "$d"
+ln -s "$victim" "$d/xdv-like.h5.tmp"
+ln -s "$victim" "$d/xdv-like.model.h5.tmp"
+good=$T/good
+mkdir -p "$good"
+ln -s "$victim" "$good/results.h5.tmp"
+ln -s "$victim" "$good/manifest.txt.tmp"
+ln -s "$victim" "$good/summary.md.tmp"
+# a run directory that holds only the planted links may be refused as not empty; then plant them
+# after the directory is made, in a fresh one, by making it with the run's own first file
+out=$(bench --out "$good" 2>&1); rc=$?
+if ((rc != 0)) && grep -q 'not empty' <<<"$out"; then
+  rm -rf "$good" && check "a clean run for the tests below" bench --out "$good"
+else
+  check "bench with links at results.h5.tmp, manifest.txt.tmp, summary.md.tmp, a dataset's and a model's .tmp succeeds" \
+    test "$rc" = 0
+  check "  ... its results.h5 is a new regular file" bash -c "[[ -f '$good/results.h5' && ! -L '$good/results.h5' ]]"
+  check "  ... the planted links are untouched" bash -c "[[ -L '$good/results.h5.tmp' && -L '$good/manifest.txt.tmp' ]]"
+fi
+check "  ... the dataset's and model's planted temporaries are untouched links" bash -c \
+  "[[ -L '$d/xdv-like.h5.tmp' && -L '$d/xdv-like.model.h5.tmp' && -f '$d/xdv-like.h5' && ! -L '$d/xdv-like.h5' ]]"
+check "  ... the link target is intact" victim_intact
+A=$good/results.h5
+# a link at a dataset's final name: refused (it is not a dataset of this recipe) or replaced, never followed
+ln -s "$victim" "$T/ds-link.h5"
+safe "a link at a dataset's final name" "$T/ds-link.h5" \
+  timeout 120 "$ROBUSTA" synth -c configs/default.cfg "${small[@]}" --set data.datasets.[1].file=\"$T/ds-link.h5\"
+
+# merge -o X: a link at X.tmp and at X itself (with --force)
+ln -s "$victim" "$T/merged.h5.tmp"
+safe "merge -o X with a link at X.tmp" "$T/merged.h5" timeout 120 "$ROBUSTA" merge -o "$T/merged.h5" "$A"
+ln -s "$victim" "$T/m2.h5"
+expect_error "merge -o X refuses a link at X without --force" "exists" timeout 120 "$ROBUSTA" merge -o "$T/m2.h5" "$A"
+safe "merge -o X --force with a link at X replaces the link" "$T/m2.h5" \
+  timeout 120 "$ROBUSTA" merge -o "$T/m2.h5" --force "$A"
+check "merged files audit equal to their shard" bash -c "'$ROBUSTA' audit '$A' '$T/m2.h5' | tail -n 1 | grep -q 'audit: MATCH'"
+
+# import-xdv --out X: a link at X.tmp
+fx=$T/fx
+if python3 tests/e2e/make_xdv_fixture.py "$fx" >/dev/null 2>&1; then
+  ln -s "$victim" "$T/xdv.h5.tmp"
+  safe "import-xdv --out X with a link at X.tmp" "$T/xdv.h5" timeout 120 "$ROBUSTA" import-xdv --lists "$fx/list" \
+    --visual-dir "$fx/i3d-features/RGB" --visual-test-dir "$fx/i3d-features/RGBTest" \
+    --audio-dir "$fx/vggish-features/train" --audio-test-dir "$fx/vggish-features/test" \
+    --annotations "$fx/annotations.txt" --out "$T/xdv.h5" --name xdv-fixture
+else
+  fail "the XD-Violence fixture generator failed"
+fi
+check "the victim is intact after every planted link" victim_intact
+
+# --- hostile names ----------------------------------------------------------------------------
+cfg() { timeout 60 "$ROBUSTA" config -c configs/default.cfg "$@"; }
+expect_error "run.id with a quote" "is not a valid name" cfg --set "run.id=\"it's\""
+expect_error "run.id with a space" "is not a valid name" cfg --set 'run.id="night 1"'
+expect_error "run.id ../x" "is not a valid name" cfg --set 'run.id="../x"'
+expect_error "run.id .." "is not a valid name" cfg --set 'run.id=".."'
+expect_error "run.id absolute" "contains '/'" cfg --set 'run.id="/tmp/x"'
+expect_error "run.id with a newline (shown escaped)" 'run.id "a\nb"' cfg --set "run.id=\"a
+b\""
+expect_error "a dataset name ../x" "data.datasets.[0].name" cfg --set 'data.datasets.[0].name="../x"'
+expect_error "a dataset name with a slash" "contains '/'" cfg --set 'data.datasets.[1].name="a/b"'
+expect_error "bench refuses run.id ../escape before any work" "is not a valid name" \
+  timeout 60 "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" --set run.out_root=\"$T/root\" --set 'run.id="../escape"'
+check "nothing was written outside run.out_root" bash -c "[[ ! -e '$T/escape' && ! -e '$T/root' ]]"
+
+# --- audit --rerun of an untrusted file: everything under --out -------------------------------
+outside=$T/outside
+hostile=$T/hostile
+check "a run whose config names dataset and model files outside" bench --out "$hostile" \
+  --set data.datasets.[0].file=\"$outside/x.h5\" --set data.datasets.[0].model=\"$outside/x.model.h5\" \
+  --set data.datasets.[1].model=\"$outside/u.model.h5\"
+rm -rf "$outside" "$d"
+rr="$T/re run's out"   # a quote and spaces in --out: no shell ever sees it
+check "audit --rerun with a quote and spaces in --out" bash -c \
+  "timeout 300 ${MPIRUN[*]} -np 2 '$ROBUSTA' audit --rerun '$hostile/results.h5' --out \"$rr\" --tolerance 1e-9 | tail -n 1 | grep -q 'audit: MATCH'"
+check "the rerun wrote nothing at the stored config's paths" bash -c "[[ ! -e '$outside' && ! -e '$d' ]]"
+check "the rerun's datasets, models and rerun.cfg are under --out" bash -c \
+  "[[ -f \"$rr/rerun.cfg\" && -f \"$rr/data/xdv-like.h5\" && -f \"$rr/data/xdv-like.model.h5\" && -f \"$rr/run/results.h5\" ]]"
+
+# --- the audit blind spots --------------------------------------------------------------------
+check "audit --check: a file as written is consistent" bash -c "'$ROBUSTA' audit --check '$A' | tail -n 1 | grep -qx 'check: CONSISTENT'"
+cp "$A" "$T/cells.h5"
+check "edit: every /cells/ap set to 0.999" "$H5POKE" "$T/cells.h5" set-f64 /cells/ap all 0.999
+out=$("$ROBUSTA" audit --check "$T/cells.h5"); rc=$?
+check "audit --check fails on the edited /cells/ap" test "$rc" = 1
+check "  ... reporting MISMATCH /cells/ap" grep -q 'MISMATCH /cells/ap at' <<<"$out"
+check "  ... and the changed digest" grep -q 'DIGEST /cells/ap:' <<<"$out"
+check "  ... INCONSISTENT verdict" grep -q '^check: INCONSISTENT' <<<"$out"
+out=$("$ROBUSTA" audit "$A" "$T/cells.h5"); rc=$?
+check "audit A edited: DIFFER (exit 1)" bash -c "[[ $rc == 1 ]] && grep -q '^audit: DIFFER' <<<'$(tail -n 1 <<<"$out")'"
+check "  ... naming MISMATCH /cells/ap" grep -q 'MISMATCH /cells/ap' <<<"$out"
+expect_error "report refuses the edited file" "is inconsistent" "$ROBUSTA" report "$T/cells.h5" --out "$T/rep" --no-plots
+check "  ... and writes no table" test ! -e "$T/rep/summary.md"
+cp "$A" "$T/labels.h5"
+check "edit: method labels swapped between /replicas rows 0 and 1" "$H5POKE" "$T/labels.h5" swap-str /replicas/method 0 1
+out=$("$ROBUSTA" audit --check "$T/labels.h5"); rc=$?
+check "audit --check fails on the swapped labels" bash -c "[[ $rc == 1 ]] && grep -q 'DIGEST /replicas/method' <<<'$out'"
+out=$("$ROBUSTA" audit "$A" "$T/labels.h5"); rc=$?
+check "audit A swapped: DIFFER" bash -c "[[ $rc == 1 ]] && grep -q '^audit: DIFFER' <<<'$(tail -n 1 <<<"$out")'"
+expect_error "report refuses the swapped file" "is inconsistent" "$ROBUSTA" report "$T/labels.h5" --out "$T/rep2" --no-plots
+check "report still accepts the untouched file" "$ROBUSTA" report "$A" --out "$T/rep3" --no-plots
+finish
