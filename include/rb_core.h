@@ -70,8 +70,8 @@ int rb_write_bytes_atomic(const char *path, const void *data, size_t n);
 
 /* ---- names and confined paths (names.c; docs/config.md "Names and paths"). */
 
-#define RB_NAME_MAX 64
-/* A value used as one file or directory name (run.id, a dataset name ...): 1-64 characters from
+#define RB_NAME_MAX 63 /* a dataset name must fit rb_result_cond.dataset[64] with its NUL */
+/* A value used as one file or directory name (run.id, a dataset name ...): 1-63 characters from
  * A-Z a-z 0-9 _ - . +, not starting with '.', '-' or '+' (so never "." or ".." and no '/', space,
  * quote or control character). Otherwise an error naming what and the value (escaped). */
 int rb_check_name(const char *what, const char *name);

@@ -53,6 +53,10 @@ static int rb_audit_rerun(const char *path, const char *out_dir) {
         rb_audit_provenance p;
         rc = rb_audit_read_provenance(path, &p);
         if (rc == RB_OK && (!p.config || !p.config[0])) rc = rb_fail("%s: no stored config to re-run", path);
+        /* a stored effective config is flat; an @include in it (a hand-edited file) could read any file */
+        if (rc == RB_OK && (strncmp(p.config, "@include", 8) == 0 || strstr(p.config, "\n@include")))
+            rc = rb_fail("%s: the stored config contains @include, which no effective config written by robusta "
+                         "does; refusing to re-run it", path);
         char data_dir[4300];
         snprintf(data_dir, sizeof data_dir, "%s/data", out_dir);
         if (rc == RB_OK) rc = rb_mkdir_p(data_dir);
@@ -62,7 +66,7 @@ static int rb_audit_rerun(const char *path, const char *out_dir) {
     }
     rb_collective_check(rc, &(MPI_Comm){MPI_COMM_WORLD});
     char data_set[4300], *sets[1] = {data_set};
-    snprintf(data_set, sizeof data_set, "data.dir=\"%s/data\"", out_dir);
+    snprintf(data_set, sizeof data_set, "data.dir=\"%s/data\"", out_dir); /* --set strips the outer quotes only */
     rb_config *cfg;
     rb_dataset_spec *specs;
     int n;

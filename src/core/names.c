@@ -34,15 +34,17 @@ int rb_check_name(const char *what, const char *name) {
     rb_quote_value(name, shown, sizeof shown);
     size_t len = strlen(name);
     const char *why = NULL;
+    char too_long[64];
+    snprintf(too_long, sizeof too_long, "it is longer than %d characters", RB_NAME_MAX);
     if (len == 0) why = "it is empty";
-    else if (len > RB_NAME_MAX) why = "it is longer than 64 characters";
+    else if (len > RB_NAME_MAX) why = too_long;
     else if (name[0] == '.' || name[0] == '-' || name[0] == '+') why = "it starts with '.', '-' or '+'";
     else
         for (const char *p = name; *p && !why; p++)
             if (!rb_name_char((unsigned char)*p)) why = *p == '/' ? "it contains '/'" : "it contains a character outside A-Z a-z 0-9 _ - . +";
     if (!why) return RB_OK;
-    return rb_fail("%s \"%s\" is not a valid name: %s (a name is 1-64 characters from A-Z a-z 0-9 _ - . +, "
-                   "starting with a letter, digit or _; docs/config.md)", what, shown, why);
+    return rb_fail("%s \"%s\" is not a valid name: %s (a name is 1-%d characters from A-Z a-z 0-9 _ - . +, "
+                   "starting with a letter, digit or _; docs/config.md)", what, shown, why, RB_NAME_MAX);
 }
 
 int rb_check_relative_path(const char *what, const char *path) {

@@ -7,6 +7,7 @@
 #include "rb_io.h"
 #include "grid_internal.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,9 +118,10 @@ void rb_grid_open_run(rb_grid *g) {
         snprintf(lpath, sizeof lpath, "%s/log.txt", g->opt->run_dir);
         /* appended to, never through a symbolic link planted at its name */
         int fd = open(lpath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0 && errno == ELOOP) rc = rb_fail("%s is a symbolic link: the run log is never written through one", lpath);
         g->log = fd >= 0 ? fdopen(fd, "a") : NULL;
         if (fd >= 0 && !g->log) close(fd);
-        rc = rb_grid_prepare_dir(g);
+        if (rc == RB_OK) rc = rb_grid_prepare_dir(g);
     }
     rb_collective_check(rc, &g->comm);
     rb_grid_share_inputs(g);

@@ -120,6 +120,33 @@ check "the rerun wrote nothing at the stored config's paths" bash -c "[[ ! -e '$
 check "the rerun's datasets, models and rerun.cfg are under --out" bash -c \
   "[[ -f \"$rr/rerun.cfg\" && -f \"$rr/data/xdv-like.h5\" && -f \"$rr/data/xdv-like.model.h5\" && -f \"$rr/run/results.h5\" ]]"
 
+cp "$A" "$T/include.h5"
+check "edit: the stored config becomes an @include of another file" \
+  "$H5POKE" "$T/include.h5" set-str /provenance/config 0 "@include \"$victim\""
+expect_error "audit --rerun refuses a stored config with @include" "contains @include" \
+  timeout 120 "${MPIRUN[@]}" -np 2 "$ROBUSTA" audit --rerun "$T/include.h5" --out "$T/inc-rerun"
+
+# --- a link at the run log --------------------------------------------------------------------
+mkdir -p "$T/logrun"
+ln -s "$victim" "$T/logrun/log.txt"
+safe "a link at log.txt of a run directory" "$T/logrun/log.txt" bench --out "$T/logrun"
+check "  ... the run log was not appended through it" victim_intact
+
+# --- report's plots: gnuplot opens its outputs itself, so links there are removed first ---------
+if command -v gnuplot >/dev/null; then
+  rep=$T/plots-report
+  mkdir -p "$rep/plots/xdv-like"
+  ln -s "$victim" "$rep/plots/plots.gp"
+  ln -s "$victim" "$rep/plots/gnuplot.log"
+  ln -s "$victim" "$rep/plots/xdv-like/visual.fog.ap.png"
+  ln -s "$victim" "$rep/plots/xdv-like/visual.fog.ap.svg"
+  check "report with links at plots.gp, gnuplot.log and a figure's name" \
+    timeout 300 "$ROBUSTA" report "$A" --out "$rep" --plots-required
+  check "  ... plots.gp and the figures are new regular files" bash -c \
+    "[[ -f '$rep/plots/plots.gp' && ! -L '$rep/plots/plots.gp' && -f '$rep/plots/xdv-like/visual.fog.ap.png' && ! -L '$rep/plots/xdv-like/visual.fog.ap.png' ]]"
+  check "  ... the link target is intact" victim_intact
+fi
+
 # --- the audit blind spots --------------------------------------------------------------------
 check "audit --check: a file as written is consistent" bash -c "'$ROBUSTA' audit --check '$A' | tail -n 1 | grep -qx 'check: CONSISTENT'"
 cp "$A" "$T/cells.h5"

@@ -43,7 +43,7 @@ RB_TEST(names_bad_names_fail_with_one_clear_message) {
     char too_long[RB_NAME_MAX + 2];
     memset(too_long, 'a', RB_NAME_MAX + 1);
     too_long[RB_NAME_MAX + 1] = '\0';
-    RB_EXPECT_ERR(rb_check_name("run.id", too_long), "longer than 64");
+    RB_EXPECT_ERR(rb_check_name("run.id", too_long), "longer than 63");
     /* a newline is shown escaped: the message stays one line */
     RB_EXPECT_ERR(rb_check_name("run.id", "a\nb"), "\"a\\nb\"");
     RB_EXPECT(strchr(rb_error_message(), '\n') == NULL);

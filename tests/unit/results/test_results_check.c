@@ -166,7 +166,7 @@ RB_TEST_MPI(results_check_detects_an_edited_cell) {
     RB_EXPECT_MSG(rb_listed(&chk, "MISMATCH /cells/ap at (xdv-like, fog, visual, 3, shared-dyn): stored 0.999", want),
                   "got: %s", chk.lines[0]);
     RB_EXPECT(rb_listed(&chk, "DIGEST /cells/ap:", NULL));
-    RB_EXPECT_ERR(rb_results_require_consistent(path), "is inconsistent (2 problems; first: MISMATCH /cells/ap");
+    RB_EXPECT_ERR(rb_results_require_consistent(path), "is inconsistent (2 problems; first: DIGEST /cells/ap");
     /* audit against the untouched values: the replicas agree, the file itself does not */
     char clean[600];
     rb_results r2;
