@@ -3,7 +3,8 @@
  * reader places /replicas rows by key (rows exchanged in the file read back identical); an edited
  * /cells value, labels exchanged between two /replicas rows, a duplicate and a missing key are each
  * reported (MISMATCH, DIGEST, DUPLICATE, MISSING), refused by rb_results_require_consistent, and
- * make audit DIFFER. Files are edited in place with HDF5, as an adversarial user would. */
+ * make audit DIFFER; a /digests column name climbing out with ".." is refused. Files are edited in
+ * place with HDF5, as an adversarial user would. */
 #include "rb_results.h"
 #include "rb_core.h"
 #include "rb_io.h"
@@ -88,6 +89,23 @@ static void rb_set_i32(hid_t file, const char *column, int row, int32_t v) {
     RB_EXPECT(H5Dwrite(ds, H5T_NATIVE_INT32, mem, sp, H5P_DEFAULT, &v) >= 0);
     H5Sclose(mem);
     H5Sclose(sp);
+    H5Dclose(ds);
+}
+
+/* Overwrite row 0 of a fixed-length string column with text (no longer than its width). */
+static void rb_set_first_string(hid_t file, const char *column, const char *text) {
+    hid_t ds = H5Dopen2(file, column, H5P_DEFAULT), ft = H5Dget_type(ds), sp = H5Dget_space(ds);
+    size_t w = H5Tget_size(ft);
+    hsize_t n = 0;
+    H5Sget_simple_extent_dims(sp, &n, NULL);
+    char *buf = calloc(n, w);
+    RB_EXPECT(buf && strlen(text) <= w && H5Dread(ds, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    memset(buf, 0, w);
+    memcpy(buf, text, strlen(text));
+    RB_EXPECT(H5Dwrite(ds, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    free(buf);
+    H5Sclose(sp);
+    H5Tclose(ft);
     H5Dclose(ds);
 }
 
@@ -233,5 +251,21 @@ RB_TEST_MPI(results_check_reports_duplicate_and_missing_keys) {
     RB_EXPECT_OK(rb_audit_files(path, path, &o, &rep));
     RB_EXPECT(!rep.match);
     rb_audit_report_free(&rep);
+    rb_results_free(&r);
+}
+
+RB_TEST_MPI(results_check_digest_names_stay_inside_the_file) {
+    char path[600];
+    rb_results r;
+    RB_EXPECT_OK(rb_check_fixture("check-digest-name.h5", path, sizeof path, &r));
+    hid_t f;
+    RB_EXPECT_OK(rb_h5_open_rw(path, &f));
+    rb_set_first_string(f, "digests/column", "cells/../cells/ap");
+    H5Fclose(f);
+    rb_results_check chk;
+    RB_EXPECT_OK(rb_results_check_file(path, &chk));
+    RB_EXPECT_INT((int)chk.n_problems, 1);
+    RB_EXPECT(rb_listed(&chk, "DIGEST /cells/../cells/ap: the column cannot be read", "'..' component"));
+    RB_EXPECT_INT(chk.digests_matching, 30);
     rb_results_free(&r);
 }
