@@ -123,7 +123,7 @@ test:
 test-unit: bin/robusta-unit bin/robusta-unit-asan
 	@bash tests/run.sh --unit $(if $(T),--only '$(T)')
 
-test-e2e: bin/robusta bin/robusta-asan
+test-e2e: bin/robusta bin/robusta-asan bin/robusta-h5poke
 	@bash tests/run.sh --e2e $(if $(T),--only '$(T)')
 
 # The include rule between the stages (docs/architecture.md).
