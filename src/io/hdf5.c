@@ -104,10 +104,9 @@ int rb_h5_create_tmp(const char *path, MPI_Comm comm, hid_t *file, char *tmp, si
     if (comm != MPI_COMM_NULL) {
         int all = created;
         MPI_Allreduce(&created, &all, 1, MPI_INT, MPI_MIN, comm);
-        if (!all && created) {
-            H5Fclose(*file);
-            created = 0;
-        }
+        /* created on some ranks only: its collective close could never complete, so the handle is
+         * left open; the caller's agreement (rb_collective_check) ends the job */
+        if (!all) created = 0;
     }
     if (!created) {
         *file = -1;
