@@ -240,9 +240,10 @@ int rb_audit_files(const char *path_a, const char *path_b, const rb_audit_option
 /* JUnit XML of an audit (docs/audit.md "JUnit"): one test case per (condition, method) cell of A
  * and per condition's detection AUCs and weights, failed when beyond tolerance, missing from B or
  * extra in B; plus one test case per provenance check (config, inputs, versions), failed only under
- * --strict. a is the results file A the report was made from. */
-int rb_audit_junit(const rb_results *a, const rb_audit_report *rep, const rb_audit_options *o, const char *name_a,
-                   const char *name_b, FILE *out);
+ * --strict. a and b are the results files the report was made from (b may be NULL; when their replica
+ * counts differ, every cell row of A fails, as the text report counts it). */
+int rb_audit_junit(const rb_results *a, const rb_results *b, const rb_audit_report *rep, const rb_audit_options *o,
+                   const char *name_a, const char *name_b, FILE *out);
 
 /* ---- report.html, results.json and the JUnit audit report (docs/results.md, docs/formats.md) */
 

@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs=(libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libopenblas-dev libconfig-dev
             librandom123-dev pkg-config make gcc)
-test_pkgs=(clang libclang-rt-14-dev python3 gnuplot-nox)
+test_pkgs=(clang libclang-rt-14-dev python3 gnuplot-nox chromium libxml2-utils)
 want=("${build_pkgs[@]}")
 [[ ${1:-} == --tests ]] && want+=("${test_pkgs[@]}")
 
@@ -20,6 +20,8 @@ module_hint() {
     librandom123-dev) echo "header-only: download Random123 and add its include/ to CPATH" ;;
     clang|libclang-rt-14-dev) echo "module load llvm (clang with libFuzzer)" ;;
     gnuplot-nox) echo "module load gnuplot" ;;
+    chromium) echo "any Chromium or Chrome as /usr/bin/chromium (report browser test; skipped without it)" ;;
+    libxml2-utils) echo "xmllint from libxml2 (report HTML check; skipped without it)" ;;
     *) echo "-" ;;
   esac
 }

@@ -31,16 +31,21 @@ struct audit_cli_options {
 /* --junit FILE: the audit as JUnit XML (audit_junit.c), written atomically. */
 static int rb_audit_write_junit(const char *path, const char *a_path, const char *b_path, const rb_audit_report *rep,
                                 const rb_audit_options *o) {
-    rb_results a;
+    rb_results a, b;
     RB_TRY_CTX(rb_results_read(a_path, &a), "audit --junit");
+    if (rb_results_read(b_path, &b) != RB_OK) {
+        rb_results_free(&a);
+        return rb_context("audit --junit");
+    }
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
-    int rc = f ? rb_audit_junit(&a, rep, o, a_path, b_path, f) : rb_fail("audit --junit: out of memory");
+    int rc = f ? rb_audit_junit(&a, &b, rep, o, a_path, b_path, f) : rb_fail("audit --junit: out of memory");
     if (f && (fclose(f) != 0) && rc == RB_OK) rc = rb_fail("audit --junit: out of memory");
     if (rc == RB_OK) rc = rb_write_bytes_atomic(path, text, len);
     free(text);
     rb_results_free(&a);
+    rb_results_free(&b);
     return rc == RB_OK ? RB_OK : rb_context("audit --junit %s", path);
 }
 

@@ -65,14 +65,21 @@ static void rb_val(char *buf, size_t cap, double v) {
     else snprintf(buf, cap, "%.17g", v);
 }
 
-/* One test case; failures are the refs with this key. Returns 1 when it failed. */
+/* One test case; failures are the refs with this key, or (none) other_failure when not NULL.
+ * Returns 1 when it failed. */
 static int rb_junit_case(FILE *f, const char *classname, const char *name, const char *key, const rb_junit_ref *refs,
-                         int64_t n_refs, const rb_audit_options *o) {
+                         int64_t n_refs, const rb_audit_options *o, const char *other_failure) {
     int64_t i = rb_ref_find(refs, n_refs, key);
     fputs("    <testcase classname=\"", f);
     rb_x(f, classname);
     fputs("\" name=\"", f);
     rb_x(f, name);
+    if (i == n_refs && other_failure) {
+        fputs("\">\n      <failure type=\"replicas\" message=\"", f);
+        rb_x(f, other_failure);
+        fputs("\"/>\n    </testcase>\n", f);
+        return 1;
+    }
     if (i == n_refs) {
         fputs("\"/>\n", f);
         return 0;
@@ -109,8 +116,14 @@ static void rb_suite(FILE *out, const char *name, int64_t tests, int64_t failure
     fputs("  </testsuite>\n", out);
 }
 
-int rb_audit_junit(const rb_results *a, const rb_audit_report *rep, const rb_audit_options *o, const char *name_a,
-                   const char *name_b, FILE *out) {
+int rb_audit_junit(const rb_results *a, const rb_results *b, const rb_audit_report *rep, const rb_audit_options *o,
+                   const char *name_a, const char *name_b, FILE *out) {
+    char replicas[128];
+    const char *replica_failure = NULL;
+    if (b && b->n_replicas != a->n_replicas) {
+        snprintf(replicas, sizeof replicas, "replica count differs: A has %d, B has %d", a->n_replicas, b->n_replicas);
+        replica_failure = replicas;
+    }
     int64_t n_refs = rep->n_diffs + rep->n_absent;
     rb_junit_ref *refs = rb_calloc((size_t)(n_refs ? n_refs : 1), sizeof *refs, "junit references");
     if (!refs) return RB_ERR;
@@ -141,19 +154,19 @@ int rb_audit_junit(const rb_results *a, const rb_audit_report *rep, const rb_aud
         for (int m = 0; m < a->n_methods; m++) {
             rb_junit_name(&a->conds[c], a->methods[m], key, sizeof key);
             tests[0]++;
-            fails[0] += rb_junit_case(s[0], a->conds[c].dataset, key, key, refs, n_refs, o);
+            fails[0] += rb_junit_case(s[0], a->conds[c].dataset, key, key, refs, n_refs, o, replica_failure);
         }
         rb_junit_name(&a->conds[c], NULL, key, sizeof key);
         snprintf(name, sizeof name, "%s detection AUCs and weights", key);
         char ckey[320];
         snprintf(ckey, sizeof ckey, "%s/conditions", key);
         tests[1]++;
-        fails[1] += rb_junit_case(s[1], a->conds[c].dataset, name, ckey, refs, n_refs, o);
+        fails[1] += rb_junit_case(s[1], a->conds[c].dataset, name, ckey, refs, n_refs, o, NULL);
     }
     for (int64_t i = 0; i < rep->n_absent; i++) {
         if (!isnan(rep->absent[i].a)) continue; /* rows only in B */
         tests[2]++;
-        fails[2] += rb_junit_case(s[2], "extra", rep->absent[i].key, rep->absent[i].key, refs, n_refs, o);
+        fails[2] += rb_junit_case(s[2], "extra", rep->absent[i].key, rep->absent[i].key, refs, n_refs, o, NULL);
     }
     const char *checks[3] = {"config", "inputs", "versions"};
     const int differs[3] = {rep->config_differs, rep->inputs_differ, rep->versions_differ};

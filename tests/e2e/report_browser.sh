@@ -195,4 +195,26 @@ PY
 grep -v '^assertions' "$E2E_TMP/junit.txt"
 read -r _ n_ok n_fail < <(grep '^assertions' "$E2E_TMP/junit.txt" || echo "assertions 0 1")
 E2E_PASS=$((E2E_PASS + n_ok)); E2E_FAIL=$((E2E_FAIL + n_fail))
+
+# the nightly job's JUnit (--skip-run audits the existing run 1): PASS, FAIL and NO-REFERENCE
+junit_counts() { # FILE: "<tests> <failures> <suites>" read with xml.etree, totals checked against the cases
+  python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+cases = root.findall("testsuite/testcase")
+failed = sum(c.find("failure") is not None for c in cases)
+assert int(root.get("tests")) == len(cases) and int(root.get("failures")) == failed, "totals differ from the cases"
+print(len(cases), failed, ",".join(s.get("name") for s in root.findall("testsuite")))
+PY
+}
+nightly() { ROBUSTA=$ROBUSTA bash jobs/nightly.sh --skip-run --out "$run" "$@" >"$E2E_TMP/nightly.txt" 2>&1; }
+nightly --reference "$run/results.h5" --junit "$E2E_TMP/n-pass.xml"; rc=$?
+read -r t f suites < <(junit_counts "$E2E_TMP/n-pass.xml" || echo "0 -1 none")
+check "nightly PASS: exit 0, JUnit $t cases, $f failed, suites $suites" test "$rc" = 0 -a "$f" = 0 -a "$t" -gt 100 -a "$suites" = nightly,cells,conditions,extra,provenance
+nightly --reference "$E2E_TMP/run2/results.h5" --junit "$E2E_TMP/n-fail.xml"; rc=$?
+read -r t f suites < <(junit_counts "$E2E_TMP/n-fail.xml" || echo "0 0 none")
+check "nightly FAIL: exit 1, JUnit $t cases, $f failed" test "$rc" = 1 -a "$f" -gt 1
+nightly --reference "$E2E_TMP/none.h5" --junit "$E2E_TMP/n-none.xml"; rc=$?
+read -r t f suites < <(junit_counts "$E2E_TMP/n-none.xml" || echo "0 0 none")
+check "nightly NO-REFERENCE: exit 3, JUnit 1 case, failed" test "$rc" = 3 -a "$t" = 1 -a "$f" = 1
 finish
