@@ -198,6 +198,15 @@ typedef struct {
 } rb_key_spec;
 
 extern const rb_key_spec rb_config_schema[];
+
+/* ---- "did you mean?" (suggest.c) */
+/* Levenshtein distance (insertions, deletions, substitutions). */
+int rb_edit_distance(const char *a, const char *b);
+/* The name nearest to word when it is close enough to be a typo (1 edit for words up to 4
+ * characters, 2 up to 12, 3 beyond), else NULL. */
+const char *rb_nearest_name(const char *word, const char *const *names, int n);
+/* The schema key nearest to a config path, with the path's list indices ("" when none is near). */
+void rb_config_suggest(const char *path, char *buf, size_t cap);
 extern const int rb_config_schema_len;
 
 /* ---- command-line parsing shared by the subcommands. A subcommand keeps its options in a struct of

@@ -46,7 +46,7 @@ static void rb_bench_run_dir(const rb_config *cfg, const char *out, int rank, ch
 int rb_cmd_bench(int argc, char **argv) {
     struct bench_options o = {0};
     const rb_opt opts[] = {
-        RB_CLI_CONFIG(&o.config, "experiment config (configs/default.cfg)"),
+        RB_CLI_CONFIG(&o.config, "required: the experiment config, e.g. configs/default.cfg"),
         RB_CLI_VALUE("out", 'o', "DIR", &o.out, "run directory (default: <run.out_root>/<run.id>)"),
         RB_CLI_FLAG("resume", 0, &o.resume, "continue the run in the run directory, skipping committed cells"),
         RB_CLI_FLAG("save-scores", 0, &o.save_scores, "store per-snippet scores and truth in results.h5"),
@@ -63,13 +63,17 @@ int rb_cmd_bench(int argc, char **argv) {
         "results.h5 (parallel HDF5), summary.md, cells.csv and log.txt into the run directory;\n"
         "identical numbers on any rank count. A killed run continues with --resume.";
     if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &o.config, &pos)) return 0; /* --help */
-    int rank;
+    int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
     rb_config *cfg;
     rb_dataset_spec *specs;
     int n;
     if (rb_setup_command(o.config.path, o.config.sets.items, o.config.sets.n, &cfg) != RB_OK) rb_die();
     if (rb_dataset_specs(cfg, &specs, &n) != RB_OK) rb_die();
+    if (size == 1)
+        rb_log("bench: running on 1 MPI rank; to use more: mpirun -np N robusta bench ... (under Slurm: srun or "
+               "jobs/*.sh, docs/slurm.md)");
     char run_dir[4096];
     rb_bench_run_dir(cfg, o.out, rank, run_dir, sizeof run_dir);
     if (rb_pipeline_models(cfg, specs, n, o.force, MPI_COMM_WORLD) != RB_OK) rb_die();

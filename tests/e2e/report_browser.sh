@@ -20,8 +20,11 @@ run=$E2E_TMP/run1
 quiet() { "$@" >"$E2E_TMP/quiet.log" 2>&1 || { tail -n 5 "$E2E_TMP/quiet.log"; false; }; }
 check "run 1 (2 ranks, 2 replicas)" quiet timeout 600 "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" \
   --set train.epochs=3 --set train.seeds=2 --out "$run"
+check "on 2 ranks bench prints no 1-rank note" bash -c "! grep -q 'running on 1 MPI rank' '$E2E_TMP/quiet.log'"
 check "run 2 (1 rank, fewer epochs: other numbers)" quiet timeout 600 "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" \
   --set train.epochs=2 --set train.seeds=2 --set run.id=\"other\" --out "$E2E_TMP/run2" --force
+check "on 1 rank bench says so once, and how to use more" \
+  bash -c "[[ \$(grep -c 'bench: running on 1 MPI rank; to use more: mpirun -np N' '$E2E_TMP/quiet.log') == 1 ]]"
 check "bench wrote results.json beside results.h5" test -s "$run/results.json"
 check "report writes report.html, overview.svg, results.json" \
   bash -c "'$ROBUSTA' report '$run/results.h5' --out '$run/report' >'$E2E_TMP/report.log' 2>&1 &&
