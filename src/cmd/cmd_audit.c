@@ -91,7 +91,7 @@ static int rb_audit_rerun(const char *path, const char *out_dir) {
     RB_TRY(rb_setup_command(cfg_path, sets, 1, &cfg));
     RB_TRY(rb_dataset_specs(cfg, &specs, &n));
     RB_TRY(rb_pipeline_models(cfg, specs, n, 0, MPI_COMM_WORLD));
-    rb_grid_options go = {run_dir, 0, 0, 0, NULL};
+    rb_grid_options go = {run_dir, 0, 0, 0, NULL, 0};
     rb_results res;
     RB_TRY(rb_grid_run(cfg, specs, n, &go, MPI_COMM_WORLD, &res));
     rb_results_free(&res);

@@ -207,7 +207,7 @@ static int rb_grid_compute(rb_grid *g) {
     int rc = rb_journal_open(&jr, g->opt->run_dir, g->attempt, g->rank);
     rb_collective_check(rc, &g->comm);
     rb_progress prog;
-    rb_progress_start(&prog, n_todo, g->n_cells);
+    rb_progress_start(g, &prog, todo, n_todo);
     double *rec = rb_malloc(sizeof(double) * (size_t)g->rec_len, "cell record");
     if (!rec) rb_die();
     for (;;) {
