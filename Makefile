@@ -49,8 +49,18 @@ VERSION_STAMP := $(BUILD)/version-stamp
 $(shell mkdir -p $(BUILD); echo '$(VERSION) $(GIT_COMMIT)' | cmp -s - $(VERSION_STAMP) 2>/dev/null || echo '$(VERSION) $(GIT_COMMIT)' > $(VERSION_STAMP))
 $(BUILD)/rel/src/io/provenance.o $(BUILD)/asan/src/io/provenance.o: $(VERSION_STAMP)
 
-.PHONY: all asan lib install run test test-unit test-e2e test-slurm check-layout bench bench-scale fuzz clean deps help
+.PHONY: all asan lib install run test test-unit test-e2e test-slurm check-layout bench bench-scale fuzz clean deps help toolchain
 all: bin/robusta bin/robusta-unit bin/robusta-bench bin/robusta-h5poke
+
+# Before compiling anything: the compiler and libraries are there, or say which packages to install
+# (scripts/check-deps.sh --check reports, never installs) instead of "mpicc: No such file or directory".
+toolchain:
+	@if ! command -v $(CC) >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) 2>/dev/null; then \
+	  bash scripts/check-deps.sh --check || true; \
+	  echo "make: cannot build: $(CC) or the pkg-config modules $(PKGS) are missing (install the packages above: as root 'make deps', then run make again)" >&2; \
+	  exit 1; \
+	fi
+$(LIB_OBJ) $(LIB_ASAN_OBJ) $(UNIT_OBJ) $(UNIT_ASAN_OBJ) $(BENCH_OBJ): | toolchain
 lib: $(LIB)
 
 $(LIB): $(LIB_OBJ)
@@ -153,7 +163,10 @@ clean:
 	rm -rf $(BUILD) bin
 
 help:
-	@echo "make              build bin/robusta, bin/robusta-unit and bin/robusta-bench (library: build/rel/librobusta.a)"
+	@echo "make              build bin/robusta, bin/robusta-unit and bin/robusta-bench (library: build/rel/librobusta.a; = make all)"
+	@echo "make lib          only the library build/rel/librobusta.a"
+	@echo "make deps         install the build dependencies (Debian, as root) or list what is missing"
+	@echo "make toolchain    check the compiler and libraries are there (every build does this first)"
 	@echo "make run          build, make the default data and run the pipeline (installs deps as root)"
 	@echo "make test         the whole test suite, ending in 'N passed, N failed' (T=pattern: a subset)"
 	@echo "make test-unit    the layout check and the unit tests, plain and under the sanitizers (T=pattern)"
@@ -166,4 +179,5 @@ help:
 	@echo "make fuzz         fuzz the .npy header and --set parsers (60 s each)"
 	@echo "make install PREFIX=/opt/robusta"
 	@echo "make clean        remove build/ and bin/"
+	@echo "make help         this list"
 	@echo "WERROR=1 (or CI=true) makes warnings errors"

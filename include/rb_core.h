@@ -219,6 +219,35 @@ typedef struct {
 #define RB_CHOICE_NAME "a name (below)"                   /* checked by rb_check_name */
 #define RB_CHOICE_NAME_OR_EMPTY "a name (below) or empty" /* a name, or "" */
 extern const rb_key_spec rb_config_schema[];
+
+/* ---- remaining-time estimate of a stage from a cost model (eta.c) */
+typedef struct {
+    double total_cost, done_cost, done_seconds; /* predicted cost of all items / of the finished ones;
+                                                 * measured seconds of the finished ones (one worker each) */
+    int n_items, n_done, workers;
+    double setup_seconds; /* wall time a group of items costs before its first item (0: none) */
+    int groups_left;      /* groups not started yet */
+} rb_eta;
+void rb_eta_init(rb_eta *e, double total_cost, int n_items, int workers);
+/* Set the fixed setup time per group of items and how many groups have not started. */
+void rb_eta_setup(rb_eta *e, double setup_seconds, int groups_left);
+/* One item finished: its predicted cost and the seconds it took on its worker. */
+void rb_eta_add(rb_eta *e, double cost, double seconds);
+/* Fraction of the predicted cost done (items when there is no cost). */
+double rb_eta_fraction(const rb_eta *e);
+/* Seconds left: remaining cost x measured seconds per unit cost / workers (no more workers than
+ * items left), plus setup_seconds per group not started; NaN before the first item finished, 0 when
+ * all are done. */
+double rb_eta_remaining(const rb_eta *e);
+
+/* ---- "did you mean?" (suggest.c) */
+/* Levenshtein distance (insertions, deletions, substitutions). */
+int rb_edit_distance(const char *a, const char *b);
+/* The name nearest to word when it is close enough to be a typo (1 edit for words up to 4
+ * characters, 2 up to 12, 3 beyond), else NULL. */
+const char *rb_nearest_name(const char *word, const char *const *names, int n);
+/* The schema key nearest to a config path, with the path's list indices ("" when none is near). */
+void rb_config_suggest(const char *path, char *buf, size_t cap);
 extern const int rb_config_schema_len;
 
 /* ---- command-line parsing shared by the subcommands. A subcommand keeps its options in a struct of

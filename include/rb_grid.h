@@ -35,6 +35,7 @@ typedef struct {
     int save_scores;      /* per-snippet scores and truth into results.h5 */
     int progress_tty;     /* rank 0: an updating progress line instead of one line per cell */
     const char *datasets; /* comma-separated dataset names to run (a shard), or NULL for all */
+    int progress_json;    /* rank 0: one JSON object per finished cell on stdout (docs/formats.md) */
 } rb_grid_options;
 
 /* Run the grid of cfg over the ranks of comm: every dataset's test split (node-shared), the models it

@@ -139,5 +139,7 @@ int rb_provenance_write(hid_t file, const char *config_text, char *const *input_
                         char *const *input_sha256, int n_inputs);
 /* The version line printed by `robusta --version`. */
 const char *rb_version_string(void);
+/* The commit this binary was built from ("unknown" outside a git checkout). */
+const char *rb_build_commit(void);
 
 #endif

@@ -28,6 +28,8 @@ typedef struct {
     double detect_auc[2]; /* visual, audio: GMM NLL ROC-AUC clean vs cell; NaN when not applicable */
     double weight[2];     /* visual, audio: mean dynamic weight */
     double seconds;       /* wall time of the cell (informational; not part of the metrics) */
+    double positive_fraction; /* q: fraction of positive frames in the dataset's test set (chance
+                               * levels: ap (1+q)/2, ap_step q); NaN when the file predates it */
 } rb_result_cond;
 
 typedef struct {
@@ -37,6 +39,9 @@ typedef struct {
     double *ap, *ap_step, *roc_auc;            /* [n_conds][n_methods][n_replicas] */
     char *config_text;                         /* effective config of the run (may be NULL) */
     char *run_id;
+    char *git_commit;                          /* commit of the robusta that ran it (NULL: unknown) */
+    int n_boot;  /* bootstrap resamples B; 0 when the file has no intervals */
+    double *ap_lo, *ap_hi, *ap_step_lo, *ap_step_hi, *roc_auc_lo, *roc_auc_hi; /* [n_conds][n_methods], 95% percentile interval, NULL when absent */
 } rb_results;
 
 static inline int64_t rb_results_at(const rb_results *r, int cond, int method, int replica) {
@@ -259,5 +264,29 @@ void rb_audit_report_free(rb_audit_report *rep);
 
 /* Read both files (rb_results_read and their /provenance) and compare them. */
 int rb_audit_files(const char *path_a, const char *path_b, const rb_audit_options *o, rb_audit_report *rep);
+
+/* JUnit XML of an audit (docs/audit.md "JUnit"): one test case per (condition, method) cell of A
+ * and per condition's detection AUCs and weights, failed when beyond tolerance, missing from B or
+ * extra in B; plus one test case per provenance check (config, inputs, versions), failed only under
+ * --strict. a and b are the results files the report was made from (b may be NULL; when their replica
+ * counts differ, every cell row of A fails, as the text report counts it). */
+int rb_audit_junit(const rb_results *a, const rb_results *b, const rb_audit_report *rep, const rb_audit_options *o,
+                   const char *name_a, const char *name_b, FILE *out);
+
+/* ---- report.html, results.json and the JUnit audit report (docs/results.md, docs/formats.md) */
+
+/* Metric by name: ap 0, ap_step 1, roc_auc 2. */
+int rb_report_metric_parse(const char *name, int *metric);
+/* dir/report.html (self-contained: inline style, figures as embedded SVG) and dir/overview.svg (the
+ * overview heatmap as a multi-panel figure). p (provenance, for the page) may be NULL. */
+int rb_report_html(const rb_results *r, const rb_audit_provenance *p, const char *results_path, const char *dir,
+                   int metric);
+/* dir/compare.html comparing n >= 2 runs: the headline per (dataset, method) with a column per run,
+ * the cells whose values differ from run 0's beyond the audit tolerances o, and each run's
+ * provenance. Sets *n_flagged to the number of flagged (run, cell) pairs. */
+int rb_report_compare_html(const rb_results *runs, const rb_audit_provenance *provs, char *const *paths, int n,
+                           const char *dir, int metric, const rb_audit_options *o, int64_t *n_flagged);
+/* dir/results.json (docs/formats.md "results.json"); p may be NULL. */
+int rb_results_json(const rb_results *r, const rb_audit_provenance *p, const char *dir);
 
 #endif

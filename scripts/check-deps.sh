@@ -2,14 +2,23 @@
 # check-deps.sh - make sure robusta's build and test dependencies are present.
 # On Debian as root: installs the missing packages with apt-get. Elsewhere: prints what is missing,
 # with the Debian package and the usual HPC environment-module names, and exits 1.
-# Usage: scripts/check-deps.sh [--tests]   (--tests adds what the test suite needs)
+# Usage: scripts/check-deps.sh [--tests] [--check]   (--tests adds what the test suite needs;
+# --check only reports what is missing, never installs: what a plain `make` prints)
 set -euo pipefail
+tests=0 check_only=0
+for a in "$@"; do
+  case $a in
+    --tests) tests=1 ;;
+    --check) check_only=1 ;;
+    *) echo "check-deps: unknown option $a (expected --tests, --check)" >&2; exit 2 ;;
+  esac
+done
 
 build_pkgs=(libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libopenblas-dev libconfig-dev
             librandom123-dev pkg-config make gcc)
-test_pkgs=(clang libclang-rt-14-dev python3 gnuplot-nox)
+test_pkgs=(clang libclang-rt-14-dev python3 gnuplot-nox chromium libxml2-utils)
 want=("${build_pkgs[@]}")
-[[ ${1:-} == --tests ]] && want+=("${test_pkgs[@]}")
+((tests)) && want+=("${test_pkgs[@]}")
 
 module_hint() {
   case $1 in
@@ -20,6 +29,8 @@ module_hint() {
     librandom123-dev) echo "header-only: download Random123 and add its include/ to CPATH" ;;
     clang|libclang-rt-14-dev) echo "module load llvm (clang with libFuzzer)" ;;
     gnuplot-nox) echo "module load gnuplot" ;;
+    chromium) echo "any Chromium or Chrome as /usr/bin/chromium (report browser test; skipped without it)" ;;
+    libxml2-utils) echo "xmllint from libxml2 (report HTML check; skipped without it)" ;;
     *) echo "-" ;;
   esac
 }
@@ -30,7 +41,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if ((${#missing[@]} == 0)); then exit 0; fi
-  if [[ $(id -u) == 0 ]]; then
+  if [[ $(id -u) == 0 ]] && ((check_only == 0)); then
     echo "check-deps: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     if ! apt-get install -y --no-install-recommends "${missing[@]}" >/tmp/robusta-apt.log 2>&1; then
@@ -40,7 +51,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
     fi
     exit 0
   fi
-  echo "check-deps: missing Debian packages (run as root, or ask your admin):" >&2
+  echo "check-deps: missing Debian packages (as root: bash scripts/check-deps.sh, or make deps; or ask your admin):" >&2
   echo "  apt-get install ${missing[*]}" >&2
   for p in "${missing[@]}"; do printf '  %-22s %s\n' "$p" "$(module_hint "$p")" >&2; done
   exit 1

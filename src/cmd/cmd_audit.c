@@ -29,7 +29,29 @@ struct audit_cli_options {
     int rerun;                     /* --rerun */
     int check;                     /* --check: one file's internal consistency */
     const char *out;               /* --out DIR for --rerun, or NULL: results/rerun-<A's name> */
+    const char *junit;             /* --junit FILE: the report as JUnit XML too */
 };
+
+/* --junit FILE: the audit as JUnit XML (audit_junit.c), written atomically. */
+static int rb_audit_write_junit(const char *path, const char *a_path, const char *b_path, const rb_audit_report *rep,
+                                const rb_audit_options *o) {
+    rb_results a, b;
+    RB_TRY_CTX(rb_results_read(a_path, &a), "audit --junit");
+    if (rb_results_read(b_path, &b) != RB_OK) {
+        rb_results_free(&a);
+        return rb_context("audit --junit");
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    int rc = f ? rb_audit_junit(&a, &b, rep, o, a_path, b_path, f) : rb_fail("audit --junit: out of memory");
+    if (f && (fclose(f) != 0) && rc == RB_OK) rc = rb_fail("audit --junit: out of memory");
+    if (rc == RB_OK) rc = rb_write_bytes_atomic(path, text, len);
+    free(text);
+    rb_results_free(&a);
+    rb_results_free(&b);
+    return rc == RB_OK ? RB_OK : rb_context("audit --junit %s", path);
+}
 
 static int rb_audit_options_from_cli(const struct audit_cli_options *cli, rb_audit_options *o) {
     rb_audit_defaults(o, cli->reference > 0);
@@ -88,7 +110,7 @@ static int rb_audit_rerun(const char *path, const char *out_dir) {
         }
     }
     RB_TRY(rb_pipeline_models(cfg, specs, n, 0, MPI_COMM_WORLD));
-    rb_grid_options go = {run_dir, 0, 0, 0, NULL};
+    rb_grid_options go = {run_dir, 0, 0, 0, NULL, 0};
     rb_results res;
     RB_TRY(rb_grid_run(cfg, specs, n, &go, MPI_COMM_WORLD, &res));
     rb_results_free(&res);
@@ -109,10 +131,11 @@ int rb_cmd_audit(int argc, char **argv) {
         RB_CLI_FLAG("check", 0, &cli.check, "check one file alone: keys, /cells against /replicas, stored digests"),
         RB_CLI_FLAG("rerun", 0, &cli.rerun, "re-run the job A.h5 records (under mpirun/srun) and compare A with the result"),
         RB_CLI_VALUE("out", 'o', "DIR", &cli.out, "--rerun: where the re-run goes (default results/rerun-<A's run id>)"),
+        RB_CLI_VALUE("junit", 0, "FILE", &cli.junit, "also write the result as JUnit XML (a test case per cell and check)"),
     };
     const int n_opts = RB_CLI_COUNT(opts);
     rb_cli_list pos;
-    static const char synopsis[] = "A.h5 B.h5 | --check A.h5 | --rerun A.h5 [--out DIR]  [--tolerance X] [--metric-tolerance M=X,...] [--reference] [--strict]";
+    static const char synopsis[] = "A.h5 B.h5 | --check A.h5 | --rerun A.h5 [--out DIR]  [--tolerance X] [--metric-tolerance M=X,...] [--reference] [--strict] [--junit FILE]";
     static const char summary[] =
         "Compare two results files: every metric cell, the detection AUCs and weights, then config, "
         "inputs and versions. Last line: audit: MATCH (exit 0) or audit: DIFFER (exit 1).";
@@ -170,6 +193,7 @@ int rb_cmd_audit(int argc, char **argv) {
             rb_audit_print(&rep, &o, a_path, b_path, stdout);
             fflush(stdout);
             status = rep.match ? 0 : 1;
+            if (cli.junit) rc = rb_audit_write_junit(cli.junit, a_path, b_path, &rep, &o);
             rb_audit_report_free(&rep);
         }
     }

@@ -21,6 +21,7 @@ struct bench_options {
     int save_scores;      /* --save-scores */
     int force;            /* --force */
     const char *datasets; /* --datasets A,B, or NULL: every dataset */
+    const char *progress; /* --progress text|json, or NULL: text */
 };
 
 /* The run directory: --out DIR, else <run.out_root>/<run.id>, or a UTC time stamp (rank 0's clock,
@@ -47,12 +48,13 @@ static void rb_bench_run_dir(const rb_config *cfg, const char *out, int rank, ch
 int rb_cmd_bench(int argc, char **argv) {
     struct bench_options o = {0};
     const rb_opt opts[] = {
-        RB_CLI_CONFIG(&o.config, "experiment config (configs/default.cfg)"),
+        RB_CLI_CONFIG(&o.config, "required: the experiment config, e.g. configs/default.cfg"),
         RB_CLI_VALUE("out", 'o', "DIR", &o.out, "run directory (default: <run.out_root>/<run.id>)"),
         RB_CLI_FLAG("resume", 0, &o.resume, "continue the run in the run directory, skipping committed cells"),
         RB_CLI_FLAG("save-scores", 0, &o.save_scores, "store per-snippet scores and truth in results.h5"),
         RB_CLI_FLAG("force", 0, &o.force, "rebuild synthetic datasets and retrain models even if present"),
         RB_CLI_VALUE("datasets", 0, "A,B", &o.datasets, "run only these datasets (a shard; combine shards with robusta merge)"),
+        RB_CLI_VALUE("progress", 0, "MODE", &o.progress, "text (default) or json: grid progress as JSON lines on stdout"),
     };
     const int n_opts = RB_CLI_COUNT(opts);
     rb_cli_list pos;
@@ -64,20 +66,32 @@ int rb_cmd_bench(int argc, char **argv) {
         "results.h5 (parallel HDF5), summary.md, cells.csv and log.txt into the run directory;\n"
         "identical numbers on any rank count. A killed run continues with --resume.";
     if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &o.config, &pos)) return 0; /* --help */
-    int rank;
+    int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
     rb_config *cfg;
     rb_dataset_spec *specs;
     int n;
+    if (o.progress && strcmp(o.progress, "json") != 0 && strcmp(o.progress, "text") != 0) {
+        rb_fail("bench: --progress: expected text or json, got '%s'", o.progress);
+        rb_die();
+    }
     if (rb_setup_command(o.config.path, o.config.sets.items, o.config.sets.n, &cfg) != RB_OK) rb_die();
     if (rb_dataset_specs(cfg, &specs, &n) != RB_OK) rb_die();
+    if (size == 1)
+        rb_log("bench: running on 1 MPI rank; to use more: mpirun -np N robusta bench ... (under Slurm: srun or "
+               "jobs/*.sh, docs/slurm.md)");
     char run_dir[4096];
     rb_bench_run_dir(cfg, o.out, rank, run_dir, sizeof run_dir);
     if (rb_pipeline_models(cfg, specs, n, o.force, MPI_COMM_WORLD) != RB_OK) rb_die();
-    rb_grid_options go = {run_dir, o.resume, o.save_scores, rank == 0 && isatty(2), o.datasets};
+    int json = o.progress && strcmp(o.progress, "json") == 0;
+    rb_grid_options go = {run_dir, o.resume, o.save_scores, rank == 0 && isatty(2) && !json, o.datasets, json};
     rb_results res;
     if (rb_grid_run(cfg, specs, n, &go, MPI_COMM_WORLD, &res) != RB_OK) rb_die();
-    if (rank == 0) {
+    if (rank == 0 && json) {
+        printf("{\"event\": \"done\", \"run_dir\": \"%s\", \"results\": \"%s/results.h5\", \"results_json\": \"%s/results.json\"}\n",
+               run_dir, run_dir, run_dir);
+    } else if (rank == 0) {
         rb_results_print_headline(&res, stdout);
         printf("\nfull tables: %s/summary.md, %s/cells.csv; results: %s/results.h5\n", run_dir, run_dir, run_dir);
     }

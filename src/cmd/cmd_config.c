@@ -27,7 +27,8 @@ static void rb_print_keys(void) {
            "Configs are libconfig files; `@include \"base.cfg\"` loads a base whose settings the including file\n"
            "overrides group by group; `--set key=value` overrides any key on the command line (list elements:\n"
            "`data.datasets.[1].n_test=50`). Unknown keys, wrong types and out-of-range values are errors naming\n"
-           "the file, line and key. Absent optional keys get the default below and the effective config\n"
+           "the file, line and key; a mistyped key names the nearest valid one (\"did you mean train.epochs?\",\n"
+           "by edit distance). Absent optional keys get the default below and the effective config\n"
            "(stored in every output file) lists them explicitly.\n\n"
            "| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n");
     for (int i = 0; i < rb_config_schema_len; i++) {

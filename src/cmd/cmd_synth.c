@@ -25,7 +25,7 @@ static int rb_synth_wanted(const struct synth_options *o, const char *name) {
 int rb_cmd_synth(int argc, char **argv) {
     struct synth_options o = {0};
     const rb_opt opts[] = {
-        RB_CLI_CONFIG(&o.config, "experiment config (configs/default.cfg)"),
+        RB_CLI_CONFIG(&o.config, "required: the experiment config, e.g. configs/default.cfg"),
         RB_CLI_LIST("dataset", 0, "NAME", &o.datasets, "only this dataset (repeatable; default: all synthetic)"),
         RB_CLI_FLAG("force", 0, &o.force, "rebuild files that exist"),
     };

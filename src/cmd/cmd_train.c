@@ -17,7 +17,7 @@ struct train_options {
 int rb_cmd_train(int argc, char **argv) {
     struct train_options o = {0};
     const rb_opt opts[] = {
-        RB_CLI_CONFIG(&o.config, "experiment config (configs/default.cfg)"),
+        RB_CLI_CONFIG(&o.config, "required: the experiment config, e.g. configs/default.cfg"),
         RB_CLI_FLAG("force", 0, &o.force, "retrain (and rebuild synthetic data) even if files exist"),
     };
     const int n_opts = RB_CLI_COUNT(opts);

@@ -7,6 +7,7 @@
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 static const rb_opt *rb_find_long(const rb_opt *opts, int n, const char *name, size_t len) {
@@ -63,6 +64,17 @@ static int rb_match(const rb_opt *opts, int n_opts, char *arg, const char *comma
         if (eq) *value = (char *)eq + 1;
     } else {
         *o = arg[2] == '\0' ? rb_find_short(opts, n_opts, arg[1]) : NULL;
+    }
+    if (!*o && arg[1] == '-') {
+        const char *names[64];
+        int n = 0;
+        for (int i = 0; i < n_opts && n < 64; i++) names[n++] = opts[i].name;
+        if (n < 64) names[n++] = "help";
+        char word[128];
+        const char *eq = strchr(arg + 2, '=');
+        snprintf(word, sizeof word, "%.*s", (int)(eq ? eq - (arg + 2) : (ptrdiff_t)strlen(arg + 2)), arg + 2);
+        const char *near = rb_nearest_name(word, names, n);
+        if (near) return rb_fail("%s: unknown option %s; did you mean --%s? (see robusta %s --help)", command, arg, near, command);
     }
     if (!*o) return rb_fail("%s: unknown option %s (see robusta %s --help)", command, arg, command);
     return RB_OK;

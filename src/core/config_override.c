@@ -160,7 +160,10 @@ int rb_config_apply_override(rb_config *c, const char *arg) {
     const rb_key_spec *spec = rb_config_schema_find(pattern);
     int rc = RB_OK;
     if (!spec) {
-        rc = rb_fail("--set %s: unknown key '%s' (see docs/config.md)", arg, path);
+        char near[RB_PATH_MAX];
+        rb_config_suggest(path, near, sizeof near);
+        if (near[0]) rc = rb_fail("--set %s: unknown key '%s'; did you mean %s? (see docs/config.md)", arg, path, near);
+        else rc = rb_fail("--set %s: unknown key '%s' (see docs/config.md)", arg, path);
         goto done;
     }
     /* walk to the parent, creating groups the schema knows */

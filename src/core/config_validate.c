@@ -105,6 +105,9 @@ static int rb_validate_setting(config_setting_t *s, const char *origin) {
     if (!spec) {
         if (!s->name && s->parent && config_setting_type(s->parent) == CONFIG_TYPE_LIST)
             return rb_fail("%s: element %s of a list that takes no elements", loc, path);
+        char near[RB_PATH_MAX];
+        rb_config_suggest(path, near, sizeof near);
+        if (near[0]) return rb_fail("%s: unknown key '%s'; did you mean %s? (see docs/config.md)", loc, path, near);
         return rb_fail("%s: unknown key '%s' (see docs/config.md for the keys robusta reads)", loc, path);
     }
     int ok;

@@ -78,9 +78,14 @@ void rb_grid_log(const rb_grid *g, const char *fmt, ...) RB_PRINTF(2, 3);
 typedef struct {
     int done, todo, total;
     double t0;
+    rb_eta eta; /* remaining time from the cells' predicted costs (rb_cell.cost) */
+    unsigned char started[64]; /* datasets with a finished cell (setup time paid); 64 at most tracked */
+    unsigned char in_todo[64]; /* datasets with cells in this attempt */
+    int setup_measured;
 } rb_progress;
 
-void rb_progress_start(rb_progress *p, int todo, int total);
+/* todo: the indices of the cells this attempt computes (for their predicted cost). */
+void rb_progress_start(const rb_grid *g, rb_progress *p, const int *todo, int n_todo);
 /* A cell this rank finished: rank 0 prints its line (and those other ranks sent), other ranks send
  * it to rank 0. */
 void rb_progress_cell_done(const rb_grid *g, rb_progress *p, int idx, double seconds);

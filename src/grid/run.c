@@ -12,6 +12,7 @@
 #include "rb_results.h"
 #include "grid_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,7 +207,7 @@ static int rb_grid_compute(rb_grid *g) {
     int rc = rb_journal_open(&jr, g->opt->run_dir, g->attempt, g->rank);
     rb_collective_check(rc, &g->comm);
     rb_progress prog;
-    rb_progress_start(&prog, n_todo, g->n_cells);
+    rb_progress_start(g, &prog, todo, n_todo);
     double *rec = rb_malloc(sizeof(double) * (size_t)g->rec_len, "cell record");
     if (!rec) rb_die();
     for (;;) {
@@ -282,6 +283,17 @@ static int rb_grid_share(rb_grid *g) {
 
 /* ---- results ---- */
 
+/* q: the fraction of positive frames of a test split (NaN without frame truth). */
+static double rb_grid_positive_fraction(const rb_split *test) {
+    if (!test->snippet_pos || !test->snippet_frames) return NAN;
+    int64_t pos = 0, frames = 0;
+    for (int64_t i = 0; i < test->n_snippets; i++) {
+        pos += test->snippet_pos[i];
+        frames += test->snippet_frames[i];
+    }
+    return frames > 0 ? (double)pos / (double)frames : NAN;
+}
+
 static int rb_grid_results(rb_grid *g, rb_results *r) {
     RB_TRY(rb_results_alloc(r, g->n_cells, g->M, g->R));
     for (int k = 0; k < g->M; k++) snprintf(r->methods[k], sizeof r->methods[k], "%s", rb_method_name(g->methods[k]));
@@ -302,6 +314,7 @@ static int rb_grid_results(rb_grid *g, rb_results *r) {
         o->detect_auc[0] = rec[RB_REC_D0];
         o->detect_auc[1] = rec[RB_REC_D1];
         o->seconds = rec[RB_REC_SECONDS];
+        o->positive_fraction = rb_grid_positive_fraction(&g->data[c->dataset].test);
         for (int k = 0; k < g->M; k++)
             for (int rep = 0; rep < g->R; rep++) {
                 const double *m = rec + RB_REC_HEAD + 3 * (k * g->R + rep);
@@ -321,12 +334,17 @@ static void rb_grid_write(rb_grid *g, rb_results *results, double t0, double t_g
     if (rb_grid_results(g, results) != RB_OK) rb_die();
     results->config_text = rb_strdup(rb_config_text(g->cfg), "config text");
     results->run_id = rb_strdup(g->opt->run_dir, "run id");
+    results->git_commit = rb_strdup(rb_build_commit(), "commit");
     char rpath[4200];
     snprintf(rpath, sizeof rpath, "%s/results.h5", g->opt->run_dir);
     rb_results_write(rpath, results, g->computed_here, g->comm, g->inputs, g->shas, g->n_inputs,
                      g->opt->save_scores ? rb_grid_write_scores : NULL, g);
     if (g->rank == 0) {
         if (rb_results_tables(results, g->opt->run_dir) != RB_OK) rb_die();
+        rb_audit_provenance prov;
+        if (rb_audit_read_provenance(rpath, &prov) != RB_OK || rb_results_json(results, &prov, g->opt->run_dir) != RB_OK)
+            rb_die();
+        rb_audit_provenance_free(&prov);
         rb_grid_log(g, "grid: %d cells in %.1f s (%.2f cells/s); results.h5 and tables in %.1f s; total %.1f s",
                     g->n_cells, t_write - t_grid, (t_write - t_grid) > 0 ? g->n_cells / (t_write - t_grid) : 0,
                     rb_now() - t_write, rb_now() - t0);

@@ -25,6 +25,7 @@ int rb_results_alloc(rb_results *r, int n_conds, int n_methods, int n_replicas) 
         return RB_ERR;
     }
     for (size_t i = 0; i < n; i++) r->ap[i] = r->ap_step[i] = r->roc_auc[i] = NAN;
+    for (int c = 0; c < n_conds; c++) r->conds[c].positive_fraction = NAN;
     r->n_conds = n_conds;
     r->n_methods = n_methods;
     r->n_replicas = n_replicas;
@@ -39,6 +40,9 @@ void rb_results_free(rb_results *r) {
     free(r->roc_auc);
     free(r->config_text);
     free(r->run_id);
+    free(r->git_commit);
+    double *intervals[] = {r->ap_lo, r->ap_hi, r->ap_step_lo, r->ap_step_hi, r->roc_auc_lo, r->roc_auc_hi};
+    for (size_t i = 0; i < sizeof intervals / sizeof intervals[0]; i++) free(intervals[i]);
     memset(r, 0, sizeof *r);
 }
 

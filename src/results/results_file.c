@@ -106,7 +106,7 @@ int rb_results_write(const char *path, const rb_results *r, const int *owner, MP
     /* per-row metric arrays, identical on every rank */
     double *cells = rb_malloc(sizeof(double) * (size_t)(ncells ? ncells : 1) * 6, "cells columns");
     double *reps = rb_malloc(sizeof(double) * (size_t)(nrep ? nrep : 1) * 3, "replica columns");
-    double *conds = rb_malloc(sizeof(double) * (size_t)(nc ? nc : 1) * 4, "condition columns");
+    double *conds = rb_malloc(sizeof(double) * (size_t)(nc ? nc : 1) * 5, "condition columns");
     int32_t *nrepl = rb_malloc(sizeof(int32_t) * (size_t)(ncells ? ncells : 1), "n_replicas column");
     int32_t *repi = rb_malloc(sizeof(int32_t) * (size_t)(nrep ? nrep : 1), "replica column");
     if (!cells || !reps || !conds || !nrepl || !repi) rc = RB_ERR;
@@ -129,6 +129,7 @@ int rb_results_write(const char *path, const rb_results *r, const int *owner, MP
             conds[nc + c] = r->conds[c].detect_auc[1];
             conds[2 * nc + c] = r->conds[c].weight[0];
             conds[3 * nc + c] = r->conds[c].weight[1];
+            conds[4 * nc + c] = r->conds[c].positive_fraction;
         }
     }
     static const char *const metric_names[6] = {"ap", "ap_step", "roc_auc", "ap_sd", "ap_step_sd", "roc_auc_sd"};
@@ -147,7 +148,8 @@ int rb_results_write(const char *path, const rb_results *r, const int *owner, MP
             rb_write_f64(g, "detect_auc_visual", conds, nc, 1, owner, rank) ||
             rb_write_f64(g, "detect_auc_audio", conds + nc, nc, 1, owner, rank) ||
             rb_write_f64(g, "weight_visual", conds + 2 * nc, nc, 1, owner, rank) ||
-            rb_write_f64(g, "weight_audio", conds + 3 * nc, nc, 1, owner, rank))
+            rb_write_f64(g, "weight_audio", conds + 3 * nc, nc, 1, owner, rank) ||
+            rb_write_f64(g, "positive_fraction", conds + 4 * nc, nc, 1, owner, rank))
             rc = RB_ERR;
         H5Gclose(g);
     }
@@ -257,6 +259,11 @@ int rb_results_load(const char *path, rb_results *r, rb_results_check *chk) {
         }
         for (int q = 0; q < 4; q++) free(f[q]);
         free(sev);
+        /* optional (files written before it have none: NaN) */
+        double *pf = NULL;
+        if (rc == RB_OK && rb_h5_exists(g, "positive_fraction")) rc = rb_read_f64_col(g, "positive_fraction", nc, &pf, path);
+        for (int64_t c = 0; rc == RB_OK && pf && c < nc; c++) r->conds[c].positive_fraction = pf[c];
+        free(pf);
     }
     if (g >= 0) H5Gclose(g);
     if (rc == RB_OK) rc = rb_results_fill_replicas(file, r, path, chk); /* by key, never by position */
@@ -270,6 +277,11 @@ int rb_results_load(const char *path, rb_results *r, rb_results_check *chk) {
         H5Gclose(pg);
     }
     if (rc == RB_OK) rc = rb_h5_get_attr_string(file, "run_id", &r->run_id, path);
+    if (rc == RB_OK && rb_h5_exists(file, "provenance")) {
+        hid_t pg = H5Gopen2(file, "provenance", H5P_DEFAULT);
+        if (pg >= 0 && H5Aexists(pg, "git_commit") > 0) rc = rb_h5_get_attr_string(pg, "git_commit", &r->git_commit, path);
+        if (pg >= 0) H5Gclose(pg);
+    }
     H5Fclose(file);
     if (rc != RB_OK) rb_results_free(r);
     return rc;

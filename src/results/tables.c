@@ -6,6 +6,7 @@
  * metrics give byte-identical files. */
 #include "rb_core.h"
 #include "rb_results.h"
+#include "report_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -312,7 +313,10 @@ static int rb_write_summary(FILE *f, const rb_results *r, const rb_report_datase
 
 static int rb_write_cells(FILE *f, const rb_results *r) {
     fprintf(f, "dataset,corruption,modality,severity,method,ap,ap_step,roc_auc,ap_sd,ap_step_sd,roc_auc_sd,"
-               "n_replicas,source,detect_auc_visual,detect_auc_audio,weight_visual,weight_audio\n");
+               "n_replicas,source,detect_auc_visual,detect_auc_audio,weight_visual,weight_audio,"
+               "run_id,commit,config_digest\n");
+    char digest[17];
+    rb_report_config_digest(r, digest); /* report_metrics.c */
     for (int c = 0; c < r->n_conds; c++) {
         const rb_result_cond *cd = &r->conds[c];
         for (int m = 0; m < r->n_methods; m++) {
@@ -340,7 +344,11 @@ static int rb_write_cells(FILE *f, const rb_results *r) {
                 fputc(',', f);
                 rb_csv_double(f, tail[k]);
             }
-            fputc('\n', f);
+            fputc(',', f);
+            rb_csv_string(f, r->run_id ? r->run_id : "");
+            fputc(',', f);
+            rb_csv_string(f, r->git_commit ? r->git_commit : "");
+            fprintf(f, ",%s\n", digest);
         }
     }
     return RB_OK;

@@ -179,7 +179,9 @@ RB_TEST(cli_errors_name_the_option) {
     RB_EXPECT_ERR(demo_parse(&r, WORDS("--bogus")),
                   "demo: unknown option --bogus (see robusta demo --help)");
     RB_EXPECT_ERR(demo_parse(&r, WORDS("--bogus=1")), "unknown option --bogus=1");
-    RB_EXPECT_ERR(demo_parse(&r, WORDS("--conf", "a")), "unknown option --conf "); /* no prefixes */
+    RB_EXPECT_ERR(demo_parse(&r, WORDS("--conf", "a")), "unknown option --conf ("); /* no prefixes */
+    /* a near miss (one edit) is named */
+    RB_EXPECT_ERR(demo_parse(&r, WORDS("--confg", "a")), "unknown option --confg; did you mean --config? (see robusta demo --help)");
     RB_EXPECT_ERR(demo_parse(&r, WORDS("-x")), "demo: unknown option -x (");
     RB_EXPECT_ERR(demo_parse(&r, WORDS("-fv")), "unknown option -fv"); /* no bundling */
     RB_EXPECT_ERR(demo_parse(&r, WORDS("-ca.cfg")), "unknown option -ca.cfg");

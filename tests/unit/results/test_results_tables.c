@@ -100,6 +100,12 @@ RB_TEST(results_mean_sd_and_alloc) {
 RB_TEST(results_tables_cells_csv) {
     rb_results r;
     rb_build_small(&r);
+    /* run columns: the digest is the first 16 hex digits of sha256("a = 1;\n") (sha256sum) */
+    free(r.run_id);
+    free(r.config_text);
+    r.run_id = strdup("results/run-7");
+    r.git_commit = strdup("0123456789ab");
+    r.config_text = strdup("a = 1;\n");
     char dir[600];
     rb_mkdir_test("tables_csv", dir, sizeof dir);
     RB_EXPECT_OK(rb_results_tables(&r, dir));
@@ -114,7 +120,7 @@ RB_TEST(results_tables_cells_csv) {
     char *save = NULL, *line = strtok_r(csv, "\n", &save);
     RB_EXPECT(line && strcmp(line, "dataset,corruption,modality,severity,method,ap,ap_step,roc_auc,ap_sd,"
                                    "ap_step_sd,roc_auc_sd,n_replicas,source,detect_auc_visual,detect_auc_audio,"
-                                   "weight_visual,weight_audio") == 0);
+                                   "weight_visual,weight_audio,run_id,commit,config_digest") == 0);
     /* rows in canonical order: (clean, concat), (clean, shared-dyn), (fog, concat), (fog, shared-dyn) */
     const char *expect_strings[4][6] = {
         {"xd", "clean", "none", "0", "concat", "clean"},
@@ -131,8 +137,8 @@ RB_TEST(results_tables_cells_csv) {
     while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
         char *f[32];
         int n = rb_fields(line, f, 32);
-        RB_EXPECT_INT(n, 17);
-        if (n != 17 || rows >= 4) {
+        RB_EXPECT_INT(n, 20);
+        if (n != 20 || rows >= 4) {
             rows++;
             continue;
         }
@@ -156,6 +162,9 @@ RB_TEST(results_tables_cells_csv) {
             if (isnan(expect_tail[rows][k])) RB_EXPECT_MSG(strcmp(f[13 + k], "nan") == 0, "tail %d: %s", k, f[13 + k]);
             else RB_EXPECT(strtod(f[13 + k], NULL) == expect_tail[rows][k]);
         }
+        RB_EXPECT_MSG(strcmp(f[17], "results/run-7") == 0 && strcmp(f[18], "0123456789ab") == 0 &&
+                          strcmp(f[19], "78a5f362a48ff6a0") == 0,
+                      "row %d run columns: %s,%s,%s", rows, f[17], f[18], f[19]);
         rows++;
     }
     RB_EXPECT_INT(rows, 4);
@@ -316,6 +325,9 @@ RB_TEST(results_tables_deterministic_and_atomic) {
         snprintf(p1, sizeof p1, "%s/%s", d1, names[i]);
         snprintf(p2, sizeof p2, "%s/%s", d2, names[i]);
         char *a = rb_slurp(p1), *b = rb_slurp(p2);
+        /* cells.csv names its run (run_id column, issue 14): apart from it, the same bytes */
+        RB_EXPECT(i == 0 || (b && strstr(b, ",another-run,")));
+        for (char *at; i == 1 && b && (at = strstr(b, "another-run"));) memmove(at, at + 11, strlen(at + 11) + 1);
         RB_EXPECT_MSG(a && b && strcmp(a, b) == 0, "%s differs between two writes", names[i]);
         RB_EXPECT(a && strlen(a) > 100);
         free(a);
