@@ -138,6 +138,13 @@ uint32_t rb_rng_u32(rb_rng *r);
 double rb_rng_uniform(rb_rng *r);
 /* Standard normal (Box-Muller on two uniforms). */
 double rb_rng_normal(rb_rng *r);
+/* z[0..n) = standard normal deviates first .. first+n-1 of the stream (seed, purpose, id0, id1, id2),
+ * single precision, vectorised (rng_normals.c): deviates 4b .. 4b+3 are Box-Muller on the word pairs
+ * (w0, w1) and (w2, w3) of Philox block b, so deviate j depends on (stream, j) only, never on how a
+ * range is split into calls. first + n <= 2^34. The words are those rb_rng_u32 reads from a fresh
+ * rb_rng of the same stream. */
+void rb_rng_normals_f32(uint32_t seed, uint32_t purpose, uint32_t id0, uint32_t id1, uint32_t id2, uint64_t first,
+                        float *z, int64_t n);
 /* Uniform integer in [0, n), n > 0, without modulo bias. */
 uint32_t rb_rng_below(rb_rng *r, uint32_t n);
 /* Fisher-Yates permutation of 0..n-1 into perm. */

@@ -88,6 +88,12 @@ void rb_dataset_free_shared(rb_dataset *d, MPI_Win *win);
  * offsets, labels, audio, visual and names (streamed in row blocks). Adding test-only content such
  * as pre-extracted corrupted features leaves it unchanged. */
 int rb_dataset_train_digest(const char *path, char hex[65]);
+/* The same digest, cached in the file (train_digest_cache.c): _stamp computes it and stores it with a
+ * stamp (the modification time it then gives the file, and the inode); _cached returns the stored
+ * digest while the file's modification time and inode still match the stamp (*cached = 1), else
+ * recomputes it in full (*cached = 0). */
+int rb_dataset_train_digest_stamp(const char *path);
+int rb_dataset_train_digest_cached(const char *path, char hex[65], int *cached);
 /* Pre-extracted corrupted test features /test/corrupted/<visual|audio>/<corruption>/<severity>
  * (modality 0 visual, 1 audio), checked against the test split's shape and for finiteness. *found = 0
  * (and *out NULL) when the file has none for this cell. */

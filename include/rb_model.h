@@ -201,6 +201,10 @@ int rb_detector_concat_partial(const rb_detector *d, rb_det_input part, const fl
 /* Concat detector: scores from the two partial pre-activations (each [rows][hidden1]). */
 int rb_detector_score_partials(const rb_detector *d, const float *pre_visual, const float *pre_audio,
                                int64_t rows, float *scores);
+/* Any detector: scores of rows snippets from their first-layer pre-activations pre[rows][hidden1]
+ * without the bias (x W1 for an input x, or an equivalent such as a folded product, src/score/folded.c):
+ * the trunk from the bias of layer 1 on, in eval mode. */
+int rb_detector_score_pre(const rb_detector *d, const float *pre, int64_t rows, float *scores);
 
 /* ---- training pass ---- */
 

@@ -67,6 +67,7 @@ int rb_dataset_write(const char *path, const rb_dataset *d) {
         rb_write_split(file, "train", &d->train, 0) || rb_write_split(file, "test", &d->test, 1))
         rc = RB_ERR;
     if (rb_h5_close(file, tmp) != RB_OK) rc = RB_ERR;
+    if (rc == RB_OK) rc = rb_dataset_train_digest_stamp(tmp); /* train_digest_cache.c; renaming keeps it */
     if (rc == RB_OK) rc = rb_h5_publish(tmp, path);
     if (rc != RB_OK) {
         remove(tmp);

@@ -173,6 +173,7 @@ int rb_dataset_writer_finish(rb_dataset_writer *w) {
             }
     if (rb_h5_close(w->file, w->tmp) != RB_OK) rc = RB_ERR;
     w->file = -1;
+    if (rc == RB_OK) rc = rb_dataset_train_digest_stamp(w->tmp); /* renaming keeps the stamp */
     if (rc == RB_OK) rc = rb_h5_publish(w->tmp, w->path);
     if (rc != RB_OK) remove(w->tmp);
     free(w);

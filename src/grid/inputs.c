@@ -22,13 +22,25 @@ int rb_pipeline_datasets(const rb_config *cfg, const rb_dataset_spec *specs, int
     return RB_OK;
 }
 
-int rb_pipeline_model_recipe(const rb_config *cfg, const char *dataset_path, char *buf, size_t cap) {
-    char sha[65];
-    RB_TRY(rb_dataset_train_digest(dataset_path, sha));
+static int rb_recipe_from_digest(const rb_config *cfg, const char *sha, char *buf, size_t cap) {
     int w = snprintf(buf, cap, "train_split_sha256=%s\n", sha);
     if (w < 0 || (size_t)w >= cap) return rb_fail("model recipe too long");
     static const char *const sections[] = {"run.seed", "model.", "train.", "gmm.", "weights."};
     return rb_params_canonical(cfg, sections, 5, buf + w, cap - (size_t)w);
+}
+
+int rb_pipeline_model_recipe(const rb_config *cfg, const char *dataset_path, char *buf, size_t cap) {
+    char sha[65];
+    RB_TRY(rb_dataset_train_digest(dataset_path, sha));
+    return rb_recipe_from_digest(cfg, sha, buf, cap);
+}
+
+/* The recipe with the train digest cached in the dataset file when its stamp still matches
+ * (train_digest_cache.c); *cached says whether the cache was used. */
+static int rb_model_recipe_lazy(const rb_config *cfg, const char *dataset_path, char *buf, size_t cap, int *cached) {
+    char sha[65];
+    RB_TRY(rb_dataset_train_digest_cached(dataset_path, sha, cached));
+    return rb_recipe_from_digest(cfg, sha, buf, cap);
 }
 
 static void rb_bcast_string(char *buf, int cap, MPI_Comm comm) { MPI_Bcast(buf, cap, MPI_CHAR, 0, comm); }
@@ -44,7 +56,8 @@ int rb_pipeline_models(const rb_config *cfg, const rb_dataset_spec *specs, int n
         static char recipe[65536];
         int status = UP_TO_DATE;
         if (rank == 0) {
-            if (rb_pipeline_model_recipe(cfg, s->path, recipe, sizeof recipe) != RB_OK) {
+            int cached = 0;
+            if (rb_model_recipe_lazy(cfg, s->path, recipe, sizeof recipe, &cached) != RB_OK) {
                 rb_context("model of dataset %s", s->name);
                 rb_die();
             }
@@ -53,15 +66,29 @@ int rb_pipeline_models(const rb_config *cfg, const rb_dataset_spec *specs, int n
                 char *old = NULL;
                 if (rb_model_read_recipe(s->model_path, &old) != RB_OK) rb_die();
                 int same = strcmp(old, recipe) == 0;
+                if (!same && cached) { /* before refusing, the digest read in full */
+                    if (rb_pipeline_model_recipe(cfg, s->path, recipe, sizeof recipe) != RB_OK) {
+                        rb_context("model of dataset %s", s->name);
+                        rb_die();
+                    }
+                    cached = 0;
+                    same = strcmp(old, recipe) == 0;
+                }
                 free(old);
                 if (!same) {
                     rb_fail("model %s was trained from a different dataset file or settings than this config asks "
                             "for; move it away or pass --force to retrain", s->model_path);
                     rb_die();
                 }
-                rb_log("model %s: %s is up to date", s->name, s->model_path);
+                rb_log("model %s: %s is up to date%s", s->name, s->model_path,
+                       cached ? " (train-split digest cached in the dataset file)" : "");
             } else {
                 status = BUILD;
+                /* a model records the digest of what it was trained on: always the full one */
+                if (cached && rb_pipeline_model_recipe(cfg, s->path, recipe, sizeof recipe) != RB_OK) {
+                    rb_context("model of dataset %s", s->name);
+                    rb_die();
+                }
             }
         }
         MPI_Bcast(&status, 1, MPI_INT, 0, comm);

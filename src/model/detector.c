@@ -254,6 +254,20 @@ int rb_detector_score_partials(const rb_detector *d, const float *pre_visual, co
     return RB_OK;
 }
 
+int rb_detector_score_pre(const rb_detector *d, const float *pre, int64_t rows, float *scores) {
+    RB_TRY(rb_check_rows(d, rows, d->hidden1, d->hidden1, "pre-activations"));
+    rb_score_work w;
+    RB_TRY_CTX(rb_score_work_alloc(&w, d, 0), "detector %s", rb_kind_names[d->kind]);
+    const int h = d->hidden1;
+    for (int64_t r0 = 0; r0 < rows; r0 += RB_SCORE_CHUNK) {
+        int64_t n = rows - r0 < RB_SCORE_CHUNK ? rows - r0 : RB_SCORE_CHUNK;
+        memcpy(w.h1, pre + r0 * h, sizeof(float) * (size_t)(n * h));
+        rb_det_tail_eval(d, &w, n, scores + r0);
+    }
+    rb_score_work_free(&w);
+    return RB_OK;
+}
+
 /* ---- training pass ---- */
 
 int rb_det_work_alloc(rb_det_work *w, const rb_detector *d, int64_t cap_rows) {

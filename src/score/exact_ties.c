@@ -52,8 +52,24 @@ static int rb_exact_ties_reserve(rb_exact_ties *t, int64_t rows, int d, int64_t 
     return RB_OK;
 }
 
+typedef struct {
+    const rb_detector *det;
+    rb_det_input input;
+} rb_plain_scorer;
+
+static int rb_plain_score(const void *ctx, const float *x, int64_t rows, int ld, float *scores) {
+    const rb_plain_scorer *p = ctx;
+    return rb_detector_score(p->det, p->input, x, rows, ld, scores);
+}
+
 int rb_exact_ties_score(rb_exact_ties *t, const rb_detector *det, rb_det_input input, const float *x, int64_t rows,
                         int d, int ld, float *scores) {
+    const rb_plain_scorer p = {det, input};
+    return rb_exact_ties_score_with(t, rb_plain_score, &p, x, rows, d, ld, scores);
+}
+
+int rb_exact_ties_score_with(rb_exact_ties *t, rb_row_scorer fn, const void *ctx, const float *x, int64_t rows, int d,
+                             int ld, float *scores) {
     if (rows <= 0) return RB_OK;
     RB_TRY(rb_exact_ties_reserve(t, rows, d, 0));
     int64_t n_fresh = 0, n_zero = 0;
@@ -66,17 +82,17 @@ int rb_exact_ties_score(rb_exact_ties *t, const rb_detector *det, rb_det_input i
         n_fresh += k == RB_ROW_FRESH;
         n_zero += k == RB_ROW_ZERO;
     }
-    if (n_fresh == rows) return rb_detector_score(det, input, x, rows, ld, scores);
+    if (n_fresh == rows) return fn(ctx, x, rows, ld, scores);
 
     float zero_score = 0.0f;
-    if (n_zero) RB_TRY(rb_detector_score(det, input, t->zero_row, 1, d, &zero_score));
+    if (n_zero) RB_TRY(fn(ctx, t->zero_row, 1, d, &zero_score));
     if (n_fresh) {
         RB_TRY(rb_exact_ties_reserve(t, rows, d, n_fresh * (int64_t)d));
         int64_t f = 0;
         for (int64_t i = 0; i < rows; i++)
             if (t->kind[i] == RB_ROW_FRESH)
                 memcpy(t->fresh + (size_t)(f++) * (size_t)d, x + (size_t)i * (size_t)ld, sizeof(float) * (size_t)d);
-        RB_TRY(rb_detector_score(det, input, t->fresh, n_fresh, d, t->fresh_score));
+        RB_TRY(fn(ctx, t->fresh, n_fresh, d, t->fresh_score));
     }
     int64_t f = 0;
     for (int64_t i = 0; i < rows; i++) {

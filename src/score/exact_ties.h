@@ -22,6 +22,10 @@ typedef struct {
  * no such row the call is exactly rb_detector_score on x. */
 int rb_exact_ties_score(rb_exact_ties *t, const rb_detector *det, rb_det_input input, const float *x, int64_t rows,
                         int d, int ld, float *scores);
+/* The same with any row scorer: fn(ctx, x, rows, ld, scores) scores rows rows of width d. */
+typedef int (*rb_row_scorer)(const void *ctx, const float *x, int64_t rows, int ld, float *scores);
+int rb_exact_ties_score_with(rb_exact_ties *t, rb_row_scorer fn, const void *ctx, const float *x, int64_t rows, int d,
+                             int ld, float *scores);
 void rb_exact_ties_free(rb_exact_ties *t);
 
 #endif

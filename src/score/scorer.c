@@ -2,6 +2,7 @@
  * whole videos, reuse of the clean modality, dynamic weights, fusion into methods, metrics. */
 #include "rb_score.h"
 #include "exact_ties.h"
+#include "folded.h"
 #include "rb_core.h"
 #include "rb_model.h"
 
@@ -48,7 +49,11 @@ struct rb_scorer {
     float *pre_v, *pre_a;              /* concat first-layer halves of the clean features: [R][C][S][h1], [R][S][h1] */
     /* chunk scratch */
     float *buf[2];                     /* corrupted features of a chunk: [rows][C][Dv], [rows][Da] */
-    float *zeros[2];
+    /* Constants (computed once when the scorer is built): the score of a lone zero row for each
+     * single-input path and replica, [N_PATHS][R], which is what a missing modality gives every
+     * snippet; and the shared detector's folded audio path per replica (folded.c). */
+    float *zero_score;
+    rb_folded_audio *fold;             /* [R], NULL without a shared detector */
     float *video_tmp;                  /* [max_video][max(Dv, Da)] */
     float *tmp;                        /* [chunk] scores */
     float *part_tmp[2];                /* [chunk][h1] partials */
@@ -80,11 +85,13 @@ void rb_scorer_free(rb_scorer *s) {
         free(s->nll[m]);
         free(s->w[m]);
         free(s->buf[m]);
-        free(s->zeros[m]);
         free(s->part_tmp[m]);
     }
     free(s->pre_v);
     free(s->pre_a);
+    free(s->zero_score);
+    for (int r = 0; s->fold && r < s->R; r++) rb_folded_audio_free(&s->fold[r]);
+    free(s->fold);
     free(s->video_tmp);
     free(s->tmp);
     rb_exact_ties_free(&s->ties);
@@ -98,8 +105,8 @@ static int rb_chunk_features(rb_scorer *s, int m, const rb_modality_condition *c
     const rb_split *t = s->test;
     int64_t s0 = t->offsets[v0];
     size_t row = m == 0 ? (size_t)s->C * (size_t)s->Dv : (size_t)s->Da;
-    if (cond->missing) {
-        *x = s->zeros[m];
+    if (cond->missing) { /* nothing reads a missing modality's rows: its paths are constants */
+        *x = NULL;
         return RB_OK;
     }
     if (!cond->corruption) {
@@ -138,6 +145,16 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
             const rb_detector *d = rb_path_det(s, p, r);
             int width = rb_path_width(s, p);
             float *o = out[p] + ((size_t)r * (size_t)s->S + (size_t)s0) * (size_t)width;
+            if (missing[m]) { /* every row is the zero row: its score was computed once */
+                const float z = s->zero_score[(size_t)p * (size_t)s->R + (size_t)r];
+                for (int64_t i = 0; i < rows * width; i++) o[i] = z;
+                continue;
+            }
+            if (p == P_SA) { /* the projection folded into the first layer (folded.c) */
+                RB_TRY(rb_exact_ties_score_with(&s->ties, rb_folded_audio_score, &s->fold[r], xa, rows, Da, Da, o));
+                s->flops += rb_trunk_flops(d, rows, Da);
+                continue;
+            }
             if (m == 0) {
                 for (int c = 0; c < C; c++) {
                     RB_TRY(rb_exact_ties_score(&s->ties, d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, rows, Dv, ldv, s->tmp));
@@ -147,8 +164,7 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
             } else {
                 RB_TRY(rb_exact_ties_score(&s->ties, d, RB_INPUT_AUDIO, xa, rows, Da, Da, o));
                 /* zero padding is implicit: only the first Da rows of W1 multiply real inputs */
-                s->flops += rb_trunk_flops(d, rows, d->kind == RB_DET_SHARED_PAD ? Da : d->d_in);
-                if (d->has_proj) s->flops += 2.0 * (double)rows * Da * Dv;
+                s->flops += rb_trunk_flops(d, rows, Da);
             }
         }
         if (s->have[P_CONCAT] && (dirty[0] || dirty[1])) {
@@ -159,7 +175,10 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
             const size_t h1 = (size_t)s->h1;
             int cache = s->pre_v && s->pre_a;
             const float *pa;
-            if (cache && !fill_cache && !dirty[1]) {
+            if (missing[1]) { /* x_a W1a = 0: no product (the sum below then gives z1 = x_v W1v + 0) */
+                memset(s->part_tmp[1], 0, sizeof(float) * (size_t)rows * h1);
+                pa = s->part_tmp[1];
+            } else if (cache && !fill_cache && !dirty[1]) {
                 pa = s->pre_a + ((size_t)r * (size_t)s->S + (size_t)s0) * h1;
             } else {
                 float *dst = fill_cache ? s->pre_a + ((size_t)r * (size_t)s->S + (size_t)s0) * h1 : s->part_tmp[1];
@@ -170,7 +189,14 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
             for (int c = 0; c < C; c++) {
                 const float *pv;
                 float *cached_v = cache ? s->pre_v + (((size_t)r * C + c) * (size_t)s->S + (size_t)s0) * h1 : NULL;
-                if (cache && !fill_cache && !dirty[0]) {
+                if (missing[0] && c > 0) { /* every crop is the zero crop: copy crop 0's scores */
+                    for (int64_t i = 0; i < rows; i++) o[(size_t)i * C + c] = o[(size_t)i * C];
+                    continue;
+                }
+                if (missing[0]) { /* x_v W1v = 0 */
+                    memset(s->part_tmp[0], 0, sizeof(float) * (size_t)rows * h1);
+                    pv = s->part_tmp[0];
+                } else if (cache && !fill_cache && !dirty[0]) {
                     pv = cached_v;
                 } else {
                     float *dst = fill_cache ? cached_v : s->part_tmp[0];
@@ -213,6 +239,31 @@ static int rb_score_all(rb_scorer *s, const rb_modality_condition cond[2], const
     return RB_OK;
 }
 
+/* What does not depend on the cell, once per detector replica: the folded audio path of the shared
+ * detector, and each single-input path's score of a lone zero row (the score of every snippet of a
+ * missing modality; the same value exact_ties.c gives a zero row inside a block). */
+static int rb_scorer_constants(rb_scorer *s) {
+    if (s->have[P_SA]) {
+        s->fold = rb_calloc((size_t)s->R, sizeof *s->fold, "folded audio paths");
+        if (!s->fold) return RB_ERR;
+        for (int r = 0; r < s->R; r++) RB_TRY(rb_folded_audio_init(&s->fold[r], rb_path_det(s, P_SA, r)));
+    }
+    s->zero_score = rb_calloc((size_t)N_PATHS * (size_t)s->R, sizeof(float), "zero-row scores");
+    float *zero_row = rb_calloc((size_t)(s->Dv > s->Da ? s->Dv : s->Da), sizeof(float), "zero row");
+    int rc = s->zero_score && zero_row ? RB_OK : RB_ERR;
+    for (int p = 0; rc == RB_OK && p < N_PATHS; p++) {
+        if (!s->have[p] || p == P_CONCAT) continue;
+        for (int r = 0; rc == RB_OK && r < s->R; r++) {
+            float *z = &s->zero_score[(size_t)p * (size_t)s->R + (size_t)r];
+            if (p == P_SA) rc = rb_folded_audio_score(&s->fold[r], zero_row, 1, s->Da, z);
+            else if (rb_path_modality[p] == 0) rc = rb_detector_score(rb_path_det(s, p, r), RB_INPUT_VISUAL, zero_row, 1, s->Dv, z);
+            else rc = rb_detector_score(rb_path_det(s, p, r), RB_INPUT_AUDIO, zero_row, 1, s->Da, z);
+        }
+    }
+    free(zero_row);
+    return rc;
+}
+
 int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test, const rb_corrupt_ctx *ctx,
                    int64_t chunk_rows, double reuse_mb) {
     *out = NULL;
@@ -250,9 +301,8 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
         s->nll[m] = rb_malloc(sizeof(double) * (size_t)s->S * width, "cell NLL");
         s->w[m] = rb_malloc(sizeof(double) * (size_t)s->S * width, "cell weights");
         s->buf[m] = rb_malloc(sizeof(float) * ch * row, "corrupted features");
-        s->zeros[m] = rb_calloc(ch * row, sizeof(float), "missing features");
         s->part_tmp[m] = rb_malloc(sizeof(float) * ch * (size_t)(s->h1 ? s->h1 : 1), "concat partials");
-        if (!s->clean_nll[m] || !s->clean_w[m] || !s->nll[m] || !s->w[m] || !s->buf[m] || !s->zeros[m] || !s->part_tmp[m])
+        if (!s->clean_nll[m] || !s->clean_w[m] || !s->nll[m] || !s->w[m] || !s->buf[m] || !s->part_tmp[m])
             rc = RB_ERR;
     }
     if (rc == RB_OK) {
@@ -266,6 +316,7 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
         s->pre_a = rb_malloc(sizeof(float) * (size_t)s->R * (size_t)s->S * s->h1, "clean concat audio half");
         if (!s->pre_v || !s->pre_a) rc = RB_ERR;
     }
+    if (rc == RB_OK) rc = rb_scorer_constants(s);
     if (rc == RB_OK) {
         rb_modality_condition clean[2] = {{0}, {0}};
         int dirty[2] = {1, 1};

@@ -31,6 +31,9 @@ check "model holds 5 detectors x 2 replicas" bash -c "[[ \$(h5ls -r '$d/np1/xdv-
 check "training curves stored" bash -c "h5ls -r '$d/np1/xdv-like.model.h5' | grep -q 'shared/1/log/visual_fraction'"
 check "no model for the zero-shot dataset" test ! -e "$d/np1/ucf-like.model.h5"
 check "a second train reuses the model" bash -c "'$ROBUSTA' train -c configs/default.cfg ${small[*]} --set data.dir=\\\"$d/np1\\\" 2>&1 | grep -q 'model xdv-like: .* is up to date'"
+check "the up-to-date check used the train digest cached in the dataset file" bash -c "'$ROBUSTA' train -c configs/default.cfg ${small[*]} --set data.dir=\\\"$d/np1\\\" 2>&1 | grep -q 'up to date (train-split digest cached in the dataset file)'"
+touch "$d/np1/xdv-like.h5"
+check "after the dataset file is touched the digest is recomputed and still matches" bash -c "'$ROBUSTA' train -c configs/default.cfg ${small[*]} --set data.dir=\\\"$d/np1\\\" 2>&1 | grep 'model xdv-like: .* is up to date' | grep -vq 'cached'"
 expect_error "changed settings are refused" "different dataset file or settings" "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set data.dir=\"$d/np1\" --set train.lr=0.001
 check "--force retrains" "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set data.dir=\"$d/np1\" --set train.lr=0.001 --force
 expect_error "2 ranks: an unknown key aborts every rank with one message" "unknown key 'train.bogus'" \

@@ -1,0 +1,71 @@
+/* folded.c - the shared detector's audio path through the folded first layer (folded.h).
+ *
+ * The shared detector projects audio to the visual width, a -> a P + p, and feeds the result to the
+ * first layer, z1 = (a P + p) W1 + b1, with no nonlinearity in between. By associativity
+ * z1 = a (P W1) + (p W1) + b1, so with the fold w = P W1 and b = p W1 computed once per detector
+ * replica (when the scorer is built), scoring an audio row costs d_audio x hidden1 multiply-adds in
+ * the first layer instead of d_audio x d_visual + d_visual x hidden1 (128 x 512 against
+ * 128 x 1024 + 1024 x 512 at protocol shapes: ~9.0x fewer). The fold is accumulated in double and
+ * rounded once, so the folded scores differ from the unfolded float path only by float rounding
+ * (tests/unit/score/test_folded.c states the measured difference; docs/scaling.md). */
+#include "folded.h"
+
+#include "rb_core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RB_FOLDED_CHUNK 4096 /* rows per first-layer product: bounds the scratch */
+
+int rb_folded_audio_init(rb_folded_audio *f, const rb_detector *d) {
+    memset(f, 0, sizeof *f);
+    if (d->kind != RB_DET_SHARED || !d->has_proj)
+        return rb_fail("folding the audio projection: detector %s has no projection", rb_detector_kind_name(d->kind));
+    const int da = d->d_audio, dv = d->d_visual, h = d->hidden1;
+    f->det = d;
+    f->d_audio = da;
+    f->hidden1 = h;
+    f->w = rb_malloc(sizeof(float) * (size_t)da * (size_t)h, "folded audio weights");
+    f->b = rb_malloc(sizeof(float) * (size_t)h, "folded audio bias");
+    f->pre = rb_malloc(sizeof(float) * RB_FOLDED_CHUNK * (size_t)h, "folded audio pre-activations");
+    double *acc = rb_malloc(sizeof(double) * (size_t)h, "folding accumulator");
+    if (!f->w || !f->b || !f->pre || !acc) {
+        free(acc);
+        rb_folded_audio_free(f);
+        return RB_ERR;
+    }
+    const float *P = d->proj.w, *p = d->proj.b, *W1 = d->l1.w;
+    for (int i = 0; i <= da; i++) { /* rows of P, then the bias p as row da */
+        const float *src = i < da ? P + (size_t)i * (size_t)dv : p;
+        for (int j = 0; j < h; j++) acc[j] = 0.0;
+        for (int k = 0; k < dv; k++) {
+            const double pk = src[k];
+            const float *wk = W1 + (size_t)k * (size_t)h;
+            for (int j = 0; j < h; j++) acc[j] += pk * wk[j];
+        }
+        float *dst = i < da ? f->w + (size_t)i * (size_t)h : f->b;
+        for (int j = 0; j < h; j++) dst[j] = (float)acc[j];
+    }
+    free(acc);
+    return RB_OK;
+}
+
+int rb_folded_audio_score(const void *fold, const float *x, int64_t rows, int ld, float *scores) {
+    const rb_folded_audio *f = fold;
+    if (ld < f->d_audio)
+        return rb_fail("folded audio path: leading dimension %d is below the audio width %d", ld, f->d_audio);
+    for (int64_t r0 = 0; r0 < rows; r0 += RB_FOLDED_CHUNK) {
+        const int64_t n = rows - r0 < RB_FOLDED_CHUNK ? rows - r0 : RB_FOLDED_CHUNK;
+        rb_nn_matmul(x + r0 * (int64_t)ld, n, f->d_audio, ld, f->w, f->hidden1, f->hidden1, f->pre, f->hidden1, 0.0f);
+        rb_nn_add_bias(f->pre, n, f->hidden1, f->hidden1, f->b);
+        RB_TRY(rb_detector_score_pre(f->det, f->pre, n, scores + r0));
+    }
+    return RB_OK;
+}
+
+void rb_folded_audio_free(rb_folded_audio *f) {
+    free(f->w);
+    free(f->b);
+    free(f->pre);
+    memset(f, 0, sizeof *f);
+}

@@ -1,0 +1,136 @@
+/* bench_cell_types.c - per cell type (visual, visual with noise, audio, missing visual, missing
+ * audio, clean) the measured cell time next to its floor: the dense work the cell must do, timed in
+ * the same run as plain sgemm (and, for the GMM, dgemm) calls of exactly those shapes in the blocks
+ * the scorer uses. Shapes: protocol widths (1024-d visual, 128-d audio, 512/128 trunk), 1 crop,
+ * 1 replica, every detector kind, a GMM of 8 components per modality.
+ *
+ * The work a cell must do (docs/scaling.md, "Cost of a cell"), per replica and crop C:
+ *   visual:          4 first layers S x 1024 x 512 (visual, shared, shared-pad, concat half) and
+ *                    4 second layers S x 512 x 128, the visual GMM (S C) x 8 x 2048 in double
+ *   visual + noise:  the same (generating the noise is the overhead the line shows)
+ *   audio:           4 first layers S x 128 x 512 (audio, shared folded, shared-pad, concat half),
+ *                    3 + C second layers, the audio GMM S x 8 x 256
+ *   missing visual:  the concat second layer once (its audio half is cached; the other paths are
+ *                    constants)
+ *   missing audio:   C concat second layers (the visual halves are cached)
+ *   clean:           nothing (every path reused): fusion and metrics only
+ * Every cell also fuses scores and computes the metrics of 6 methods; `fixed_s` is that part,
+ * measured as the clean cell, and `ratio_fixed` compares the time with floor + fixed.
+ * Times are thread CPU seconds, medians of 5 repetitions; read ratios within one run. */
+#include "rb_bench.h"
+#include "rb_score.h"
+#include "rb_core.h"
+#include "rb_fixture.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define REPS 5
+#define BLOCK 4096 /* rows per product, as the detectors score (detector.c) */
+
+/* CPU seconds of the calling thread (one BLAS thread: all the work runs here). Wall time on a shared
+ * machine mostly measures the other processes; CPU time of the thread does not (it still sees their
+ * cache and memory-bandwidth pressure, equally for the cells and their floors). */
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int by_value(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, by_value);
+    return v[n / 2];
+}
+
+/* Seconds of `count` products rows x k times k x n, in row blocks of BLOCK (median of REPS). */
+static double time_products(int64_t rows, int n, int k, int count, int dbl) {
+    if (count == 0 || rows == 0) return 0.0;
+    const int64_t m = rows < BLOCK ? rows : BLOCK;
+    size_t es = dbl ? sizeof(double) : sizeof(float);
+    void *a = calloc((size_t)m * (size_t)k, es), *b = calloc((size_t)k * (size_t)n, es), *c = calloc((size_t)m * (size_t)n, es);
+    if (!a || !b || !c) { free(a); free(b); free(c); return -1.0; }
+    for (size_t i = 0; i < (size_t)m * (size_t)k; i++) {
+        if (dbl) ((double *)a)[i] = (double)(i % 17) * 0.01;
+        else ((float *)a)[i] = (float)(i % 17) * 0.01f;
+    }
+    double t[REPS];
+    for (int r = 0; r < REPS; r++) {
+        double t0 = cpu_now();
+        for (int j = 0; j < count; j++)
+            for (int64_t r0 = 0; r0 < rows; r0 += BLOCK) {
+                int mm = (int)(rows - r0 < BLOCK ? rows - r0 : BLOCK);
+                if (dbl) cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mm, n, k, 1.0, a, k, b, n, 0.0, c, n);
+                else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mm, n, k, 1.0f, a, k, b, n, 0.0f, c, n);
+            }
+        t[r] = cpu_now() - t0;
+    }
+    free(a); free(b); free(c);
+    return median(t, REPS);
+}
+
+static double time_cell(rb_scorer *s, const rb_modality_condition c[2]) {
+    double t[REPS];
+    for (int i = 0; i < REPS; i++) {
+        rb_cell_result r;
+        double t0 = cpu_now();
+        if (rb_scorer_cell(s, c, &r) != RB_OK) return -1.0;
+        t[i] = cpu_now() - t0;
+        rb_cell_result_free(&r);
+    }
+    return median(t, REPS);
+}
+
+RB_BENCH(cell_types) {
+    enum { DV = 1024, DA = 128, H1 = 512, H2 = 128, K = 8, C = 1 };
+    const rb_fixture_spec spec = {40, 48, C, DV, DA, H1, H2, 1, K, 11};
+    rb_dataset d;
+    rb_model m;
+    rb_corrupt_ctx ctx;
+    rb_scorer *s = NULL;
+    if (rb_fixture_dataset(&spec, &d) != RB_OK || rb_fixture_model(&spec, &d, &m) != RB_OK ||
+        rb_corrupt_ctx_init(&ctx, 11, 1, &m.stats[0], &m.stats[1]) != RB_OK ||
+        rb_scorer_init(&s, &m, &d.test, &ctx, 8192, 1e9) != RB_OK) {
+        rb_bench_check("cell_types", 0, rb_error_message());
+        return;
+    }
+    const int64_t S = d.test.n_snippets;
+    rb_modality_condition conds[6][2];
+    memset(conds, 0, sizeof conds);
+    rb_corrupt_lookup(RB_MOD_VISUAL, "fog", &conds[0][0].corruption);
+    conds[0][0].severity = 3;
+    rb_corrupt_lookup(RB_MOD_VISUAL, "gaussian_noise", &conds[1][0].corruption);
+    conds[1][0].severity = 3;
+    rb_corrupt_lookup(RB_MOD_AUDIO, "reverb", &conds[2][1].corruption);
+    conds[2][1].severity = 3;
+    conds[3][0].missing = 1;
+    conds[4][1].missing = 1;
+    static const char *names[6] = {"visual", "visual_noise", "audio", "missing_visual", "missing_audio", "clean"};
+    /* the floors, in the same run */
+    const double l2 = time_products(S, H2, H1, 1, 0);
+    const double vis = C * (4 * time_products(S, H1, DV, 1, 0) + 4 * l2) + time_products(S * C, K, 2 * DV, 1, 1);
+    const double aud = 4 * time_products(S, H1, DA, 1, 0) + (3 + C) * l2 + time_products(S, K, 2 * DA, 1, 1);
+    const double floor[6] = {vis, vis, aud, l2, C * l2, 0.0};
+    double t[6];
+    for (int i = 0; i < 6; i++) t[i] = time_cell(s, conds[i]);
+    const double fixed = t[5];
+    for (int i = 0; i < 6; i++)
+        rb_bench_report("cell_types", "cell=%s snippets=%lld measured_s=%.4f floor_s=%.4f ratio=%.2f fixed_s=%.4f "
+                        "ratio_fixed=%.2f",
+                        names[i], (long long)S, t[i], floor[i], floor[i] > 0 ? t[i] / floor[i] : 0.0, fixed,
+                        t[i] / (floor[i] + fixed));
+    rb_bench_report("cell_types", "noise_overhead_of_visual_cell=%.2f", (t[1] - t[0]) / t[1]);
+    int ok = 1;
+    for (int i = 0; i < 6; i++) ok &= t[i] > 0 && floor[i] >= 0;
+    rb_bench_check("cell_types", ok, "every cell type scored and every floor timed");
+    rb_scorer_free(s);
+    rb_corrupt_ctx_free(&ctx);
+    rb_model_free(&m);
+    rb_dataset_free(&d);
+}
