@@ -51,6 +51,19 @@ int rb_h5_attr_double(hid_t loc, const char *name, double value);
 int rb_h5_get_attr_string(hid_t loc, const char *name, char **value, const char *what);
 int rb_h5_get_attr_int64(hid_t loc, const char *name, int64_t *value, const char *what);
 
+/* In a file opened with MPI-IO every helper above that creates or writes (group, dataset, string
+ * column, attribute) returns a status agreed by every rank of the file's communicator (the MPI
+ * error discipline of rb_core.h), so callers can chain them with || and every rank takes the same
+ * branch. rb_h5_agree(loc, rc) is the same agreement for the caller's own local steps (an
+ * allocation before a collective call); for a serial file it returns rc unchanged. */
+int rb_h5_agree(hid_t loc, int rc);
+
+/* RB_FAULT (rb_core.h): whether the write of dataset name under loc ("" when loc is the dataset) is
+ * the one to fail; its label is the file path followed by the object path. Call it after the
+ * (collective) write, and only when rb_fault_active: `if (rb_fault_active && rb_h5_fault_write(ds,
+ * "")) status = -1;`. */
+int rb_h5_fault_write(hid_t loc, const char *name);
+
 /* "<path>.tmp" for atomic writes; rb_h5_publish renames it to path. */
 void rb_h5_tmp_path(const char *path, char *buf, size_t cap);
 int rb_h5_publish(const char *tmp, const char *path);

@@ -1,6 +1,7 @@
 /* progress.c - the grid run's log on rank 0 (stderr and <run>/log.txt) and its per-cell progress:
  * ranks other than 0 send each finished cell to rank 0, which prints one line per cell with the
- * rate and ETA (or, on a terminal, one updating line; log.txt still gets every line). */
+ * rate and ETA (or, on a terminal, one updating line; log.txt still gets every line), and an end
+ * marker when they take no more cells. */
 #include "rb_core.h"
 #include "grid_internal.h"
 
@@ -25,6 +26,7 @@ void rb_grid_log(const rb_grid *g, const char *fmt, ...) {
 
 void rb_progress_start(rb_progress *p, int todo, int total) {
     p->done = 0;
+    p->ranks_finished = 0;
     p->todo = todo;
     p->total = total;
     p->t0 = rb_now();
@@ -60,7 +62,8 @@ static void rb_progress_poll(const rb_grid *g, rb_progress *p, int block) {
         if (!flag) return;
         double msg[2];
         MPI_Recv(msg, 2, MPI_DOUBLE, st.MPI_SOURCE, RB_TAG_PROGRESS, g->comm, MPI_STATUS_IGNORE);
-        rb_progress_line(g, p, (int)msg[0], msg[1], st.MPI_SOURCE);
+        if (msg[0] < 0) p->ranks_finished++; /* the sender's end marker: it sends nothing more */
+        else rb_progress_line(g, p, (int)msg[0], msg[1], st.MPI_SOURCE);
         if (block) return;
     }
 }
@@ -76,6 +79,10 @@ void rb_progress_cell_done(const rb_grid *g, rb_progress *p, int idx, double sec
 }
 
 void rb_progress_finish(const rb_grid *g, rb_progress *p) {
-    if (g->rank == 0)
-        while (p->done < p->todo) rb_progress_poll(g, p, 1);
+    if (g->rank != 0) {
+        double marker[2] = {-1, 0};
+        MPI_Send(marker, 2, MPI_DOUBLE, 0, RB_TAG_PROGRESS, g->comm);
+        return;
+    }
+    while (p->ranks_finished < g->size - 1) rb_progress_poll(g, p, 1);
 }
