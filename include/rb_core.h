@@ -65,8 +65,9 @@ int rb_write_bytes_atomic(const char *path, const void *data, size_t n);
  *
  * THE MPI ERROR DISCIPLINE (docs/failure-model.md). Every fault -- a full disk, a quota, an
  * unwritable file, a failed allocation, a bad input -- is an ordinary error: the function that sees
- * it records one message (rb_fail) and returns RB_ERR up the call chain. Library code never exits
- * or aborts. Under MPI that is only safe with one more rule:
+ * it records one message (rb_fail) and returns RB_ERR up the call chain. Library code does not exit
+ * or abort (the few callers of rb_die / rb_collective_check not yet converted are listed in
+ * docs/failure-model.md). Under MPI that is only safe with one more rule:
  *
  *   No rank may enter a collective step that another rank skipped. So every collective step
  *   (an MPI collective, a one-sided window's creation or release, and every collective call of
@@ -112,12 +113,14 @@ int rb_mpi_agree(int rc, const void *comm);
 int rb_error_report(void);
 
 /* Install the MPI error handler described above on MPI_COMM_WORLD (main calls it once, after
- * MPI_Init), and on a window (an MPI_Win passed as a pointer; every MPI_Win_allocate of robusta). */
+ * MPI_Init), and on a window (an MPI_Win passed as a pointer: the grid's cell counter; the
+ * node-shared feature windows keep MPI's default, errors are fatal there too). */
 void rb_mpi_set_error_handler(void);
 void rb_mpi_set_win_error_handler(void *win);
 
-/* Print "robusta: error: <message>" to stderr and terminate: MPI_Abort on a multi-rank job, exit(1)
- * otherwise. For main only (an unknown command); library code returns its errors instead. */
+/* Deprecated: print "robusta: error: <message>" to stderr and terminate (MPI_Abort on a multi-rank
+ * job, exit(1) otherwise). Kept for the callers not yet converted (docs/failure-model.md); new code
+ * returns its errors instead. */
 void rb_die(void) __attribute__((noreturn));
 
 /* Deprecated: the abort-on-failure form of rb_mpi_agree, kept for the callers not yet converted

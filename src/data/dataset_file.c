@@ -193,7 +193,8 @@ static int rb_dataset_read_impl(const char *path, rb_dataset *d, MPI_Comm comm, 
     if (rc == RB_OK && rb_h5_exists(file, "provenance/config")) {
         char **cfg = NULL;
         hid_t g = H5Gopen2(file, "provenance", H5P_DEFAULT);
-        if (rb_h5_read_strings(g, "config", 1, &cfg, path) == RB_OK) {
+        rc = rb_h5_read_strings(g, "config", 1, &cfg, path); /* present but unreadable: an error */
+        if (rc == RB_OK) {
             d->config_text = cfg[0];
             free(cfg);
         }

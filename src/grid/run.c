@@ -59,10 +59,10 @@ static int rb_grid_inputs(rb_grid *g) {
     g->ctx = rb_calloc((size_t)n, sizeof *g->ctx, "corruption contexts");
     g->scorer = rb_calloc((size_t)n, sizeof *g->scorer, "scorers");
     g->model_loaded = rb_calloc((size_t)n, sizeof *g->model_loaded, "model flags");
+    for (int d = 0; g->data_win && d < n; d++) g->data_win[d] = MPI_WIN_NULL; /* for rb_grid_free */
     int ok = g->data && g->data_win && g->models && g->model_of && g->ctx && g->scorer && g->model_loaded;
     RB_TRY(rb_mpi_agree(ok ? RB_OK : RB_ERR, &g->comm));
     for (int d = 0; d < n; d++) {
-        g->data_win[d] = MPI_WIN_NULL;
         g->model_of[d] = d;
         if (strcmp(g->specs[d].train_on, "self") != 0)
             for (int e = 0; e < n; e++)

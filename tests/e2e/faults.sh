@@ -73,6 +73,10 @@ for spec in "1:write:2@0:journal:journal" "2:write:2@1:journal:journal" "3:write
   check "  ... no results.h5 and no temporary ($f)" bash -c "[[ ! -e '$E2E_TMP/j/results.h5' ]] && [[ -z \$(find '$E2E_TMP/j' -name '*.tmp') ]]"
 done
 
+# ---- an unwritable place: the run directory cannot be created (a file is in the way)
+touch "$E2E_TMP/afile"
+fault_case "an uncreatable run directory on 2 ranks: one error, no hang" "afile" 2 "" "${bench[@]}" --out "$E2E_TMP/afile/run"
+
 # ---- a read that fails on one rank only (the test split's string columns, read by every rank)
 fault_case "reading the test split fails on one of 3 ranks: one error, no hang" "xdv-like.h5" 3 "alloc:1@2:string column" \
   "${bench[@]}" --out "$E2E_TMP/read"
@@ -92,6 +96,27 @@ done
 
 expect_error "a malformed RB_FAULT is one clear error" "RB_FAULT: 'write:zero' needs a count" \
   timeout $LIMIT "${MPIRUN[@]}" -np 2 -x RB_FAULT=write:zero "$ROBUSTA" config -c configs/default.cfg
+
+# ---- a rank that dies mid-grid (kill -9 of one rank): the launcher ends the job, nothing is published
+kd=$E2E_TMP/killdata
+slow=("${small[@]}" --set data.dir=\"$kd\" --set data.datasets.[0].n_test=120 --set data.datasets.[0].n_test_violent=60)
+check "train the models of the rank-death run" timeout 300 "$ROBUSTA" train -c configs/default.cfg "${slow[@]}"
+timeout $LIMIT "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench -c configs/default.cfg "${slow[@]}" "${grid[@]}" \
+  --set 'grid.severities=[1, 2, 3, 4, 5]' --out "$E2E_TMP/dies" >"$E2E_TMP/dies.log" 2>&1 &
+tpid=$!
+for _ in $(seq 1 600); do
+  [[ $(grep -c 'done:' "$E2E_TMP/dies/log.txt" 2>/dev/null) -ge 2 ]] && break
+  sleep 0.1
+done
+mpid=$(pgrep -P "$tpid" | head -1)
+victim=$(pgrep -P "${mpid:-0}" | tail -1)   # the ranks are the launcher's children
+[[ -n $victim ]] && kill -9 "$victim"
+wait "$tpid"; rc=$?
+if [[ -n $victim ]] && ((rc != 0 && rc != 124)) && [[ ! -e $E2E_TMP/dies/results.h5 ]] && ls "$E2E_TMP/dies/journal" | grep -q rank; then
+  ok "a rank killed mid-grid ends the 2-rank job (exit $rc, no hang, no results.h5, the journal kept)"
+else
+  fail "a rank killed mid-grid: victim '${victim}', exit $rc; $(tail -c 400 "$E2E_TMP/dies.log")"
+fi
 
 # ---- a real full filesystem: a tmpfs with room for the run but not for its results.h5 (a wider
 # grid, so that results.h5 is large next to the journal and the other files of the run)
@@ -119,6 +144,10 @@ else
       "${wide[@]}" --out "$mnt/run"
     check "  ... no results.h5 and no temporary on the full filesystem, the journal is there" \
       bash -c "[[ ! -e '$mnt/run/results.h5' ]] && [[ -z \$(find '$mnt/run' -name '*.tmp') ]] && ls '$mnt/run/journal' | grep -q rank"
+    rm -rf "$mnt/run"   # the same room again, for one rank (where an open HDF5 file used to crash MPI_Finalize)
+    fault_case "a tmpfs fills during the 1-rank results.h5 write: one error, no crash" "results.h5" 0 "" \
+      "${wide[@]}" --out "$mnt/run"
+    check "  ... no results.h5 and no temporary (1 rank)" bash -c "[[ ! -e '$mnt/run/results.h5' ]] && [[ -z \$(find '$mnt/run' -name '*.tmp') ]]"
   fi
   umount "$mnt"
   trap 'rm -rf "$E2E_TMP"' EXIT
