@@ -119,8 +119,9 @@ void rb_mpi_set_error_handler(void);
 void rb_mpi_set_win_error_handler(void *win);
 
 /* Deprecated: print "robusta: error: <message>" to stderr and terminate (MPI_Abort on a multi-rank
- * job, exit(1) otherwise). Kept for the callers not yet converted (docs/failure-model.md); new code
- * returns its errors instead. */
+ * job, exit(1) otherwise; an error just agreed by every rank with rb_mpi_agree is printed by rank 0
+ * only and every rank finalises and exits 1). Kept for the callers not yet converted
+ * (docs/failure-model.md); new code returns its errors instead. */
 void rb_die(void) __attribute__((noreturn));
 
 /* Deprecated: the abort-on-failure form of rb_mpi_agree, kept for the callers not yet converted

@@ -23,7 +23,13 @@ int rb_h5_create(const char *path, MPI_Comm comm, hid_t *file);
 int rb_h5_open_read(const char *path, MPI_Comm comm, hid_t *file);
 /* Open an existing file read-write (serial). */
 int rb_h5_open_rw(const char *path, hid_t *file);
+/* Close a file being written (path: its temporary; collective for an MPI-IO file), flushing it
+ * first so a full disk is reported as such. The caller removes the temporary on a failure. */
 int rb_h5_close(hid_t file, const char *path);
+/* Whether a flush or close failed in this process. HDF5 (1.10) then holds a half-closed file that
+ * crashes its own shutdown (H5close, or the hook it sets on MPI_Finalize), so main ends such a
+ * process with _exit after reporting the error, without shutting HDF5 or MPI down. */
+int rb_h5_unusable(void);
 
 /* Create group path (intermediate groups too). The returned id must be closed with H5Gclose. */
 int rb_h5_group(hid_t loc, const char *path, hid_t *group);

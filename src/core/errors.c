@@ -75,6 +75,12 @@ void rb_die(void) {
         MPI_Comm_size(MPI_COMM_WORLD, &size);
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     }
+    if (size > 1 && rb_error_agreed) { /* every rank is here with the same message: rank 0 prints it */
+        if (rank == 0) fprintf(stderr, "robusta: error (rank %d of %d): %s\n", rb_error_origin, size, rb_error_message());
+        fflush(stderr);
+        MPI_Finalize();
+        exit(1);
+    }
     if (size > 1)
         fprintf(stderr, "robusta: error (rank %d of %d): %s\n", rank, size, rb_error_message());
     else

@@ -22,6 +22,8 @@ static void rb_h5_quiet(void) {
 }
 
 static MPI_Comm rb_h5_comm(hid_t loc);
+static int rb_h5_agree_comm(int rc, MPI_Comm comm);
+static void rb_h5_comm_free(MPI_Comm *comm);
 
 static hid_t rb_h5_mem_type(rb_h5_type t) {
     switch (t) {
@@ -102,9 +104,20 @@ int rb_h5_open_rw(const char *path, hid_t *file) {
     return RB_OK;
 }
 
+static int rb_h5_broken = 0;
+
+int rb_h5_unusable(void) { return rb_h5_broken; }
+
 int rb_h5_close(hid_t file, const char *path) {
-    if (H5Fclose(file) < 0) return rb_fail("%s: closing the HDF5 file failed (disk full?)", path);
-    return RB_OK;
+    MPI_Comm comm = rb_h5_comm(file);
+    /* flush first (collective), so a full disk is reported as such; after a failed flush the close
+     * fails too and leaves HDF5 with a half-closed file (rb_h5_unusable) */
+    int rc = H5Fflush(file, H5F_SCOPE_GLOBAL) < 0 ? rb_fail("%s: writing the HDF5 file failed (disk full?)", path) : RB_OK;
+    rc = rb_h5_agree_comm(rc, comm);
+    if (H5Fclose(file) < 0 && rc == RB_OK) rc = rb_fail("%s: closing the HDF5 file failed (disk full?)", path);
+    if (rc != RB_OK) rb_h5_broken = 1;
+    rb_h5_comm_free(&comm);
+    return rc;
 }
 
 int rb_h5_exists(hid_t loc, const char *path) {

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #define RB_RESULTS_FORMAT "robusta-results"
@@ -178,17 +180,46 @@ static int rb_results_write_tables(hid_t file, const rb_results *r, const rb_res
     return rc;
 }
 
+/* Disk space held back for the final flush of the file's metadata. HDF5's parallel metadata flush
+ * (in H5Fflush / H5Fclose) has collective sync points of its own and does not agree on a failed
+ * write: a full disk at that moment hangs the ranks inside HDF5. So rank 0 reserves this much next
+ * to the temporary when the file is created, and frees it just before the flush: a disk that fills
+ * does so during the dataset writes, where the ranks agree on it. */
+enum { RB_RESULTS_RESERVE = 128 * 1024 };
+
+/* Rank 0: "<tmp>.reserve" created exclusively (never through a link) and allocated on disk. */
+static int rb_reserve_space(const char *tmp, char *reserve, size_t cap) {
+    snprintf(reserve, cap, "%s.reserve", tmp);
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = open(reserve, flags, 0600);
+    if (fd < 0 && errno == EEXIST && (unlink(reserve) == 0 || errno == ENOENT)) fd = open(reserve, flags, 0600);
+    if (fd < 0) return rb_fail("cannot create %s: %s", reserve, strerror(errno));
+    int err = posix_fallocate(fd, 0, RB_RESULTS_RESERVE);
+    close(fd);
+    if (err != 0) {
+        unlink(reserve);
+        return rb_fail("no room for the results file next to %s (%s)", tmp, strerror(err));
+    }
+    return RB_OK;
+}
+
 int rb_results_write(const char *path, const rb_results *r, const int *owner, MPI_Comm comm, char *const *inputs,
                      char *const *input_sha, int n_inputs, rb_scores_fn scores, void *scores_ctx) {
     int rank;
     MPI_Comm_rank(comm, &rank);
     char tmp[4096];
     rb_h5_tmp_path(path, tmp, sizeof tmp);
+    char reserve[4200];
+    int rc = rank == 0 ? rb_reserve_space(tmp, reserve, sizeof reserve) : RB_OK;
+    if (rb_mpi_agree(rc, &comm) != RB_OK) return rb_context("writing %s", path);
     hid_t file = -1;
-    int rc = rb_h5_create(tmp, comm, &file); /* collective */
+    rc = rb_h5_create(tmp, comm, &file); /* collective */
     if (rb_mpi_agree(rc, &comm) != RB_OK) {
         if (file >= 0) H5Fclose(file);
-        if (rank == 0) unlink(tmp);
+        if (rank == 0) {
+            unlink(tmp);
+            unlink(reserve);
+        }
         return rb_context("writing %s", path);
     }
     const int M = r->n_methods, R = r->n_replicas;
@@ -206,6 +237,9 @@ int rb_results_write(const char *path, const rb_results *r, const int *owner, MP
     if (rc == RB_OK) rc = rb_results_write_tables(file, r, &cols, owner, rank, comm);
     rb_results_columns_free(&cols);
     if (rc == RB_OK && scores) rc = rb_mpi_agree(scores(file, scores_ctx), &comm);
+    /* the reserved space goes to the metadata flush; every rank waits for that (the agreement) */
+    if (rank == 0) unlink(reserve);
+    rc = rb_mpi_agree(rc, &comm);
     /* every rank closes (collective), whatever happened; then publish or remove the temporary */
     if (rb_h5_close(file, tmp) != RB_OK && rc == RB_OK) rc = RB_ERR;
     rc = rb_mpi_agree(rc, &comm);
