@@ -1,6 +1,8 @@
 /* rb_cmd.h - the subcommands of the robusta binary (git-style dispatch in main.c). Each takes
- * argv with argv[0] = the subcommand name and returns the process exit status; on error it prints
- * one line "robusta: error: ..." (rb_die) and ends the whole job. */
+ * argv with argv[0] = the subcommand name and returns the process exit status, or RB_ERR with the
+ * error agreed by every rank (rb_mpi_agree): main prints it once and exits 1 (rb_core.h, "THE MPI
+ * ERROR DISCIPLINE"). Commands not yet converted still end the job themselves with rb_die
+ * (docs/failure-model.md). */
 #ifndef RB_CMD_H
 #define RB_CMD_H
 

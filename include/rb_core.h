@@ -79,21 +79,96 @@ int rb_check_name(const char *what, const char *name);
  * characters. Otherwise an error naming what and the value. */
 int rb_check_relative_path(const char *what, const char *path);
 
-/* ---- logging, abort and the clock (errors.c) */
+/* ---- logging, the MPI error discipline and the clock (errors.c)
+ *
+ * THE MPI ERROR DISCIPLINE (docs/failure-model.md). Every fault -- a full disk, a quota, an
+ * unwritable file, a failed allocation, a bad input -- is an ordinary error: the function that sees
+ * it records one message (rb_fail) and returns RB_ERR up the call chain. Library code does not exit
+ * or abort (the few callers of rb_die / rb_collective_check not yet converted are listed in
+ * docs/failure-model.md). Under MPI that is only safe with one more rule:
+ *
+ *   No rank may enter a collective step that another rank skipped. So every collective step
+ *   (an MPI collective, a one-sided window's creation or release, and every collective call of
+ *   parallel HDF5: H5Fcreate/H5Fopen, H5Gcreate, H5Dcreate, H5Acreate, a collective H5Dwrite,
+ *   H5Dclose, H5Fclose) is preceded by an agreement on success across the ranks that take part:
+ *
+ *       rc = local_work();                       // may fail on some ranks only
+ *       if (rb_mpi_agree(rc, &comm) != RB_OK)    // MPI_Allreduce: did every rank succeed?
+ *           goto cleanup;                        // every rank leaves together
+ *       collective_step();
+ *
+ *   rb_mpi_agree returns RB_ERR on every rank when any rank failed, and gives every rank the
+ *   message of the lowest failing rank (broadcast from it), so the job reports one error, once.
+ *   Cleanup after an agreed failure is itself collective and identical on every rank (close every
+ *   HDF5 id, free windows), and the temporary file of a failed write is removed, never published.
+ *
+ * The command returns RB_ERR to main (src/cmd/main.c), the only place that prints the error and
+ * picks the exit status: rank 0 prints "robusta: error: <message>" when the error was agreed over
+ * every rank; an error seen by one rank alone (a one-rank job, or a step that is not collective)
+ * is printed by that rank, which then aborts the job (MPI_Abort) in case another rank waits in a
+ * collective. main then shuts HDF5 down (H5close, so no file id outlives MPI) and every rank ends
+ * with MPI_Finalize and exit status 1.
+ *
+ * MPI calls themselves are checked by the error handler rb_mpi_set_error_handler installs once, on
+ * MPI_COMM_WORLD (communicators made from it inherit it) and on every window robusta creates: an
+ * MPI error (a dead peer, a broken network) prints one line "robusta: error: MPI: ..." and aborts
+ * the job (MPI_Abort), because after a failed collective the ranks can no longer agree on anything.
+ * MPI return codes are therefore not checked one by one. */
 
 /* Informational message to stderr, prefixed "robusta: ". Silent when rb_log_quiet is set. */
 extern int rb_log_quiet;
 void rb_log(const char *fmt, ...) RB_PRINTF(1, 2);
 
-/* Print "robusta: error: <message>" to stderr and terminate: MPI_Abort on a multi-rank job (so an
- * error seen by one rank never hangs the others), exit(1) otherwise. */
+/* Agreement on success over the ranks of comm (an MPI_Comm passed as a pointer, to keep MPI out of
+ * this header). Collective: every rank of comm calls it with its local status. Returns RB_OK when
+ * every rank passed RB_OK; otherwise RB_ERR on every rank, each now holding the message of the
+ * lowest failing rank. Cost: one MPI_Allreduce of an int (plus a broadcast of the message on
+ * failure). */
+int rb_mpi_agree(int rc, const void *comm);
+
+/* main's end of a failed command: print the error once (see above; aborts the job when the error was
+ * not agreed by every rank of a multi-rank job). Returns the exit status (1). */
+int rb_error_report(void);
+
+/* Install the MPI error handler described above on MPI_COMM_WORLD (main calls it once, after
+ * MPI_Init), and on a window (an MPI_Win passed as a pointer: the grid's cell counter; the
+ * node-shared feature windows keep MPI's default, errors are fatal there too). */
+void rb_mpi_set_error_handler(void);
+void rb_mpi_set_win_error_handler(void *win);
+
+/* Deprecated: print "robusta: error: <message>" to stderr and terminate (MPI_Abort on a multi-rank
+ * job, exit(1) otherwise; an error just agreed by every rank with rb_mpi_agree is printed by rank 0
+ * only and every rank finalises and exits 1). Kept for the callers not yet converted
+ * (docs/failure-model.md); new code returns its errors instead. */
 void rb_die(void) __attribute__((noreturn));
 
-/* After a step every rank of comm ran (a collective read, say): if any rank failed, the lowest
- * failing rank prints its message and aborts the job, the others wait to be ended, so one error
- * gives one line however many ranks saw it. Returns only when every rank succeeded. comm is an
- * MPI_Comm passed as a pointer to keep MPI out of this header. */
+/* Deprecated: the abort-on-failure form of rb_mpi_agree, kept for the callers not yet converted
+ * (listed in docs/failure-model.md). If any rank failed, the lowest failing rank prints its
+ * message and aborts the job. Returns only when every rank succeeded. */
 void rb_collective_check(int rc, const void *comm);
+
+/* ---- fault injection for the tests (fault.c; docs/failure-model.md "Fault injection").
+ *
+ * RB_FAULT=SPEC[,SPEC...], read once by main at start-up (rb_fault_init), makes chosen operations
+ * fail on chosen ranks:  SPEC = KIND:N[@RANK][:MATCH]
+ *   KIND   write  (HDF5 dataset writes, journal records, atomically written files) or
+ *          alloc  (rb_malloc / rb_calloc / rb_strdup)
+ *   N      the Nth such operation on the rank (counted from 1, among those MATCH selects) fails
+ *   RANK   the MPI rank (MPI_COMM_WORLD) it fails on; every rank when absent
+ *   MATCH  count only the operations whose label contains MATCH: for a write the file path (HDF5:
+ *          the file path followed by the dataset path, "run/results.h5.tmp/cells/ap"), for an
+ *          allocation its description ("cells columns")
+ * A failing HDF5 write still takes part in its collective call and then reports failure, like a
+ * real ENOSPC; a failing file write writes nothing and fails with ENOSPC; a failing allocation
+ * returns NULL. Each injected fault logs "robusta: fault injected: ...". Without RB_FAULT nothing is
+ * counted: the hooks test one global flag. */
+extern int rb_fault_active;
+/* Parse RB_FAULT (no-op when unset). rank: this process's rank in MPI_COMM_WORLD. */
+int rb_fault_init(int rank);
+/* Whether this write / allocation (label as above) is the one to fail. Call only when
+ * rb_fault_active. */
+int rb_fault_write(const char *label);
+int rb_fault_alloc(const char *label);
 
 /* Wall clock in seconds (monotonic). */
 double rb_now(void);

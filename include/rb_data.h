@@ -78,7 +78,8 @@ int rb_dataset_read(const char *path, rb_dataset *d, MPI_Comm comm);
 /* The test split only, for the benchmark grid: every rank of comm reads the small metadata (offsets,
  * names, labels, truth); the feature arrays are read once per node, by the node's first rank, into
  * an MPI-3 shared-memory window that every rank of the node maps (so memory per node does not grow
- * with ranks per node). Collective over comm; free with rb_dataset_free_shared. */
+ * with ranks per node). Collective over comm; the status is agreed by every rank of comm (rb_core.h),
+ * so a failure returns on every rank with nothing held. Free with rb_dataset_free_shared. */
 int rb_dataset_read_test_shared(const char *path, rb_dataset *d, MPI_Comm comm, MPI_Win *win);
 /* The same for either split ("train" or "test"); only that split is read. Training uses the train
  * split this way, so a node holds one copy of the training features however many ranks train. */

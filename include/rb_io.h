@@ -29,7 +29,13 @@ int rb_h5_create_tmp(const char *path, MPI_Comm comm, hid_t *file, char *tmp, si
 int rb_h5_open_read(const char *path, MPI_Comm comm, hid_t *file);
 /* Open an existing file read-write (serial). */
 int rb_h5_open_rw(const char *path, hid_t *file);
+/* Close a file being written (path: its temporary; collective for an MPI-IO file), flushing it
+ * first so a full disk is reported as such. The caller removes the temporary on a failure. */
 int rb_h5_close(hid_t file, const char *path);
+/* Whether a flush or close failed in this process. HDF5 (1.10) then holds a half-closed file that
+ * crashes its own shutdown (H5close, or the hook it sets on MPI_Finalize), so main ends such a
+ * process with _exit after reporting the error, without shutting HDF5 or MPI down. */
+int rb_h5_unusable(void);
 
 /* Create group path (intermediate groups too). The returned id must be closed with H5Gclose. */
 int rb_h5_group(hid_t loc, const char *path, hid_t *group);
@@ -56,6 +62,19 @@ int rb_h5_attr_int64(hid_t loc, const char *name, int64_t value);
 int rb_h5_attr_double(hid_t loc, const char *name, double value);
 int rb_h5_get_attr_string(hid_t loc, const char *name, char **value, const char *what);
 int rb_h5_get_attr_int64(hid_t loc, const char *name, int64_t *value, const char *what);
+
+/* In a file opened with MPI-IO every helper above that creates or writes (group, dataset, string
+ * column, attribute) returns a status agreed by every rank of the file's communicator (the MPI
+ * error discipline of rb_core.h), so callers can chain them with || and every rank takes the same
+ * branch. rb_h5_agree(loc, rc) is the same agreement for the caller's own local steps (an
+ * allocation before a collective call); for a serial file it returns rc unchanged. */
+int rb_h5_agree(hid_t loc, int rc);
+
+/* RB_FAULT (rb_core.h): whether the write of dataset name under loc ("" when loc is the dataset) is
+ * the one to fail; its label is the file path followed by the object path. Call it after the
+ * (collective) write, and only when rb_fault_active: `if (rb_fault_active && rb_h5_fault_write(ds,
+ * "")) status = -1;`. */
+int rb_h5_fault_write(hid_t loc, const char *name);
 
 /* Rename a finished temporary (rb_h5_create_tmp) over path; a symbolic link at path is replaced. */
 int rb_h5_publish(const char *tmp, const char *path);

@@ -26,14 +26,15 @@ struct bench_options {
 
 /* The run directory: --out DIR, else <run.out_root>/<run.id>, or a UTC time stamp (rank 0's clock,
  * broadcast) when run.id is empty. */
-static void rb_bench_run_dir(const rb_config *cfg, const char *out, int rank, char *run_dir, size_t cap) {
+static int rb_bench_run_dir(const rb_config *cfg, const char *out, int rank, char *run_dir, size_t cap) {
     if (out) {
         snprintf(run_dir, cap, "%s", out);
-        return;
+        return RB_OK;
     }
     const char *root, *id;
-    if (rb_config_string(cfg, "run.out_root", &root) || rb_config_string(cfg, "run.id", &id)) rb_die();
-    if (id[0] && rb_check_name("run.id", id) != RB_OK) rb_die(); /* one directory under run.out_root */
+    if (rb_config_string(cfg, "run.out_root", &root) || rb_config_string(cfg, "run.id", &id))
+        return RB_ERR; /* the same on every rank: the config is identical */
+    if (id[0] && rb_check_name("run.id", id) != RB_OK) return RB_ERR; /* one directory under run.out_root */
     char stamp[64] = "";
     if (!id[0] && rank == 0) {
         time_t now = time(NULL);
@@ -43,6 +44,7 @@ static void rb_bench_run_dir(const rb_config *cfg, const char *out, int rank, ch
     }
     MPI_Bcast(stamp, sizeof stamp, MPI_CHAR, 0, MPI_COMM_WORLD);
     snprintf(run_dir, cap, "%s/%s", root, id[0] ? id : stamp);
+    return RB_OK;
 }
 
 int rb_cmd_bench(int argc, char **argv) {
@@ -72,22 +74,31 @@ int rb_cmd_bench(int argc, char **argv) {
     rb_config *cfg;
     rb_dataset_spec *specs;
     int n;
+    /* every step returns a status all ranks agree on (rb_core.h), so every rank stops at the same one */
     if (o.progress && strcmp(o.progress, "json") != 0 && strcmp(o.progress, "text") != 0) {
         rb_fail("bench: --progress: expected text or json, got '%s'", o.progress);
-        rb_die();
+        rb_cli_free(opts, n_opts, &pos);
+        return RB_ERR;
     }
-    if (rb_setup_command(o.config.path, o.config.sets.items, o.config.sets.n, &cfg) != RB_OK) rb_die();
-    if (rb_dataset_specs(cfg, &specs, &n) != RB_OK) rb_die();
+    if (rb_setup_command(o.config.path, o.config.sets.items, o.config.sets.n, &cfg) != RB_OK) return RB_ERR;
+    specs = NULL;
+    char run_dir[4096];
+    rb_results res;
     if (size == 1)
         rb_log("bench: running on 1 MPI rank; to use more: mpirun -np N robusta bench ... (under Slurm: srun or "
                "jobs/*.sh, docs/slurm.md)");
-    char run_dir[4096];
-    rb_bench_run_dir(cfg, o.out, rank, run_dir, sizeof run_dir);
-    if (rb_pipeline_models(cfg, specs, n, o.force, MPI_COMM_WORLD) != RB_OK) rb_die();
+    int rc = rb_mpi_agree(rb_dataset_specs(cfg, &specs, &n), &(MPI_Comm){MPI_COMM_WORLD});
+    if (rc == RB_OK) rc = rb_mpi_agree(rb_bench_run_dir(cfg, o.out, rank, run_dir, sizeof run_dir), &(MPI_Comm){MPI_COMM_WORLD});
+    if (rc == RB_OK) rc = rb_pipeline_models(cfg, specs, n, o.force, MPI_COMM_WORLD);
     int json = o.progress && strcmp(o.progress, "json") == 0;
     rb_grid_options go = {run_dir, o.resume, o.save_scores, rank == 0 && isatty(2) && !json, o.datasets, json};
-    rb_results res;
-    if (rb_grid_run(cfg, specs, n, &go, MPI_COMM_WORLD, &res) != RB_OK) rb_die();
+    if (rc == RB_OK) rc = rb_grid_run(cfg, specs, n, &go, MPI_COMM_WORLD, &res);
+    if (rc != RB_OK) {
+        free(specs);
+        rb_config_free(cfg);
+        rb_cli_free(opts, n_opts, &pos);
+        return RB_ERR;
+    }
     if (rank == 0 && json) {
         printf("{\"event\": \"done\", \"run_dir\": \"%s\", \"results\": \"%s/results.h5\", \"results_json\": \"%s/results.json\"}\n",
                run_dir, run_dir, run_dir);

@@ -40,30 +40,27 @@ int rb_cmd_synth(int argc, char **argv) {
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     rb_config *cfg;
-    if (rb_setup_command(o.config.path, o.config.sets.items, o.config.sets.n, &cfg) != RB_OK) rb_die();
-    rb_dataset_spec *specs;
-    int n;
-    if (rb_dataset_specs(cfg, &specs, &n) != RB_OK) rb_die();
-    for (int k = 0; k < o.datasets.n; k++) {
+    if (rb_setup_command(o.config.path, o.config.sets.items, o.config.sets.n, &cfg) != RB_OK) return RB_ERR;
+    rb_dataset_spec *specs = NULL;
+    int n = 0;
+    int rc = rb_mpi_agree(rb_dataset_specs(cfg, &specs, &n), &(MPI_Comm){MPI_COMM_WORLD}); /* the same on every rank */
+    for (int k = 0; rc == RB_OK && k < o.datasets.n; k++) {
         int found = 0;
         for (int i = 0; i < n; i++) found |= strcmp(specs[i].name, o.datasets.items[k]) == 0;
-        if (!found) {
-            rb_fail("synth: --dataset %s is not in %s", o.datasets.items[k], o.config.path);
-            rb_die();
-        }
+        if (!found) rc = rb_fail("synth: --dataset %s is not in %s", o.datasets.items[k], o.config.path);
     }
-    /* synthesis is serial: rank 0 builds, the others wait (an error aborts every rank) */
-    if (rank == 0) {
-        for (int i = 0; i < n; i++) {
+    /* synthesis is serial: rank 0 builds, the others wait for its status (rb_core.h) */
+    if (rc == RB_OK && rank == 0) {
+        for (int i = 0; rc == RB_OK && i < n; i++) {
             if (!rb_synth_wanted(&o, specs[i].name) || !specs[i].synthetic) continue;
             int built;
-            if (rb_dataset_ensure(&specs[i], rb_config_text(cfg), o.force, &built) != RB_OK) rb_die();
-            if (!built) rb_log("dataset %s: %s is up to date", specs[i].name, specs[i].path);
+            rc = rb_dataset_ensure(&specs[i], rb_config_text(cfg), o.force, &built);
+            if (rc == RB_OK && !built) rb_log("dataset %s: %s is up to date", specs[i].name, specs[i].path);
         }
     }
-    MPI_Barrier(MPI_COMM_WORLD);
+    rc = rb_mpi_agree(rc, &(MPI_Comm){MPI_COMM_WORLD});
     free(specs);
     rb_config_free(cfg);
     rb_cli_free(opts, n_opts, &pos);
-    return 0;
+    return rc == RB_OK ? 0 : RB_ERR;
 }

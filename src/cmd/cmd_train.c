@@ -33,11 +33,12 @@ int rb_cmd_train(int argc, char **argv) {
     rb_config *cfg;
     rb_dataset_spec *specs;
     int n;
-    if (rb_setup_command(o.config.path, o.config.sets.items, o.config.sets.n, &cfg) != RB_OK) rb_die();
-    if (rb_dataset_specs(cfg, &specs, &n) != RB_OK) rb_die();
-    if (rb_pipeline_models(cfg, specs, n, o.force, MPI_COMM_WORLD) != RB_OK) rb_die();
+    if (rb_setup_command(o.config.path, o.config.sets.items, o.config.sets.n, &cfg) != RB_OK) return RB_ERR;
+    specs = NULL;
+    int rc = rb_mpi_agree(rb_dataset_specs(cfg, &specs, &n), &(MPI_Comm){MPI_COMM_WORLD}); /* the same on every rank */
+    if (rc == RB_OK) rc = rb_pipeline_models(cfg, specs, n, o.force, MPI_COMM_WORLD); /* agreed */
     free(specs);
     rb_config_free(cfg);
     rb_cli_free(opts, n_opts, &pos);
-    return 0;
+    return rc == RB_OK ? 0 : RB_ERR;
 }

@@ -1,4 +1,6 @@
-/* main.c - the robusta binary: MPI start-up and git-style dispatch to the subcommands. */
+/* main.c - the robusta binary: MPI start-up and git-style dispatch to the subcommands. The one place
+ * that ends a failed job (the MPI error discipline of rb_core.h): a command returns RB_ERR with its
+ * message, main prints it once (rb_error_report), closes HDF5 and finalises MPI, exit status 1. */
 #include "rb_cmd.h"
 #include "rb_core.h"
 #include "rb_io.h"
@@ -6,6 +8,7 @@
 #include <mpi.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
     const char *name;
@@ -36,10 +39,13 @@ static void rb_usage(void) {
 
 int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
+    rb_mpi_set_error_handler();
     rb_provenance_set_command(argc, argv);
     int rank = 0, status = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    if (rb_mpi_agree(rb_fault_init(rank), &(MPI_Comm){MPI_COMM_WORLD}) != RB_OK) {
+        status = RB_ERR; /* a malformed RB_FAULT */
+    } else if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         if (rank == 0) rb_usage();
         status = argc < 2 ? 2 : 0;
     } else if (strcmp(argv[1], "--version") == 0) {
@@ -48,12 +54,18 @@ int main(int argc, char **argv) {
         const rb_command *cmd = NULL;
         for (int i = 0; i < rb_n_commands; i++)
             if (strcmp(argv[1], rb_commands[i].name) == 0) cmd = &rb_commands[i];
-        if (!cmd) {
-            rb_fail("unknown command '%s' (robusta --help lists the commands)", argv[1]);
-            rb_die();
-        }
-        status = cmd->run(argc - 1, argv + 1);
+        if (!cmd)
+            status = rb_mpi_agree(rb_fail("unknown command '%s' (robusta --help lists the commands)", argv[1]),
+                                  &(MPI_Comm){MPI_COMM_WORLD});
+        else
+            status = cmd->run(argc - 1, argv + 1);
     }
+    if (status == RB_ERR) status = rb_error_report();
+    if (rb_h5_unusable()) { /* a failed HDF5 close: HDF5's shutdown would crash (rb_io.h) */
+        fflush(NULL);
+        _exit(status ? status : 1);
+    }
+    H5close(); /* every HDF5 id is closed while MPI is still up (an error path may have left one) */
     MPI_Finalize();
     return status;
 }

@@ -130,7 +130,8 @@ int rb_write_bytes_atomic(const char *path, const void *data, size_t n) {
     }
     const char *step = NULL; /* the step that failed, and its errno */
     int err = 0;
-    if (rb_write_all(fd, data, n) != RB_OK) step = "writing", err = errno;
+    if ((rb_fault_active && rb_fault_write(tmp) && (errno = ENOSPC)) || rb_write_all(fd, data, n) != RB_OK)
+        step = "writing", err = errno; /* (an injected fault reads as a full disk, fault.c) */
     else if (fsync(fd) != 0) step = "syncing", err = errno;
     if (close(fd) != 0 && !step) step = "closing", err = errno;
     if (!step && rename(tmp, path) != 0) step = "renaming", err = errno;

@@ -1,18 +1,19 @@
 /* memory.c - checked allocation (rb_core.h): malloc, calloc and strdup that record "out of memory
- * allocating <what>" through rb_fail, and an overflow-checked size product. */
+ * allocating <what>" through rb_fail, and an overflow-checked size product. These are the tracked
+ * allocations RB_FAULT=alloc:... can make fail (fault.c). */
 #include "rb_core.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 void *rb_malloc(size_t nbytes, const char *what) {
-    void *p = malloc(nbytes ? nbytes : 1);
+    void *p = rb_fault_active && rb_fault_alloc(what) ? NULL : malloc(nbytes ? nbytes : 1);
     if (!p) rb_fail("out of memory allocating %s (%zu bytes)", what, nbytes);
     return p;
 }
 
 void *rb_calloc(size_t count, size_t size, const char *what) {
-    void *p = calloc(count ? count : 1, size ? size : 1);
+    void *p = rb_fault_active && rb_fault_alloc(what) ? NULL : calloc(count ? count : 1, size ? size : 1);
     if (!p) rb_fail("out of memory allocating %s (%zu x %zu bytes)", what, count, size);
     return p;
 }

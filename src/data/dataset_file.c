@@ -193,7 +193,8 @@ static int rb_dataset_read_impl(const char *path, rb_dataset *d, MPI_Comm comm, 
     if (rc == RB_OK && rb_h5_exists(file, "provenance/config")) {
         char **cfg = NULL;
         hid_t g = H5Gopen2(file, "provenance", H5P_DEFAULT);
-        if (rb_h5_read_strings(g, "config", 1, &cfg, path) == RB_OK) {
+        rc = rb_h5_read_strings(g, "config", 1, &cfg, path); /* present but unreadable: an error */
+        if (rc == RB_OK) {
             d->config_text = cfg[0];
             free(cfg);
         }
@@ -254,7 +255,10 @@ int rb_dataset_read_shared(const char *path, const char *split, rb_dataset *d, M
     MPI_Comm_rank(node, &node_rank);
     int64_t ns = 0, nc = 0, dv = 0, da = 0;
     int rc = node_rank == 0 ? rb_split_sizes(path, split, &ns, &nc, &dv, &da) : RB_OK;
-    rb_collective_check(rc, &comm);
+    if (rb_mpi_agree(rc, &comm) != RB_OK) { /* every rank returns (rb_core.h) */
+        MPI_Comm_free(&node);
+        return RB_ERR;
+    }
     int64_t sizes[4] = {ns, nc, dv, da};
     MPI_Bcast(sizes, 4, MPI_INT64_T, 0, node);
     size_t nvis = (size_t)sizes[0] * (size_t)sizes[1] * (size_t)sizes[2], naud = (size_t)sizes[0] * (size_t)sizes[3];
@@ -263,7 +267,11 @@ int rb_dataset_read_shared(const char *path, const char *split, rb_dataset *d, M
     if (MPI_Win_allocate_shared(bytes, sizeof(float), MPI_INFO_NULL, node, &base, win) != MPI_SUCCESS)
         rc = rb_fail("%s: cannot allocate the node-shared window for the %s features (%.1f MiB)", path, split,
                      (double)(sizeof(float) * (nvis + naud)) / 1048576.0);
-    rb_collective_check(rc, &comm);
+    if (rb_mpi_agree(rc, &comm) != RB_OK) {
+        if (*win != MPI_WIN_NULL) MPI_Win_free(win);
+        MPI_Comm_free(&node);
+        return RB_ERR;
+    }
     MPI_Aint qsize;
     int disp;
     MPI_Win_shared_query(*win, 0, &qsize, &disp, &base);
@@ -271,7 +279,12 @@ int rb_dataset_read_shared(const char *path, const char *split, rb_dataset *d, M
     /* the node's first rank reads (and checks) the features; every rank reads the small metadata */
     rc = rb_dataset_read_impl(path, d, MPI_COMM_NULL, is_train, !is_train, split,
                               node_rank == 0 ? RB_FEAT_INTO : RB_FEAT_SKIP, base, base + nvis);
-    rb_collective_check(rc, &comm);
+    if (rb_mpi_agree(rc, &comm) != RB_OK) {
+        rb_dataset_free(d);
+        MPI_Win_free(win); /* collective over the node, as its allocation */
+        MPI_Comm_free(&node);
+        return RB_ERR;
+    }
     MPI_Win_fence(0, *win);
     rb_split *s = is_train ? &d->train : &d->test;
     if (s->n_videos > 0) {

@@ -120,6 +120,7 @@ static int rb_w_rows(hid_t ds, hid_t mtype, int rank, int64_t row0, int64_t nrow
     H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
     hid_t ms = H5Screate_simple(rank, count, NULL);
     herr_t st = H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, data);
+    if (rb_fault_active && rb_h5_fault_write(ds, "")) st = -1; /* RB_FAULT (rb_core.h) */
     H5Sclose(ms);
     H5Sclose(fs);
     if (st < 0) return rb_fail("writing %s rows %lld.. failed (disk full?)", what, (long long)row0);

@@ -61,14 +61,15 @@ int rb_grid_plan_selected(const rb_config *cfg, int n_specs, const int64_t *snip
 
 /* ---- run_dir.c: the run directory <run>/ (rank 0 works, every rank calls) */
 
-/* Create <run>/ (and <run>/scores/ for --save-scores). Collective: errors end the job. */
-void rb_grid_make_run_dir(const rb_grid *g);
+/* Create <run>/ (and <run>/scores/ for --save-scores). Collective; the status is agreed by every
+ * rank (rb_mpi_agree), as for the two below. */
+int rb_grid_make_run_dir(const rb_grid *g);
 /* Open <run>/log.txt, checksum the inputs, write or check manifest.txt and decide the attempt number
  * (a run directory that holds a run needs --resume, and a resumed run the same config and inputs);
- * every rank receives g->attempt and g->inputs / g->shas. Collective: errors end the job. */
-void rb_grid_open_run(rb_grid *g);
+ * every rank receives g->attempt and g->inputs / g->shas. Collective. */
+int rb_grid_open_run(rb_grid *g);
 /* --resume: the records committed to <run>/journal/ by earlier attempts (logs how many). Collective. */
-void rb_grid_restore(rb_grid *g);
+int rb_grid_restore(rb_grid *g);
 
 /* ---- progress.c: rank 0's log lines and the per-cell progress */
 
@@ -77,6 +78,7 @@ void rb_grid_log(const rb_grid *g, const char *fmt, ...) RB_PRINTF(2, 3);
 
 typedef struct {
     int done, todo, total;
+    int ranks_finished; /* rank 0: other ranks that sent their end-of-loop marker */
     double t0;
     rb_eta eta; /* remaining time from the cells' predicted costs (rb_cell.cost) */
     unsigned char started[64]; /* datasets with a finished cell (setup time paid); 64 at most tracked */
@@ -89,7 +91,9 @@ void rb_progress_start(const rb_grid *g, rb_progress *p, const int *todo, int n_
 /* A cell this rank finished: rank 0 prints its line (and those other ranks sent), other ranks send
  * it to rank 0. */
 void rb_progress_cell_done(const rb_grid *g, rb_progress *p, int idx, double seconds);
-/* Rank 0: wait for the lines of the cells other ranks are still finishing. */
+/* Every rank, when it takes no more cells (done or failed): the other ranks send rank 0 an end
+ * marker, and rank 0 prints the lines of the cells other ranks finished until every marker is in
+ * (so a rank that stopped on an error never leaves rank 0 waiting). */
 void rb_progress_finish(const rb_grid *g, rb_progress *p);
 
 /* ---- saved_scores.c: --save-scores, per-snippet scores of each cell in <run>/scores/ until they

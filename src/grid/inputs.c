@@ -1,5 +1,6 @@
-/* inputs.c - build-or-verify of datasets and models before a stage (rb_pipeline.h). Errors that
- * one rank sees end the whole job through rb_die, so no rank waits in a collective forever. */
+/* inputs.c - build-or-verify of datasets and models before a stage (rb_grid.h). Rank 0 builds or
+ * checks; every rank then agrees on its status (rb_mpi_agree, the MPI error discipline of rb_core.h)
+ * before the next collective step, so an error returns on every rank and none waits forever. */
 #include "rb_grid.h"
 #include "rb_core.h"
 #include "rb_model.h"
@@ -12,14 +13,14 @@
 int rb_pipeline_datasets(const rb_config *cfg, const rb_dataset_spec *specs, int n, int force, MPI_Comm comm) {
     int rank;
     MPI_Comm_rank(comm, &rank);
+    int rc = RB_OK;
     if (rank == 0)
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; rc == RB_OK && i < n; i++) {
             int built;
-            if (rb_dataset_ensure(&specs[i], rb_config_text(cfg), force, &built) != RB_OK) rb_die();
-            if (!built) rb_log("dataset %s: %s is up to date", specs[i].name, specs[i].path);
+            rc = rb_dataset_ensure(&specs[i], rb_config_text(cfg), force, &built);
+            if (rc == RB_OK && !built) rb_log("dataset %s: %s is up to date", specs[i].name, specs[i].path);
         }
-    MPI_Barrier(comm);
-    return RB_OK;
+    return rb_mpi_agree(rc, &comm); /* the others wait here for rank 0 */
 }
 
 static int rb_recipe_from_digest(const rb_config *cfg, const char *sha, char *buf, size_t cap) {
@@ -45,6 +46,40 @@ static int rb_model_recipe_lazy(const rb_config *cfg, const char *dataset_path, 
 
 static void rb_bcast_string(char *buf, int cap, MPI_Comm comm) { MPI_Bcast(buf, cap, MPI_CHAR, 0, comm); }
 
+/* Rank 0: whether the model of dataset s is up to date (status 0) or must be built (status 1, the
+ * recipe it will record left in recipe). The train-split digest cached in the dataset file is used
+ * when it is valid; a model is refused only after the full digest confirms the difference, and a
+ * model to build always records the full digest. */
+static int rb_model_status(const rb_config *cfg, const rb_dataset_spec *s, int force, char *recipe, size_t cap,
+                           int *status) {
+    int cached = 0;
+    if (rb_model_recipe_lazy(cfg, s->path, recipe, cap, &cached) != RB_OK) return rb_context("model of dataset %s", s->name);
+    struct stat st;
+    if (stat(s->model_path, &st) != 0 || force) {
+        *status = 1;
+        if (cached && rb_pipeline_model_recipe(cfg, s->path, recipe, cap) != RB_OK)
+            return rb_context("model of dataset %s", s->name);
+        return RB_OK;
+    }
+    char *old = NULL;
+    RB_TRY(rb_model_read_recipe(s->model_path, &old));
+    int same = strcmp(old, recipe) == 0;
+    if (!same && cached) { /* before refusing, the digest read in full */
+        if (rb_pipeline_model_recipe(cfg, s->path, recipe, cap) != RB_OK) {
+            free(old);
+            return rb_context("model of dataset %s", s->name);
+        }
+        cached = 0;
+        same = strcmp(old, recipe) == 0;
+    }
+    free(old);
+    if (!same)
+        return rb_fail("model %s was trained from a different dataset file or settings than this config asks "
+                       "for; move it away or pass --force to retrain", s->model_path);
+    rb_log("model %s: %s is up to date%s", s->name, s->model_path, cached ? " (train-split digest cached in the dataset file)" : "");
+    return RB_OK;
+}
+
 int rb_pipeline_models(const rb_config *cfg, const rb_dataset_spec *specs, int n, int force, MPI_Comm comm) {
     RB_TRY(rb_pipeline_datasets(cfg, specs, n, force, comm));
     int rank;
@@ -54,64 +89,34 @@ int rb_pipeline_models(const rb_config *cfg, const rb_dataset_spec *specs, int n
         if (strcmp(s->train_on, "self") != 0) continue;
         enum { UP_TO_DATE = 0, BUILD = 1 };
         static char recipe[65536];
-        int status = UP_TO_DATE;
+        int status = UP_TO_DATE, rc = RB_OK;
         if (rank == 0) {
-            int cached = 0;
-            if (rb_model_recipe_lazy(cfg, s->path, recipe, sizeof recipe, &cached) != RB_OK) {
-                rb_context("model of dataset %s", s->name);
-                rb_die();
-            }
-            struct stat st;
-            if (stat(s->model_path, &st) == 0 && !force) {
-                char *old = NULL;
-                if (rb_model_read_recipe(s->model_path, &old) != RB_OK) rb_die();
-                int same = strcmp(old, recipe) == 0;
-                if (!same && cached) { /* before refusing, the digest read in full */
-                    if (rb_pipeline_model_recipe(cfg, s->path, recipe, sizeof recipe) != RB_OK) {
-                        rb_context("model of dataset %s", s->name);
-                        rb_die();
-                    }
-                    cached = 0;
-                    same = strcmp(old, recipe) == 0;
-                }
-                free(old);
-                if (!same) {
-                    rb_fail("model %s was trained from a different dataset file or settings than this config asks "
-                            "for; move it away or pass --force to retrain", s->model_path);
-                    rb_die();
-                }
-                rb_log("model %s: %s is up to date%s", s->name, s->model_path,
-                       cached ? " (train-split digest cached in the dataset file)" : "");
-            } else {
-                status = BUILD;
-                /* a model records the digest of what it was trained on: always the full one */
-                if (cached && rb_pipeline_model_recipe(cfg, s->path, recipe, sizeof recipe) != RB_OK) {
-                    rb_context("model of dataset %s", s->name);
-                    rb_die();
-                }
-            }
+            rc = rb_model_status(cfg, s, force, recipe, sizeof recipe, &status);
         }
+        RB_TRY(rb_mpi_agree(rc, &comm));
         MPI_Bcast(&status, 1, MPI_INT, 0, comm);
         if (status == UP_TO_DATE) continue;
         rb_bcast_string(recipe, (int)sizeof recipe, comm);
         rb_dataset data;
         MPI_Win win;
-        RB_TRY(rb_dataset_read_shared(s->path, "train", &data, comm, &win));
+        RB_TRY(rb_mpi_agree(rb_dataset_read_shared(s->path, "train", &data, comm, &win), &comm));
         double t0 = rb_now();
         rb_model model;
-        if (rb_model_build(cfg, &data, s->name, recipe, comm, &model) != RB_OK) rb_die();
-        if (rank == 0) {
+        int built_rc = rb_model_build(cfg, &data, s->name, recipe, comm, &model);
+        rc = rb_mpi_agree(built_rc, &comm);
+        if (rc != RB_OK && built_rc == RB_OK && rank == 0) rb_model_free(&model); /* another rank failed */
+        if (rc == RB_OK && rank == 0) {
             char sha[65];
             char *path = (char *)s->path, *shap = sha;
-            if (rb_sha256_file(s->path, sha) != RB_OK ||
-                rb_model_write(s->model_path, &model, rb_config_text(cfg), &path, &shap, 1) != RB_OK)
-                rb_die();
-            rb_log("model %s: %d detectors x %d replicas and 2 GMMs -> %s (%.1f s)", s->name, model.n_kinds,
-                   model.n_replicas, s->model_path, rb_now() - t0);
+            rc = rb_sha256_file(s->path, sha);
+            if (rc == RB_OK) rc = rb_model_write(s->model_path, &model, rb_config_text(cfg), &path, &shap, 1);
+            if (rc == RB_OK)
+                rb_log("model %s: %d detectors x %d replicas and 2 GMMs -> %s (%.1f s)", s->name, model.n_kinds,
+                       model.n_replicas, s->model_path, rb_now() - t0);
             rb_model_free(&model);
         }
-        rb_dataset_free_shared(&data, &win);
-        MPI_Barrier(comm);
+        rb_dataset_free_shared(&data, &win); /* collective: every rank, whatever happened */
+        RB_TRY(rb_mpi_agree(rc, &comm));
     }
     return RB_OK;
 }

@@ -2,7 +2,8 @@
  * ranks other than 0 send each finished cell to rank 0, which prints one line per cell with one
  * counter (cells done of this attempt's, share of the predicted work) and the ETA from the cells'
  * predicted costs (rb_eta, docs/scaling.md); on a terminal one updating line instead, with
- * --progress=json one JSON object per cell on stdout. log.txt always gets every line. */
+ * --progress=json one JSON object per cell on stdout. log.txt always gets every line. Each rank
+ * sends an end marker when it takes no more cells. */
 #include "rb_core.h"
 #include "grid_internal.h"
 
@@ -29,6 +30,7 @@ void rb_grid_log(const rb_grid *g, const char *fmt, ...) {
 
 void rb_progress_start(const rb_grid *g, rb_progress *p, const int *todo, int n_todo) {
     p->done = 0;
+    p->ranks_finished = 0;
     p->todo = n_todo;
     p->total = g->n_cells;
     p->t0 = rb_now();
@@ -113,7 +115,8 @@ static void rb_progress_poll(const rb_grid *g, rb_progress *p, int block) {
         if (!flag) return;
         double msg[2];
         MPI_Recv(msg, 2, MPI_DOUBLE, st.MPI_SOURCE, RB_TAG_PROGRESS, g->comm, MPI_STATUS_IGNORE);
-        rb_progress_line(g, p, (int)msg[0], msg[1], st.MPI_SOURCE);
+        if (msg[0] < 0) p->ranks_finished++; /* the sender's end marker: it sends nothing more */
+        else rb_progress_line(g, p, (int)msg[0], msg[1], st.MPI_SOURCE);
         if (block) return;
     }
 }
@@ -129,6 +132,10 @@ void rb_progress_cell_done(const rb_grid *g, rb_progress *p, int idx, double sec
 }
 
 void rb_progress_finish(const rb_grid *g, rb_progress *p) {
-    if (g->rank == 0)
-        while (p->done < p->todo) rb_progress_poll(g, p, 1);
+    if (g->rank != 0) {
+        double marker[2] = {-1, 0};
+        MPI_Send(marker, 2, MPI_DOUBLE, 0, RB_TAG_PROGRESS, g->comm);
+        return;
+    }
+    while (p->ranks_finished < g->size - 1) rb_progress_poll(g, p, 1);
 }

@@ -41,15 +41,16 @@ static int rb_grid_init(rb_grid *g, const rb_config *cfg, const rb_dataset_spec 
     return RB_OK;
 }
 
-/* The --datasets shard: g->selected. Errors end the job (every rank sees the same). */
-static void rb_grid_select(rb_grid *g) {
+/* The --datasets shard: g->selected. */
+static int rb_grid_select(rb_grid *g) {
     g->selected = rb_calloc((size_t)g->n_specs, sizeof *g->selected, "dataset selection");
-    if (!g->selected) rb_die();
-    if (rb_grid_select_datasets(g->specs, g->n_specs, g->opt->datasets, g->selected) != RB_OK) rb_die();
+    if (!g->selected) return RB_ERR;
+    return rb_grid_select_datasets(g->specs, g->n_specs, g->opt->datasets, g->selected);
 }
 
 /* ---- inputs ---- */
 
+/* The models and test splits of the selected datasets. Returns a status every rank agrees on. */
 static int rb_grid_inputs(rb_grid *g) {
     int n = g->n_specs;
     g->data = rb_calloc((size_t)n, sizeof *g->data, "datasets");
@@ -59,9 +60,10 @@ static int rb_grid_inputs(rb_grid *g) {
     g->ctx = rb_calloc((size_t)n, sizeof *g->ctx, "corruption contexts");
     g->scorer = rb_calloc((size_t)n, sizeof *g->scorer, "scorers");
     g->model_loaded = rb_calloc((size_t)n, sizeof *g->model_loaded, "model flags");
-    if (!g->data || !g->data_win || !g->models || !g->model_of || !g->ctx || !g->scorer || !g->model_loaded) return RB_ERR;
+    for (int d = 0; g->data_win && d < n; d++) g->data_win[d] = MPI_WIN_NULL; /* for rb_grid_free */
+    int ok = g->data && g->data_win && g->models && g->model_of && g->ctx && g->scorer && g->model_loaded;
+    RB_TRY(rb_mpi_agree(ok ? RB_OK : RB_ERR, &g->comm));
     for (int d = 0; d < n; d++) {
-        g->data_win[d] = MPI_WIN_NULL;
         g->model_of[d] = d;
         if (strcmp(g->specs[d].train_on, "self") != 0)
             for (int e = 0; e < n; e++)
@@ -70,17 +72,18 @@ static int rb_grid_inputs(rb_grid *g) {
     for (int d = 0; d < n; d++) {
         if (!g->selected[d] || g->model_loaded[g->model_of[d]]) continue;
         int e = g->model_of[d];
-        rb_collective_check(rb_model_read(g->specs[e].model_path, &g->models[e]), &g->comm);
-        g->model_loaded[e] = 1;
+        int rc = rb_model_read(g->specs[e].model_path, &g->models[e]);
+        g->model_loaded[e] = rc == RB_OK;
+        RB_TRY(rb_mpi_agree(rc, &g->comm));
     }
     int first = -1;
     for (int d = 0; d < n; d++) {
         if (!g->selected[d]) continue;
         if (first < 0) first = d;
-        RB_TRY(rb_dataset_read_test_shared(g->specs[d].path, &g->data[d], g->comm, &g->data_win[d]));
+        RB_TRY(rb_mpi_agree(rb_dataset_read_test_shared(g->specs[d].path, &g->data[d], g->comm, &g->data_win[d]), &g->comm));
         const rb_model *m = &g->models[g->model_of[d]];
         int rc = rb_corrupt_ctx_init(&g->ctx[d], g->specs[d].seed, rb_name_id(g->specs[d].name), &m->stats[0], &m->stats[1]);
-        rb_collective_check(rc, &g->comm);
+        RB_TRY(rb_mpi_agree(rc, &g->comm));
     }
     const rb_model *m0 = &g->models[g->model_of[first]];
     g->R = m0->n_replicas;
@@ -180,10 +183,12 @@ static int rb_grid_cell(rb_grid *g, int idx, double *rec, float **scores_out) {
 
 /* ---- scheduling ---- */
 
-static int rb_grid_compute(rb_grid *g) {
-    /* cells still to do, in (dataset, cost desc, index) order: expensive ones first within a
-     * dataset so the tail is short, datasets in turn so a rank builds few scorers */
+/* The cells still to do, in (dataset, cost desc, index) order: expensive ones first within a dataset
+ * so the tail is short, datasets in turn so a rank builds few scorers. */
+static int rb_grid_todo(const rb_grid *g, int **todo_out, int *n_out) {
     int *todo = rb_malloc(sizeof *todo * (size_t)(g->n_cells ? g->n_cells : 1), "todo list");
+    *todo_out = todo;
+    *n_out = 0;
     if (!todo) return RB_ERR;
     int n_todo = 0;
     for (int i = 0; i < g->n_cells; i++)
@@ -197,19 +202,48 @@ static int rb_grid_compute(rb_grid *g) {
             todo[j] = todo[j - 1];
             todo[j - 1] = t;
         }
+    *n_out = n_todo;
+    return RB_OK;
+}
+
+/* One cell computed, its scores saved (--save-scores) and its record journalled. */
+static int rb_grid_do_cell(rb_grid *g, rb_journal *jr, int idx, double *rec) {
+    float *scores = NULL;
+    RB_TRY(rb_grid_cell(g, idx, rec, &scores));
+    const rb_cell *c = &g->cells[idx];
+    size_t n_scores = (size_t)g->M * (size_t)g->R * (size_t)g->data[c->dataset].test.n_snippets;
+    int rc = g->opt->save_scores ? rb_grid_save_cell_scores(g, idx, scores, n_scores) : RB_OK;
+    free(scores);
+    RB_TRY(rc);
+    return rb_journal_append(jr, rec, g->rec_len);
+}
+
+/* Every rank takes cells from a shared counter until none is left. A rank that fails (a cell, its
+ * scores file, its journal record: seen by that rank only) stops taking cells and moves the counter
+ * past the end, so the others stop after their current cell; then every rank leaves through the
+ * same collective steps and agrees on the outcome (rb_core.h). */
+static int rb_grid_compute(rb_grid *g) {
+    int *todo = NULL, n_todo = 0;
+    int rc = rb_grid_todo(g, &todo, &n_todo);
+    double *rec = rb_malloc(sizeof(double) * (size_t)g->rec_len, "cell record");
+    if (!rec) rc = RB_ERR;
+    rb_journal jr;
+    jr.fd = -1;
+    if (rc == RB_OK) rc = rb_journal_open(&jr, g->opt->run_dir, g->attempt, g->rank);
+    if (rb_mpi_agree(rc, &g->comm) != RB_OK) {
+        free(todo);
+        free(rec);
+        rb_journal_close(&jr);
+        return RB_ERR;
+    }
     int64_t *counter = NULL;
     MPI_Win win;
     MPI_Win_allocate(g->rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t), MPI_INFO_NULL, g->comm, &counter, &win);
+    rb_mpi_set_win_error_handler(&win);
     if (g->rank == 0) *counter = 0;
     MPI_Win_fence(0, win);
-    rb_journal jr;
-    jr.fd = -1;
-    int rc = rb_journal_open(&jr, g->opt->run_dir, g->attempt, g->rank);
-    rb_collective_check(rc, &g->comm);
     rb_progress prog;
     rb_progress_start(g, &prog, todo, n_todo);
-    double *rec = rb_malloc(sizeof(double) * (size_t)g->rec_len, "cell record");
-    if (!rec) rb_die();
     for (;;) {
         int64_t one = 1, next = 0;
         MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
@@ -217,14 +251,14 @@ static int rb_grid_compute(rb_grid *g) {
         MPI_Win_unlock(0, win);
         if (next >= n_todo) break;
         int idx = todo[next];
-        float *scores = NULL;
-        /* a cell error is seen by one rank only: it ends the whole job with its message */
-        if (rb_grid_cell(g, idx, rec, &scores) != RB_OK) rb_die();
-        const rb_cell *c = &g->cells[idx];
-        size_t n_scores = (size_t)g->M * (size_t)g->R * (size_t)g->data[c->dataset].test.n_snippets;
-        if (g->opt->save_scores && rb_grid_save_cell_scores(g, idx, scores, n_scores) != RB_OK) rb_die();
-        free(scores);
-        if (rb_journal_append(&jr, rec, g->rec_len) != RB_OK) rb_die();
+        if (rb_grid_do_cell(g, &jr, idx, rec) != RB_OK) {
+            rc = RB_ERR;
+            int64_t rest = n_todo, ignored; /* no rank starts another cell */
+            MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
+            MPI_Fetch_and_op(&rest, &ignored, MPI_INT64_T, 0, 0, MPI_SUM, win);
+            MPI_Win_unlock(0, win);
+            break;
+        }
         memcpy(g->records + (size_t)idx * g->rec_len, rec, sizeof(double) * (size_t)g->rec_len);
         g->have[idx] = 1;
         g->computed_here[idx] = 1;
@@ -235,50 +269,54 @@ static int rb_grid_compute(rb_grid *g) {
     rb_journal_close(&jr);
     MPI_Win_free(&win);
     free(todo);
-    return RB_OK;
+    return rb_mpi_agree(rc, &g->comm);
 }
 
-/* Every rank ends with every record: the ones computed now (allgathered) plus the restored ones. */
+/* Every rank ends with every record: the ones computed now (allgathered) plus the restored ones.
+ * Returns a status every rank agrees on. */
 static int rb_grid_share(rb_grid *g) {
     int mine = 0;
     for (int i = 0; i < g->n_cells; i++) mine += g->computed_here[i];
     int *counts = rb_malloc(sizeof(int) * (size_t)g->size, "counts"), *displs = rb_malloc(sizeof(int) * (size_t)g->size, "displs");
-    if (!counts || !displs) return RB_ERR;
-    int my_doubles = mine * g->rec_len;
-    MPI_Allgather(&my_doubles, 1, MPI_INT, counts, 1, MPI_INT, g->comm);
-    int total = 0;
-    for (int r = 0; r < g->size; r++) {
-        displs[r] = total;
-        total += counts[r];
-    }
-    double *send = rb_malloc(sizeof(double) * (size_t)(my_doubles ? my_doubles : 1), "send records");
-    double *all = rb_malloc(sizeof(double) * (size_t)(total ? total : 1), "all records");
-    if (!send || !all) return RB_ERR;
-    int k = 0;
-    for (int i = 0; i < g->n_cells; i++)
-        if (g->computed_here[i]) memcpy(send + (size_t)(k++) * g->rec_len, g->records + (size_t)i * g->rec_len, sizeof(double) * (size_t)g->rec_len);
-    MPI_Allgatherv(send, my_doubles, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, g->comm);
-    int *owner = rb_malloc(sizeof(int) * (size_t)g->n_cells, "owners");
-    if (!owner) return RB_ERR;
-    for (int i = 0; i < g->n_cells; i++) owner[i] = -1;
-    for (int r = 0; r < g->size; r++)
-        for (int j = 0; j < counts[r] / g->rec_len; j++) {
-            const double *rec = all + displs[r] + (size_t)j * g->rec_len;
-            int idx = (int)rec[RB_REC_CELL];
-            memcpy(g->records + (size_t)idx * g->rec_len, rec, sizeof(double) * (size_t)g->rec_len);
-            g->have[idx] = 1;
-            owner[idx] = r;
+    int *owner = rb_malloc(sizeof(int) * (size_t)(g->n_cells ? g->n_cells : 1), "owners");
+    double *send = NULL, *all = NULL;
+    int rc = rb_mpi_agree(counts && displs && owner ? RB_OK : RB_ERR, &g->comm);
+    int my_doubles = mine * g->rec_len, total = 0;
+    if (rc == RB_OK) {
+        MPI_Allgather(&my_doubles, 1, MPI_INT, counts, 1, MPI_INT, g->comm);
+        for (int r = 0; r < g->size; r++) {
+            displs[r] = total;
+            total += counts[r];
         }
-    for (int i = 0; i < g->n_cells; i++) {
-        if (!g->have[i]) return rb_fail("internal: cell %d has no result after the run", i);
-        g->computed_here[i] = owner[i] >= 0 ? owner[i] : i % g->size; /* now: the rank that writes its rows */
+        send = rb_malloc(sizeof(double) * (size_t)(my_doubles ? my_doubles : 1), "send records");
+        all = rb_malloc(sizeof(double) * (size_t)(total ? total : 1), "all records");
+        rc = rb_mpi_agree(send && all ? RB_OK : RB_ERR, &g->comm);
+    }
+    if (rc == RB_OK) {
+        int k = 0;
+        for (int i = 0; i < g->n_cells; i++)
+            if (g->computed_here[i]) memcpy(send + (size_t)(k++) * g->rec_len, g->records + (size_t)i * g->rec_len, sizeof(double) * (size_t)g->rec_len);
+        MPI_Allgatherv(send, my_doubles, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, g->comm);
+        for (int i = 0; i < g->n_cells; i++) owner[i] = -1;
+        for (int r = 0; r < g->size; r++)
+            for (int j = 0; j < counts[r] / g->rec_len; j++) {
+                const double *rec = all + displs[r] + (size_t)j * g->rec_len;
+                int idx = (int)rec[RB_REC_CELL];
+                memcpy(g->records + (size_t)idx * g->rec_len, rec, sizeof(double) * (size_t)g->rec_len);
+                g->have[idx] = 1;
+                owner[idx] = r;
+            }
+        for (int i = 0; rc == RB_OK && i < g->n_cells; i++) {
+            if (!g->have[i]) rc = rb_fail("internal: cell %d has no result after the run", i); /* the same on every rank */
+            else g->computed_here[i] = owner[i] >= 0 ? owner[i] : i % g->size; /* now: the rank that writes its rows */
+        }
     }
     free(owner);
     free(send);
     free(all);
     free(counts);
     free(displs);
-    return RB_OK;
+    return rc;
 }
 
 /* ---- results ---- */
@@ -329,30 +367,43 @@ static int rb_grid_results(rb_grid *g, rb_results *r) {
 
 /* results.h5 (collective, with the saved scores), then on rank 0 the tables and the closing line;
  * the scratch score files go once results.h5 holds them. t0, t_grid, t_write: when the run, the grid
- * and the writing started. */
-static void rb_grid_write(rb_grid *g, rb_results *results, double t0, double t_grid, double t_write) {
-    if (rb_grid_results(g, results) != RB_OK) rb_die();
-    results->config_text = rb_strdup(rb_config_text(g->cfg), "config text");
-    results->run_id = rb_strdup(g->opt->run_dir, "run id");
-    results->git_commit = rb_strdup(rb_build_commit(), "commit");
+ * and the writing started. Returns a status every rank agrees on; a failed write leaves the run's
+ * previous results.h5 (if any) and no temporary. */
+static int rb_grid_write(rb_grid *g, rb_results *results, double t0, double t_grid, double t_write) {
+    int rc = rb_grid_results(g, results);
+    if (rc == RB_OK) {
+        results->config_text = rb_strdup(rb_config_text(g->cfg), "config text");
+        results->run_id = rb_strdup(g->opt->run_dir, "run id");
+        results->git_commit = rb_strdup(rb_build_commit(), "commit");
+        if (!results->config_text || !results->run_id || !results->git_commit) rc = RB_ERR;
+    }
+    RB_TRY(rb_mpi_agree(rc, &g->comm));
     char rpath[4200];
     snprintf(rpath, sizeof rpath, "%s/results.h5", g->opt->run_dir);
-    rb_results_write(rpath, results, g->computed_here, g->comm, g->inputs, g->shas, g->n_inputs,
-                     g->opt->save_scores ? rb_grid_write_scores : NULL, g);
+    RB_TRY(rb_results_write(rpath, results, g->computed_here, g->comm, g->inputs, g->shas, g->n_inputs,
+                            g->opt->save_scores ? rb_grid_write_scores : NULL, g));
     if (g->rank == 0) {
-        if (rb_results_tables(results, g->opt->run_dir) != RB_OK) rb_die();
-        rb_audit_provenance prov;
-        if (rb_audit_read_provenance(rpath, &prov) != RB_OK || rb_results_json(results, &prov, g->opt->run_dir) != RB_OK)
-            rb_die();
-        rb_audit_provenance_free(&prov);
-        rb_grid_log(g, "grid: %d cells in %.1f s (%.2f cells/s); results.h5 and tables in %.1f s; total %.1f s",
-                    g->n_cells, t_write - t_grid, (t_write - t_grid) > 0 ? g->n_cells / (t_write - t_grid) : 0,
-                    rb_now() - t_write, rb_now() - t0);
-        if (g->log) fclose(g->log);
+        rc = rb_results_tables(results, g->opt->run_dir);
+        if (rc == RB_OK) {
+            rb_audit_provenance prov;
+            rc = rb_audit_read_provenance(rpath, &prov);
+            if (rc == RB_OK) {
+                rc = rb_results_json(results, &prov, g->opt->run_dir);
+                rb_audit_provenance_free(&prov);
+            }
+        }
+        if (rc == RB_OK)
+            rb_grid_log(g, "grid: %d cells in %.1f s (%.2f cells/s); results.h5 and tables in %.1f s; total %.1f s",
+                        g->n_cells, t_write - t_grid, (t_write - t_grid) > 0 ? g->n_cells / (t_write - t_grid) : 0,
+                        rb_now() - t_write, rb_now() - t0);
     }
+    RB_TRY(rb_mpi_agree(rc, &g->comm));
     if (g->opt->save_scores) rb_grid_remove_saved_scores(g);
+    return RB_OK;
 }
 
+/* Frees what the steps that ran allocated (every array may still be NULL). Collective: the shared
+ * dataset windows are freed on every rank. */
 static void rb_grid_free(rb_grid *g) {
     for (int i = 0; i < g->n_inputs; i++) {
         free(g->inputs[i]);
@@ -361,13 +412,15 @@ static void rb_grid_free(rb_grid *g) {
     free(g->inputs);
     free(g->shas);
     for (int d = 0; d < g->n_specs; d++) {
-        rb_scorer_free(g->scorer[d]);
-        if (g->selected[d]) {
+        if (g->scorer) rb_scorer_free(g->scorer[d]);
+        if (g->selected && g->selected[d] && g->ctx && g->data && g->data_win) {
             rb_corrupt_ctx_free(&g->ctx[d]);
             rb_dataset_free_shared(&g->data[d], &g->data_win[d]);
         }
-        if (g->model_loaded[d]) rb_model_free(&g->models[d]);
+        if (g->model_loaded && g->model_loaded[d]) rb_model_free(&g->models[d]);
     }
+    if (g->log) fclose(g->log);
+    g->log = NULL;
     free(g->selected);
     free(g->model_loaded);
     free(g->scorer);
@@ -382,29 +435,41 @@ static void rb_grid_free(rb_grid *g) {
     free(g->computed_here);
 }
 
-/* Each step either succeeds on every rank or ends the job (rb_die, rb_collective_check). */
+/* Each step returns a status every rank agrees on (rb_mpi_agree, rb_core.h): on a failure every rank
+ * stops at the same step, frees what it holds and returns RB_ERR with the same message. */
 int rb_grid_run(const rb_config *cfg, const rb_dataset_spec *specs, int n_specs, const rb_grid_options *opt,
                 MPI_Comm comm, rb_results *results) {
     rb_grid gs, *g = &gs;
     memset(results, 0, sizeof *results);
-    RB_TRY(rb_grid_init(g, cfg, specs, n_specs, opt, comm));
+    int rc = rb_mpi_agree(rb_grid_init(g, cfg, specs, n_specs, opt, comm), &comm);
+    if (rc != RB_OK) return RB_ERR;
     double t0 = rb_now();
-    rb_grid_make_run_dir(g);
-    rb_grid_select(g);
-    if (rb_grid_inputs(g) != RB_OK) rb_die();
-    rb_grid_open_run(g);
-    if (rb_grid_cells(g) != RB_OK) rb_die();
-    if (opt->resume) rb_grid_restore(g);
-    rb_grid_log(g, "grid: %d datasets, %d cells, %d methods x %d replicas, %d ranks (attempt %d)", n_specs, g->n_cells,
-                g->M, g->R, g->size, g->attempt);
+    rc = rb_grid_make_run_dir(g);
+    if (rc == RB_OK) rc = rb_mpi_agree(rb_grid_select(g), &comm);
+    if (rc == RB_OK) rc = rb_grid_inputs(g);
+    if (rc == RB_OK) rc = rb_grid_open_run(g);
+    if (rc == RB_OK) rc = rb_mpi_agree(rb_grid_cells(g), &comm);
+    if (rc == RB_OK && opt->resume) rc = rb_grid_restore(g);
     double t_grid = rb_now();
-    RB_TRY(rb_grid_compute(g));
-    double rss_max, node_pss_max;
-    rb_memory_peaks(comm, &rss_max, &node_pss_max);
-    rb_grid_log(g, "memory: peak RSS per rank %.1f MiB (largest rank), node total %.1f MiB (PSS, largest node, after the grid)",
-                rss_max, node_pss_max);
-    if (rb_grid_share(g) != RB_OK) rb_die();
-    rb_grid_write(g, results, t0, t_grid, rb_now());
+    if (rc == RB_OK) {
+        rb_grid_log(g, "grid: %d datasets, %d cells, %d methods x %d replicas, %d ranks (attempt %d)", n_specs, g->n_cells,
+                    g->M, g->R, g->size, g->attempt);
+        t_grid = rb_now();
+        rc = rb_grid_compute(g);
+    }
+    if (rc == RB_OK) {
+        double rss_max, node_pss_max;
+        rb_memory_peaks(comm, &rss_max, &node_pss_max);
+        rb_grid_log(g, "memory: peak RSS per rank %.1f MiB (largest rank), node total %.1f MiB (PSS, largest node, after the grid)",
+                    rss_max, node_pss_max);
+        rc = rb_grid_share(g);
+    }
+    if (rc == RB_OK) rc = rb_grid_write(g, results, t0, t_grid, rb_now());
+    if (rc != RB_OK) {
+        if (g->rank == 0 && g->log) fprintf(g->log, "error: %s\n", rb_error_message()); /* log.txt keeps the reason */
+        rb_results_free(results);
+        memset(results, 0, sizeof *results);
+    }
     rb_grid_free(g);
-    return RB_OK;
+    return rc;
 }

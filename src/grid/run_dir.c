@@ -15,14 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void rb_grid_make_run_dir(const rb_grid *g) {
+int rb_grid_make_run_dir(const rb_grid *g) {
     int rc = g->rank == 0 ? rb_mkdir_p(g->opt->run_dir) : RB_OK;
     if (rc == RB_OK && g->rank == 0 && g->opt->save_scores) {
         char sdir[4200];
         snprintf(sdir, sizeof sdir, "%s/scores", g->opt->run_dir);
         rc = rb_mkdir_p(sdir);
     }
-    rb_collective_check(rc, &g->comm);
+    return rb_mpi_agree(rc, &g->comm);
 }
 
 /* Rank 0: the input files of this job (the selected datasets, then the models loaded) with their
@@ -111,7 +111,7 @@ static void rb_grid_share_inputs(rb_grid *g) {
     }
 }
 
-void rb_grid_open_run(rb_grid *g) {
+int rb_grid_open_run(rb_grid *g) {
     int rc = RB_OK;
     if (g->rank == 0) {
         char lpath[4200];
@@ -123,15 +123,19 @@ void rb_grid_open_run(rb_grid *g) {
         if (fd >= 0 && !g->log) close(fd);
         if (rc == RB_OK) rc = rb_grid_prepare_dir(g);
     }
-    rb_collective_check(rc, &g->comm);
+    RB_TRY(rb_mpi_agree(rc, &g->comm));
     rb_grid_share_inputs(g);
+    return RB_OK;
 }
 
-void rb_grid_restore(rb_grid *g) {
+int rb_grid_restore(rb_grid *g) {
     double *recs = NULL;
     int count = 0;
     int rc = rb_journal_load(g->opt->run_dir, g->rec_len, &recs, &count);
-    rb_collective_check(rc, &g->comm);
+    if (rb_mpi_agree(rc, &g->comm) != RB_OK) {
+        free(recs);
+        return RB_ERR;
+    }
     for (int j = 0; j < count; j++) {
         int idx = (int)recs[(size_t)j * g->rec_len + RB_REC_CELL];
         if (idx < 0 || idx >= g->n_cells) continue;
@@ -142,4 +146,5 @@ void rb_grid_restore(rb_grid *g) {
     int restored = 0;
     for (int i = 0; i < g->n_cells; i++) restored += g->have[i];
     rb_grid_log(g, "resume: %d of %d cells already committed in %s", restored, g->n_cells, g->opt->run_dir);
+    return RB_OK;
 }

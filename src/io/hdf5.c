@@ -1,5 +1,8 @@
-/* hdf5.c - checked HDF5 helpers (rb_h5.h). The HDF5 error stack printing is switched off: every
- * failure is turned into one robusta error message naming the file and object. */
+/* hdf5.c - checked HDF5 helpers (rb_io.h). The HDF5 error stack printing is switched off: every
+ * failure is turned into one robusta error message naming the file and object. In a file opened
+ * with MPI-IO the helpers keep the MPI error discipline of rb_core.h: the ranks agree on success
+ * (rb_mpi_agree over the file's communicator) before each collective HDF5 call, so a failure on one
+ * rank (an allocation, a write to a full disk) never leaves another rank inside a collective. */
 #include "rb_io.h"
 #include "rb_core.h"
 
@@ -17,6 +20,10 @@ static void rb_h5_quiet(void) {
         done = 1;
     }
 }
+
+static MPI_Comm rb_h5_comm(hid_t loc);
+static int rb_h5_agree_comm(int rc, MPI_Comm comm);
+static void rb_h5_comm_free(MPI_Comm *comm);
 
 static hid_t rb_h5_mem_type(rb_h5_type t) {
     switch (t) {
@@ -138,9 +145,20 @@ int rb_h5_open_rw(const char *path, hid_t *file) {
     return RB_OK;
 }
 
+static int rb_h5_broken = 0;
+
+int rb_h5_unusable(void) { return rb_h5_broken; }
+
 int rb_h5_close(hid_t file, const char *path) {
-    if (H5Fclose(file) < 0) return rb_fail("%s: closing the HDF5 file failed (disk full?)", path);
-    return RB_OK;
+    MPI_Comm comm = rb_h5_comm(file);
+    /* flush first (collective), so a full disk is reported as such; after a failed flush the close
+     * fails too and leaves HDF5 with a half-closed file (rb_h5_unusable) */
+    int rc = H5Fflush(file, H5F_SCOPE_GLOBAL) < 0 ? rb_fail("%s: writing the HDF5 file failed (disk full?)", path) : RB_OK;
+    rc = rb_h5_agree_comm(rc, comm);
+    if (H5Fclose(file) < 0 && rc == RB_OK) rc = rb_fail("%s: closing the HDF5 file failed (disk full?)", path);
+    if (rc != RB_OK) rb_h5_broken = 1;
+    rb_h5_comm_free(&comm);
+    return rc;
 }
 
 int rb_h5_exists(hid_t loc, const char *path) {
@@ -169,34 +187,60 @@ int rb_h5_group(hid_t loc, const char *path, hid_t *group) {
         *group = H5Gcreate2(loc, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
         H5Pclose(lcpl);
     }
-    if (*group < 0) return rb_fail("cannot create or open HDF5 group %s", path);
+    int rc = *group < 0 ? rb_fail("cannot create or open HDF5 group %s", path) : RB_OK;
+    if (rb_h5_agree(loc, rc) != RB_OK) { /* every rank or none goes on with the group */
+        if (*group >= 0) H5Gclose(*group);
+        *group = -1;
+        return RB_ERR;
+    }
     return RB_OK;
 }
 
-static int rb_h5_is_parallel(hid_t loc, int *rank) {
+/* The communicator of a file opened with MPI-IO (a duplicate: free it with MPI_Comm_free), or
+ * MPI_COMM_NULL for a serial file. Collective for an MPI-IO file (every rank calls it in turn). */
+static MPI_Comm rb_h5_comm(hid_t loc) {
+    MPI_Comm comm = MPI_COMM_NULL;
     hid_t file = H5Iget_file_id(loc);
     hid_t fapl = H5Fget_access_plist(file);
-    int parallel = H5Pget_driver(fapl) == H5FD_MPIO;
-    H5Pclose(fapl);
-    *rank = 0;
-    if (parallel) {
-        MPI_Comm comm;
-        MPI_Info info;
-        hid_t fapl2 = H5Fget_access_plist(file);
-        H5Pget_fapl_mpio(fapl2, &comm, &info);
-        MPI_Comm_rank(comm, rank);
-        MPI_Comm_free(&comm);
+    if (H5Pget_driver(fapl) == H5FD_MPIO) {
+        MPI_Info info = MPI_INFO_NULL;
+        H5Pget_fapl_mpio(fapl, &comm, &info);
         if (info != MPI_INFO_NULL) MPI_Info_free(&info);
-        H5Pclose(fapl2);
     }
+    H5Pclose(fapl);
     H5Fclose(file);
-    return parallel;
+    return comm;
+}
+
+/* The agreement of the ranks of comm on rc (rb_mpi_agree); rc itself for a serial file. */
+static int rb_h5_agree_comm(int rc, MPI_Comm comm) { return comm == MPI_COMM_NULL ? rc : rb_mpi_agree(rc, &comm); }
+
+static void rb_h5_comm_free(MPI_Comm *comm) {
+    if (*comm != MPI_COMM_NULL) MPI_Comm_free(comm);
+}
+
+int rb_h5_agree(hid_t loc, int rc) {
+    MPI_Comm comm = rb_h5_comm(loc);
+    rc = rb_h5_agree_comm(rc, comm);
+    rb_h5_comm_free(&comm);
+    return rc;
+}
+
+int rb_h5_fault_write(hid_t loc, const char *name) {
+    char label[2048] = "", obj[1024] = "";
+    if (H5Fget_name(loc, label, sizeof label) < 0) label[0] = '\0';
+    if (H5Iget_name(loc, obj, sizeof obj) < 0 || strcmp(obj, "/") == 0) obj[0] = '\0';
+    size_t used = strlen(label);
+    snprintf(label + used, sizeof label - used, "%s%s%s", obj, name[0] ? "/" : "", name);
+    return rb_fault_write(label);
 }
 
 int rb_h5_write(hid_t loc, const char *name, rb_h5_type type, int rank, const hsize_t *dims, const void *data) {
     rb_h5_quiet();
-    int my_rank;
-    int parallel = rb_h5_is_parallel(loc, &my_rank);
+    int my_rank = 0;
+    MPI_Comm comm = rb_h5_comm(loc);
+    int parallel = comm != MPI_COMM_NULL;
+    if (parallel) MPI_Comm_rank(comm, &my_rank);
     hid_t space = H5Screate_simple(rank, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hsize_t total = 1;
@@ -212,11 +256,14 @@ int rb_h5_write(hid_t loc, const char *name, rb_h5_type type, int rank, const hs
         for (int i = 1; i < rank; i++) chunk[i] = dims[i];
         H5Pset_chunk(dcpl, rank, chunk);
     }
-    hid_t ds = H5Dcreate2(loc, name, rb_h5_file_type(type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    hid_t ds = H5Dcreate2(loc, name, rb_h5_file_type(type), space, H5P_DEFAULT, dcpl, H5P_DEFAULT); /* collective */
     H5Pclose(dcpl);
-    if (ds < 0) {
+    int rc = ds < 0 ? rb_fail("cannot create dataset %s", name) : RB_OK;
+    if (rb_h5_agree_comm(rc, comm) != RB_OK) { /* every rank leaves before the write */
+        if (ds >= 0) H5Dclose(ds);
         H5Sclose(space);
-        return rb_fail("cannot create dataset %s", name);
+        rb_h5_comm_free(&comm);
+        return RB_ERR;
     }
     herr_t st = 0;
     if (total > 0) {
@@ -226,10 +273,13 @@ int rb_h5_write(hid_t loc, const char *name, rb_h5_type type, int rank, const hs
         st = H5Dwrite(ds, rb_h5_mem_type(type), mem, parallel ? space : H5S_ALL, H5P_DEFAULT, data);
         if (mem != H5S_ALL) H5Sclose(mem);
     }
+    if (rb_fault_active && rb_h5_fault_write(ds, "")) st = -1;
     H5Sclose(space);
-    H5Dclose(ds);
-    if (st < 0) return rb_fail("writing dataset %s failed (disk full?)", name);
-    return RB_OK;
+    if (H5Dclose(ds) < 0) st = -1; /* collective: every rank closes */
+    rc = st < 0 ? rb_fail("writing dataset %s failed (disk full?)", name) : RB_OK;
+    rc = rb_h5_agree_comm(rc, comm);
+    rb_h5_comm_free(&comm);
+    return rc;
 }
 
 /* Open a dataset and check its element type and rank; fills dims. */
@@ -324,37 +374,46 @@ int rb_h5_read_rows(hid_t loc, const char *name, rb_h5_type type, int rank, cons
 }
 
 int rb_h5_write_strings(hid_t loc, const char *name, char *const *strings, int64_t n) {
+    rb_h5_quiet();
+    MPI_Comm comm = rb_h5_comm(loc);
+    int my_rank = 0, parallel = comm != MPI_COMM_NULL;
+    if (parallel) MPI_Comm_rank(comm, &my_rank);
     size_t width = 1;
     for (int64_t i = 0; i < n; i++) {
         size_t l = strlen(strings[i]);
         if (l > width) width = l;
     }
     char *buf = rb_calloc((size_t)(n ? n : 1), width, "string column");
-    if (!buf) return RB_ERR;
+    if (rb_h5_agree_comm(buf ? RB_OK : RB_ERR, comm) != RB_OK) { /* no rank creates the dataset */
+        free(buf);
+        rb_h5_comm_free(&comm);
+        return rb_context("writing string column %s", name);
+    }
     for (int64_t i = 0; i < n; i++) memcpy(buf + (size_t)i * width, strings[i], strlen(strings[i]));
     hid_t st = H5Tcopy(H5T_C_S1);
     H5Tset_size(st, width);
     H5Tset_strpad(st, H5T_STR_NULLPAD);
     hsize_t dims[1] = {(hsize_t)n};
     hid_t space = H5Screate_simple(1, dims, NULL);
-    hid_t ds = H5Dcreate2(loc, name, st, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int my_rank;
-    int parallel = ds >= 0 && rb_h5_is_parallel(loc, &my_rank);
+    hid_t ds = H5Dcreate2(loc, name, st, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT); /* collective */
+    int rc = rb_h5_agree_comm(ds < 0 ? rb_fail("cannot create string column %s", name) : RB_OK, comm);
     herr_t w = -1;
-    if (ds >= 0) {
+    if (rc == RB_OK) {
         if (parallel && my_rank != 0) {
             H5Sselect_none(space);
             w = H5Dwrite(ds, st, space, space, H5P_DEFAULT, buf);
         } else {
             w = n ? H5Dwrite(ds, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
         }
-        H5Dclose(ds);
+        if (rb_fault_active && rb_h5_fault_write(ds, "")) w = -1;
     }
+    if (ds >= 0 && H5Dclose(ds) < 0) w = -1; /* collective: every rank that created it closes */
     H5Sclose(space);
     H5Tclose(st);
     free(buf);
-    if (ds < 0 || w < 0) return rb_fail("writing string column %s failed", name);
-    return RB_OK;
+    if (rc == RB_OK) rc = rb_h5_agree_comm(w < 0 ? rb_fail("writing string column %s failed (disk full?)", name) : RB_OK, comm);
+    rb_h5_comm_free(&comm);
+    return rc;
 }
 
 int rb_h5_read_strings(hid_t loc, const char *name, int64_t expected_n, char ***strings, const char *what) {
@@ -422,8 +481,7 @@ int rb_h5_attr_string(hid_t loc, const char *name, const char *value) {
     if (a >= 0) H5Aclose(a);
     H5Sclose(space);
     H5Tclose(st);
-    if (w < 0) return rb_fail("writing attribute %s failed", name);
-    return RB_OK;
+    return rb_h5_agree(loc, w < 0 ? rb_fail("writing attribute %s failed", name) : RB_OK);
 }
 
 static int rb_h5_attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v) {
@@ -433,8 +491,7 @@ static int rb_h5_attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype,
     herr_t w = a >= 0 ? H5Awrite(a, mtype, v) : -1;
     if (a >= 0) H5Aclose(a);
     H5Sclose(space);
-    if (w < 0) return rb_fail("writing attribute %s failed", name);
-    return RB_OK;
+    return rb_h5_agree(loc, w < 0 ? rb_fail("writing attribute %s failed", name) : RB_OK);
 }
 
 int rb_h5_attr_int64(hid_t loc, const char *name, int64_t value) {

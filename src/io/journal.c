@@ -44,7 +44,8 @@ int rb_journal_append(rb_journal *j, const double *payload, int n) {
     memcpy(buf + 8 + sizeof(double) * (size_t)n, &h, 8);
     size_t done = 0;
     while (done < bytes) {
-        ssize_t w = write(j->fd, buf + done, bytes - done);
+        ssize_t w = rb_fault_active && done == 0 && rb_fault_write(j->path) ? (errno = ENOSPC, -1)
+                                                                              : write(j->fd, buf + done, bytes - done);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
             free(buf);

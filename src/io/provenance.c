@@ -100,6 +100,7 @@ int rb_provenance_write(hid_t file, const char *config_text, char *const *input_
             if (!lines[i]) rc = RB_ERR;
             else snprintf(lines[i], n, "%s  %s", input_sha256[i], input_paths[i]);
         }
+        rc = rb_h5_agree(g, rc); /* an allocation failed on one rank: no rank creates "inputs" */
         if (rc == RB_OK) rc = rb_h5_write_strings(g, "inputs", lines, n_inputs);
         for (int i = 0; lines && i < n_inputs; i++) free(lines[i]);
         free(lines);

@@ -1,5 +1,9 @@
 /* results_file.c - results.h5 (docs/formats.md "Results file"): written collectively with parallel
- * HDF5, every rank writing the rows of the cells it computed; read back for report and audit. */
+ * HDF5, every rank writing the rows of the cells it computed; read back for report and audit.
+ * The writer keeps the MPI error discipline of rb_core.h: every helper returns a status all ranks
+ * agree on (rb_mpi_agree before each collective HDF5 call), so a full disk or a failed allocation on
+ * one rank makes every rank skip the remaining writes, close the file together and remove the
+ * temporary; results.h5 itself is only ever replaced by a complete file. */
 #include "rb_results.h"
 #include "rb_core.h"
 #include "rb_io.h"
@@ -9,20 +13,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #define RB_RESULTS_FORMAT "robusta-results"
 #define RB_RESULTS_VERSION 1
 
 /* Create a 1-D dataset of n rows (collective) and write the rows whose cell is owned by this rank;
- * row i belongs to cell i / rows_per_cell. data holds every row (identical on all ranks). */
+ * row i belongs to cell i / rows_per_cell. data holds every row (identical on all ranks). Returns a
+ * status every rank of comm agrees on. */
 static int rb_write_owned(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int64_t n, int rows_per_cell,
-                          const void *data, const int *owner, int rank) {
+                          const void *data, const int *owner, int rank, MPI_Comm comm) {
     hsize_t dims[1] = {(hsize_t)n};
     hid_t space = H5Screate_simple(1, dims, NULL);
-    hid_t ds = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (ds < 0) {
+    hid_t ds = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT); /* collective */
+    if (rb_mpi_agree(ds < 0 ? rb_fail("cannot create %s", name) : RB_OK, &comm) != RB_OK) {
+        if (ds >= 0) H5Dclose(ds);
         H5Sclose(space);
-        return rb_fail("cannot create %s", name);
+        return RB_ERR;
     }
     H5Sselect_none(space);
     int64_t n_cells = n / rows_per_cell;
@@ -33,21 +42,24 @@ static int rb_write_owned(hid_t loc, const char *name, hid_t ftype, hid_t mtype,
     }
     hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
     H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
-    herr_t st = n ? H5Dwrite(ds, mtype, space, space, dxpl, data) : 0;
+    herr_t st = n ? H5Dwrite(ds, mtype, space, space, dxpl, data) : 0; /* collective */
+    if (rb_fault_active && rb_h5_fault_write(ds, "")) st = -1;
     H5Pclose(dxpl);
     H5Sclose(space);
-    H5Dclose(ds);
-    if (st < 0) return rb_fail("writing %s failed (disk full?)", name);
-    return RB_OK;
+    if (H5Dclose(ds) < 0) st = -1; /* collective: every rank closes */
+    return rb_mpi_agree(st < 0 ? rb_fail("writing %s failed (disk full?)", name) : RB_OK, &comm);
 }
 
 /* String column of n rows built by fn(row) (rank 0 writes it). */
 typedef const char *(*rb_row_string)(const rb_results *r, int64_t row, int per_cell);
 
 static int rb_write_string_column(hid_t g, const char *name, const rb_results *r, int64_t n, int per_cell,
-                                  rb_row_string fn) {
+                                  rb_row_string fn, MPI_Comm comm) {
     char **col = rb_malloc(sizeof *col * (size_t)(n ? n : 1), "string column");
-    if (!col) return RB_ERR;
+    if (rb_mpi_agree(col ? RB_OK : RB_ERR, &comm) != RB_OK) {
+        free(col);
+        return RB_ERR;
+    }
     for (int64_t i = 0; i < n; i++) col[i] = (char *)fn(r, i, per_cell);
     int rc = rb_h5_write_strings(g, name, col, n);
     free(col);
@@ -66,23 +78,132 @@ static const char *rb_col_method(const rb_results *r, int64_t row, int pc) {
 }
 
 static int rb_write_keys(hid_t g, const rb_results *r, int64_t n, int per_cell, int with_method, const int *owner,
-                         int rank) {
+                         int rank, MPI_Comm comm) {
     int32_t *sev = rb_malloc(sizeof *sev * (size_t)(n ? n : 1), "severity column");
-    if (!sev) return RB_ERR;
+    if (rb_mpi_agree(sev ? RB_OK : RB_ERR, &comm) != RB_OK) {
+        free(sev);
+        return RB_ERR;
+    }
     for (int64_t i = 0; i < n; i++) sev[i] = r->conds[i / per_cell].severity;
     int rc = RB_OK;
-    if (rb_write_string_column(g, "dataset", r, n, per_cell, rb_col_dataset) ||
-        rb_write_string_column(g, "corruption", r, n, per_cell, rb_col_corruption) ||
-        rb_write_string_column(g, "modality", r, n, per_cell, rb_col_modality) ||
-        rb_write_owned(g, "severity", H5T_STD_I32LE, H5T_NATIVE_INT32, n, per_cell, sev, owner, rank) ||
-        (with_method && rb_write_string_column(g, "method", r, n, per_cell, rb_col_method)))
+    /* every helper returns an agreed status, so every rank stops at the same column */
+    if (rb_write_string_column(g, "dataset", r, n, per_cell, rb_col_dataset, comm) ||
+        rb_write_string_column(g, "corruption", r, n, per_cell, rb_col_corruption, comm) ||
+        rb_write_string_column(g, "modality", r, n, per_cell, rb_col_modality, comm) ||
+        rb_write_owned(g, "severity", H5T_STD_I32LE, H5T_NATIVE_INT32, n, per_cell, sev, owner, rank, comm) ||
+        (with_method && rb_write_string_column(g, "method", r, n, per_cell, rb_col_method, comm)))
         rc = RB_ERR;
     free(sev);
     return rc;
 }
 
-static int rb_write_f64(hid_t g, const char *name, const double *v, int64_t n, int per_cell, const int *owner, int rank) {
-    return rb_write_owned(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, per_cell, v, owner, rank);
+static int rb_write_f64(hid_t g, const char *name, const double *v, int64_t n, int per_cell, const int *owner, int rank,
+                        MPI_Comm comm) {
+    return rb_write_owned(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, per_cell, v, owner, rank, comm);
+}
+
+/* The per-row arrays of the file, identical on every rank. */
+typedef struct {
+    double *cells, *reps, *conds;
+    int32_t *nrepl, *repi;
+} rb_results_columns;
+
+static int rb_results_columns_make(const rb_results *r, rb_results_columns *k) {
+    const int M = r->n_methods, R = r->n_replicas;
+    const int64_t nc = r->n_conds, ncells = nc * M, nrep = nc * M * R;
+    k->cells = rb_malloc(sizeof(double) * (size_t)(ncells ? ncells : 1) * 6, "cells columns");
+    k->reps = rb_malloc(sizeof(double) * (size_t)(nrep ? nrep : 1) * 3, "replica columns");
+    k->conds = rb_malloc(sizeof(double) * (size_t)(nc ? nc : 1) * 5, "condition columns");
+    k->nrepl = rb_malloc(sizeof(int32_t) * (size_t)(ncells ? ncells : 1), "n_replicas column");
+    k->repi = rb_malloc(sizeof(int32_t) * (size_t)(nrep ? nrep : 1), "replica column");
+    if (!k->cells || !k->reps || !k->conds || !k->nrepl || !k->repi) return RB_ERR;
+    const double *metric[3] = {r->ap, r->ap_step, r->roc_auc};
+    for (int64_t c = 0; c < nc; c++)
+        for (int m = 0; m < M; m++) {
+            int64_t row = c * M + m;
+            for (int q = 0; q < 3; q++)
+                rb_results_mean_sd(r, metric[q], (int)c, m, &k->cells[q * ncells + row], &k->cells[(3 + q) * ncells + row]);
+            k->nrepl[row] = R;
+            for (int rep = 0; rep < R; rep++) {
+                int64_t i = rb_results_at(r, (int)c, m, rep);
+                for (int q = 0; q < 3; q++) k->reps[q * nrep + i] = metric[q][i];
+                k->repi[i] = rep;
+            }
+        }
+    for (int64_t c = 0; c < nc; c++) {
+        k->conds[c] = r->conds[c].detect_auc[0];
+        k->conds[nc + c] = r->conds[c].detect_auc[1];
+        k->conds[2 * nc + c] = r->conds[c].weight[0];
+        k->conds[3 * nc + c] = r->conds[c].weight[1];
+        k->conds[4 * nc + c] = r->conds[c].positive_fraction;
+    }
+    return RB_OK;
+}
+
+static void rb_results_columns_free(rb_results_columns *k) {
+    free(k->cells);
+    free(k->reps);
+    free(k->conds);
+    free(k->nrepl);
+    free(k->repi);
+}
+
+/* The groups /cells, /conditions and /replicas. Every step's status is agreed by every rank. */
+static int rb_results_write_tables(hid_t file, const rb_results *r, const rb_results_columns *k, const int *owner,
+                                   int rank, MPI_Comm comm) {
+    const int M = r->n_methods, R = r->n_replicas;
+    const int64_t nc = r->n_conds, ncells = nc * M, nrep = nc * M * R;
+    static const char *const metric_names[6] = {"ap", "ap_step", "roc_auc", "ap_sd", "ap_step_sd", "roc_auc_sd"};
+    hid_t g;
+    RB_TRY(rb_h5_group(file, "cells", &g));
+    int rc = rb_write_keys(g, r, ncells, M, 1, owner, rank, comm);
+    for (int q = 0; rc == RB_OK && q < 6; q++)
+        rc = rb_write_f64(g, metric_names[q], k->cells + q * ncells, ncells, M, owner, rank, comm);
+    if (rc == RB_OK) rc = rb_write_owned(g, "n_replicas", H5T_STD_I32LE, H5T_NATIVE_INT32, ncells, M, k->nrepl, owner, rank, comm);
+    H5Gclose(g);
+    RB_TRY(rc);
+    RB_TRY(rb_h5_group(file, "conditions", &g));
+    if (rb_write_keys(g, r, nc, 1, 0, owner, rank, comm) || rb_write_string_column(g, "label", r, nc, 1, rb_col_label, comm) ||
+        rb_write_string_column(g, "source", r, nc, 1, rb_col_source, comm) ||
+        rb_write_f64(g, "detect_auc_visual", k->conds, nc, 1, owner, rank, comm) ||
+        rb_write_f64(g, "detect_auc_audio", k->conds + nc, nc, 1, owner, rank, comm) ||
+        rb_write_f64(g, "weight_visual", k->conds + 2 * nc, nc, 1, owner, rank, comm) ||
+        rb_write_f64(g, "weight_audio", k->conds + 3 * nc, nc, 1, owner, rank, comm) ||
+        rb_write_f64(g, "positive_fraction", k->conds + 4 * nc, nc, 1, owner, rank, comm))
+        rc = RB_ERR;
+    H5Gclose(g);
+    RB_TRY(rc);
+    RB_TRY(rb_h5_group(file, "replicas", &g));
+    if (rb_write_keys(g, r, nrep, M * R, 1, owner, rank, comm) ||
+        rb_write_owned(g, "replica", H5T_STD_I32LE, H5T_NATIVE_INT32, nrep, M * R, k->repi, owner, rank, comm))
+        rc = RB_ERR;
+    for (int q = 0; rc == RB_OK && q < 3; q++)
+        rc = rb_write_f64(g, metric_names[q], k->reps + q * nrep, nrep, M * R, owner, rank, comm);
+    H5Gclose(g);
+    return rc;
+}
+
+/* Disk space held back for the final flush of the file's metadata. HDF5's parallel metadata flush
+ * (in H5Fflush / H5Fclose) has collective sync points of its own and does not agree on a failed
+ * write: a full disk at that moment hangs the ranks inside HDF5. So rank 0 reserves this much next
+ * to the temporary when the file is created, and frees it just before the flush: a disk that fills
+ * does so during the dataset writes, where the ranks agree on it. */
+enum { RB_RESULTS_RESERVE = 128 * 1024 };
+
+/* Rank 0: "<tmp>.reserve" created exclusively (never through a link) and allocated on disk. */
+static int rb_reserve_space(const char *tmp, char *reserve, size_t cap) {
+    snprintf(reserve, cap, "%s.reserve", tmp);
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = open(reserve, flags, 0600);
+    if (fd < 0 && errno == EEXIST && (unlink(reserve) == 0 || errno == ENOENT)) fd = open(reserve, flags, 0600);
+    if (fd < 0) return rb_fail("cannot create %s: %s", reserve, strerror(errno));
+    int err = posix_fallocate(fd, 0, RB_RESULTS_RESERVE);
+    close(fd);
+    if (err != 0) {
+        unlink(reserve);
+        return rb_fail("no room for the results file next to %s (%s)", tmp, strerror(err));
+    }
+    return RB_OK;
 }
 
 int rb_results_write(const char *path, const rb_results *r, const int *owner, MPI_Comm comm, char *const *inputs,
@@ -90,87 +211,44 @@ int rb_results_write(const char *path, const rb_results *r, const int *owner, MP
     int rank;
     MPI_Comm_rank(comm, &rank);
     char tmp[4096];
-    hid_t file;
+    char reserve[4200] = "";
+    hid_t file = -1;
+    /* a fresh exclusive temporary, created by rank 0 and opened by all (agreed inside) */
     int rc = rb_h5_create_tmp(path, comm, &file, tmp, sizeof tmp);
-    rb_collective_check(rc, &comm);
+    if (rb_mpi_agree(rc, &comm) != RB_OK) return rb_context("writing %s", path);
+    rc = rank == 0 ? rb_reserve_space(tmp, reserve, sizeof reserve) : RB_OK;
+    if (rb_mpi_agree(rc, &comm) != RB_OK) {
+        H5Fclose(file); /* collective: every rank holds the file */
+        if (rank == 0) unlink(tmp);
+        return rb_context("writing %s", path);
+    }
     const int M = r->n_methods, R = r->n_replicas;
-    const int64_t nc = r->n_conds, ncells = nc * M, nrep = nc * M * R;
     char methods[512] = "";
     for (int k = 0; k < M; k++) snprintf(methods + strlen(methods), sizeof methods - strlen(methods), "%s%s", k ? "," : "", r->methods[k]);
+    /* attributes and provenance: each helper returns an agreed status */
     rc = rb_h5_attr_string(file, "format", RB_RESULTS_FORMAT) || rb_h5_attr_int64(file, "format_version", RB_RESULTS_VERSION) ||
                  rb_h5_attr_string(file, "run_id", r->run_id ? r->run_id : "") || rb_h5_attr_string(file, "methods", methods) ||
                  rb_h5_attr_int64(file, "n_replicas", R) ||
                  rb_provenance_write(file, r->config_text, inputs, input_sha, n_inputs)
              ? RB_ERR
              : RB_OK;
-    /* per-row metric arrays, identical on every rank */
-    double *cells = rb_malloc(sizeof(double) * (size_t)(ncells ? ncells : 1) * 6, "cells columns");
-    double *reps = rb_malloc(sizeof(double) * (size_t)(nrep ? nrep : 1) * 3, "replica columns");
-    double *conds = rb_malloc(sizeof(double) * (size_t)(nc ? nc : 1) * 5, "condition columns");
-    int32_t *nrepl = rb_malloc(sizeof(int32_t) * (size_t)(ncells ? ncells : 1), "n_replicas column");
-    int32_t *repi = rb_malloc(sizeof(int32_t) * (size_t)(nrep ? nrep : 1), "replica column");
-    if (!cells || !reps || !conds || !nrepl || !repi) rc = RB_ERR;
-    if (rc == RB_OK) {
-        const double *metric[3] = {r->ap, r->ap_step, r->roc_auc};
-        for (int64_t c = 0; c < nc; c++)
-            for (int k = 0; k < M; k++) {
-                int64_t row = c * M + k;
-                for (int q = 0; q < 3; q++)
-                    rb_results_mean_sd(r, metric[q], (int)c, k, &cells[q * ncells + row], &cells[(3 + q) * ncells + row]);
-                nrepl[row] = R;
-                for (int rep = 0; rep < R; rep++) {
-                    int64_t i = rb_results_at(r, (int)c, k, rep);
-                    for (int q = 0; q < 3; q++) reps[q * nrep + i] = metric[q][i];
-                    repi[i] = rep;
-                }
-            }
-        for (int64_t c = 0; c < nc; c++) {
-            conds[c] = r->conds[c].detect_auc[0];
-            conds[nc + c] = r->conds[c].detect_auc[1];
-            conds[2 * nc + c] = r->conds[c].weight[0];
-            conds[3 * nc + c] = r->conds[c].weight[1];
-            conds[4 * nc + c] = r->conds[c].positive_fraction;
-        }
+    rb_results_columns cols = {0};
+    if (rc == RB_OK) rc = rb_mpi_agree(rb_results_columns_make(r, &cols), &comm);
+    if (rc == RB_OK) rc = rb_results_write_tables(file, r, &cols, owner, rank, comm);
+    rb_results_columns_free(&cols);
+    if (rc == RB_OK) rc = rb_mpi_agree(rb_results_write_digests(file, r), &comm); /* after every table */
+    if (rc == RB_OK && scores) rc = rb_mpi_agree(scores(file, scores_ctx), &comm);
+    /* the reserved space goes to the metadata flush; every rank waits for that (the agreement) */
+    if (rank == 0) unlink(reserve);
+    rc = rb_mpi_agree(rc, &comm);
+    /* every rank closes (collective), whatever happened; then publish or remove the temporary */
+    if (rb_h5_close(file, tmp) != RB_OK && rc == RB_OK) rc = RB_ERR;
+    rc = rb_mpi_agree(rc, &comm);
+    if (rank == 0) {
+        if (rc == RB_OK) rc = rb_h5_publish(tmp, path);
+        else unlink(tmp);
     }
-    static const char *const metric_names[6] = {"ap", "ap_step", "roc_auc", "ap_sd", "ap_step_sd", "roc_auc_sd"};
-    hid_t g;
-    if (rc == RB_OK && rb_h5_group(file, "cells", &g) == RB_OK) {
-        if (rb_write_keys(g, r, ncells, M, 1, owner, rank)) rc = RB_ERR;
-        for (int q = 0; rc == RB_OK && q < 6; q++) rc = rb_write_f64(g, metric_names[q], cells + q * ncells, ncells, M, owner, rank);
-        if (rc == RB_OK) rc = rb_write_owned(g, "n_replicas", H5T_STD_I32LE, H5T_NATIVE_INT32, ncells, M, nrepl, owner, rank);
-        H5Gclose(g);
-    } else {
-        rc = RB_ERR;
-    }
-    if (rc == RB_OK && rb_h5_group(file, "conditions", &g) == RB_OK) {
-        if (rb_write_keys(g, r, nc, 1, 0, owner, rank) || rb_write_string_column(g, "label", r, nc, 1, rb_col_label) ||
-            rb_write_string_column(g, "source", r, nc, 1, rb_col_source) ||
-            rb_write_f64(g, "detect_auc_visual", conds, nc, 1, owner, rank) ||
-            rb_write_f64(g, "detect_auc_audio", conds + nc, nc, 1, owner, rank) ||
-            rb_write_f64(g, "weight_visual", conds + 2 * nc, nc, 1, owner, rank) ||
-            rb_write_f64(g, "weight_audio", conds + 3 * nc, nc, 1, owner, rank) ||
-            rb_write_f64(g, "positive_fraction", conds + 4 * nc, nc, 1, owner, rank))
-            rc = RB_ERR;
-        H5Gclose(g);
-    }
-    if (rc == RB_OK && rb_h5_group(file, "replicas", &g) == RB_OK) {
-        if (rb_write_keys(g, r, nrep, M * R, 1, owner, rank) ||
-            rb_write_owned(g, "replica", H5T_STD_I32LE, H5T_NATIVE_INT32, nrep, M * R, repi, owner, rank))
-            rc = RB_ERR;
-        for (int q = 0; rc == RB_OK && q < 3; q++) rc = rb_write_f64(g, metric_names[q], reps + q * nrep, nrep, M * R, owner, rank);
-        H5Gclose(g);
-    }
-    free(cells);
-    free(reps);
-    free(conds);
-    free(nrepl);
-    free(repi);
-    if (rc == RB_OK) rc = rb_results_write_digests(file, r);
-    if (rc == RB_OK && scores) rc = scores(file, scores_ctx);
-    if (rb_h5_close(file, tmp) != RB_OK) rc = RB_ERR;
-    rb_collective_check(rc, &comm);
-    if (rank == 0) rc = rb_h5_publish(tmp, path);
-    rb_collective_check(rc, &comm);
+    if (rb_mpi_agree(rc, &comm) != RB_OK) return rb_context("writing %s", path);
     return RB_OK;
 }
 
