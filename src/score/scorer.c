@@ -124,6 +124,30 @@ static int rb_chunk_features(rb_scorer *s, int m, const rb_modality_condition *c
     return RB_OK;
 }
 
+/* An hlnet detector's scores of the whole videos of rows [s0, s0+rows) into o ([rows][C] for visual
+ * inputs and concat, [rows] for audio): modality m (0 visual, 1 audio, 2 both). */
+static int rb_score_paths_hlnet(rb_scorer *s, const rb_detector *d, int m, const float *xv, const float *xa, int64_t s0,
+                                int64_t rows, float *o) {
+    const rb_split *t = s->test;
+    const int C = s->C, Dv = s->Dv, Da = s->Da;
+    int64_t v0 = 0, v1;
+    while (v0 < t->n_videos && t->offsets[v0] < s0) v0++;
+    for (v1 = v0; v1 < t->n_videos && t->offsets[v1 + 1] <= s0 + rows; v1++) {}
+    const int64_t *offs = t->offsets + v0, nv = v1 - v0;
+    if (m == 1) {
+        RB_TRY(rb_detector_score_videos(d, RB_INPUT_AUDIO, xa, Da, offs, nv, o));
+        s->flops += rb_trunk_flops(d, rows, d->kind == RB_DET_SHARED_PAD ? Da : d->d_in);
+        return RB_OK;
+    }
+    for (int c = 0; c < C; c++) {
+        if (m == 0) RB_TRY(rb_detector_score_videos(d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, C * Dv, offs, nv, s->tmp));
+        else RB_TRY(rb_detector_score_concat_videos(d, xv + (size_t)c * Dv, C * Dv, xa, Da, offs, nv, s->tmp));
+        for (int64_t i = 0; i < rows; i++) o[(size_t)i * C + c] = s->tmp[i];
+        s->flops += rb_trunk_flops(d, rows, d->d_in);
+    }
+    return RB_OK;
+}
+
 /* Score the dirty paths of rows [s0, s0+rows) into out[p] ([R][S][width]); nll of dirty modalities
  * into nll[m]. dirty[m]: modality m's features changed. fill_cache: also store the clean concat halves. */
 static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_t s0, int64_t rows, const int dirty[2],
@@ -138,6 +162,10 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
             const rb_detector *d = rb_path_det(s, p, r);
             int width = rb_path_width(s, p);
             float *o = out[p] + ((size_t)r * (size_t)s->S + (size_t)s0) * (size_t)width;
+            if (d->arch == RB_ARCH_HLNET) { /* one graph per whole video (rb_detector_score_videos) */
+                RB_TRY(rb_score_paths_hlnet(s, d, m, xv, xa, s0, rows, o));
+                continue;
+            }
             if (m == 0) {
                 for (int c = 0; c < C; c++) {
                     RB_TRY(rb_exact_ties_score(&s->ties, d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, rows, Dv, ldv, s->tmp));
@@ -156,6 +184,10 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
              * clean half and a recomputed one give the same bits: reuse never changes a result. */
             const rb_detector *d = rb_path_det(s, P_CONCAT, r);
             float *o = out[P_CONCAT] + ((size_t)r * (size_t)s->S + (size_t)s0) * (size_t)C;
+            if (d->arch == RB_ARCH_HLNET) {
+                RB_TRY(rb_score_paths_hlnet(s, d, 2, xv, xa, s0, rows, o));
+                continue;
+            }
             const size_t h1 = (size_t)s->h1;
             int cache = s->pre_v && s->pre_a;
             const float *pa;
@@ -261,7 +293,8 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
         if (!s->video_tmp || !s->tmp) rc = RB_ERR;
     }
     double cache_mb = s->have[P_CONCAT] ? 4.0 * s->R * (double)s->S * s->h1 * (s->C + 1) / 1048576.0 : 0;
-    if (rc == RB_OK && s->have[P_CONCAT] && cache_mb <= reuse_mb) {
+    /* an hlnet concat detector scores whole videos: no first-layer halves to cache */
+    if (rc == RB_OK && s->have[P_CONCAT] && cache_mb <= reuse_mb && rb_path_det(s, P_CONCAT, 0)->arch != RB_ARCH_HLNET) {
         s->pre_v = rb_malloc(sizeof(float) * (size_t)s->R * s->C * (size_t)s->S * s->h1, "clean concat visual half");
         s->pre_a = rb_malloc(sizeof(float) * (size_t)s->R * (size_t)s->S * s->h1, "clean concat audio half");
         if (!s->pre_v || !s->pre_a) rc = RB_ERR;
