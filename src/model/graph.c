@@ -93,12 +93,12 @@ void rb_graph_distance(int T, float *adj, int ld) {
         for (int j = 0; j < T; j++) adj[(int64_t)i * ld + j] = expf(-(float)abs(i - j) / e);
 }
 
-void rb_graph_score(const float *o, int T, float *adj) {
+void rb_graph_score(const float *o, int T, float *adj, double *scratch) {
+    for (int j = 0; j < T; j++) scratch[j] = (float)rb_nn_sigmoid(o[j]);
     for (int i = 0; i < T; i++) {
-        float si = (float)rb_nn_sigmoid(o[i]);
+        float si = (float)scratch[i];
         for (int j = 0; j < T; j++) {
-            float sj = (float)rb_nn_sigmoid(o[j]);
-            float a = 1.0f - fabsf(si - sj);
+            float a = 1.0f - fabsf(si - (float)scratch[j]);
             adj[(int64_t)i * T + j] = 1.0f / (1.0f + expf(-(a - 0.5f) / 0.1f));
         }
     }

@@ -234,7 +234,7 @@ int rb_hlnet_head(const rb_detector *d, const rb_det_batch *b, rb_det_work *w, i
         const rb_graph_input *g = &gin[i];
         rb_graph_similarity(g->x1, g->ld1, g->d1, g->x2, g->ld2, g->d2, b->len[i], h->cos_s + h->adj_off[i],
                             h->norms + b->start[i], h->adj_s + h->adj_off[i], h->scratch);
-        if (!h->frozen) rb_graph_score(h->o + b->start[i], b->len[i], h->adj_p + h->adj_off[i]);
+        if (!h->frozen) rb_graph_score(h->o + b->start[i], b->len[i], h->adj_p + h->adj_off[i], h->scratch);
     }
 
     /* first graph layer of the three branches: g1 = relu(A (h2 W) + conv5(h2) + b), dropout */

@@ -25,8 +25,8 @@ void rb_graph_similarity_backward(const float *x, int ld, int d, int T, const fl
  * (the public DistanceAdj); written into a T x T block with leading dimension ld. */
 void rb_graph_distance(int T, float *adj, int ld);
 /* Score adjacency from the online logits o[T] (treated as constants): s = sigmoid(o),
- * a[i][j] = 1 - |s_i - s_j|, adj = row softmax of 1 / (1 + exp(-(a - 0.5) / 0.1)). */
-void rb_graph_score(const float *o, int T, float *adj);
+ * a[i][j] = 1 - |s_i - s_j|, adj = row softmax of 1 / (1 + exp(-(a - 0.5) / 0.1)). scratch holds T doubles. */
+void rb_graph_score(const float *o, int T, float *adj, double *scratch);
 
 /* ---- HL-Net head (hlnet.c) ---- */
 

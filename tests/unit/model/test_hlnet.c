@@ -62,7 +62,8 @@ RB_TEST(hlnet_similarity_adjacency_hand_values) {
 
 RB_TEST(hlnet_score_adjacency_hand_values) {
     float o[3] = {0, 0, 2}, adj[9];
-    rb_graph_score(o, 3, adj);
+    double scratch[3];
+    rb_graph_score(o, 3, adj, scratch);
     /* s = (0.5, 0.5, sigmoid 2); a = 1 - |s_i - s_j|; row softmax of 1/(1+exp(-(a-0.5)/0.1)) */
     double s2 = 1.0 / (1.0 + exp(-2.0)), f1 = 1.0 / (1.0 + exp(-5.0)),
            f2 = 1.0 / (1.0 + exp(-(1.0 - (s2 - 0.5) - 0.5) / 0.1));
