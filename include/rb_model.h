@@ -296,7 +296,7 @@ int rb_detector_loss_grad(const rb_detector *d, const rb_det_batch *b, rb_det_wo
                           float *grad);
 
 /* Multiply-add count of one forward+backward pass over R rows (rows_a of them projected), for
- * throughput figures: 2 flops per multiply-add. */
+ * throughput figures: 2 flops per multiply-add. mlp detectors (the hlnet head's shapes: bench_hlnet). */
 double rb_detector_train_flops(const rb_detector *d, int64_t rows, int64_t rows_a);
 
 /* ---- per-modality Gaussian mixture models of clean snippet features (RobustA dynamic
