@@ -138,6 +138,32 @@ typedef enum {
 } rb_detector_kind;
 #define RB_DET_N_KINDS 5
 
+/* Architecture on top of the D -> hidden1 -> hidden2 trunk (model.arch, docs/training.md):
+ *   mlp    per-snippet Linear(hidden2, 1) head, top-k MIL loss (the XD-Violence trunk baselines)
+ *   hlnet  HL-Net (Wu et al., ECCV 2020, public code Roc-Ng/XDVioDet): three two-layer graph branches
+ *          over the bag's snippets (feature-similarity, temporal-distance and score adjacency), a
+ *          Linear(3 x 32, 1) classifier on their concatenation, a causal online score branch, and the
+ *          loss MIL(offline) + MIL(online) + 5 x distillation. src/model/hlnet.c, src/model/graph.c. */
+typedef enum { RB_ARCH_MLP = 0, RB_ARCH_HLNET = 1 } rb_detector_arch;
+#define RB_HLNET_GRAPH 32  /* graph-layer width (GraphConvolution(128, 32) in the public model) */
+#define RB_HLNET_ON1 64    /* online branch widths: Conv1d(128, 64, 1), Conv1d(64, 32, 1) */
+#define RB_HLNET_ON2 32
+#define RB_HLNET_KERNEL 5  /* residual Conv1d(.., 5, padding 2) and causal online Conv1d(32, 1, 5) */
+
+/* HL-Net head parameters (views into rb_detector.params; H = hidden2, G = RB_HLNET_GRAPH, K = 5).
+ * Branch j (0 similarity, 1 distance, 2 score) owns columns j*G .. j*G+G-1 of the [..][3G] blocks. */
+typedef struct {
+    float *gc_in_w;   /* [H][3G]    first graph layer of each branch (gc1, gc3, gc5), no bias */
+    float *res_w;     /* [K*H][3G]  their residual Conv1d(H, G, 5, padding 2): row k*H + c, tap k */
+    float *res_b;     /* [3G] */
+    float *gc_out_w;  /* [3G][G]    second graph layer (gc2, gc4, gc6), rows j*G.. of branch j; identity residual */
+    float *cls_w;     /* [3G]       classifier Linear(3G, 1) */
+    float *cls_b;     /* [1] */
+    float *on1_w, *on1_b; /* [H][64], [64]  online branch Conv1d(H, 64, 1) */
+    float *on2_w, *on2_b; /* [64][32], [32] Conv1d(64, 32, 1) */
+    float *onc_w, *onc_b; /* [K*32][1], [1] causal Conv1d(32, 1, 5) on 4 left zeros: row k*32 + c */
+} rb_hlnet;
+
 /* Which features a scoring call receives. */
 typedef enum { RB_INPUT_VISUAL = 0, RB_INPUT_AUDIO = 1 } rb_det_input;
 
@@ -151,17 +177,23 @@ typedef struct {
     float *params;        /* every parameter, one buffer; the layers below point into it */
     int has_proj;
     rb_dense proj;        /* shared only: d_audio -> d_visual */
-    rb_dense l1, l2, l3;  /* d_in -> hidden1 -> hidden2 -> 1 */
+    rb_dense l1, l2, l3;  /* d_in -> hidden1 -> hidden2 -> 1 (l3 unused and empty for hlnet) */
+    rb_detector_arch arch;
+    rb_hlnet hl;          /* hlnet only: the head's parameter views */
+    int64_t n_params_slow; /* the last n_params_slow parameters train at half the learning rate (the
+                            * public HL-Net optimizer's lr / 2 for the online branch); 0 for mlp */
 } rb_detector;
 
 /* A named parameter block, row-major [rows][cols], pointing into the detector's buffer (writable, so
  * a loader can fill a freshly initialised detector of the same shape). */
 typedef struct {
-    const char *name; /* "proj.w", "proj.b", "l1.w", "l1.b", "l2.w", "l2.b", "l3.w", "l3.b" */
+    const char *name; /* "proj.w", "proj.b", "l1.w", "l1.b", "l2.w", "l2.b", "l3.w", "l3.b"; hlnet:
+                       * "hl.gc_in.w", "hl.res.w", "hl.res.b", "hl.gc_out.w", "hl.cls.w", "hl.cls.b",
+                       * "hl.on1.w", "hl.on1.b", "hl.on2.w", "hl.on2.b", "hl.onc.w", "hl.onc.b" */
     int64_t rows, cols;
     float *data;
 } rb_param_view;
-#define RB_DETECTOR_MAX_PARAMS 8
+#define RB_DETECTOR_MAX_PARAMS 18
 
 /* "concat" | "visual" | "audio" | "shared" | "shared-pad". */
 const char *rb_detector_kind_name(rb_detector_kind k);
@@ -172,6 +204,14 @@ int rb_detector_kind_parse(const char *name, rb_detector_kind *out);
  * (seed, RB_PURPOSE_TRAIN_INIT, replica, block index, 0), row-major draw order. */
 int rb_detector_init(rb_detector *d, rb_detector_kind kind, int d_visual, int d_audio, int hidden1,
                      int hidden2, float dropout, uint32_t seed, uint32_t replica);
+/* The same for an architecture: rb_detector_init is rb_detector_init_arch(RB_ARCH_MLP, ...). hlnet
+ * blocks draw from blocks 8.. in the order of rb_detector_params (Xavier with the fan of the public
+ * layer they stand for; Conv1d fans include the kernel). */
+int rb_detector_init_arch(rb_detector *d, rb_detector_arch arch, rb_detector_kind kind, int d_visual, int d_audio,
+                          int hidden1, int hidden2, float dropout, uint32_t seed, uint32_t replica);
+/* "mlp" | "hlnet". */
+const char *rb_detector_arch_name(rb_detector_arch a);
+int rb_detector_arch_parse(const char *name, rb_detector_arch *out);
 void rb_detector_free(rb_detector *d);
 /* Deep copy (dst must not be initialised). */
 int rb_detector_copy(rb_detector *dst, const rb_detector *src);
@@ -206,6 +246,15 @@ int rb_detector_score_partials(const rb_detector *d, const float *pre_visual, co
  * the trunk from the bias of layer 1 on, in eval mode. */
 int rb_detector_score_pre(const rb_detector *d, const float *pre, int64_t rows, float *scores);
 
+/* Scores of whole videos: video v owns rows offsets[v] - offsets[0] .. offsets[v+1] - offsets[0] - 1 of
+ * x (leading dimension ld). mlp: exactly rb_detector_score on all rows. hlnet: each video is one graph
+ * over all its snippets (the public test.py scores whole videos), in eval mode. */
+int rb_detector_score_videos(const rb_detector *d, rb_det_input input, const float *x, int ld,
+                             const int64_t *offsets, int64_t n_videos, float *scores);
+/* Concat detector, whole videos (rows as above, visual and audio through separate pointers). */
+int rb_detector_score_concat_videos(const rb_detector *d, const float *xv, int ldv, const float *xa, int lda,
+                                    const int64_t *offsets, int64_t n_videos, float *scores);
+
 /* ---- training pass ---- */
 
 /* One minibatch of bags, already gathered into row blocks. The trunk sees R rows:
@@ -236,6 +285,7 @@ typedef struct {
     float *h2, *dh2;   /* [cap][hidden2] */
     float *z3, *dz3;   /* [cap] */
     float *p, *dp;     /* [cap][d_visual], shared (projection) only */
+    struct rb_hlnet_work *hl; /* hlnet only: head scratch, grown on demand (src/model/hlnet.c) */
 } rb_det_work;
 
 int rb_det_work_alloc(rb_det_work *w, const rb_detector *d, int64_t cap_rows);
@@ -243,12 +293,14 @@ void rb_det_work_free(rb_det_work *w);
 
 /* Forward the batch, compute the top-k MIL loss (mean over bags) and, when grad is not NULL, its
  * gradient with respect to every parameter into grad[n_params] (same layout as d->params,
- * overwritten). The snippet logits are left in w->z3. */
+ * overwritten). The snippet logits are left in w->z3. loss NULL: forward only (no labels read, grad
+ * must be NULL). hlnet: each bag is one graph; the loss is the HL-Net loss (docs/training.md), and
+ * w->z3 holds the offline (classifier) logits. */
 int rb_detector_loss_grad(const rb_detector *d, const rb_det_batch *b, rb_det_work *w, double *loss,
                           float *grad);
 
 /* Multiply-add count of one forward+backward pass over R rows (rows_a of them projected), for
- * throughput figures: 2 flops per multiply-add. */
+ * throughput figures: 2 flops per multiply-add. mlp detectors (the hlnet head's shapes: bench_hlnet). */
 double rb_detector_train_flops(const rb_detector *d, int64_t rows, int64_t rows_a);
 
 /* ---- per-modality Gaussian mixture models of clean snippet features (RobustA dynamic
@@ -469,6 +521,7 @@ typedef struct {
     double step_gamma;      /* RB_LR_STEP: decay factor */
     uint32_t seed;          /* run seed */
     uint32_t replica;       /* replica index: independent trainings under one seed */
+    rb_detector_arch arch;  /* model.arch (used by rb_train_detector_init; default mlp) */
     int grad_groups;        /* each minibatch is split into this many fixed groups of bags whose
                              * gradients are summed in group order: the unit of data parallelism, and
                              * the reason the weights do not depend on how many ranks train (default 8) */

@@ -16,7 +16,8 @@ done
 
 build_pkgs=(libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libopenblas-dev libconfig-dev
             librandom123-dev pkg-config make gcc)
-test_pkgs=(clang libclang-rt-14-dev python3 gnuplot-nox chromium libxml2-utils)
+# python3-torch, -h5py, -numpy: the independent PyTorch check of the hlnet detectors (tests/hlnet_check.py)
+test_pkgs=(clang libclang-rt-14-dev python3 gnuplot-nox chromium libxml2-utils python3-torch python3-h5py python3-numpy)
 want=("${build_pkgs[@]}")
 ((tests)) && want+=("${test_pkgs[@]}")
 

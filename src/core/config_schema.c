@@ -56,6 +56,7 @@ const rb_key_spec rb_config_schema[] = {
     {"model.hidden1", RB_KEY_INT, "512", 1, 65536, NULL, "first hidden width"},
     {"model.hidden2", RB_KEY_INT, "128", 1, 65536, NULL, "second hidden width"},
     {"model.dropout", RB_KEY_FLOAT, "0.6", 0.0, 0.95, NULL, "dropout probability after each hidden layer"},
+    {"model.arch", RB_KEY_STRING, "\"mlp\"", ANY, "mlp|hlnet", "detector architecture: per-snippet trunk, or HL-Net graph branches on it"},
 
     {"train", RB_KEY_GROUP, "{}", ANY, NULL, "detector training"},
     {"train.epochs", RB_KEY_INT, "50", 1, 100000, NULL, "epochs"},

@@ -2,6 +2,7 @@
  * inference scoring (plain, concat from two modalities, concat from cached first-layer halves), and
  * the batched training forward/backward pass with the top-k MIL loss. */
 #include "rb_model.h"
+#include "hlnet.h"
 
 #include "rb_core.h"
 
@@ -29,6 +30,53 @@ int rb_detector_kind_parse(const char *name, rb_detector_kind *out) {
 }
 
 
+static const char *const rb_arch_names[2] = {"mlp", "hlnet"};
+
+const char *rb_detector_arch_name(rb_detector_arch a) { return (unsigned)a < 2 ? rb_arch_names[a] : "unknown"; }
+
+int rb_detector_arch_parse(const char *name, rb_detector_arch *out) {
+    for (int i = 0; i < 2; i++)
+        if (strcmp(name, rb_arch_names[i]) == 0) {
+            *out = (rb_detector_arch)i;
+            return RB_OK;
+        }
+    return rb_fail("model.arch: expected mlp or hlnet, got \"%s\"", name);
+}
+
+/* The HL-Net head's blocks in buffer order: name, shape, the view it sets, and the fans of the public
+ * layer it stands for (Xavier bound for weights, 1/sqrt(fan_in) for biases). */
+typedef struct {
+    const char *name;
+    int64_t rows, cols;
+    float **view;
+    double fan_in, fan_out;
+    int bias;
+} rb_hl_block;
+
+enum { RB_HL_NBLOCKS = 12 };
+
+static void rb_hl_blocks(rb_detector *d, rb_hl_block *bl) {
+    const double H = d->hidden2, Gw = RB_HLNET_GRAPH, Kk = RB_HLNET_KERNEL, a1 = RB_HLNET_ON1, a2 = RB_HLNET_ON2;
+    const int64_t h = d->hidden2, g3 = 3 * RB_HLNET_GRAPH, k = RB_HLNET_KERNEL;
+    rb_hlnet *P = &d->hl;
+    rb_hl_block t[RB_HL_NBLOCKS] = {
+        {"hl.gc_in.w", h, g3, &P->gc_in_w, H, Gw, 0},
+        {"hl.res.w", k * h, g3, &P->res_w, H * Kk, Gw * Kk, 0},
+        {"hl.res.b", 1, g3, &P->res_b, H * Kk, 0, 1},
+        {"hl.gc_out.w", g3, RB_HLNET_GRAPH, &P->gc_out_w, Gw, Gw, 0},
+        {"hl.cls.w", g3, 1, &P->cls_w, 3 * Gw, 1, 0},
+        {"hl.cls.b", 1, 1, &P->cls_b, 3 * Gw, 0, 1},
+        {"hl.on1.w", h, RB_HLNET_ON1, &P->on1_w, H, a1, 0},
+        {"hl.on1.b", 1, RB_HLNET_ON1, &P->on1_b, H, 0, 1},
+        {"hl.on2.w", RB_HLNET_ON1, RB_HLNET_ON2, &P->on2_w, a1, a2, 0},
+        {"hl.on2.b", 1, RB_HLNET_ON2, &P->on2_b, a1, 0, 1},
+        {"hl.onc.w", k * RB_HLNET_ON2, 1, &P->onc_w, a2 * Kk, Kk, 0},
+        {"hl.onc.b", 1, 1, &P->onc_b, a2 * Kk, 0, 1},
+    };
+    memcpy(bl, t, sizeof t);
+}
+#define RB_HL_FIRST_SLOW 6 /* hl.on1.w onwards: the online branch, lr / 2 in the public optimizer */
+
 /* Point the layers into d->params in buffer order; returns the parameter count. */
 static int64_t rb_det_layout(rb_detector *d) {
     float *base = d->params;
@@ -36,7 +84,8 @@ static int64_t rb_det_layout(rb_detector *d) {
     rb_dense *layers[4] = {&d->proj, &d->l1, &d->l2, &d->l3};
     int ins[4] = {d->d_audio, d->d_in, d->hidden1, d->hidden2};
     int outs[4] = {d->d_visual, d->hidden1, d->hidden2, 1};
-    for (int i = d->has_proj ? 0 : 1; i < 4; i++) {
+    int n_layers = d->arch == RB_ARCH_HLNET ? 3 : 4; /* hlnet replaces the Linear(hidden2, 1) head */
+    for (int i = d->has_proj ? 0 : 1; i < n_layers; i++) {
         layers[i]->in = ins[i];
         layers[i]->out = outs[i];
         layers[i]->w = base ? base + off : NULL;
@@ -45,6 +94,19 @@ static int64_t rb_det_layout(rb_detector *d) {
         off += outs[i];
     }
     if (!d->has_proj) memset(&d->proj, 0, sizeof d->proj);
+    d->n_params_slow = 0;
+    if (d->arch == RB_ARCH_HLNET) {
+        memset(&d->l3, 0, sizeof d->l3);
+        rb_hl_block bl[RB_HL_NBLOCKS];
+        rb_hl_blocks(d, bl);
+        for (int i = 0; i < RB_HL_NBLOCKS; i++) {
+            *bl[i].view = base ? base + off : NULL;
+            off += bl[i].rows * bl[i].cols;
+            if (i >= RB_HL_FIRST_SLOW) d->n_params_slow += bl[i].rows * bl[i].cols;
+        }
+    } else {
+        memset(&d->hl, 0, sizeof d->hl);
+    }
     return off;
 }
 
@@ -57,8 +119,15 @@ static void rb_det_init_block(float *x, int64_t count, double bound, uint32_t se
 
 int rb_detector_init(rb_detector *d, rb_detector_kind kind, int d_visual, int d_audio, int hidden1,
                      int hidden2, float dropout, uint32_t seed, uint32_t replica) {
+    return rb_detector_init_arch(d, RB_ARCH_MLP, kind, d_visual, d_audio, hidden1, hidden2, dropout, seed, replica);
+}
+
+int rb_detector_init_arch(rb_detector *d, rb_detector_arch arch, rb_detector_kind kind, int d_visual, int d_audio,
+                          int hidden1, int hidden2, float dropout, uint32_t seed, uint32_t replica) {
     memset(d, 0, sizeof *d);
     if ((unsigned)kind >= RB_DET_N_KINDS) return rb_fail("detector: unknown kind %d", (int)kind);
+    if (arch != RB_ARCH_MLP && arch != RB_ARCH_HLNET) return rb_fail("detector: unknown architecture %d", (int)arch);
+    d->arch = arch;
     if (d_visual < 1 || d_audio < 1)
         return rb_fail("detector %s: expected feature widths >= 1, got visual %d, audio %d",
                        rb_kind_names[kind], d_visual, d_audio);
@@ -87,11 +156,19 @@ int rb_detector_init(rb_detector *d, rb_detector_kind kind, int d_visual, int d_
     if (!d->params) return rb_context("detector %s", rb_kind_names[kind]);
     rb_det_layout(d);
     rb_dense *layers[4] = {&d->proj, &d->l1, &d->l2, &d->l3};
-    for (int i = d->has_proj ? 0 : 1; i < 4; i++) {
+    for (int i = d->has_proj ? 0 : 1; i < (arch == RB_ARCH_HLNET ? 3 : 4); i++) {
         rb_dense *L = layers[i];
         double wb = sqrt(6.0 / (double)(L->in + L->out)), bb = 1.0 / sqrt((double)L->in);
         rb_det_init_block(L->w, (int64_t)L->in * L->out, wb, seed, replica, (uint32_t)(2 * i));
         rb_det_init_block(L->b, L->out, bb, seed, replica, (uint32_t)(2 * i + 1));
+    }
+    if (arch == RB_ARCH_HLNET) {
+        rb_hl_block bl[RB_HL_NBLOCKS];
+        rb_hl_blocks(d, bl);
+        for (int i = 0; i < RB_HL_NBLOCKS; i++) {
+            double bound = bl[i].bias ? 1.0 / sqrt(bl[i].fan_in) : sqrt(6.0 / (bl[i].fan_in + bl[i].fan_out));
+            rb_det_init_block(*bl[i].view, bl[i].rows * bl[i].cols, bound, seed, replica, (uint32_t)(8 + i));
+        }
     }
     return RB_OK;
 }
@@ -115,9 +192,14 @@ int rb_detector_params(const rb_detector *d, rb_param_view *views, int *n) {
                                          "l2.w",   "l2.b",   "l3.w", "l3.b"};
     const rb_dense *layers[4] = {&d->proj, &d->l1, &d->l2, &d->l3};
     int k = 0;
-    for (int i = d->has_proj ? 0 : 1; i < 4; i++) {
+    for (int i = d->has_proj ? 0 : 1; i < (d->arch == RB_ARCH_HLNET ? 3 : 4); i++) {
         views[k++] = (rb_param_view){names[2 * i], layers[i]->in, layers[i]->out, layers[i]->w};
         views[k++] = (rb_param_view){names[2 * i + 1], 1, layers[i]->out, layers[i]->b};
+    }
+    if (d->arch == RB_ARCH_HLNET) {
+        rb_hl_block bl[RB_HL_NBLOCKS];
+        rb_hl_blocks((rb_detector *)d, bl); /* only reads the views */
+        for (int i = 0; i < RB_HL_NBLOCKS; i++) views[k++] = (rb_param_view){bl[i].name, bl[i].rows, bl[i].cols, *bl[i].view};
     }
     *n = k;
     return RB_OK;
@@ -174,8 +256,17 @@ static int rb_check_rows(const rb_detector *d, int64_t rows, int ld, int width, 
     return RB_OK;
 }
 
+/* hlnet scores depend on the whole video: the per-row entry points refuse it. */
+static int rb_rows_only(const rb_detector *d, const char *fn) {
+    if (d->arch == RB_ARCH_HLNET)
+        return rb_fail("detector %s: %s scores rows independently, but an hlnet detector needs whole videos "
+                       "(use rb_detector_score_videos)", rb_kind_names[d->kind], fn);
+    return RB_OK;
+}
+
 int rb_detector_score(const rb_detector *d, rb_det_input input, const float *x, int64_t rows, int ld,
                       float *scores) {
+    RB_TRY(rb_rows_only(d, "rb_detector_score"));
     if (!rb_detector_accepts(d, input))
         return rb_fail("detector %s: cannot score %s input alone%s", rb_kind_names[d->kind],
                        input == RB_INPUT_VISUAL ? "visual" : "audio",
@@ -204,6 +295,7 @@ int rb_detector_score(const rb_detector *d, rb_det_input input, const float *x, 
 
 int rb_detector_score_concat(const rb_detector *d, const float *xv, int ldv, const float *xa, int lda,
                              int64_t rows, float *scores) {
+    RB_TRY(rb_rows_only(d, "rb_detector_score_concat"));
     if (d->kind != RB_DET_CONCAT)
         return rb_fail("detector %s: rb_detector_score_concat needs a concat detector", rb_kind_names[d->kind]);
     RB_TRY(rb_check_rows(d, rows, ldv, d->d_visual, "visual rows"));
@@ -225,6 +317,7 @@ int rb_detector_score_concat(const rb_detector *d, const float *xv, int ldv, con
 
 int rb_detector_concat_partial(const rb_detector *d, rb_det_input part, const float *x, int64_t rows,
                                int ld, float *pre) {
+    RB_TRY(rb_rows_only(d, "rb_detector_concat_partial"));
     if (d->kind != RB_DET_CONCAT)
         return rb_fail("detector %s: rb_detector_concat_partial needs a concat detector", rb_kind_names[d->kind]);
     if (part != RB_INPUT_VISUAL && part != RB_INPUT_AUDIO)
@@ -238,6 +331,7 @@ int rb_detector_concat_partial(const rb_detector *d, rb_det_input part, const fl
 
 int rb_detector_score_partials(const rb_detector *d, const float *pre_visual, const float *pre_audio,
                                int64_t rows, float *scores) {
+    RB_TRY(rb_rows_only(d, "rb_detector_score_partials"));
     if (d->kind != RB_DET_CONCAT)
         return rb_fail("detector %s: rb_detector_score_partials needs a concat detector", rb_kind_names[d->kind]);
     RB_TRY(rb_check_rows(d, rows, d->hidden1, d->hidden1, "partials"));
@@ -295,6 +389,7 @@ int rb_det_work_alloc(rb_det_work *w, const rb_detector *d, int64_t cap_rows) {
 }
 
 void rb_det_work_free(rb_det_work *w) {
+    rb_hlnet_work_free(w->hl);
     free(w->h1); free(w->dh1); free(w->h2); free(w->dh2);
     free(w->z3); free(w->dz3); free(w->p); free(w->dp);
     memset(w, 0, sizeof *w);
@@ -378,9 +473,45 @@ static rb_dense rb_grad_view(const rb_detector *d, const rb_dense *L, float *gra
     return g;
 }
 
+/* The HL-Net head over w->h2: each bag's similarity graph is built from the features the trunk was
+ * given (concat: [visual ; audio]; shared: visual, or the projected audio - whose gradient reaches the
+ * projection through the graph too; shared-pad: the audio, whose zero padding leaves cosines unchanged). */
+static int rb_det_hlnet_head(const rb_detector *d, const rb_det_batch *b, rb_det_work *w, int64_t R, double *loss,
+                             float *grad) {
+    const int64_t rv = b->rows_v;
+    const int dv = d->d_visual, da = d->d_audio;
+    rb_graph_input *gin = rb_malloc(sizeof *gin * (size_t)(b->n_bags > 0 ? b->n_bags : 1), "graph inputs");
+    if (!gin) return RB_ERR;
+    int rc = RB_OK;
+    for (int i = 0; i < b->n_bags && rc == RB_OK; i++) {
+        const int64_t s0 = b->start[i];
+        rb_graph_input g = {0};
+        switch (d->kind) {
+        case RB_DET_CONCAT: g = (rb_graph_input){b->xv + s0 * dv, dv, dv, b->xa + s0 * da, da, da, NULL}; break;
+        case RB_DET_VISUAL: g = (rb_graph_input){b->xv + s0 * dv, dv, dv, NULL, 0, 0, NULL}; break;
+        case RB_DET_AUDIO: g = (rb_graph_input){b->xa + s0 * da, da, da, NULL, 0, 0, NULL}; break;
+        default:
+            if (s0 < rv && s0 + b->len[i] > rv)
+                rc = rb_fail("detector %s: bag %d crosses the boundary between visual and audio rows",
+                             rb_kind_names[d->kind], i);
+            else if (s0 < rv) g = (rb_graph_input){b->xv + s0 * dv, dv, dv, NULL, 0, 0, NULL};
+            else if (d->kind == RB_DET_SHARED)
+                g = (rb_graph_input){w->p + (s0 - rv) * dv, dv, dv, NULL, 0, 0, grad ? w->dp + (s0 - rv) * dv : NULL};
+            else g = (rb_graph_input){b->xa + (s0 - rv) * da, da, da, NULL, 0, 0, NULL};
+        }
+        gin[i] = g;
+    }
+    if (rc == RB_OK && grad && d->kind == RB_DET_SHARED && b->rows_a > 0)
+        memset(w->dp, 0, sizeof(float) * (size_t)b->rows_a * (size_t)dv);
+    if (rc == RB_OK) rc = rb_hlnet_head(d, b, w, R, gin, loss, grad, w->dh2);
+    free(gin);
+    return rc;
+}
+
 int rb_detector_loss_grad(const rb_detector *d, const rb_det_batch *b, rb_det_work *w, double *loss,
                           float *grad) {
     const int64_t R = rb_batch_rows(d, b), rv = b->rows_v, ra = b->rows_a;
+    if (!loss && grad) return rb_fail("detector %s: a gradient needs the loss", rb_kind_names[d->kind]);
     RB_TRY(rb_batch_check(d, b, w, R));
     const int dv = d->d_visual, da = d->d_audio, h1 = d->hidden1, h2 = d->hidden2;
     const float *W1 = d->l1.w;
@@ -406,17 +537,22 @@ int rb_detector_loss_grad(const rb_detector *d, const rb_det_batch *b, rb_det_wo
     rb_det_activation(d, b, w->h1, R, h1, 0);
     rb_dense_forward(&d->l2, w->h1, R, h1, w->h2);
     rb_det_activation(d, b, w->h2, R, h2, 1);
-    rb_dense_forward(&d->l3, w->h2, R, h2, w->z3);
-
-    if (grad) memset(w->dz3, 0, sizeof(float) * (size_t)R);
-    RB_TRY_CTX(rb_mil_topk_loss(w->z3, b->start, b->len, b->labels, b->n_bags, loss, grad ? w->dz3 : NULL),
-               "detector %s", rb_kind_names[d->kind]);
-    if (!grad) return RB_OK;
+    if (d->arch == RB_ARCH_HLNET) {
+        RB_TRY(rb_det_hlnet_head(d, b, w, R, loss, grad));
+        if (!grad) return RB_OK;
+    } else {
+        rb_dense_forward(&d->l3, w->h2, R, h2, w->z3);
+        if (!loss) return RB_OK;
+        if (grad) memset(w->dz3, 0, sizeof(float) * (size_t)R);
+        RB_TRY_CTX(rb_mil_topk_loss(w->z3, b->start, b->len, b->labels, b->n_bags, loss, grad ? w->dz3 : NULL),
+                   "detector %s", rb_kind_names[d->kind]);
+        if (!grad) return RB_OK;
+        rb_dense g3 = rb_grad_view(d, &d->l3, grad);
+        rb_dense_backward(&d->l3, w->h2, R, h2, w->dz3, &g3, 0, w->dh2, h2);
+    }
 
     const float p = b->dropout_on ? d->dropout : 0.0f;
-    rb_dense g3 = rb_grad_view(d, &d->l3, grad), g2 = rb_grad_view(d, &d->l2, grad),
-             g1 = rb_grad_view(d, &d->l1, grad);
-    rb_dense_backward(&d->l3, w->h2, R, h2, w->dz3, &g3, 0, w->dh2, h2);
+    rb_dense g2 = rb_grad_view(d, &d->l2, grad), g1 = rb_grad_view(d, &d->l1, grad);
     rb_nn_relu_dropout_backward(w->h2, w->dh2, R * h2, p);
     rb_dense_backward(&d->l2, w->h1, R, h1, w->dh2, &g2, 0, w->dh1, h1);
     rb_nn_relu_dropout_backward(w->h1, w->dh1, R * h1, p);
@@ -433,7 +569,8 @@ int rb_detector_loss_grad(const rb_detector *d, const rb_det_batch *b, rb_det_wo
         rb_dense gp = rb_grad_view(d, &d->proj, grad);
         rb_nn_matmul_tn(b->xv, rv, dv, dv, w->dh1, h1, h1, g1.w, h1, 0.0f);
         rb_nn_matmul_tn(w->p, ra, dv, dv, dh1a, h1, h1, g1.w, h1, 1.0f);
-        rb_nn_matmul_nt(dh1a, ra, h1, h1, W1, dv, h1, w->dp, dv, 0.0f);
+        /* hlnet already put the similarity graph's gradient into dp: add to it */
+        rb_nn_matmul_nt(dh1a, ra, h1, h1, W1, dv, h1, w->dp, dv, d->arch == RB_ARCH_HLNET ? 1.0f : 0.0f);
         rb_dense_backward(&d->proj, b->xa, ra, da, w->dp, &gp, 0, NULL, 0);
         break;
     }

@@ -2,7 +2,8 @@
  *   /  attrs format="robusta-model", format_version, dataset, recipe, d_visual, d_audio, n_crops,
  *          n_replicas, kinds (comma-separated)
  *   /provenance
- *   /detectors/<kind>/<replica>/  <param name> f32 [rows][cols]; attrs hidden1, hidden2, dropout
+ *   /detectors/<kind>/<replica>/  <param name> f32 [rows][cols]; attrs hidden1, hidden2, dropout, arch
+ *          (arch "mlp" or "hlnet"; absent = mlp: files from before hlnet still read)
  *   /detectors/<kind>/<replica>/log/  loss, visual_fraction, snippets_per_s, lr  f64 [epochs]; attr seconds
  *   /gmm/<visual|audio>/  weights [k], means [k][d], cov [k][d] or [k][d][d], var_floor [d],
  *                         loglik_trace [t]; attrs k, d, full, iterations, converged, n_fit, mean_loglik
@@ -55,7 +56,8 @@ static int rb_write_detector(hid_t file, const rb_detector *d, const rb_train_lo
         rc = rb_h5_write(g, views[i].name, RB_H5_F32, 2, dims, views[i].data);
     }
     if (rc == RB_OK && (rb_h5_attr_int64(g, "hidden1", d->hidden1) || rb_h5_attr_int64(g, "hidden2", d->hidden2) ||
-                        rb_h5_attr_double(g, "dropout", d->dropout)))
+                        rb_h5_attr_double(g, "dropout", d->dropout) ||
+                        rb_h5_attr_string(g, "arch", rb_detector_arch_name(d->arch))))
         rc = RB_ERR;
     if (rc == RB_OK && log) rc = rb_write_log(g, log);
     H5Gclose(g);
@@ -174,8 +176,17 @@ static int rb_read_detector(hid_t file, rb_detector *d, rb_detector_kind kind, i
     if (rb_h5_get_attr_int64(g, "hidden1", &h1, what) || rb_h5_get_attr_int64(g, "hidden2", &h2, what)) rc = RB_ERR;
     if (rc == RB_OK && (h1 < 1 || h1 > 65536 || h2 < 1 || h2 > 65536))
         rc = rb_fail("%s: %s has implausible widths %lld/%lld", what, path, (long long)h1, (long long)h2);
+    /* the architecture: attribute "arch" (absent in files written before hlnet existed: mlp) */
+    rb_detector_arch arch = RB_ARCH_MLP;
+    if (rc == RB_OK && H5Aexists(g, "arch") > 0) {
+        char *name = NULL;
+        rc = rb_h5_get_attr_string(g, "arch", &name, what);
+        if (rc == RB_OK && rb_detector_arch_parse(name, &arch) != RB_OK)
+            rc = rb_context("%s: %s attribute arch", what, path);
+        free(name);
+    }
     /* an initialised detector of the recorded shape, then every parameter block overwritten */
-    if (rc == RB_OK) rc = rb_detector_init(d, kind, m->d_visual, m->d_audio, (int)h1, (int)h2, 0.0f, 0, 0);
+    if (rc == RB_OK) rc = rb_detector_init_arch(d, arch, kind, m->d_visual, m->d_audio, (int)h1, (int)h2, 0.0f, 0, 0);
     if (rc == RB_OK) {
         rb_param_view views[RB_DETECTOR_MAX_PARAMS];
         int n = 0;

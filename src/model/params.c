@@ -13,6 +13,9 @@ int rb_params_train(const rb_config *c, rb_train_params *p) {
     RB_TRY(rb_config_int(c, "model.hidden1", &p->hidden1));
     RB_TRY(rb_config_int(c, "model.hidden2", &p->hidden2));
     RB_TRY(rb_config_double(c, "model.dropout", &dropout));
+    const char *arch;
+    RB_TRY(rb_config_string(c, "model.arch", &arch));
+    RB_TRY_CTX(rb_detector_arch_parse(arch, &p->arch), "%s", rb_config_origin(c));
     p->dropout = (float)dropout;
     RB_TRY(rb_config_int(c, "train.epochs", &p->epochs));
     RB_TRY(rb_config_int(c, "train.batch", &p->batch));

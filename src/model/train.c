@@ -26,6 +26,7 @@ void rb_train_params_default(rb_train_params *p) {
     p->seed = 0;
     p->replica = 0;
     p->grad_groups = 8;
+    p->arch = RB_ARCH_MLP;
     p->team = MPI_COMM_NULL;
 }
 
@@ -36,6 +37,7 @@ int rb_train_params_check(const rb_train_params *p) {
         return rb_fail("train: expected dropout in [0, 1), got %g", (double)p->dropout);
     if (p->epochs < 1 || p->epochs > (1 << 28)) return rb_fail("train: expected epochs in [1, 2^28], got %d", p->epochs);
     if (p->batch < 1) return rb_fail("train: expected batch >= 1, got %d", p->batch);
+    if (p->arch != RB_ARCH_MLP && p->arch != RB_ARCH_HLNET) return rb_fail("train: unknown architecture %d", (int)p->arch);
     if (p->grad_groups < 1 || p->grad_groups > 4096)
         return rb_fail("train: expected grad_groups in 1..4096, got %d", p->grad_groups);
     if (p->max_snippets < 2 || p->max_snippets > 65535)
@@ -56,8 +58,8 @@ int rb_train_params_check(const rb_train_params *p) {
 int rb_train_detector_init(rb_detector *d, rb_detector_kind kind, int d_visual, int d_audio,
                            const rb_train_params *p) {
     RB_TRY(rb_train_params_check(p));
-    return rb_detector_init(d, kind, d_visual, d_audio, p->hidden1, p->hidden2, p->dropout, p->seed,
-                            p->replica);
+    return rb_detector_init_arch(d, p->arch, kind, d_visual, d_audio, p->hidden1, p->hidden2, p->dropout, p->seed,
+                                 p->replica);
 }
 
 void rb_train_log_free(rb_train_log *log) {
@@ -344,6 +346,24 @@ static double rb_batch_mean(const rb_train_run *r, rb_train_state *s, int nb) {
     return loss;
 }
 
+/* Adam at rate lr; an hlnet detector's online branch (its last n_params_slow parameters) at lr / 2, as
+ * the public HL-Net optimizer's parameter groups: one step count, two views of the moment buffers. */
+static void rb_train_adam(rb_detector *d, rb_adam *adam, const float *grad, double lr) {
+    const int64_t n_fast = d->n_params - d->n_params_slow;
+    if (d->n_params_slow == 0) {
+        rb_adam_step(adam, d->params, grad, lr);
+        return;
+    }
+    rb_adam fast = *adam, slow = *adam;
+    fast.n = n_fast;
+    slow.n = d->n_params_slow;
+    slow.m += n_fast;
+    slow.v += n_fast;
+    rb_adam_step(&fast, d->params, grad, lr);
+    rb_adam_step(&slow, d->params + n_fast, grad + n_fast, 0.5 * lr);
+    adam->t = fast.t;
+}
+
 /* One step on the bags perm[b0 .. b0 + nb): order and gather them, the gradient over G fixed groups of
  * consecutive bags (shared by a team when there is one), then Adam at rate lr. */
 static int rb_train_step(const rb_train_run *r, rb_train_state *s, int e, int32_t b0, int nb, double lr,
@@ -356,7 +376,7 @@ static int rb_train_step(const rb_train_run *r, rb_train_state *s, int e, int32_
     if (!isfinite(loss))
         return rb_fail("train %s: loss is not finite (%g) at epoch %d, batch at bag %d (lr %g too high?)", r->kname,
                        loss, e, b0, lr);
-    rb_adam_step(&s->adam, r->d->params, s->grad, lr);
+    rb_train_adam(r->d, &s->adam, s->grad, lr);
     sums->loss_sum += loss * nb;
     sums->rows_total += r->d->kind == RB_DET_CONCAT ? rv : rv + ra;
     sums->visual_bags += n_vis;

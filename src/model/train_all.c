@@ -54,6 +54,11 @@ static double rb_detector_cost(rb_detector_kind kind, const rb_dataset *d, const
     double din = kind == RB_DET_CONCAT ? dv + da : kind == RB_DET_AUDIO ? da : dv;
     double per_row = din * p->hidden1 + (double)p->hidden1 * p->hidden2 + p->hidden2;
     if (kind == RB_DET_SHARED) per_row += 0.5 * da * dv;
+    if (p->arch == RB_ARCH_HLNET) { /* head layers, plus the T x T graph products and Gram matrix per row */
+        double h = p->hidden2, g = RB_HLNET_GRAPH, mean_t = rows / ((double)d->train.n_videos * d->train.n_crops);
+        per_row += h * 3 * g * (1 + RB_HLNET_KERNEL) + 3 * g * g + 3 * g + h * RB_HLNET_ON1 +
+                   RB_HLNET_ON1 * RB_HLNET_ON2 + RB_HLNET_KERNEL * RB_HLNET_ON2 + mean_t * (2 * 3 * g + din);
+    }
     return 6.0 * per_row * rows * p->epochs;
 }
 

@@ -49,6 +49,7 @@ struct rb_scorer {
     float *pre_v, *pre_a;              /* concat first-layer halves of the clean features: [R][C][S][h1], [R][S][h1] */
     /* chunk scratch */
     float *buf[2];                     /* corrupted features of a chunk: [rows][C][Dv], [rows][Da] */
+    int any_hlnet;                     /* some path's detector has model.arch = hlnet */
     /* Constants (computed once when the scorer is built): the score of a lone zero row for each
      * single-input path and replica, [N_PATHS][R], which is what a missing modality gives every
      * snippet; and the shared detector's folded audio path per replica (folded.c). */
@@ -105,8 +106,16 @@ static int rb_chunk_features(rb_scorer *s, int m, const rb_modality_condition *c
     const rb_split *t = s->test;
     int64_t s0 = t->offsets[v0];
     size_t row = m == 0 ? (size_t)s->C * (size_t)s->Dv : (size_t)s->Da;
-    if (cond->missing) { /* nothing reads a missing modality's rows: its paths are constants */
-        *x = NULL;
+    if (cond->missing) {
+        /* an mlp path of a missing modality is a constant and reads no rows; an hlnet path scores the
+         * whole zero video (its graphs depend on the video's length), so it gets real zero rows */
+        if (!s->any_hlnet) {
+            *x = NULL;
+            return RB_OK;
+        }
+        int64_t rows = t->offsets[v1] - s0;
+        memset(s->buf[m], 0, sizeof(float) * (size_t)rows * row);
+        *x = s->buf[m];
         return RB_OK;
     }
     if (!cond->corruption) {
@@ -131,6 +140,30 @@ static int rb_chunk_features(rb_scorer *s, int m, const rb_modality_condition *c
     return RB_OK;
 }
 
+/* An hlnet detector's scores of the whole videos of rows [s0, s0+rows) into o ([rows][C] for visual
+ * inputs and concat, [rows] for audio): modality m (0 visual, 1 audio, 2 both). */
+static int rb_score_paths_hlnet(rb_scorer *s, const rb_detector *d, int m, const float *xv, const float *xa, int64_t s0,
+                                int64_t rows, float *o) {
+    const rb_split *t = s->test;
+    const int C = s->C, Dv = s->Dv, Da = s->Da;
+    int64_t v0 = 0, v1;
+    while (v0 < t->n_videos && t->offsets[v0] < s0) v0++;
+    for (v1 = v0; v1 < t->n_videos && t->offsets[v1 + 1] <= s0 + rows; v1++) {}
+    const int64_t *offs = t->offsets + v0, nv = v1 - v0;
+    if (m == 1) {
+        RB_TRY(rb_detector_score_videos(d, RB_INPUT_AUDIO, xa, Da, offs, nv, o));
+        s->flops += rb_trunk_flops(d, rows, d->kind == RB_DET_SHARED_PAD ? Da : d->d_in);
+        return RB_OK;
+    }
+    for (int c = 0; c < C; c++) {
+        if (m == 0) RB_TRY(rb_detector_score_videos(d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, C * Dv, offs, nv, s->tmp));
+        else RB_TRY(rb_detector_score_concat_videos(d, xv + (size_t)c * Dv, C * Dv, xa, Da, offs, nv, s->tmp));
+        for (int64_t i = 0; i < rows; i++) o[(size_t)i * C + c] = s->tmp[i];
+        s->flops += rb_trunk_flops(d, rows, d->d_in);
+    }
+    return RB_OK;
+}
+
 /* Score the dirty paths of rows [s0, s0+rows) into out[p] ([R][S][width]); nll of dirty modalities
  * into nll[m]. dirty[m]: modality m's features changed. fill_cache: also store the clean concat halves. */
 static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_t s0, int64_t rows, const int dirty[2],
@@ -145,6 +178,10 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
             const rb_detector *d = rb_path_det(s, p, r);
             int width = rb_path_width(s, p);
             float *o = out[p] + ((size_t)r * (size_t)s->S + (size_t)s0) * (size_t)width;
+            if (d->arch == RB_ARCH_HLNET) { /* one graph per whole video (rb_detector_score_videos) */
+                RB_TRY(rb_score_paths_hlnet(s, d, m, xv, xa, s0, rows, o));
+                continue;
+            }
             if (missing[m]) { /* every row is the zero row: its score was computed once */
                 const float z = s->zero_score[(size_t)p * (size_t)s->R + (size_t)r];
                 for (int64_t i = 0; i < rows * width; i++) o[i] = z;
@@ -172,6 +209,10 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
              * clean half and a recomputed one give the same bits: reuse never changes a result. */
             const rb_detector *d = rb_path_det(s, P_CONCAT, r);
             float *o = out[P_CONCAT] + ((size_t)r * (size_t)s->S + (size_t)s0) * (size_t)C;
+            if (d->arch == RB_ARCH_HLNET) {
+                RB_TRY(rb_score_paths_hlnet(s, d, 2, xv, xa, s0, rows, o));
+                continue;
+            }
             const size_t h1 = (size_t)s->h1;
             int cache = s->pre_v && s->pre_a;
             const float *pa;
@@ -254,6 +295,7 @@ static int rb_scorer_constants(rb_scorer *s) {
     for (int p = 0; rc == RB_OK && p < N_PATHS; p++) {
         if (!s->have[p] || p == P_CONCAT) continue;
         for (int r = 0; rc == RB_OK && r < s->R; r++) {
+            if (rb_path_det(s, p, r)->arch == RB_ARCH_HLNET) continue; /* scored per whole video, never a row */
             float *z = &s->zero_score[(size_t)p * (size_t)s->R + (size_t)r];
             if (p == P_SA) rc = rb_folded_audio_score(&s->fold[r], zero_row, 1, s->Da, z);
             else if (rb_path_modality[p] == 0) rc = rb_detector_score(rb_path_det(s, p, r), RB_INPUT_VISUAL, zero_row, 1, s->Dv, z);
@@ -284,6 +326,9 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
     s->max_video = rb_corrupt_max_video_len(test);
     s->chunk_rows = chunk_rows > s->max_video ? chunk_rows : s->max_video;
     for (int p = 0; p < N_PATHS; p++) s->have[p] = rb_model_slot(model, rb_path_kind[p]) >= 0;
+    for (int p = 0; p < N_PATHS; p++)
+        if (s->have[p] && rb_model_detector(model, rb_model_slot(model, rb_path_kind[p]), 0)->arch == RB_ARCH_HLNET)
+            s->any_hlnet = 1;
     s->h1 = s->have[P_CONCAT] ? rb_path_det(s, P_CONCAT, 0)->hidden1 : 0;
     int rc = RB_OK;
     for (int p = 0; rc == RB_OK && p < N_PATHS; p++) {
@@ -311,7 +356,8 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
         if (!s->video_tmp || !s->tmp) rc = RB_ERR;
     }
     double cache_mb = s->have[P_CONCAT] ? 4.0 * s->R * (double)s->S * s->h1 * (s->C + 1) / 1048576.0 : 0;
-    if (rc == RB_OK && s->have[P_CONCAT] && cache_mb <= reuse_mb) {
+    /* an hlnet concat detector scores whole videos: no first-layer halves to cache */
+    if (rc == RB_OK && s->have[P_CONCAT] && cache_mb <= reuse_mb && rb_path_det(s, P_CONCAT, 0)->arch != RB_ARCH_HLNET) {
         s->pre_v = rb_malloc(sizeof(float) * (size_t)s->R * s->C * (size_t)s->S * s->h1, "clean concat visual half");
         s->pre_a = rb_malloc(sizeof(float) * (size_t)s->R * (size_t)s->S * s->h1, "clean concat audio half");
         if (!s->pre_v || !s->pre_a) rc = RB_ERR;

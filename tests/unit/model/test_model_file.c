@@ -27,7 +27,7 @@ static int rb_same_bits(const void *a, const void *b, size_t n, size_t size) {
 static void rb_expect_same_detector(const rb_detector *a, const rb_detector *b, int slot, int replica) {
     RB_EXPECT_MSG(a->kind == b->kind && a->d_visual == b->d_visual && a->d_audio == b->d_audio && a->d_in == b->d_in &&
                       a->hidden1 == b->hidden1 && a->hidden2 == b->hidden2 && a->n_params == b->n_params &&
-                      a->has_proj == b->has_proj,
+                      a->has_proj == b->has_proj && a->arch == b->arch && a->n_params_slow == b->n_params_slow,
                   "detector %d/%d: shape differs after the round trip", slot, replica);
     if (a->n_params != b->n_params) return;
     RB_EXPECT_MSG(rb_same_bits(a->params, b->params, (size_t)a->n_params, sizeof(float)),
@@ -126,6 +126,39 @@ RB_TEST_MPI(model_file_round_trip_bitwise) {
     RB_EXPECT_MSG(recipe && strcmp(recipe, m.recipe) == 0, "recipe \"%s\"", recipe ? recipe : "(none)");
     free(recipe);
     rb_model_free(&r);
+    rb_model_free(&m);
+    rb_dataset_free(&d);
+}
+
+/* An hlnet detector (model.arch = "hlnet") next to mlp ones: its arch attribute and every hl.* block
+ * read back bitwise. */
+RB_TEST_MPI(model_file_round_trip_hlnet) {
+    rb_dataset d;
+    rb_model m, r;
+    if (rb_build_model(&d, &m) != RB_OK) {
+        rb_test_fail(__FILE__, __LINE__, "fixture: %s", rb_error_message());
+        rb_model_free(&m);
+        rb_dataset_free(&d);
+        return;
+    }
+    rb_detector *d0 = rb_model_detector(&m, 0, 1);
+    rb_detector_kind kind = d0->kind;
+    int h1 = d0->hidden1, h2 = d0->hidden2;
+    rb_detector_free(d0);
+    RB_EXPECT_OK(rb_detector_init_arch(d0, RB_ARCH_HLNET, kind, m.d_visual, m.d_audio, h1, h2, 0.6f, 5, 1));
+    char path[600];
+    snprintf(path, sizeof path, "%s/hlnet.model.h5", rb_test_tmpdir());
+    char *inputs[1] = {"data/fixture.h5"}, *sha[1] = {"00ff"};
+    RB_EXPECT_OK(rb_model_write(path, &m, "model: { arch = \"hlnet\"; };\n", inputs, sha, 1));
+    RB_EXPECT_OK(rb_model_read(path, &r));
+    if (r.det) {
+        RB_EXPECT_INT(rb_model_detector(&r, 0, 1)->arch, RB_ARCH_HLNET);
+        RB_EXPECT_INT(rb_model_detector(&r, 0, 0)->arch, RB_ARCH_MLP);
+        for (int s = 0; s < m.n_kinds; s++)
+            for (int rep = 0; rep < m.n_replicas; rep++)
+                rb_expect_same_detector(rb_model_detector(&m, s, rep), rb_model_detector(&r, s, rep), s, rep);
+        rb_model_free(&r);
+    }
     rb_model_free(&m);
     rb_dataset_free(&d);
 }
