@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint32_t rb_name_id(const char *s) { /* FNV-1a: stable dataset id for the corruption streams */
+uint32_t rb_grid_dataset_id(const char *s) { /* FNV-1a: stable dataset id for the corruption and bootstrap streams */
     uint32_t h = 2166136261u;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
     return h;
@@ -37,7 +37,7 @@ static int rb_grid_init(rb_grid *g, const rb_config *cfg, const rb_dataset_spec 
     RB_TRY(rb_config_int(cfg, "grid.chunk_rows", &chunk));
     RB_TRY(rb_config_double(cfg, "grid.reuse_mb", &g->reuse_mb));
     g->chunk_rows = chunk;
-    return RB_OK;
+    return rb_grid_boot_config(g);
 }
 
 /* The --datasets shard: g->selected. Errors end the job (every rank sees the same). */
@@ -78,7 +78,7 @@ static int rb_grid_inputs(rb_grid *g) {
         if (first < 0) first = d;
         RB_TRY(rb_dataset_read_test_shared(g->specs[d].path, &g->data[d], g->comm, &g->data_win[d]));
         const rb_model *m = &g->models[g->model_of[d]];
-        int rc = rb_corrupt_ctx_init(&g->ctx[d], g->specs[d].seed, rb_name_id(g->specs[d].name), &m->stats[0], &m->stats[1]);
+        int rc = rb_corrupt_ctx_init(&g->ctx[d], g->specs[d].seed, rb_grid_dataset_id(g->specs[d].name), &m->stats[0], &m->stats[1]);
         rb_collective_check(rc, &g->comm);
     }
     const rb_model *m0 = &g->models[g->model_of[first]];
@@ -86,8 +86,8 @@ static int rb_grid_inputs(rb_grid *g) {
     g->M = 0;
     for (int me = 0; me < RB_N_METHODS; me++)
         if (rb_method_available(m0, (rb_method)me)) g->methods[g->M++] = (rb_method)me;
-    g->rec_len = RB_REC_HEAD + 3 * g->M * g->R;
-    return RB_OK;
+    g->rec_len = RB_REC_HEAD + 3 * g->M * g->R + 3 * g->M * g->B;
+    return rb_grid_boot_check_baseline(g);
 }
 
 /* The cells of the shard in canonical order, with cost estimates, and room for their records. */
@@ -171,6 +171,11 @@ static int rb_grid_cell(rb_grid *g, int idx, double *rec, float **scores_out) {
             o[1] = mt->ap_step;
             o[2] = mt->roc_auc;
         }
+    /* the paired bootstrap needs every method's scores: here, on the rank that has them */
+    if (rb_grid_boot_cell(g, d, res.scores, rec + RB_REC_HEAD + 3 * g->M * g->R) != RB_OK) {
+        rb_cell_result_free(&res);
+        return rb_context("cell %s %s severity %d", g->specs[d].name, c->label, c->severity);
+    }
     *scores_out = res.scores; /* [M][R][S] */
     res.scores = NULL;
     rb_cell_result_free(&res);
@@ -311,7 +316,14 @@ static int rb_grid_results(rb_grid *g, rb_results *r) {
                 r->roc_auc[at] = m[2];
             }
     }
-    return RB_OK;
+    RB_TRY(rb_results_alloc_boot(r, g->B, g->confidence, g->baseline));
+    if (g->B > 0) {
+        size_t per_cell = 3 * (size_t)g->M * (size_t)g->B; /* [M][3][B], the layout of r->boot per condition */
+        for (int i = 0; i < g->n_cells; i++)
+            memcpy(r->boot + (size_t)i * per_cell, g->records + (size_t)i * g->rec_len + RB_REC_HEAD + 3 * g->M * g->R,
+                   sizeof(double) * per_cell);
+    }
+    return rb_results_boot_intervals(r);
 }
 
 /* results.h5 (collective, with the saved scores), then on rank 0 the tables and the closing line;
@@ -350,6 +362,7 @@ static void rb_grid_free(rb_grid *g) {
         }
         if (g->model_loaded[d]) rb_model_free(&g->models[d]);
     }
+    rb_grid_boot_free(g);
     free(g->selected);
     free(g->model_loaded);
     free(g->scorer);

@@ -39,6 +39,13 @@ void rb_results_free(rb_results *r) {
     free(r->roc_auc);
     free(r->config_text);
     free(r->run_id);
+    free(r->boot);
+    free(r->ap_lo);
+    free(r->ap_hi);
+    free(r->ap_step_lo);
+    free(r->ap_step_hi);
+    free(r->roc_auc_lo);
+    free(r->roc_auc_hi);
     memset(r, 0, sizeof *r);
 }
 

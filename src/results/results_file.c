@@ -3,6 +3,7 @@
 #include "rb_results.h"
 #include "rb_core.h"
 #include "rb_io.h"
+#include "results_boot_file.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -137,6 +138,7 @@ int rb_results_write(const char *path, const rb_results *r, const int *owner, MP
         if (rb_write_keys(g, r, ncells, M, 1, owner, rank)) rc = RB_ERR;
         for (int q = 0; rc == RB_OK && q < 6; q++) rc = rb_write_f64(g, metric_names[q], cells + q * ncells, ncells, M, owner, rank);
         if (rc == RB_OK) rc = rb_write_owned(g, "n_replicas", H5T_STD_I32LE, H5T_NATIVE_INT32, ncells, M, nrepl, owner, rank);
+        if (rc == RB_OK) rc = rb_results_write_cell_intervals(g, r);
         H5Gclose(g);
     } else {
         rc = RB_ERR;
@@ -163,6 +165,7 @@ int rb_results_write(const char *path, const rb_results *r, const int *owner, MP
     free(conds);
     free(nrepl);
     free(repi);
+    if (rc == RB_OK) rc = rb_results_write_boot(file, r);
     if (rc == RB_OK && scores) rc = scores(file, scores_ctx);
     if (rb_h5_close(file, tmp) != RB_OK) rc = RB_ERR;
     rb_collective_check(rc, &comm);
@@ -283,6 +286,7 @@ int rb_results_read(const char *path, rb_results *r) {
         H5Gclose(pg);
     }
     if (rc == RB_OK) rc = rb_h5_get_attr_string(file, "run_id", &r->run_id, path);
+    if (rc == RB_OK) rc = rb_results_read_boot(file, r, path);
     H5Fclose(file);
     if (rc != RB_OK) rb_results_free(r);
     return rc;
