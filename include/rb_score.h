@@ -59,7 +59,7 @@ int rb_boot_counts(const rb_split *test, uint32_t seed, uint32_t dataset_id, int
 /* The metrics of B resamples of one score vector: out[0][b] ap, out[1][b] ap_step, out[2][b] roc_auc
  * (out is [3][B]); NaN for a resample without positive or without negative frames. offsets are the
  * split's video offsets (snippet i belongs to video v when offsets[v] <= i < offsets[v + 1]). With
- * every multiplicity 1 the result is bitwise rb_metrics_compute's. */
+ * every multiplicity 1 the result is rb_metrics_compute's up to rounding (about 1e-15). */
 int rb_metrics_bootstrap(const double *scores, const int32_t *pos, const int32_t *frames, int64_t n,
                          const int64_t *offsets, int64_t n_videos, const int32_t *counts, int B, double *out);
 
