@@ -3,6 +3,7 @@
  * "Robustness summaries", every expected number computed by hand there; a results.h5 round trip
  * keeps the resamples and gives the same intervals bitwise. */
 #include "rb_core.h"
+#include "rb_io.h"
 #include "rb_results.h"
 #include "rb_test.h"
 
@@ -125,4 +126,46 @@ RB_TEST(robustness_cell_intervals_and_comparisons) {
     }
     free(c);
     rb_results_free(&r);
+}
+
+/* results.h5 keeps the resamples: read back, the intervals, comparisons and summaries are bitwise
+ * those of the written object, and the file holds /summaries with the written values. */
+RB_TEST_MPI(robustness_results_file_round_trip) {
+    rb_results a, b;
+    rb_build_example(&a);
+    a.run_id = rb_strdup("boot-test", "run id");
+    char path[700];
+    snprintf(path, sizeof path, "%s/boot_round_trip.h5", rb_test_tmpdir());
+    int owner[5] = {0};
+    RB_EXPECT_OK(rb_results_write(path, &a, owner, MPI_COMM_WORLD, NULL, NULL, 0, NULL, NULL));
+    RB_EXPECT_OK(rb_results_read(path, &b));
+    RB_EXPECT_INT(b.n_boot, 2);
+    RB_EXPECT(b.confidence == 0.95 && strcmp(b.baseline, "concat") == 0);
+    size_t n = 5 * 2;
+    RB_EXPECT(b.boot && memcmp(a.boot, b.boot, sizeof(double) * n * 3 * 2) == 0);
+    RB_EXPECT(b.ap_lo && memcmp(a.ap_lo, b.ap_lo, sizeof(double) * n) == 0);
+    RB_EXPECT(b.roc_auc_hi && memcmp(a.roc_auc_hi, b.roc_auc_hi, sizeof(double) * n) == 0);
+    rb_summary *sa, *sb;
+    int64_t na, nb;
+    RB_EXPECT_OK(rb_results_summaries(&a, &sa, &na));
+    RB_EXPECT_OK(rb_results_summaries(&b, &sb, &nb));
+    RB_EXPECT(na == nb && na > 0 && memcmp(sa, sb, sizeof *sa * (size_t)na) == 0);
+    /* the /summaries table in the file: one row per summary, the value column as computed */
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hsize_t d[1];
+    double *v = NULL;
+    hid_t g = f >= 0 ? H5Gopen2(f, "summaries", H5P_DEFAULT) : -1;
+    RB_EXPECT(g >= 0);
+    if (g >= 0) {
+        RB_EXPECT_OK(rb_h5_read(g, "value", RB_H5_F64, 1, d, (void **)&v, path));
+        RB_EXPECT((int64_t)d[0] == na);
+        for (int64_t i = 0; v && i < na && i < (int64_t)d[0]; i++) RB_EXPECT(v[i] == sa[i].value || (isnan(v[i]) && isnan(sa[i].value)));
+        free(v);
+        H5Gclose(g);
+    }
+    if (f >= 0) H5Fclose(f);
+    free(sa);
+    free(sb);
+    rb_results_free(&a);
+    rb_results_free(&b);
 }
