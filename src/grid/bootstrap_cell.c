@@ -19,11 +19,11 @@ int rb_grid_boot_config(rb_grid *g) {
     return RB_OK;
 }
 
-int rb_grid_boot_check_baseline(const rb_grid *g) {
+void rb_grid_boot_note_baseline(const rb_grid *g) {
     for (int k = 0; k < g->M; k++)
-        if (strcmp(rb_method_name(g->methods[k]), g->baseline) == 0) return RB_OK;
-    return rb_fail("stats.baseline = \"%s\": the trained detectors give no such method (add its detector to "
-                   "train.detectors or choose another baseline)", g->baseline);
+        if (strcmp(rb_method_name(g->methods[k]), g->baseline) == 0) return;
+    rb_grid_log(g, "note: stats.baseline = \"%s\" is not among the trained methods: no mCE, relative mCE, effective "
+                   "robustness or comparisons against it (train its detector or choose another baseline)", g->baseline);
 }
 
 int rb_grid_boot_cell(rb_grid *g, int dataset, const float *scores, double *out) {

@@ -106,8 +106,9 @@ void rb_grid_remove_saved_scores(const rb_grid *g);
 
 /* Read stats.bootstrap, stats.confidence and stats.baseline into g. */
 int rb_grid_boot_config(rb_grid *g);
-/* The baseline is one of the run's methods (g->M, g->methods set). */
-int rb_grid_boot_check_baseline(const rb_grid *g);
+/* Rank 0 logs a note when the baseline is none of the run's methods (its summaries are then absent;
+ * a config that trains no concat detector stays valid). */
+void rb_grid_boot_note_baseline(const rb_grid *g);
 /* Per-resample metrics of a cell of dataset from its scores [M][R][S] into out [M][3][B]. */
 int rb_grid_boot_cell(rb_grid *g, int dataset, const float *scores, double *out);
 void rb_grid_boot_free(rb_grid *g);
