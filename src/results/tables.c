@@ -70,6 +70,13 @@ static const double *rb_metric_array(const rb_results *r, int m) {
     return m == 0 ? r->ap : m == 1 ? r->ap_step : r->roc_auc;
 }
 
+/* An interval endpoint of a difference: 4 decimals, or 2 significant digits when it would print as
+ * 0.0000 without being 0 (so that "excludes 0" stays visible). */
+static void rb_fmt_end(char *buf, size_t cap, double v) {
+    if (v != 0.0 && fabs(v) < 0.00005) snprintf(buf, cap, "%.1e", v);
+    else rb_fmt(buf, cap, v);
+}
+
 /* "0.1234 [0.1000, 0.1400]" or "0.1234" without an interval. */
 static void rb_fmt_ci(char *buf, size_t cap, double v, double lo, double hi) {
     char a[40], b[40], c[40];
@@ -105,18 +112,21 @@ static double rb_mean_corrupted(const rb_results *r, const rb_report_dataset *d,
     return d->n_corrupted ? s / d->n_corrupted : NAN;
 }
 
-/* Paired difference a - b of the mean corrupted ranking metric: point, interval, share > 0. */
-static void rb_rank_diff(const rb_results *r, const rb_report_dataset *d, int a, int b, double *buf, double out[4]) {
+/* Paired difference a - b of the mean corrupted ranking metric: point, interval, shares of the
+ * resamples with a difference > 0 and < 0. */
+static void rb_rank_diff(const rb_results *r, const rb_report_dataset *d, int a, int b, double *buf, double out[5]) {
     out[0] = rb_mean_corrupted(r, d, a, -1) - rb_mean_corrupted(r, d, b, -1);
-    out[1] = out[2] = out[3] = NAN;
+    out[1] = out[2] = out[3] = out[4] = NAN;
     if (r->n_boot == 0) return;
-    int pos = 0;
+    int pos = 0, neg = 0;
     for (int k = 0; k < r->n_boot; k++) {
         buf[k] = rb_mean_corrupted(r, d, a, k) - rb_mean_corrupted(r, d, b, k);
         pos += buf[k] > 0;
+        neg += buf[k] < 0;
     }
     rb_percentile_interval(buf, r->n_boot, r->confidence, &out[1], &out[2]);
     out[3] = (double)pos / r->n_boot;
+    out[4] = (double)neg / r->n_boot;
 }
 
 static void rb_md_sources(FILE *f, const rb_results *r, const rb_report_dataset *d) {
@@ -194,12 +204,12 @@ static int rb_md_ranking(FILE *f, const rb_results *r, const rb_report_dataset *
     }
     char resolved[4096] = "", unresolved[4096] = "";
     for (int j = 0; j < np; j++) {
-        double o[4];
+        double o[5];
         rb_rank_diff(r, d, pa[j], pb[j], buf, o);
         char item[320], x[48], lo[48], hi[48];
         snprintf(x, sizeof x, "%+.4f", o[0]);
-        rb_fmt(lo, sizeof lo, o[1]);
-        rb_fmt(hi, sizeof hi, o[2]);
+        rb_fmt_end(lo, sizeof lo, o[1]);
+        rb_fmt_end(hi, sizeof hi, o[2]);
         int res = o[1] > 0 || o[2] < 0;
         int a = pa[j], b = pb[j];
         if (res && o[2] < 0) { /* state the winner first */
@@ -207,13 +217,13 @@ static int rb_md_ranking(FILE *f, const rb_results *r, const rb_report_dataset *
             b = pa[j];
             snprintf(x, sizeof x, "%+.4f", -o[0]);
             char t[48];
-            rb_fmt(t, sizeof t, -o[2]);
-            rb_fmt(hi, sizeof hi, -o[1]);
+            rb_fmt_end(t, sizeof t, -o[2]);
+            rb_fmt_end(hi, sizeof hi, -o[1]);
             snprintf(lo, sizeof lo, "%s", t);
         }
         if (res)
             snprintf(item, sizeof item, "- %s > %s: %s [%s, %s], ahead in %.1f%% of resamples\n", r->methods[a], r->methods[b], x,
-                     lo, hi, 100.0 * (a == pa[j] ? o[3] : 1.0 - o[3]));
+                     lo, hi, 100.0 * (a == pa[j] ? o[3] : o[4]));
         else
             snprintf(item, sizeof item, "- %s vs %s: %s [%s, %s], ahead in %.1f%% of resamples\n", r->methods[a], r->methods[b], x,
                      lo, hi, 100.0 * o[3]);
@@ -221,7 +231,7 @@ static int rb_md_ranking(FILE *f, const rb_results *r, const rb_report_dataset *
         if (strlen(dst) + strlen(item) < sizeof resolved) strcat(dst, item);
     }
     free(buf);
-    fprintf(f, "Paired differences of the corrupted `ap_step` (%.0f%% interval over %d resamples of the test videos).\n",
+    fprintf(f, "Paired differences of the corrupted `ap_step` (%.0f%% interval over %d resamples of the test videos).\n\n",
             100.0 * r->confidence, r->n_boot);
     fprintf(f, "**Resolved** (the interval excludes 0):\n\n%s\n", resolved[0] ? resolved : "- none\n");
     fprintf(f, "**Not resolved** (the interval contains 0; the data cannot order these):\n\n%s\n",
