@@ -45,9 +45,15 @@ bad = [(r["corruption"], r["severity"], r["method"], k) for r in rows for k in (
        if not contains(r[k], r[k + "_lo"], r[k + "_hi"])]
 check(not bad, f"every cell interval contains its point estimate ({len(rows) * 3} intervals; outside: {bad[:5]})")
 summ = list(csv.DictReader(open(run + "/summaries.csv")))
+# relative_mce is a ratio of drops: where the baseline hardly drops on a corruption its denominator
+# is near 0 in some resamples, the ratio is unbounded and a percentile interval need not contain it
+# (docs/metrics.md); it is counted, not asserted
 bad = [(r["dataset"], r["family"], r["summary"], r["metric"], r["method"], r["value"], r["lo"], r["hi"]) for r in summ
-       if not contains(r["value"], r["lo"], r["hi"])]
-check(summ and not bad, f"every robustness-summary interval contains its value ({len(summ)} rows; outside: {bad[:3]})")
+       if r["summary"] != "relative_mce" and not contains(r["value"], r["lo"], r["hi"])]
+n_rel = sum(r["summary"] == "relative_mce" for r in summ)
+rel_out = sum(r["summary"] == "relative_mce" and not contains(r["value"], r["lo"], r["hi"]) for r in summ)
+check(summ and not bad, f"every robustness-summary interval but relative_mce contains its value ({len(summ) - n_rel} rows; outside: {bad[:3]})")
+print(f"     relative_mce rows whose interval misses the value (near-zero baseline drop): {rel_out} of {n_rel}")
 comp = list(csv.DictReader(open(run + "/comparisons.csv")))
 bad = [(r["corruption"], r["severity"], r["method"], r["other"], r["metric"]) for r in comp if not contains(r["diff"], r["lo"], r["hi"])]
 check(comp and not bad, f"every paired-difference interval contains its difference ({len(comp)} rows; outside: {bad[:3]})")
