@@ -195,6 +195,7 @@ enum rb_purpose {
     RB_PURPOSE_GMM_INIT = 21,      /* k-means++ seeding */
     RB_PURPOSE_GMM_HOLDOUT = 22,   /* held-out split for weight calibration */
     RB_PURPOSE_CORRUPT = 30,       /* feature-space corruption surrogates */
+    RB_PURPOSE_BOOTSTRAP = 40,     /* paired bootstrap resamples of the test videos */
     RB_PURPOSE_TEST = 99           /* unit tests */
 };
 

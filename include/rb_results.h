@@ -40,7 +40,12 @@ typedef struct {
     char *config_text;                         /* effective config of the run (may be NULL) */
     char *run_id;
     char *git_commit;                          /* commit of the robusta that ran it (NULL: unknown) */
+    /* paired bootstrap (docs/metrics.md "Intervals"; src/results/bootstrap_stats.c) */
     int n_boot;  /* bootstrap resamples B; 0 when the file has no intervals */
+    double confidence;      /* of every interval, e.g. 0.95 */
+    char baseline[32];      /* method the corruption errors and effective robustness refer to */
+    double *boot;           /* [n_conds][n_methods][3][n_boot]: ap, ap_step, roc_auc of each resample,
+                             * averaged over replicas; NULL when n_boot = 0 */
     double *ap_lo, *ap_hi, *ap_step_lo, *ap_step_hi, *roc_auc_lo, *roc_auc_hi; /* [n_conds][n_methods], 95% percentile interval, NULL when absent */
 } rb_results;
 
@@ -55,6 +60,49 @@ void rb_results_free(rb_results *r);
 void rb_results_mean_sd(const rb_results *r, const double *metric, int cond, int method, double *mean, double *sd);
 /* Index of a method column by name, or -1. */
 int rb_results_method(const rb_results *r, const char *name);
+
+/* ---- bootstrap intervals, paired comparisons and robustness summaries (src/results/
+ * bootstrap_stats.c, robustness.c; docs/metrics.md "Intervals" and "Robustness summaries"). */
+
+/* Allocate r->boot for B resamples (NaN-filled) and record confidence and baseline. */
+int rb_results_alloc_boot(rb_results *r, int n_boot, double confidence, const char *baseline);
+/* The replica-mean of one metric (0 ap, 1 ap_step, 2 roc_auc) of a cell: in resample b, or the
+ * point estimate for b < 0. */
+double rb_results_value(const rb_results *r, int cond, int method, int metric, int b);
+/* Fill ap_lo ... roc_auc_hi from r->boot (allocating them). No-op when n_boot = 0. */
+int rb_results_boot_intervals(rb_results *r);
+
+/* A paired difference of one metric on one cell: method - other, with its interval and the
+ * fraction of resamples in which the difference is > 0. Rows: every method but the baseline
+ * against the baseline, and shared-dyn against shared-mean. */
+typedef struct {
+    int cond, method, other, metric;
+    double diff, lo, hi, frac_pos;
+} rb_comparison;
+int rb_results_comparisons(const rb_results *r, rb_comparison **rows, int64_t *n);
+
+/* Robustness summaries (docs/metrics.md): per dataset, method, family and metric. */
+typedef enum {
+    RB_SUM_MEAN_CORRUPTED = 0, /* mean over the family's corrupted cells */
+    RB_SUM_RELATIVE,           /* mean corrupted / clean */
+    RB_SUM_SEVERITY_AUC,       /* normalised trapezoid area of metric versus severity 0..5 */
+    RB_SUM_MCE,                /* mean corruption error, normalised to the baseline */
+    RB_SUM_REL_MCE,            /* relative mCE (drops from clean), normalised to the baseline */
+    RB_SUM_EFFECTIVE,          /* effective robustness against the baseline */
+    RB_N_SUMMARIES
+} rb_summary_kind;
+const char *rb_summary_name(rb_summary_kind k);
+
+typedef struct {
+    char dataset[64];
+    char family[96];  /* all | visual | audio | missing | pairs | <modality>.<corruption> */
+    int method, metric;
+    rb_summary_kind kind;
+    double value, lo, hi; /* lo = hi = NaN without resamples */
+} rb_summary;
+/* Every summary of r; rows in (dataset, family, summary, metric, method) order. A summary that is
+ * undefined for a family (e.g. the severity area of a missing modality) has no row. */
+int rb_results_summaries(const rb_results *r, rb_summary **rows, int64_t *n);
 
 /* Read a results.h5 written by robusta bench (checks format and shapes; /replicas rows are placed by
  * their keys, never by position; a duplicate, unknown or missing key is an error). */

@@ -44,6 +44,30 @@ int rb_metrics_compute(const double *scores, const int32_t *pos, const int32_t *
  * rb_metrics_compute, plus a label other than 0 or 1. */
 int rb_roc_auc_binary(const double *scores, const uint8_t *labels, int64_t n, double *out);
 
+/* ---- paired bootstrap of the metrics over test videos (src/score/bootstrap.c, docs/metrics.md
+ * "Intervals"). A resample draws the test videos with replacement, stratified: the videos with at
+ * least one positive frame and the others are drawn separately, each stratum keeping its size, so
+ * every resample has both classes. Resample b of a dataset comes from the stream (seed,
+ * RB_PURPOSE_BOOTSTRAP, dataset_id, b), so every cell and method sees the same resamples (paired)
+ * on any rank. A resample is stored as per-video multiplicities (how often each video was drawn);
+ * the metrics of a resample are those of the expanded test set in which every video appears that
+ * many times, computed in O(S) over a score order sorted once. */
+
+/* counts[b * n_videos + v] = multiplicity of video v in resample b, b < B. */
+int rb_boot_counts(const rb_split *test, uint32_t seed, uint32_t dataset_id, int B, int32_t *counts);
+
+/* The metrics of B resamples of one score vector: out[0][b] ap, out[1][b] ap_step, out[2][b] roc_auc
+ * (out is [3][B]); NaN for a resample without positive or without negative frames. offsets are the
+ * split's video offsets (snippet i belongs to video v when offsets[v] <= i < offsets[v + 1]). With
+ * every multiplicity 1 the result is rb_metrics_compute's up to rounding (about 1e-15). */
+int rb_metrics_bootstrap(const double *scores, const int32_t *pos, const int32_t *frames, int64_t n,
+                         const int64_t *offsets, int64_t n_videos, const int32_t *counts, int B, double *out);
+
+/* Percentile interval of n values at confidence c (e.g. 0.95): lo / hi are the (1 - c)/2 and
+ * (1 + c)/2 quantiles with linear interpolation between order statistics (numpy's default
+ * "linear" method). NaN when n = 0 or any value is NaN. */
+void rb_percentile_interval(const double *values, int n, double confidence, double *lo, double *hi);
+
 /* ---- scoring one grid cell: the (possibly corrupted) test features of a dataset are scored by
  * every trained detector replica, fused into the benchmark's methods, and measured.
  *

@@ -145,6 +145,8 @@ static int rb_merge_results(const rb_merge_job *m, rb_results *out) {
     out->config_text = rb_strdup(m->prov[0].config, "config");
     out->run_id = rb_strdup(sh[0].run_id ? sh[0].run_id : "", "run id");
     if (!out->config_text || !out->run_id) return RB_ERR;
+    RB_TRY(rb_results_alloc_boot(out, sh[0].n_boot, sh[0].confidence, sh[0].baseline));
+    size_t per_boot = (size_t)out->n_methods * 3 * (size_t)out->n_boot; /* shards share one config, so one B */
     int row = 0;
     size_t per = (size_t)out->n_methods * (size_t)out->n_replicas;
     for (int d = 0; d < m->n_datasets; d++) {
@@ -156,10 +158,11 @@ static int rb_merge_results(const rb_merge_job *m, rb_results *out) {
             memcpy(out->ap + row * per, sh[i].ap + (size_t)c * per, sizeof(double) * per);
             memcpy(out->ap_step + row * per, sh[i].ap_step + (size_t)c * per, sizeof(double) * per);
             memcpy(out->roc_auc + row * per, sh[i].roc_auc + (size_t)c * per, sizeof(double) * per);
+            if (per_boot) memcpy(out->boot + row * per_boot, sh[i].boot + (size_t)c * per_boot, sizeof(double) * per_boot);
             row++;
         }
     }
-    return RB_OK;
+    return rb_results_boot_intervals(out);
 }
 
 /* The inputs of the merged file: the union over shards, in shard order, without repeats (at most 16

@@ -108,6 +108,12 @@ const rb_key_spec rb_config_schema[] = {
      "memory per rank for the cached clean halves of the concat first layer (0 = recompute)"},
     {"grid.chunk_rows", RB_KEY_INT, "8192", 1, 1e9, NULL, "snippets scored per block (at least the longest video)"},
 
+    {"stats", RB_KEY_GROUP, "{}", ANY, NULL, "intervals and robustness summaries (docs/metrics.md)"},
+    {"stats.bootstrap", RB_KEY_INT, "1000", 0, 100000, NULL,
+     "paired bootstrap resamples of the test videos (0 = no intervals)"},
+    {"stats.confidence", RB_KEY_FLOAT, "0.95", 0.5, 0.999, NULL, "confidence of the percentile intervals"},
+    {"stats.baseline", RB_KEY_STRING, "\"concat\"", ANY, "concat|visual|audio|shared-mean|shared-dyn|shared-pad-dyn",
+     "method that corruption errors and effective robustness are normalised to"},
     {"output", RB_KEY_GROUP, "{}", ANY, NULL, "outputs"},
     {"output.save_scores", RB_KEY_BOOL, "false", ANY, NULL, "store per-snippet scores and truth"},
 };

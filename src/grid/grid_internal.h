@@ -48,6 +48,10 @@ typedef struct {
     int attempt;            /* this attempt's number (0 for a new run) */
     char **inputs, **shas;  /* [n_inputs] input files and their SHA-256, on every rank */
     int n_inputs;
+    int B;                  /* stats.bootstrap resamples (0: none) */
+    double confidence;      /* stats.confidence */
+    char baseline[32];      /* stats.baseline */
+    int32_t **boot_counts;  /* per dataset, lazily: [B][test videos] multiplicities */
 } rb_grid;
 
 /* ---- plan.c: which datasets run, and their cells */
@@ -105,6 +109,20 @@ int rb_grid_save_cell_scores(const rb_grid *g, int idx, const float *scores, siz
 int rb_grid_write_scores(hid_t file, void *grid);
 /* Remove the cell score files this rank wrote into results.h5. */
 void rb_grid_remove_saved_scores(const rb_grid *g);
+
+/* ---- bootstrap_cell.c: the paired bootstrap of a cell (its record holds, after the metrics,
+ * [M][3][B] per-resample values, the replica mean) */
+
+/* Read stats.bootstrap, stats.confidence and stats.baseline into g. */
+int rb_grid_boot_config(rb_grid *g);
+/* Rank 0 logs a note when the baseline is none of the run's methods (its summaries are then absent;
+ * a config that trains no concat detector stays valid). */
+void rb_grid_boot_note_baseline(const rb_grid *g);
+/* Per-resample metrics of a cell of dataset from its scores [M][R][S] into out [M][3][B]. */
+int rb_grid_boot_cell(rb_grid *g, int dataset, const float *scores, double *out);
+void rb_grid_boot_free(rb_grid *g);
+/* Stable id of a dataset name (FNV-1a), keying its corruption and bootstrap streams. */
+uint32_t rb_grid_dataset_id(const char *name);
 
 /* ---- memory_report.c */
 

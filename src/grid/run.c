@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint32_t rb_name_id(const char *s) { /* FNV-1a: stable dataset id for the corruption streams */
+uint32_t rb_grid_dataset_id(const char *s) { /* FNV-1a: stable dataset id for the corruption and bootstrap streams */
     uint32_t h = 2166136261u;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
     return h;
@@ -38,7 +38,7 @@ static int rb_grid_init(rb_grid *g, const rb_config *cfg, const rb_dataset_spec 
     RB_TRY(rb_config_int(cfg, "grid.chunk_rows", &chunk));
     RB_TRY(rb_config_double(cfg, "grid.reuse_mb", &g->reuse_mb));
     g->chunk_rows = chunk;
-    return RB_OK;
+    return rb_grid_boot_config(g);
 }
 
 /* The --datasets shard: g->selected. */
@@ -82,7 +82,7 @@ static int rb_grid_inputs(rb_grid *g) {
         if (first < 0) first = d;
         RB_TRY(rb_mpi_agree(rb_dataset_read_test_shared(g->specs[d].path, &g->data[d], g->comm, &g->data_win[d]), &g->comm));
         const rb_model *m = &g->models[g->model_of[d]];
-        int rc = rb_corrupt_ctx_init(&g->ctx[d], g->specs[d].seed, rb_name_id(g->specs[d].name), &m->stats[0], &m->stats[1]);
+        int rc = rb_corrupt_ctx_init(&g->ctx[d], g->specs[d].seed, rb_grid_dataset_id(g->specs[d].name), &m->stats[0], &m->stats[1]);
         RB_TRY(rb_mpi_agree(rc, &g->comm));
     }
     const rb_model *m0 = &g->models[g->model_of[first]];
@@ -90,7 +90,7 @@ static int rb_grid_inputs(rb_grid *g) {
     g->M = 0;
     for (int me = 0; me < RB_N_METHODS; me++)
         if (rb_method_available(m0, (rb_method)me)) g->methods[g->M++] = (rb_method)me;
-    g->rec_len = RB_REC_HEAD + 3 * g->M * g->R;
+    g->rec_len = RB_REC_HEAD + 3 * g->M * g->R + 3 * g->M * g->B;
     return RB_OK;
 }
 
@@ -175,6 +175,11 @@ static int rb_grid_cell(rb_grid *g, int idx, double *rec, float **scores_out) {
             o[1] = mt->ap_step;
             o[2] = mt->roc_auc;
         }
+    /* the paired bootstrap needs every method's scores: here, on the rank that has them */
+    if (rb_grid_boot_cell(g, d, res.scores, rec + RB_REC_HEAD + 3 * g->M * g->R) != RB_OK) {
+        rb_cell_result_free(&res);
+        return rb_context("cell %s %s severity %d", g->specs[d].name, c->label, c->severity);
+    }
     *scores_out = res.scores; /* [M][R][S] */
     res.scores = NULL;
     rb_cell_result_free(&res);
@@ -362,7 +367,14 @@ static int rb_grid_results(rb_grid *g, rb_results *r) {
                 r->roc_auc[at] = m[2];
             }
     }
-    return RB_OK;
+    RB_TRY(rb_results_alloc_boot(r, g->B, g->confidence, g->baseline));
+    if (g->B > 0) {
+        size_t per_cell = 3 * (size_t)g->M * (size_t)g->B; /* [M][3][B], the layout of r->boot per condition */
+        for (int i = 0; i < g->n_cells; i++)
+            memcpy(r->boot + (size_t)i * per_cell, g->records + (size_t)i * g->rec_len + RB_REC_HEAD + 3 * g->M * g->R,
+                   sizeof(double) * per_cell);
+    }
+    return rb_results_boot_intervals(r);
 }
 
 /* results.h5 (collective, with the saved scores), then on rank 0 the tables and the closing line;
@@ -421,6 +433,7 @@ static void rb_grid_free(rb_grid *g) {
     }
     if (g->log) fclose(g->log);
     g->log = NULL;
+    rb_grid_boot_free(g);
     free(g->selected);
     free(g->model_loaded);
     free(g->scorer);
@@ -454,6 +467,7 @@ int rb_grid_run(const rb_config *cfg, const rb_dataset_spec *specs, int n_specs,
     if (rc == RB_OK) {
         rb_grid_log(g, "grid: %d datasets, %d cells, %d methods x %d replicas, %d ranks (attempt %d)", n_specs, g->n_cells,
                     g->M, g->R, g->size, g->attempt);
+        rb_grid_boot_note_baseline(g);
         t_grid = rb_now();
         rc = rb_grid_compute(g);
     }

@@ -41,6 +41,7 @@ void rb_results_free(rb_results *r) {
     free(r->config_text);
     free(r->run_id);
     free(r->git_commit);
+    free(r->boot);
     double *intervals[] = {r->ap_lo, r->ap_hi, r->ap_step_lo, r->ap_step_hi, r->roc_auc_lo, r->roc_auc_hi};
     for (size_t i = 0; i < sizeof intervals / sizeof intervals[0]; i++) free(intervals[i]);
     memset(r, 0, sizeof *r);

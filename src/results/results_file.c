@@ -8,6 +8,7 @@
 #include "rb_core.h"
 #include "rb_io.h"
 #include "results_check.h"
+#include "results_boot_file.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -160,6 +161,7 @@ static int rb_results_write_tables(hid_t file, const rb_results *r, const rb_res
     for (int q = 0; rc == RB_OK && q < 6; q++)
         rc = rb_write_f64(g, metric_names[q], k->cells + q * ncells, ncells, M, owner, rank, comm);
     if (rc == RB_OK) rc = rb_write_owned(g, "n_replicas", H5T_STD_I32LE, H5T_NATIVE_INT32, ncells, M, k->nrepl, owner, rank, comm);
+    if (rc == RB_OK) rc = rb_mpi_agree(rb_results_write_cell_intervals(g, r), &comm);
     H5Gclose(g);
     RB_TRY(rc);
     RB_TRY(rb_h5_group(file, "conditions", &g));
@@ -236,6 +238,7 @@ int rb_results_write(const char *path, const rb_results *r, const int *owner, MP
     if (rc == RB_OK) rc = rb_mpi_agree(rb_results_columns_make(r, &cols), &comm);
     if (rc == RB_OK) rc = rb_results_write_tables(file, r, &cols, owner, rank, comm);
     rb_results_columns_free(&cols);
+    if (rc == RB_OK) rc = rb_mpi_agree(rb_results_write_boot(file, r), &comm);
     if (rc == RB_OK) rc = rb_mpi_agree(rb_results_write_digests(file, r), &comm); /* after every table */
     if (rc == RB_OK && scores) rc = rb_mpi_agree(scores(file, scores_ctx), &comm);
     /* the reserved space goes to the metadata flush; every rank waits for that (the agreement) */
@@ -360,6 +363,7 @@ int rb_results_load(const char *path, rb_results *r, rb_results_check *chk) {
         if (pg >= 0 && H5Aexists(pg, "git_commit") > 0) rc = rb_h5_get_attr_string(pg, "git_commit", &r->git_commit, path);
         if (pg >= 0) H5Gclose(pg);
     }
+    if (rc == RB_OK) rc = rb_results_read_boot(file, r, path);
     H5Fclose(file);
     if (rc != RB_OK) rb_results_free(r);
     return rc;

@@ -1,12 +1,14 @@
-/* tables.c - rendering of an rb_results (docs/results.md): summary.md (headline, clean row,
- * AP per corruption and severity per method, means over severities, dynamic weights, corruption
- * detection, with the XD "AP" constant-score caveat beside the tables), cells.csv (one row per
- * (cell, method), full precision) and the plain-text headline printed at the end of a run.
+/* tables.c - rendering of an rb_results (docs/results.md): summary.md (short: per dataset the
+ * ranking of methods with bootstrap intervals, which differences are resolved, the families; the
+ * XD "AP" caveat once), cells.csv (one row per (cell, method), full precision, with intervals),
+ * summaries.csv and comparisons.csv (the /summaries and /comparisons tables) and the plain-text
+ * headline printed at the end of a run.
  * Everything here is a pure function of the metrics: no times, hosts or run ids, so identical
  * metrics give byte-identical files. */
 #include "rb_core.h"
 #include "rb_results.h"
 #include "report_internal.h"
+#include "rb_score.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,10 +23,6 @@ const char rb_report_caveat[] =
     "> positive-frame fraction, and a collapsed detector can look better in `ap` than it is. Step-wise AP\n"
     "> (`ap_step`, chance level q) and ROC-AUC (`roc_auc`, chance level 0.5) give a constant score its\n"
     "> honest chance level. XD-Violence papers report `ap`; UCF-Crime papers report `roc_auc`.\n";
-
-static const char rb_short_caveat[] =
-    "> `ap` = XD-Violence trapezoid \"AP\": a constant score already gets (1 + q)/2 (about 0.57 on XD-like data);\n"
-    "> `ap_step` (chance q) and `roc_auc` (chance 0.5) are the honest chance-level metrics.\n";
 
 /* ---- number formatting ---- */
 
@@ -43,12 +41,6 @@ static void rb_fmt_ms(char *buf, size_t cap, double mean, double sd, int n_repli
     }
     rb_fmt(s, sizeof s, sd);
     snprintf(buf, cap, "%s +- %s", m, s);
-}
-
-/* Condition-level numbers (weights, detection): NaN means "not applicable". */
-static void rb_fmt_na(char *buf, size_t cap, double v) {
-    if (isnan(v)) snprintf(buf, cap, "-");
-    else snprintf(buf, cap, "%.4f", v);
 }
 
 static void rb_csv_double(FILE *f, double v) {
@@ -70,200 +62,72 @@ static void rb_csv_string(FILE *f, const char *s) {
     fputc('"', f);
 }
 
-/* ---- pieces of summary.md ---- */
+/* ---- summary.md: per dataset the ranking with intervals, which differences are resolved, and
+ * the families; one screen per dataset. The ranking metric is ap_step (honest chance level). */
 
-static const char *rb_metric_title(int m) {
-    return m == 0 ? "XD-Violence AP (`ap`, trapezoid)" : m == 1 ? "step AP (`ap_step`)" : "ROC-AUC (`roc_auc`)";
-}
+#define RB_RANK_METRIC 1 /* ap_step */
 
 static const double *rb_metric_array(const rb_results *r, int m) {
     return m == 0 ? r->ap : m == 1 ? r->ap_step : r->roc_auc;
 }
 
-static void rb_row_name(const rb_report_row *row, char *buf, size_t cap) {
-    if (row->group == RB_GROUP_MISSING) snprintf(buf, cap, "%s missing", row->modality);
-    else snprintf(buf, cap, "%s", row->corruption);
+/* An interval endpoint of a difference: 4 decimals, or 2 significant digits when it would print as
+ * 0.0000 without being 0 (so that "excludes 0" stays visible). */
+static void rb_fmt_end(char *buf, size_t cap, double v) {
+    if (v != 0.0 && fabs(v) < 0.00005) snprintf(buf, cap, "%.1e", v);
+    else rb_fmt(buf, cap, v);
 }
 
-static int rb_md_headline(FILE *f, const rb_results *r, const rb_report_dataset *d, int metric) {
-    fprintf(f, "### Headline: %s\n\n", rb_metric_title(metric));
-    fprintf(f, "| method | clean | corrupted (mean of %d cells) | drop | relative |\n|---|---|---|---|---|\n",
-            d->n_corrupted);
-    for (int m = 0; m < r->n_methods; m++) {
-        rb_headline h;
-        RB_TRY(rb_report_headline(r, d, rb_metric_array(r, metric), m, &h));
-        char a[128], b[128], c[128], e[128];
-        rb_fmt_ms(a, sizeof a, h.clean[0], h.clean[1], r->n_replicas);
-        rb_fmt_ms(b, sizeof b, h.corrupted[0], h.corrupted[1], r->n_replicas);
-        rb_fmt_ms(c, sizeof c, h.drop[0], h.drop[1], r->n_replicas);
-        rb_fmt_ms(e, sizeof e, h.relative[0], h.relative[1], r->n_replicas);
-        fprintf(f, "| %s | %s | %s | %s | %s |\n", r->methods[m], a, b, c, e);
+/* "0.1234 [0.1000, 0.1400]" or "0.1234" without an interval. */
+static void rb_fmt_ci(char *buf, size_t cap, double v, double lo, double hi) {
+    char a[40], b[40], c[40];
+    rb_fmt(a, sizeof a, v);
+    if (isnan(lo) && isnan(hi)) {
+        snprintf(buf, cap, "%s", a);
+        return;
     }
-    fprintf(f, "\n%s\n", rb_short_caveat);
-    return RB_OK;
+    rb_fmt(b, sizeof b, lo);
+    rb_fmt(c, sizeof c, hi);
+    snprintf(buf, cap, "%s [%s, %s]", a, b, c);
 }
 
-static void rb_md_clean(FILE *f, const rb_results *r, const rb_report_dataset *d) {
-    fprintf(f, "### Clean test set\n\n| method | `ap` | `ap_step` | `roc_auc` |\n|---|---|---|---|\n");
-    for (int m = 0; m < r->n_methods; m++) {
-        char v[3][128];
-        for (int k = 0; k < 3; k++) {
-            double mean = NAN, sd = NAN;
-            if (d->clean >= 0) rb_results_mean_sd(r, rb_metric_array(r, k), d->clean, m, &mean, &sd);
-            rb_fmt_ms(v[k], sizeof v[k], mean, sd, r->n_replicas);
-        }
-        fprintf(f, "| %s | %s | %s | %s |\n", r->methods[m], v[0], v[1], v[2]);
-    }
-    fprintf(f, "\n%s\n", rb_short_caveat);
+static const rb_summary *rb_find_summary(const rb_summary *s, int64_t n, const char *dataset, const char *family,
+                                         rb_summary_kind kind, int metric, int method) {
+    for (int64_t i = 0; i < n; i++)
+        if (s[i].kind == kind && s[i].metric == metric && s[i].method == method && strcmp(s[i].family, family) == 0 &&
+            strcmp(s[i].dataset, dataset) == 0)
+            return &s[i];
+    return NULL;
 }
 
-/* One table cell; an empty one is "| |". */
-static void rb_md_cell(FILE *f, const char *v) {
-    if (v[0]) fprintf(f, " %s |", v);
-    else fputs(" |", f);
+static void rb_fmt_summary(char *buf, size_t cap, const rb_summary *s) {
+    if (!s) snprintf(buf, cap, "-");
+    else rb_fmt_ci(buf, cap, s->value, s->lo, s->hi);
 }
 
-static void rb_md_header_sev(FILE *f, const rb_report_dataset *d, const char *first) {
-    fprintf(f, "| group | %s |", first);
-    for (int s = 0; s < d->n_severities; s++) fprintf(f, " s%d |", d->severities[s]);
-    fprintf(f, " mean |\n|---|---|");
-    for (int s = 0; s < d->n_severities; s++) fprintf(f, "---|");
-    fprintf(f, "---|\n");
-}
-
-/* Index into row->cond of a severity, or -1. */
-static int rb_row_sev(const rb_report_row *row, int severity) {
-    for (int j = 0; j < row->n_sev; j++)
-        if (row->severity[j] == severity) return j;
-    return -1;
-}
-
-static void rb_md_method_table(FILE *f, const rb_results *r, const rb_report_dataset *d, int m) {
-    fprintf(f, "### XD-Violence AP (`ap`) per corruption and severity: `%s`\n\n", r->methods[m]);
-    rb_md_header_sev(f, d, "corruption");
-    for (int i = 0; i < d->n_rows; i++) {
-        const rb_report_row *row = &d->rows[i];
-        char name[96];
-        rb_row_name(row, name, sizeof name);
-        fprintf(f, "| %s | %s |", rb_report_group_name(row->group), name);
-        for (int s = 0; s < d->n_severities; s++) {
-            int j = rb_row_sev(row, d->severities[s]);
-            char v[128] = "";
-            if (j >= 0) {
-                double mean, sd;
-                rb_results_mean_sd(r, r->ap, row->cond[j], m, &mean, &sd);
-                rb_fmt_ms(v, sizeof v, mean, sd, r->n_replicas);
-            }
-            rb_md_cell(f, v);
-        }
-        double mean, sd;
-        char v[128];
-        rb_report_row_mean(r, row, r->ap, m, &mean, &sd);
-        rb_fmt_ms(v, sizeof v, mean, sd, r->n_replicas);
-        fprintf(f, " %s |\n", v);
-    }
-    fprintf(f, "\n%s\n", rb_short_caveat);
-}
-
-static void rb_md_means_table(FILE *f, const rb_results *r, const rb_report_dataset *d, int metric) {
-    fprintf(f, "### Mean over severities: %s\n\n| group | corruption |", rb_metric_title(metric));
-    for (int m = 0; m < r->n_methods; m++) fprintf(f, " %s |", r->methods[m]);
-    fprintf(f, "\n|---|---|");
-    for (int m = 0; m < r->n_methods; m++) fprintf(f, "---|");
-    fprintf(f, "\n");
-    for (int i = 0; i < d->n_rows; i++) {
-        const rb_report_row *row = &d->rows[i];
-        char name[96];
-        rb_row_name(row, name, sizeof name);
-        fprintf(f, "| %s | %s |", rb_report_group_name(row->group), name);
-        for (int m = 0; m < r->n_methods; m++) {
-            double mean, sd;
-            char v[128];
-            rb_report_row_mean(r, row, rb_metric_array(r, metric), m, &mean, &sd);
-            rb_fmt_ms(v, sizeof v, mean, sd, r->n_replicas);
-            rb_md_cell(f, v);
-        }
-        fprintf(f, "\n");
-    }
-    fprintf(f, "\n%s\n", rb_short_caveat);
-}
-
-/* Mean over severities of a condition-level number (NaN, "not applicable", propagates). */
-static double rb_cond_mean(const rb_results *r, const rb_report_row *row, int field, int modality) {
+/* Mean of the ranking metric over the dataset's corrupted cells for method m, in resample b (or the
+ * point estimate, b < 0): the "all" mean_corrupted summary, recomputed for paired differences. */
+static double rb_mean_corrupted(const rb_results *r, const rb_report_dataset *d, int m, int b) {
     double s = 0;
-    for (int j = 0; j < row->n_sev; j++) {
-        const rb_result_cond *c = &r->conds[row->cond[j]];
-        s += field == 0 ? c->weight[modality] : c->detect_auc[modality];
-    }
-    return row->n_sev ? s / row->n_sev : NAN;
+    for (int j = 0; j < d->n_corrupted; j++) s += rb_results_value(r, d->corrupted[j], m, RB_RANK_METRIC, b);
+    return d->n_corrupted ? s / d->n_corrupted : NAN;
 }
 
-static void rb_pair_cell(char *buf, size_t cap, double v, double a) {
-    char x[48], y[48];
-    rb_fmt_na(x, sizeof x, v);
-    rb_fmt_na(y, sizeof y, a);
-    snprintf(buf, cap, "%s / %s", x, y);
-}
-
-static void rb_md_weights(FILE *f, const rb_results *r, const rb_report_dataset *d) {
-    fprintf(f, "### Mean dynamic weight (visual / audio)\n\n"
-               "Mean RobustA fusion weight of each modality over the cell's test snippets and crops (0 for a\n"
-               "missing modality). A working corruption detector lowers the weight of the corrupted modality.\n\n");
-    rb_md_header_sev(f, d, "corruption");
-    if (d->clean >= 0) {
-        const rb_result_cond *c = &r->conds[d->clean];
-        char v[128];
-        rb_pair_cell(v, sizeof v, c->weight[0], c->weight[1]);
-        fprintf(f, "| clean | clean |");
-        for (int s = 0; s < d->n_severities; s++) fprintf(f, " |");
-        fprintf(f, " %s |\n", v);
+/* Paired difference a - b of the mean corrupted ranking metric: point, interval, shares of the
+ * resamples with a difference > 0 and < 0. */
+static void rb_rank_diff(const rb_results *r, const rb_report_dataset *d, int a, int b, double *buf, double out[5]) {
+    out[0] = rb_mean_corrupted(r, d, a, -1) - rb_mean_corrupted(r, d, b, -1);
+    out[1] = out[2] = out[3] = out[4] = NAN;
+    if (r->n_boot == 0) return;
+    int pos = 0, neg = 0;
+    for (int k = 0; k < r->n_boot; k++) {
+        buf[k] = rb_mean_corrupted(r, d, a, k) - rb_mean_corrupted(r, d, b, k);
+        pos += buf[k] > 0;
+        neg += buf[k] < 0;
     }
-    for (int i = 0; i < d->n_rows; i++) {
-        const rb_report_row *row = &d->rows[i];
-        char name[96], v[128];
-        rb_row_name(row, name, sizeof name);
-        fprintf(f, "| %s | %s |", rb_report_group_name(row->group), name);
-        for (int s = 0; s < d->n_severities; s++) {
-            int j = rb_row_sev(row, d->severities[s]);
-            v[0] = '\0';
-            if (j >= 0) rb_pair_cell(v, sizeof v, r->conds[row->cond[j]].weight[0], r->conds[row->cond[j]].weight[1]);
-            rb_md_cell(f, v);
-        }
-        rb_pair_cell(v, sizeof v, rb_cond_mean(r, row, 0, 0), rb_cond_mean(r, row, 0, 1));
-        fprintf(f, " %s |\n", v);
-    }
-    fprintf(f, "\n");
-}
-
-/* Detection AUC of the corrupted modality (both, "visual / audio", for pairs). */
-static void rb_detect_cell(char *buf, size_t cap, const rb_report_row *row, double v, double a) {
-    if (row->group == RB_GROUP_PAIR) rb_pair_cell(buf, cap, v, a);
-    else rb_fmt_na(buf, cap, row->group == RB_GROUP_AUDIO || strcmp(row->modality, "audio") == 0 ? a : v);
-}
-
-static void rb_md_detect(FILE *f, const rb_results *r, const rb_report_dataset *d) {
-    fprintf(f, "### Corruption detection ROC-AUC\n\n"
-               "ROC-AUC of the corrupted modality's GMM negative log-likelihood separating its clean from its\n"
-               "corrupted test snippets (0.5 = the corruption is invisible to the GMM, 1 = perfectly detected;\n"
-               "pairs: visual / audio; \"-\": not applicable).\n\n");
-    rb_md_header_sev(f, d, "corruption");
-    for (int i = 0; i < d->n_rows; i++) {
-        const rb_report_row *row = &d->rows[i];
-        if (row->group == RB_GROUP_MISSING) continue;
-        char name[96], v[128];
-        rb_row_name(row, name, sizeof name);
-        fprintf(f, "| %s | %s |", rb_report_group_name(row->group), name);
-        for (int s = 0; s < d->n_severities; s++) {
-            int j = rb_row_sev(row, d->severities[s]);
-            v[0] = '\0';
-            if (j >= 0)
-                rb_detect_cell(v, sizeof v, row, r->conds[row->cond[j]].detect_auc[0], r->conds[row->cond[j]].detect_auc[1]);
-            rb_md_cell(f, v);
-        }
-        rb_detect_cell(v, sizeof v, row, rb_cond_mean(r, row, 1, 0), rb_cond_mean(r, row, 1, 1));
-        fprintf(f, " %s |\n", v);
-    }
-    fprintf(f, "\n");
+    rb_percentile_interval(buf, r->n_boot, r->confidence, &out[1], &out[2]);
+    out[3] = (double)pos / r->n_boot;
+    out[4] = (double)neg / r->n_boot;
 }
 
 static void rb_md_sources(FILE *f, const rb_results *r, const rb_report_dataset *d) {
@@ -282,39 +146,157 @@ static void rb_md_sources(FILE *f, const rb_results *r, const rb_report_dataset 
     fprintf(f, "). Methods: %d. Replicas: %d.\n\n", r->n_methods, r->n_replicas);
 }
 
+/* The ranking table and, in words, which adjacent differences (and which differences to the
+ * baseline) the intervals resolve. */
+static int rb_md_ranking(FILE *f, const rb_results *r, const rb_report_dataset *d, const rb_summary *s, int64_t ns) {
+    int order[RB_RESULTS_MAX_METHODS];
+    double key[RB_RESULTS_MAX_METHODS];
+    for (int m = 0; m < r->n_methods; m++) {
+        order[m] = m;
+        key[m] = rb_mean_corrupted(r, d, m, -1);
+    }
+    for (int i = 1; i < r->n_methods; i++) /* descending, NaN last, ties by method order (stable) */
+        for (int j = i; j > 0; j--) {
+            double x = key[order[j - 1]], y = key[order[j]];
+            int swap = (isnan(x) && !isnan(y)) || (!isnan(x) && !isnan(y) && y > x);
+            if (!swap) break;
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    int base = rb_results_method(r, r->baseline);
+    fprintf(f, "### Ranking: mean `ap_step` over the %d corrupted cells\n\n", d->n_corrupted);
+    fprintf(f, "| rank | method | corrupted `ap_step` | clean `ap_step` | relative | mCE vs %s | effective robustness | corrupted `roc_auc` |\n"
+               "|---|---|---|---|---|---|---|---|\n", r->baseline[0] ? r->baseline : "-");
+    for (int i = 0; i < r->n_methods; i++) {
+        int m = order[i];
+        char v[6][192];
+        rb_fmt_summary(v[0], sizeof v[0], rb_find_summary(s, ns, d->dataset, "all", RB_SUM_MEAN_CORRUPTED, RB_RANK_METRIC, m));
+        double clean = d->clean >= 0 ? rb_results_value(r, d->clean, m, RB_RANK_METRIC, -1) : NAN;
+        double lo = d->clean >= 0 && r->ap_step_lo ? r->ap_step_lo[(size_t)d->clean * r->n_methods + m] : NAN;
+        double hi = d->clean >= 0 && r->ap_step_hi ? r->ap_step_hi[(size_t)d->clean * r->n_methods + m] : NAN;
+        rb_fmt_ci(v[1], sizeof v[1], clean, lo, hi);
+        rb_fmt_summary(v[2], sizeof v[2], rb_find_summary(s, ns, d->dataset, "all", RB_SUM_RELATIVE, RB_RANK_METRIC, m));
+        rb_fmt_summary(v[3], sizeof v[3], rb_find_summary(s, ns, d->dataset, "all", RB_SUM_MCE, RB_RANK_METRIC, m));
+        rb_fmt_summary(v[4], sizeof v[4], rb_find_summary(s, ns, d->dataset, "all", RB_SUM_EFFECTIVE, RB_RANK_METRIC, m));
+        rb_fmt_summary(v[5], sizeof v[5], rb_find_summary(s, ns, d->dataset, "all", RB_SUM_MEAN_CORRUPTED, 2, m));
+        fprintf(f, "| %d | %s | %s | %s | %s | %s | %s | %s |\n", i + 1, r->methods[m], v[0], v[1], v[2], v[3], v[4], v[5]);
+    }
+    fprintf(f, "\n");
+    if (r->n_boot == 0 || d->n_corrupted == 0) {
+        fprintf(f, "No intervals (stats.bootstrap = 0): no difference is resolved.\n\n");
+        return RB_OK;
+    }
+    double *buf = rb_malloc(sizeof(double) * (size_t)r->n_boot, "ranking differences");
+    if (!buf) return RB_ERR;
+    /* adjacent pairs of the ranking, then every method against the baseline */
+    int pa[2 * RB_RESULTS_MAX_METHODS], pb[2 * RB_RESULTS_MAX_METHODS], np = 0;
+    for (int i = 0; i + 1 < r->n_methods; i++) {
+        pa[np] = order[i];
+        pb[np++] = order[i + 1];
+    }
+    for (int i = 0; base >= 0 && i < r->n_methods; i++) {
+        int m = order[i], dup = 0;
+        if (m == base) continue;
+        for (int j = 0; j < np; j++) dup |= (pa[j] == m && pb[j] == base) || (pa[j] == base && pb[j] == m);
+        if (dup) continue;
+        pa[np] = m;
+        pb[np++] = base;
+    }
+    char resolved[4096] = "", unresolved[4096] = "";
+    for (int j = 0; j < np; j++) {
+        double o[5];
+        rb_rank_diff(r, d, pa[j], pb[j], buf, o);
+        char item[320], x[48], lo[48], hi[48];
+        snprintf(x, sizeof x, "%+.4f", o[0]);
+        rb_fmt_end(lo, sizeof lo, o[1]);
+        rb_fmt_end(hi, sizeof hi, o[2]);
+        int res = o[1] > 0 || o[2] < 0;
+        int a = pa[j], b = pb[j];
+        if (res && o[2] < 0) { /* state the winner first */
+            a = pb[j];
+            b = pa[j];
+            snprintf(x, sizeof x, "%+.4f", -o[0]);
+            char t[48];
+            rb_fmt_end(t, sizeof t, -o[2]);
+            rb_fmt_end(hi, sizeof hi, -o[1]);
+            snprintf(lo, sizeof lo, "%s", t);
+        }
+        if (res)
+            snprintf(item, sizeof item, "- %s > %s: %s [%s, %s], ahead in %.1f%% of resamples\n", r->methods[a], r->methods[b], x,
+                     lo, hi, 100.0 * (a == pa[j] ? o[3] : o[4]));
+        else
+            snprintf(item, sizeof item, "- %s vs %s: %s [%s, %s], ahead in %.1f%% of resamples\n", r->methods[a], r->methods[b], x,
+                     lo, hi, 100.0 * o[3]);
+        char *dst = res ? resolved : unresolved;
+        if (strlen(dst) + strlen(item) < sizeof resolved) strcat(dst, item);
+    }
+    free(buf);
+    fprintf(f, "Paired differences of the corrupted `ap_step` (%.0f%% interval over %d resamples of the test videos).\n\n",
+            100.0 * r->confidence, r->n_boot);
+    fprintf(f, "**Resolved** (the interval excludes 0):\n\n%s\n", resolved[0] ? resolved : "- none\n");
+    fprintf(f, "**Not resolved** (the interval contains 0; the data cannot order these):\n\n%s\n",
+            unresolved[0] ? unresolved : "- none\n");
+    return RB_OK;
+}
+
+/* Mean corrupted ap_step per corruption family, with intervals. */
+static void rb_md_families(FILE *f, const rb_results *r, const rb_report_dataset *d, const rb_summary *s, int64_t ns) {
+    static const char *const fam[4] = {"visual", "audio", "missing", "pairs"};
+    fprintf(f, "### Mean corrupted `ap_step` by family\n\n| family |");
+    for (int m = 0; m < r->n_methods; m++) fprintf(f, " %s |", r->methods[m]);
+    fprintf(f, "\n|---|");
+    for (int m = 0; m < r->n_methods; m++) fprintf(f, "---|");
+    fprintf(f, "\n");
+    for (int k = 0; k < 4; k++) {
+        if (!rb_find_summary(s, ns, d->dataset, fam[k], RB_SUM_MEAN_CORRUPTED, RB_RANK_METRIC, 0)) continue;
+        fprintf(f, "| %s |", fam[k]);
+        for (int m = 0; m < r->n_methods; m++) {
+            char v[192];
+            rb_fmt_summary(v, sizeof v, rb_find_summary(s, ns, d->dataset, fam[k], RB_SUM_MEAN_CORRUPTED, RB_RANK_METRIC, m));
+            fprintf(f, " %s |", v);
+        }
+        fprintf(f, "\n");
+    }
+    fprintf(f, "\n");
+}
+
 static int rb_write_summary(FILE *f, const rb_results *r, const rb_report_dataset *ds, int n_ds) {
+    rb_summary *s;
+    int64_t ns;
+    RB_TRY(rb_results_summaries(r, &s, &ns));
     fprintf(f, "# robusta results\n\n"
-               "How to read these tables: docs/results.md. Metrics (docs/metrics.md), all frame-level:\n\n"
-               "- `ap`: XD-Violence \"AP\", trapezoid area under the precision-recall curve. Compare with published\n"
-               "  XD-Violence numbers (and the RobustA paper).\n"
-               "- `ap_step`: step-wise average precision (scikit-learn `average_precision_score`).\n"
-               "- `roc_auc`: ROC-AUC. Compare with published UCF-Crime numbers.\n\n%s\n",
-            rb_report_caveat);
-    fprintf(f, "Numbers have 4 decimals; with more than one trained replica a cell reads \"mean +- sd\" (sample\n"
-               "standard deviation over replicas). \"corrupted\" is the mean over every corrupted cell of the\n"
-               "dataset (each corruption at each severity, each missing modality and each pair weighs 1),\n"
-               "\"drop\" = clean - corrupted, \"relative\" = corrupted / clean; each is computed per replica, then\n"
-               "averaged. \"nan\": no number (a cell that was not computed); \"-\": not applicable. Full-precision\n"
-               "numbers: cells.csv.\n\n");
-    for (int i = 0; i < n_ds; i++) {
+               "How to read this: docs/results.md. Methods are ranked by step AP (`ap_step`) averaged over\n"
+               "every corrupted cell of the dataset; ");
+    if (r->n_boot > 0)
+        fprintf(f, "[lo, hi] is the %.0f%% paired bootstrap percentile interval over the test\n"
+                   "videos (%d resamples, the same for every cell and method; docs/metrics.md \"Intervals\").\n",
+                100.0 * r->confidence, r->n_boot);
+    else
+        fprintf(f, "no intervals were computed (stats.bootstrap = 0).\n");
+    fprintf(f, "Relative = corrupted / clean; mCE and effective robustness are against `%s` (docs/metrics.md\n"
+               "\"Robustness summaries\"). With replicas, every number is for the replica mean. All summaries of\n"
+               "`ap`, `ap_step` and `roc_auc` per family and corruption: summaries.csv; every cell with its\n"
+               "intervals: cells.csv; paired differences per cell: comparisons.csv.\n\n%s\n",
+            r->baseline[0] ? r->baseline : "-", rb_report_caveat);
+    int rc = RB_OK;
+    for (int i = 0; i < n_ds && rc == RB_OK; i++) {
         const rb_report_dataset *d = &ds[i];
         fprintf(f, "## Dataset `%s`\n\n", d->dataset);
         rb_md_sources(f, r, d);
-        for (int k = 0; k < 3; k++) RB_TRY(rb_md_headline(f, r, d, k));
-        rb_md_clean(f, r, d);
-        if (d->n_rows == 0) continue;
-        for (int k = 0; k < 3; k++) rb_md_means_table(f, r, d, k);
-        for (int m = 0; m < r->n_methods; m++) rb_md_method_table(f, r, d, m);
-        rb_md_weights(f, r, d);
-        rb_md_detect(f, r, d);
+        rc = rb_md_ranking(f, r, d, s, ns);
+        if (rc == RB_OK && d->n_rows > 0) rb_md_families(f, r, d, s, ns);
+        /* h-weights: the short "what the weights did" table of this dataset goes here (a function in
+         * its own file, called as fn(f, r, d)). */
     }
-    return RB_OK;
+    free(s);
+    return rc;
 }
 
 static int rb_write_cells(FILE *f, const rb_results *r) {
     fprintf(f, "dataset,corruption,modality,severity,method,ap,ap_step,roc_auc,ap_sd,ap_step_sd,roc_auc_sd,"
                "n_replicas,source,detect_auc_visual,detect_auc_audio,weight_visual,weight_audio,"
-               "run_id,commit,config_digest\n");
+               "ap_lo,ap_hi,ap_step_lo,ap_step_hi,roc_auc_lo,roc_auc_hi,run_id,commit,config_digest\n");
     char digest[17];
     rb_report_config_digest(r, digest); /* report_metrics.c */
     for (int c = 0; c < r->n_conds; c++) {
@@ -344,6 +326,11 @@ static int rb_write_cells(FILE *f, const rb_results *r) {
                 fputc(',', f);
                 rb_csv_double(f, tail[k]);
             }
+            const double *ci[6] = {r->ap_lo, r->ap_hi, r->ap_step_lo, r->ap_step_hi, r->roc_auc_lo, r->roc_auc_hi};
+            for (int k = 0; k < 6; k++) {
+                fputc(',', f);
+                rb_csv_double(f, ci[k] ? ci[k][(size_t)c * r->n_methods + m] : NAN);
+            }
             fputc(',', f);
             rb_csv_string(f, r->run_id ? r->run_id : "");
             fputc(',', f);
@@ -351,6 +338,61 @@ static int rb_write_cells(FILE *f, const rb_results *r) {
             fprintf(f, ",%s\n", digest);
         }
     }
+    return RB_OK;
+}
+
+static const char *const rb_metric_key[3] = {"ap", "ap_step", "roc_auc"};
+
+/* summaries.csv: the rows of /summaries. */
+static int rb_write_summaries_csv(FILE *f, const rb_results *r) {
+    rb_summary *s;
+    int64_t n;
+    RB_TRY(rb_results_summaries(r, &s, &n));
+    fprintf(f, "dataset,method,family,summary,metric,value,lo,hi\n");
+    for (int64_t i = 0; i < n; i++) {
+        rb_csv_string(f, s[i].dataset);
+        fputc(',', f);
+        rb_csv_string(f, r->methods[s[i].method]);
+        fputc(',', f);
+        rb_csv_string(f, s[i].family);
+        fprintf(f, ",%s,%s,", rb_summary_name(s[i].kind), rb_metric_key[s[i].metric]);
+        rb_csv_double(f, s[i].value);
+        fputc(',', f);
+        rb_csv_double(f, s[i].lo);
+        fputc(',', f);
+        rb_csv_double(f, s[i].hi);
+        fputc('\n', f);
+    }
+    free(s);
+    return RB_OK;
+}
+
+/* comparisons.csv: the rows of /comparisons (header only without intervals). */
+static int rb_write_comparisons_csv(FILE *f, const rb_results *r) {
+    rb_comparison *c;
+    int64_t n;
+    RB_TRY(rb_results_comparisons(r, &c, &n));
+    fprintf(f, "dataset,corruption,modality,severity,method,other,metric,diff,lo,hi,frac_positive\n");
+    for (int64_t i = 0; i < n; i++) {
+        const rb_result_cond *cd = &r->conds[c[i].cond];
+        rb_csv_string(f, cd->dataset);
+        fputc(',', f);
+        rb_csv_string(f, cd->corruption);
+        fputc(',', f);
+        rb_csv_string(f, cd->modality);
+        fprintf(f, ",%d,", (int)cd->severity);
+        rb_csv_string(f, r->methods[c[i].method]);
+        fputc(',', f);
+        rb_csv_string(f, r->methods[c[i].other]);
+        fprintf(f, ",%s", rb_metric_key[c[i].metric]);
+        const double v[4] = {c[i].diff, c[i].lo, c[i].hi, c[i].frac_pos};
+        for (int k = 0; k < 4; k++) {
+            fputc(',', f);
+            rb_csv_double(f, v[k]);
+        }
+        fputc('\n', f);
+    }
+    free(c);
     return RB_OK;
 }
 
@@ -363,7 +405,10 @@ static int rb_write_file(const char *dir, const char *name, const rb_results *r,
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     if (!f) return rb_fail("%s: cannot render: %s", path, strerror(errno));
-    int rc = which == 0 ? rb_write_summary(f, r, ds, n_ds) : rb_write_cells(f, r);
+    int rc = which == 0   ? rb_write_summary(f, r, ds, n_ds)
+             : which == 1 ? rb_write_cells(f, r)
+             : which == 2 ? rb_write_summaries_csv(f, r)
+                          : rb_write_comparisons_csv(f, r);
     int err = ferror(f);
     if (fclose(f) != 0) err = 1;
     if (rc != RB_OK) rc = rb_context("writing %s", path);
@@ -379,6 +424,8 @@ int rb_results_tables(const rb_results *r, const char *dir) {
     RB_TRY(rb_report_layout(r, &ds, &n_ds));
     int rc = rb_write_file(dir, "summary.md", r, ds, n_ds, 0);
     if (rc == RB_OK) rc = rb_write_file(dir, "cells.csv", r, ds, n_ds, 1);
+    if (rc == RB_OK) rc = rb_write_file(dir, "summaries.csv", r, ds, n_ds, 2);
+    if (rc == RB_OK) rc = rb_write_file(dir, "comparisons.csv", r, ds, n_ds, 3);
     rb_report_layout_free(ds, n_ds);
     return rc;
 }

@@ -2,7 +2,8 @@
 # grid.sh - `robusta bench` end to end with the real MPI launcher and parallel HDF5: results.h5 and
 # tables bitwise identical on 1, 2, 3 and 4 ranks; saved scores recompute the stored metrics; a
 # 2-rank run killed part-way and resumed equals an uninterrupted run; resume refuses a changed config;
-# an error seen by one rank ends the whole job with its message (no hang).
+# an error seen by one rank ends the whole job with its message (no hang). The bootstrap resamples,
+# intervals, paired comparisons and robustness summaries are part of "identical" throughout.
 source "$(dirname "$0")/lib.sh"
 d=$E2E_TMP/data
 small=(--set data.dir=\"$d\"
@@ -18,7 +19,9 @@ check "train the small models" "$ROBUSTA" train -c configs/default.cfg "${small[
 metrics() { # every metric dataset of a results file, values only
   for obj in /cells/ap /cells/ap_step /cells/roc_auc /cells/ap_sd /replicas/ap /replicas/roc_auc \
              /conditions/detect_auc_visual /conditions/detect_auc_audio /conditions/weight_visual \
-             /conditions/weight_audio /cells/method /cells/corruption /cells/severity; do
+             /conditions/weight_audio /cells/method /cells/corruption /cells/severity \
+             /bootstrap/values /cells/ap_lo /cells/ap_step_hi /cells/roc_auc_lo /comparisons/lo /comparisons/frac_positive \
+             /summaries/value /summaries/lo /summaries/hi; do
     h5dump -d "$obj" "$1" | tail -n +2; done; }
 for n in 1 2 3 4; do
   check "bench on $n rank(s)" timeout 600 "${MPIRUN[@]}" -np $n "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" "${grid[@]}" --out "$E2E_TMP/np$n"
@@ -29,8 +32,17 @@ for n in 2 3 4; do
   metrics "$E2E_TMP/np$n/results.h5" >"$E2E_TMP/m$n.txt"
   check "results.h5 metrics on $n ranks identical to 1 rank" cmp -s "$E2E_TMP/m1.txt" "$E2E_TMP/m$n.txt"
   check "summary.md on $n ranks identical to 1 rank" cmp -s "$E2E_TMP/np1/summary.md" "$E2E_TMP/np$n/summary.md"
-  check "cells.csv on $n ranks identical to 1 rank (but its run_id column)" cmp -s <(cut -d, -f1-17,19- "$E2E_TMP/np1/cells.csv") <(cut -d, -f1-17,19- "$E2E_TMP/np$n/cells.csv")
+  check "cells.csv on $n ranks identical to 1 rank (but its run_id column)" cmp -s <(cut -d, -f1-23,25- "$E2E_TMP/np1/cells.csv") <(cut -d, -f1-23,25- "$E2E_TMP/np$n/cells.csv")
+  check "summaries.csv and comparisons.csv on $n ranks identical to 1 rank" \
+    bash -c "cmp -s '$E2E_TMP/np1/summaries.csv' '$E2E_TMP/np$n/summaries.csv' && cmp -s '$E2E_TMP/np1/comparisons.csv' '$E2E_TMP/np$n/comparisons.csv'"
 done
+check "results.h5 holds 1000 resamples per (cell, method, metric)" bash -c "h5dump -H -d /bootstrap/values '$E2E_TMP/np1/results.h5' | grep -q '( 42, 6, 3, 1000 )'"
+check "report rebuilds summary.md and summaries.csv bitwise from results.h5" bash -c \
+  "'$ROBUSTA' report '$E2E_TMP/np2/results.h5' --out '$E2E_TMP/rep' --no-plots >/dev/null && cmp -s '$E2E_TMP/rep/summary.md' '$E2E_TMP/np1/summary.md' && cmp -s '$E2E_TMP/rep/summaries.csv' '$E2E_TMP/np1/summaries.csv'"
+check "bench with stats.bootstrap = 0" timeout 600 "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" "${grid[@]}" \
+  --set stats.bootstrap=0 --out "$E2E_TMP/b0"
+check "stats.bootstrap = 0: no /bootstrap, no interval columns, the same metrics, and summary.md says so" bash -c \
+  "! h5ls '$E2E_TMP/b0/results.h5/bootstrap' >/dev/null 2>&1 && ! h5ls '$E2E_TMP/b0/results.h5/cells/ap_lo' >/dev/null 2>&1 && grep -q 'No intervals (stats.bootstrap = 0)' '$E2E_TMP/b0/summary.md' && diff <(h5dump -d /cells/ap '$E2E_TMP/b0/results.h5' | tail -n +2) <(h5dump -d /cells/ap '$E2E_TMP/np1/results.h5' | tail -n +2) >/dev/null"
 check "provenance records the rank count" bash -c "h5dump -a /provenance/ranks '$E2E_TMP/np3/results.h5' | grep -q '(0): 3'"
 check "provenance records input checksums" bash -c "h5dump -d /provenance/inputs '$E2E_TMP/np1/results.h5' | grep -Eq '[0-9a-f]{64}  .*xdv-like.model.h5'"
 
@@ -101,6 +113,8 @@ metrics "$E2E_TMP/killed/results.h5" >"$E2E_TMP/mk.txt"
 metrics "$E2E_TMP/whole/results.h5" >"$E2E_TMP/mw.txt"
 check "killed + resumed equals uninterrupted (results.h5 metrics)" cmp -s "$E2E_TMP/mk.txt" "$E2E_TMP/mw.txt"
 check "killed + resumed equals uninterrupted (summary.md)" cmp -s "$E2E_TMP/killed/summary.md" "$E2E_TMP/whole/summary.md"
+check "killed + resumed equals uninterrupted (summaries.csv, comparisons.csv)" \
+  bash -c "cmp -s '$E2E_TMP/killed/summaries.csv' '$E2E_TMP/whole/summaries.csv' && cmp -s '$E2E_TMP/killed/comparisons.csv' '$E2E_TMP/whole/comparisons.csv'"
 
 # an error that only one rank sees (a NaN in pre-extracted corrupted features of one cell)
 cp "$d/xdv-like.h5" "$E2E_TMP/bad.h5"

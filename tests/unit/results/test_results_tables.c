@@ -120,7 +120,8 @@ RB_TEST(results_tables_cells_csv) {
     char *save = NULL, *line = strtok_r(csv, "\n", &save);
     RB_EXPECT(line && strcmp(line, "dataset,corruption,modality,severity,method,ap,ap_step,roc_auc,ap_sd,"
                                    "ap_step_sd,roc_auc_sd,n_replicas,source,detect_auc_visual,detect_auc_audio,"
-                                   "weight_visual,weight_audio,run_id,commit,config_digest") == 0);
+                                   "weight_visual,weight_audio,ap_lo,ap_hi,ap_step_lo,ap_step_hi,roc_auc_lo,"
+                                   "roc_auc_hi,run_id,commit,config_digest") == 0);
     /* rows in canonical order: (clean, concat), (clean, shared-dyn), (fog, concat), (fog, shared-dyn) */
     const char *expect_strings[4][6] = {
         {"xd", "clean", "none", "0", "concat", "clean"},
@@ -137,8 +138,8 @@ RB_TEST(results_tables_cells_csv) {
     while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
         char *f[32];
         int n = rb_fields(line, f, 32);
-        RB_EXPECT_INT(n, 20);
-        if (n != 20 || rows >= 4) {
+        RB_EXPECT_INT(n, 26);
+        if (n != 26 || rows >= 4) {
             rows++;
             continue;
         }
@@ -162,9 +163,10 @@ RB_TEST(results_tables_cells_csv) {
             if (isnan(expect_tail[rows][k])) RB_EXPECT_MSG(strcmp(f[13 + k], "nan") == 0, "tail %d: %s", k, f[13 + k]);
             else RB_EXPECT(strtod(f[13 + k], NULL) == expect_tail[rows][k]);
         }
-        RB_EXPECT_MSG(strcmp(f[17], "results/run-7") == 0 && strcmp(f[18], "0123456789ab") == 0 &&
-                          strcmp(f[19], "78a5f362a48ff6a0") == 0,
-                      "row %d run columns: %s,%s,%s", rows, f[17], f[18], f[19]);
+        for (int k = 0; k < 6; k++) RB_EXPECT_MSG(strcmp(f[17 + k], "nan") == 0, "no resamples: interval %d is %s", k, f[17 + k]);
+        RB_EXPECT_MSG(strcmp(f[23], "results/run-7") == 0 && strcmp(f[24], "0123456789ab") == 0 &&
+                          strcmp(f[25], "78a5f362a48ff6a0") == 0,
+                      "row %d run columns: %s,%s,%s", rows, f[23], f[24], f[25]);
         rows++;
     }
     RB_EXPECT_INT(rows, 4);
@@ -207,20 +209,21 @@ RB_TEST(results_tables_headline_by_hand) {
     char *md = rb_slurp(path);
     RB_EXPECT(md != NULL);
     if (md) {
-        const char *want = "| shared-dyn | 0.8750 +- 0.0884 | 0.6875 +- 0.0884 | 0.1875 +- 0.0000 | 0.7846 +- 0.0218 |";
-        RB_EXPECT_MSG(strstr(md, want) != NULL, "summary.md lacks the headline row %s", want);
-        /* concat step AP: the corrupted cell has a NaN replica, so corrupted, drop, relative are nan */
-        RB_EXPECT_MSG(strstr(md, "| concat | 0.3750 +- 0.1768 | nan +- nan | nan +- nan | nan +- nan |"),
-                      "summary.md lacks the NaN step-AP headline of concat");
+        /* the ranking by mean corrupted ap_step (replica means): shared-dyn 0.25 (clean 0.5, relative
+         * 0.5, corrupted roc_auc (0.625 + 0.875) / 2); concat's corrupted ap_step has a NaN replica,
+         * so it ranks last with nan. No baseline and no resamples: no mCE, no intervals. */
+        const char *want = "| 1 | shared-dyn | 0.2500 | 0.5000 | 0.5000 | - | - | 0.7500 |";
+        RB_EXPECT_MSG(strstr(md, want) != NULL, "summary.md lacks the ranking row %s", want);
+        RB_EXPECT_MSG(strstr(md, "| 2 | concat | nan | 0.3750 | nan | - | - | 0.5000 |"),
+                      "summary.md lacks the NaN ranking row of concat");
+        RB_EXPECT(strstr(md, "No intervals (stats.bootstrap = 0)") != NULL);
         RB_EXPECT(strstr(md, "(1 + q) / 2") != NULL);
         RB_EXPECT(strstr(md, "UCF-Crime") != NULL);
-        /* the per-method AP table: fog at s3 and its mean */
-        RB_EXPECT_MSG(strstr(md, "| visual | fog | | | 0.6875 +- 0.0884 | | | 0.6875 +- 0.0884 |") ||
-                          strstr(md, "| visual | fog | 0.6875 +- 0.0884 | 0.6875 +- 0.0884 |"),
-                      "summary.md lacks the fog row of shared-dyn");
-        /* weights and detection */
-        RB_EXPECT(strstr(md, "| visual | fog | 0.2500 / 0.9375 | 0.2500 / 0.9375 |") != NULL);
-        RB_EXPECT(strstr(md, "| visual | fog | 0.9688 | 0.9688 |") != NULL);
+        /* the caveat once */
+        const char *c1 = strstr(md, "(1 + q) / 2");
+        RB_EXPECT(c1 && strstr(c1 + 1, "(1 + q) / 2") == NULL);
+        /* the family table: visual is fog at s3 alone */
+        RB_EXPECT_MSG(strstr(md, "| visual | nan | 0.2500 |"), "summary.md lacks the visual family row");
         free(md);
     }
     /* the plain-text headline */
@@ -295,8 +298,10 @@ RB_TEST(results_tables_layout_and_corrupted_mean) {
     RB_EXPECT_OK(rb_results_tables(&r, dir));
     snprintf(path, sizeof path, "%s/summary.md", dir);
     char *md = rb_slurp(path);
-    RB_EXPECT(md && strstr(md, "| missing | visual missing | | | 0.6250 |"));
-    RB_EXPECT(md && strstr(md, "| pairs | fog+reverb | 0.2500 | | 0.2500 |"));
+    /* families of dataset a: missing = (0.625 + 0.875) / 2, pairs = fog+reverb alone */
+    RB_EXPECT(md && strstr(md, "| missing | 0.7500 |"));
+    RB_EXPECT(md && strstr(md, "| pairs | 0.2500 |"));
+    RB_EXPECT(md && strstr(md, "| 1 | m | 0.5536 | 0.9000 | 0.6151 |"));
     RB_EXPECT(md && strstr(md, "4 surrogate, 1 pre-extracted, 2 missing modality"));
     /* one replica: no "+-" anywhere */
     RB_EXPECT(md && strstr(md, "+- 0") == NULL);

@@ -1,0 +1,71 @@
+/* bootstrap_cell.c - the paired bootstrap of one grid cell, on the rank that scored it
+ * (docs/metrics.md "Intervals"): the resamples of each dataset (per-video multiplicities, built
+ * once per dataset and rank from the counter-based generator, hence the same on every rank), and
+ * the per-resample metrics of every method of the cell, averaged over replicas, packed into the
+ * cell's record (so they are journaled, survive a resume and are shared like the metrics). */
+#include "grid_internal.h"
+#include "rb_core.h"
+#include "rb_score.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int rb_grid_boot_config(rb_grid *g) {
+    const char *baseline;
+    RB_TRY(rb_config_int(g->cfg, "stats.bootstrap", &g->B));
+    RB_TRY(rb_config_double(g->cfg, "stats.confidence", &g->confidence));
+    RB_TRY(rb_config_string(g->cfg, "stats.baseline", &baseline));
+    snprintf(g->baseline, sizeof g->baseline, "%s", baseline);
+    return RB_OK;
+}
+
+void rb_grid_boot_note_baseline(const rb_grid *g) {
+    for (int k = 0; k < g->M; k++)
+        if (strcmp(rb_method_name(g->methods[k]), g->baseline) == 0) return;
+    rb_grid_log(g, "note: stats.baseline = \"%s\" is not among the trained methods: no mCE, relative mCE, effective "
+                   "robustness or comparisons against it (train its detector or choose another baseline)", g->baseline);
+}
+
+int rb_grid_boot_cell(rb_grid *g, int dataset, const float *scores, double *out) {
+    if (g->B == 0) return RB_OK;
+    const rb_split *t = &g->data[dataset].test;
+    if (!g->boot_counts) {
+        g->boot_counts = rb_calloc((size_t)g->n_specs, sizeof *g->boot_counts, "bootstrap resamples");
+        if (!g->boot_counts) return RB_ERR;
+    }
+    if (!g->boot_counts[dataset]) {
+        int32_t *c = rb_malloc(sizeof *c * (size_t)g->B * (size_t)t->n_videos, "bootstrap multiplicities");
+        if (!c) return RB_ERR;
+        if (rb_boot_counts(t, g->specs[dataset].seed, rb_grid_dataset_id(g->specs[dataset].name), g->B, c) != RB_OK) {
+            free(c);
+            return rb_context("dataset %s", g->specs[dataset].name);
+        }
+        g->boot_counts[dataset] = c;
+    }
+    const int64_t S = t->n_snippets;
+    double *dbl = rb_malloc(sizeof(double) * (size_t)S, "bootstrap scores");
+    double *one = rb_malloc(sizeof(double) * 3 * (size_t)g->B, "bootstrap replica values");
+    int rc = dbl && one ? RB_OK : RB_ERR;
+    for (int k = 0; rc == RB_OK && k < g->M; k++) {
+        double *o = out + (size_t)k * 3 * (size_t)g->B; /* [3][B], the replica mean */
+        memset(o, 0, sizeof(double) * 3 * (size_t)g->B);
+        for (int rep = 0; rc == RB_OK && rep < g->R; rep++) {
+            const float *f = scores + ((size_t)k * (size_t)g->R + (size_t)rep) * (size_t)S;
+            for (int64_t i = 0; i < S; i++) dbl[i] = f[i]; /* the float32 scores, as the metrics use them */
+            rc = rb_metrics_bootstrap(dbl, t->snippet_pos, t->snippet_frames, S, t->offsets, t->n_videos,
+                                      g->boot_counts[dataset], g->B, one);
+            for (size_t i = 0; rc == RB_OK && i < 3 * (size_t)g->B; i++) o[i] += one[i];
+        }
+        for (size_t i = 0; rc == RB_OK && i < 3 * (size_t)g->B; i++) o[i] /= g->R;
+        if (rc != RB_OK) rb_context("bootstrap of method %s", rb_method_name(g->methods[k]));
+    }
+    free(dbl);
+    free(one);
+    return rc;
+}
+
+void rb_grid_boot_free(rb_grid *g) {
+    for (int d = 0; g->boot_counts && d < g->n_specs; d++) free(g->boot_counts[d]);
+    free(g->boot_counts);
+    g->boot_counts = NULL;
+}
