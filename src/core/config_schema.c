@@ -100,6 +100,10 @@ const rb_key_spec rb_config_schema[] = {
     {"grid.severities", RB_KEY_INT_ARRAY, "[1, 2, 3, 4, 5]", 1, 5, NULL, "severities"},
     {"grid.missing", RB_KEY_BOOL, "true", ANY, NULL, "add a missing-modality cell per modality"},
     {"grid.pairs", RB_KEY_STRING_ARRAY, "[]", ANY, NULL, "co-occurring pairs \"visual_name+audio_name\""},
+    {"grid.methods", RB_KEY_STRING_ARRAY,
+     "[\"concat\", \"visual\", \"audio\", \"shared-mean\", \"shared-dyn\", \"shared-pad-dyn\"]", ANY,
+     "concat|visual|audio|shared-mean|shared-dyn|shared-pad-dyn|shared-two-sided|shared-decor|shared-oracle",
+     "methods scored per cell (those whose detector was trained; docs/gmm-weights.md for the shared-* references)"},
     {"grid.source", RB_KEY_STRING, "\"auto\"", ANY, "auto|surrogate|preextracted",
      "corrupted features: pre-extracted when present (auto), or force one source"},
 

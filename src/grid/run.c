@@ -83,10 +83,8 @@ static int rb_grid_inputs(rb_grid *g) {
     }
     const rb_model *m0 = &g->models[g->model_of[first]];
     g->R = m0->n_replicas;
-    g->M = 0;
-    for (int me = 0; me < RB_N_METHODS; me++)
-        if (rb_method_available(m0, (rb_method)me)) g->methods[g->M++] = (rb_method)me;
-    g->rec_len = RB_REC_HEAD + 3 * g->M * g->R;
+    RB_TRY(rb_grid_methods(g->cfg, m0, g->methods, &g->M));
+    g->rec_len = RB_REC_HEAD + 3 * g->M * g->R + 2 * RB_DIAG_COUNT; /* metrics, then the diagnostics */
     return RB_OK;
 }
 
@@ -116,9 +114,11 @@ static int rb_grid_cell(rb_grid *g, int idx, double *rec, float **scores_out) {
     const rb_cell *c = &g->cells[idx];
     int d = c->dataset;
     const rb_model *m = &g->models[g->model_of[d]];
-    if (!g->scorer[d])
+    if (!g->scorer[d]) {
         RB_TRY_CTX(rb_scorer_init(&g->scorer[d], m, &g->data[d].test, &g->ctx[d], g->chunk_rows, g->reuse_mb),
                    "dataset %s", g->specs[d].name);
+        RB_TRY_CTX(rb_scorer_set_methods(g->scorer[d], g->methods, g->M), "dataset %s", g->specs[d].name);
+    }
     const char *source_mode;
     RB_TRY(rb_config_string(g->cfg, "grid.source", &source_mode));
     rb_modality_condition cond[2];
@@ -171,6 +171,7 @@ static int rb_grid_cell(rb_grid *g, int idx, double *rec, float **scores_out) {
             o[1] = mt->ap_step;
             o[2] = mt->roc_auc;
         }
+    memcpy(rec + RB_REC_HEAD + 3 * g->M * g->R, res.diag, sizeof res.diag);
     *scores_out = res.scores; /* [M][R][S] */
     res.scores = NULL;
     rb_cell_result_free(&res);
@@ -310,7 +311,9 @@ static int rb_grid_results(rb_grid *g, rb_results *r) {
                 r->ap_step[at] = m[1];
                 r->roc_auc[at] = m[2];
             }
+        memcpy(o->diag, rec + RB_REC_HEAD + 3 * g->M * g->R, sizeof o->diag);
     }
+    rb_results_fill_oracle_gap(r);
     return RB_OK;
 }
 

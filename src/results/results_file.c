@@ -11,6 +11,18 @@
 
 #define RB_RESULTS_FORMAT "robusta-results"
 #define RB_RESULTS_VERSION 1
+#define RB_N_EXTRA_COND_COLS (2 * RB_DIAG_COUNT + 3) /* weighting diagnostics and oracle gaps */
+
+/* Name of extra /conditions column q: <diagnostic>_visual, <diagnostic>_audio, then the oracle gaps. */
+static void rb_extra_cond_col(int q, char *name, size_t cap) {
+    static const char *const gaps[3] = {"oracle_gap_ap", "oracle_gap_ap_step", "oracle_gap_roc_auc"};
+    if (q < 2 * RB_DIAG_COUNT) snprintf(name, cap, "%s_%s", rb_weight_diag_name(q % RB_DIAG_COUNT), q < RB_DIAG_COUNT ? "visual" : "audio");
+    else snprintf(name, cap, "%s", gaps[q - 2 * RB_DIAG_COUNT]);
+}
+
+static double *rb_extra_cond_value(rb_result_cond *c, int q) {
+    return q < 2 * RB_DIAG_COUNT ? &c->diag[q / RB_DIAG_COUNT][q % RB_DIAG_COUNT] : &c->oracle_gap[q - 2 * RB_DIAG_COUNT];
+}
 
 /* Create a 1-D dataset of n rows (collective) and write the rows whose cell is owned by this rank;
  * row i belongs to cell i / rows_per_cell. data holds every row (identical on all ranks). */
@@ -106,7 +118,7 @@ int rb_results_write(const char *path, const rb_results *r, const int *owner, MP
     /* per-row metric arrays, identical on every rank */
     double *cells = rb_malloc(sizeof(double) * (size_t)(ncells ? ncells : 1) * 6, "cells columns");
     double *reps = rb_malloc(sizeof(double) * (size_t)(nrep ? nrep : 1) * 3, "replica columns");
-    double *conds = rb_malloc(sizeof(double) * (size_t)(nc ? nc : 1) * 4, "condition columns");
+    double *conds = rb_malloc(sizeof(double) * (size_t)(nc ? nc : 1) * (4 + RB_N_EXTRA_COND_COLS), "condition columns");
     int32_t *nrepl = rb_malloc(sizeof(int32_t) * (size_t)(ncells ? ncells : 1), "n_replicas column");
     int32_t *repi = rb_malloc(sizeof(int32_t) * (size_t)(nrep ? nrep : 1), "replica column");
     if (!cells || !reps || !conds || !nrepl || !repi) rc = RB_ERR;
@@ -129,6 +141,8 @@ int rb_results_write(const char *path, const rb_results *r, const int *owner, MP
             conds[nc + c] = r->conds[c].detect_auc[1];
             conds[2 * nc + c] = r->conds[c].weight[0];
             conds[3 * nc + c] = r->conds[c].weight[1];
+            for (int q = 0; q < RB_N_EXTRA_COND_COLS; q++)
+                conds[(4 + q) * nc + c] = *rb_extra_cond_value((rb_result_cond *)&r->conds[c], q);
         }
     }
     static const char *const metric_names[6] = {"ap", "ap_step", "roc_auc", "ap_sd", "ap_step_sd", "roc_auc_sd"};
@@ -149,6 +163,11 @@ int rb_results_write(const char *path, const rb_results *r, const int *owner, MP
             rb_write_f64(g, "weight_visual", conds + 2 * nc, nc, 1, owner, rank) ||
             rb_write_f64(g, "weight_audio", conds + 3 * nc, nc, 1, owner, rank))
             rc = RB_ERR;
+        for (int q = 0; rc == RB_OK && q < RB_N_EXTRA_COND_COLS; q++) {
+            char name[64];
+            rb_extra_cond_col(q, name, sizeof name);
+            rc = rb_write_f64(g, name, conds + (4 + q) * nc, nc, 1, owner, rank);
+        }
         H5Gclose(g);
     }
     if (rc == RB_OK && rb_h5_group(file, "replicas", &g) == RB_OK) {
@@ -256,6 +275,17 @@ int rb_results_read(const char *path, rb_results *r) {
         }
         for (int q = 0; q < 4; q++) free(f[q]);
         free(sev);
+        /* diagnostics and oracle gaps: optional (files written before them stay readable; NaN) */
+        for (int q = 0; rc == RB_OK && q < RB_N_EXTRA_COND_COLS; q++) {
+            char name[64], path_in[80];
+            rb_extra_cond_col(q, name, sizeof name);
+            snprintf(path_in, sizeof path_in, "conditions/%s", name);
+            if (!rb_h5_exists(file, path_in)) continue;
+            double *col = NULL;
+            rc = rb_read_f64_col(g, name, nc, &col, path);
+            for (int64_t c = 0; rc == RB_OK && c < nc; c++) *rb_extra_cond_value(&r->conds[c], q) = col[c];
+            free(col);
+        }
     }
     if (g >= 0) H5Gclose(g);
     if (rc == RB_OK) {

@@ -306,6 +306,7 @@ static int rb_write_summary(FILE *f, const rb_results *r, const rb_report_datase
         for (int m = 0; m < r->n_methods; m++) rb_md_method_table(f, r, d, m);
         rb_md_weights(f, r, d);
         rb_md_detect(f, r, d);
+        rb_results_weights_table(f, r, d);
     }
     return RB_OK;
 }
