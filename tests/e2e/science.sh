@@ -82,7 +82,7 @@ check "summary.md has the 'What the weights did' table with an oracle gap" \
 # the spreading surrogates (not in the default grid): on the default data and models, every one of
 # them raises the NLL of its modality (detection ROC-AUC > 0.5) at every severity
 check "spreading surrogates on the default data (2 ranks)" \
-  mpirun_n 2 "$ROBUSTA" bench -c configs/default.cfg --set data.dir=\"$E2E_TMP/data\" --set grid.missing=false \
+  mpirun_n 2 "$ROBUSTA" bench -c configs/default.cfg --set data.dir=\"$E2E_TMP/data\" --datasets xdv-like --set grid.missing=false \
   --set 'grid.visual=["impulse_noise","double_exposure"]' --set 'grid.audio=["clicks","crosstalk"]' \
   --set 'grid.methods=["shared-dyn"]' --out "$E2E_TMP/spread"
 python3 - "$E2E_TMP/spread/cells.csv" >"$E2E_TMP/spread.txt" <<'PY'
