@@ -40,7 +40,7 @@
 #include "rb_data.h"
 
 #define RB_CORRUPT_SEVERITIES 5 /* severities 1..5 for every operator */
-#define RB_CORRUPT_COUNT 18     /* registry entries: 16 operators + 2 missing */
+#define RB_CORRUPT_COUNT 22     /* registry entries: 20 operators + 2 missing */
 #define RB_CORRUPT_MAX_CROPS 15 /* crops addressable in the RNG counter (slot 15 is per-video) */
 
 
@@ -57,7 +57,9 @@ typedef enum {
     RB_CORRUPT_FAMILY_QUANTISATION,      /* value or resolution quantisation */
     RB_CORRUPT_FAMILY_DROPOUT,           /* snippets lost */
     RB_CORRUPT_FAMILY_SATURATION,        /* values capped */
-    RB_CORRUPT_FAMILY_VIDEO_MIX          /* mixed with another video's features */
+    RB_CORRUPT_FAMILY_VIDEO_MIX,         /* mixed with another video's features */
+    RB_CORRUPT_FAMILY_IMPULSE,           /* outlier snippets: a few snippets get a large deviation */
+    RB_CORRUPT_FAMILY_OVERLAY            /* another video's deviation added on top (spreads) */
 } rb_corrupt_family;
 
 /* The operator that implements an entry (docs/corruptions.md has the formulas). mu, sigma: clean
@@ -79,6 +81,8 @@ typedef enum {
     RB_CORRUPT_OP_DROP_ZERO,     /* snippet dropped w.p. p0 becomes zeros */
     RB_CORRUPT_OP_CLIP,          /* min(x, mu + p0*sigma) */
     RB_CORRUPT_OP_MIX_VIDEO,     /* (1-p0)*x + p0*y, y another test video's features, looped */
+    RB_CORRUPT_OP_IMPULSE,       /* snippet hit w.p. p0: x + p1*sigma*z, z ~ N(0,1) per element */
+    RB_CORRUPT_OP_OVERLAY,       /* x + p0*(y - mu), y another test video's features, looped */
     RB_CORRUPT_OP_COUNT          /* number of operators (not an operator): size of the table of
                                     operations in src/corrupt/operator_table.c */
 } rb_corrupt_op;

@@ -10,13 +10,14 @@
 
 #include "rb_core.h"
 #include "rb_io.h"
+#include "rb_score.h"
 
 /* ---- the benchmark's results in memory, in canonical order (docs/formats.md "Results
  * file"): one condition row per grid cell, and per cell the metrics of every method and replica.
  * The grid fills it, results_io.c writes and reads results.h5, results_tables.c renders summary.md
  * and cells.csv, and report/audit read it back. */
 
-#define RB_RESULTS_MAX_METHODS 8
+#define RB_RESULTS_MAX_METHODS 12
 
 typedef struct {
     char dataset[64];
@@ -27,6 +28,10 @@ typedef struct {
     char source[16];      /* clean | surrogate | preextracted | none | mixed */
     double detect_auc[2]; /* visual, audio: GMM NLL ROC-AUC clean vs cell; NaN when not applicable */
     double weight[2];     /* visual, audio: mean dynamic weight */
+    double diag[2][RB_DIAG_COUNT]; /* visual, audio: weighting diagnostics (rb_weight_diag); NaN when
+                                      absent (missing modality, or a file written before they existed) */
+    double oracle_gap[3]; /* ap, ap_step, roc_auc: shared-oracle - shared-dyn, mean over replicas;
+                             NaN unless both methods are in the file (rb_results_fill_oracle_gap) */
     double seconds;       /* wall time of the cell (informational; not part of the metrics) */
     double positive_fraction; /* q: fraction of positive frames in the dataset's test set (chance
                                * levels: ap (1+q)/2, ap_step q); NaN when the file predates it */
@@ -103,6 +108,9 @@ typedef struct {
 /* Every summary of r; rows in (dataset, family, summary, metric, method) order. A summary that is
  * undefined for a family (e.g. the severity area of a missing modality) has no row. */
 int rb_results_summaries(const rb_results *r, rb_summary **rows, int64_t *n);
+
+/* Fill every condition's oracle_gap from the metric arrays (weights_table.c). */
+void rb_results_fill_oracle_gap(rb_results *r);
 
 /* Read a results.h5 written by robusta bench (checks format and shapes; /replicas rows are placed by
  * their keys, never by position; a duplicate, unknown or missing key is an error). */
@@ -185,6 +193,13 @@ typedef struct {
  * duplicate condition, an unknown modality or more than RB_REPORT_MAX_SEV severities. */
 int rb_report_layout(const rb_results *r, rb_report_dataset **datasets, int *n_datasets);
 void rb_report_layout_free(rb_report_dataset *datasets, int n_datasets);
+
+/* The "What the weights did" section of summary.md for one dataset (weights_table.c): on the clean
+ * cell, per modality, how much the GMM NLL is itself an anomaly score and what that does to the
+ * weights; over the corrupted cells of each modality (missing and pairs left out), how many the
+ * weighting detects (detection ROC-AUC > 0.5) or reads backwards (< 0.5), the mean weight of the
+ * corrupted modality and the gap between shared-oracle and shared-dyn. */
+void rb_results_weights_table(FILE *f, const rb_results *r, const rb_report_dataset *d);
 
 /* Mean and sample sd (0 for n = 1) of v[0..n-1], summed in index order; NaN propagates. */
 void rb_report_stats(const double *v, int n, double *mean, double *sd);

@@ -77,6 +77,13 @@ void rb_percentile_interval(const double *values, int n, double confidence, doub
  *   shared-mean     RobustA's shared detector, plain mean of its visual and audio scores
  *   shared-dyn      RobustA: the same scores fused with the GMM-based dynamic weights
  *   shared-pad-dyn  the padding ablation (audio zero-padded instead of projected), dynamic weights
+ * Reference points beside RobustA's fusion (the shared detector's scores, no retraining; opt-in through
+ * grid.methods; src/score/reference_weights.c, docs/gmm-weights.md section 8):
+ *   shared-two-sided  the shared scores fused with the two-sided NLL-to-weight map of the same calibration
+ *   shared-decor      weights from the NLL with the shared detector's score regressed out (on clean test
+ *                     data, without labels): a corruption statistic decorrelated from the anomaly evidence
+ *   shared-oracle     weight 0 on the modality the cell corrupted or removed, 1 on the other; the plain
+ *                     mean (shared-mean) on clean cells and on pairs (both modalities corrupted)
  * A missing modality reaches concat and the unimodal detectors as zero features (what a pipeline fed
  * by a dead sensor sees) and is left out of the shared methods' fusion (weight 0).
  *
@@ -94,10 +101,18 @@ typedef enum {
     RB_METHOD_SHARED_MEAN,
     RB_METHOD_SHARED_DYN,
     RB_METHOD_SHARED_PAD_DYN,
+    RB_METHOD_SHARED_TWO_SIDED,
+    RB_METHOD_SHARED_DECOR,
+    RB_METHOD_SHARED_ORACLE,
     RB_N_METHODS
 } rb_method;
 
+/* The methods a scorer computes unless told otherwise (rb_scorer_set_methods): the first six. */
+#define RB_N_STANDARD_METHODS 6
+
 const char *rb_method_name(rb_method m);
+/* Method by name (grid.methods); RB_ERR with a message listing the names when unknown. */
+int rb_method_from_name(const char *name, rb_method *out);
 /* Is the method computable with the detectors this model holds? */
 int rb_method_available(const rb_model *model, rb_method m);
 
@@ -109,6 +124,26 @@ typedef struct {
     const float *preextracted;       /* corrupted features in the split's layout, or NULL (surrogate) */
 } rb_modality_condition;
 
+/* Weighting diagnostics of one modality in one cell (reference_weights.c computes them from the
+ * shared-dyn weights and NLLs; docs/results.md "Weighting diagnostics"). NaN when the modality is
+ * missing (no weights exist). */
+typedef enum {
+    RB_DIAG_NLL_ANOMALY_AUC = 0, /* frame ROC-AUC of the cell's NLL (crop mean) as an anomaly score */
+    RB_DIAG_DETECT_DIRECTION,    /* +1 detect_auc > 0.5, -1 below, 0 equal; NaN when detect_auc is NaN */
+    RB_DIAG_WEIGHT_ANOMALOUS,    /* mean weight over snippets with anomalous frames (snippet_pos > 0) */
+    RB_DIAG_WEIGHT_NORMAL,       /* mean weight over the snippets of normal videos (label 0) */
+    RB_DIAG_WEIGHT_LOW_FRAC,     /* fraction of snippet (x crop) weights below 0.5 */
+    RB_DIAG_WEIGHT_Q05,          /* weight quantiles over snippets x crops (linear interpolation) */
+    RB_DIAG_WEIGHT_Q25,
+    RB_DIAG_WEIGHT_Q50,
+    RB_DIAG_WEIGHT_Q75,
+    RB_DIAG_WEIGHT_Q95,
+    RB_DIAG_COUNT
+} rb_weight_diag;
+
+/* Column stem of a diagnostic ("nll_anomaly_auc", ...); the columns are <stem>_visual, <stem>_audio. */
+const char *rb_weight_diag_name(int diag);
+
 typedef struct {
     int n_methods;
     rb_method methods[RB_N_METHODS];
@@ -118,6 +153,7 @@ typedef struct {
     rb_metrics *metrics;       /* [n_methods][n_replicas] */
     double weight_mean[2];     /* mean dynamic weight per modality (visual, audio) */
     double detect_auc[2];      /* ROC-AUC of the NLL, clean vs this cell's snippets; NaN if clean/missing */
+    double diag[2][RB_DIAG_COUNT]; /* weighting diagnostics per modality (visual, audio) */
     double seconds;
 } rb_cell_result;
 
@@ -134,6 +170,10 @@ void rb_scorer_free(rb_scorer *s);
 /* Score one cell. cond[0] visual, cond[1] audio. r is overwritten (rb_cell_result_free). */
 int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_result *r);
 void rb_cell_result_free(rb_cell_result *r);
+
+/* The methods rb_scorer_cell computes, in the order given (default: the RB_N_STANDARD_METHODS first
+ * methods that the model can compute). A method the model cannot compute is an error. */
+int rb_scorer_set_methods(rb_scorer *s, const rb_method *methods, int n);
 
 /* Reuse of the clean modality (default on). Off: every cell recomputes both modalities from their
  * features. Results are bitwise identical either way (tested); the switch exists for benchmarks. */

@@ -81,6 +81,8 @@ extern const rb_corrupt_ops rb_ops_drop_freeze;    /* dropout.c */
 extern const rb_corrupt_ops rb_ops_drop_zero;      /* dropout.c */
 extern const rb_corrupt_ops rb_ops_clip;           /* saturation.c */
 extern const rb_corrupt_ops rb_ops_mix_video;      /* video_mix.c */
+extern const rb_corrupt_ops rb_ops_impulse;        /* impulse.c */
+extern const rb_corrupt_ops rb_ops_overlay;        /* overlay.c */
 
 /* The operations of an operator / of a registry entry (operator_table.c); NULL if out of range. */
 const rb_corrupt_ops *rb_corrupt_ops_for(rb_corrupt_op op);

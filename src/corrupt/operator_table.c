@@ -18,6 +18,8 @@ static const rb_corrupt_ops *const rb_op_table[RB_CORRUPT_OP_COUNT] = {
     [RB_CORRUPT_OP_DROP_ZERO] = &rb_ops_drop_zero,
     [RB_CORRUPT_OP_CLIP] = &rb_ops_clip,
     [RB_CORRUPT_OP_MIX_VIDEO] = &rb_ops_mix_video,
+    [RB_CORRUPT_OP_IMPULSE] = &rb_ops_impulse,
+    [RB_CORRUPT_OP_OVERLAY] = &rb_ops_overlay,
 };
 
 const rb_corrupt_ops *rb_corrupt_ops_for(rb_corrupt_op op) {

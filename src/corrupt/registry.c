@@ -52,6 +52,14 @@ static const rb_corruption rb_corruptions[RB_CORRUPT_COUNT] = {
      "no video stream at all (camera off)",
      {NULL, NULL},
      {NOPARAM, NOPARAM}},
+    {10, V, "impulse_noise", RB_CORRUPT_FAMILY_IMPULSE, RB_CORRUPT_OP_IMPULSE, PROTO(NONE), 0, 5,
+     "transmission bursts: a few snippets are badly garbled",
+     {"probability a snippet is hit", "noise std of a hit, in units of the clean std"},
+     {{0.05, 0.1, 0.2, 0.3, 0.45}, {3.0, 3.5, 4.0, 4.5, 5.0}}},
+    {11, V, "double_exposure", RB_CORRUPT_FAMILY_OVERLAY, RB_CORRUPT_OP_OVERLAY, PROTO(NONE), 0, 5,
+     "ghosting / double exposure: another scene superimposed on this one",
+     {"gain of the other video's deviation from the clean mean", NULL},
+     {{0.3, 0.5, 0.7, 0.9, 1.2}, NOPARAM}},
     {17, A, "gaussian_noise", RB_CORRUPT_FAMILY_NOISE, RB_CORRUPT_OP_NOISE, PROTO(NONE), 0, 5,
      "white noise on the microphone signal",
      {"noise std in units of the clean std", NULL},
@@ -88,6 +96,14 @@ static const rb_corruption rb_corruptions[RB_CORRUPT_COUNT] = {
      "no audio track at all (muted / no microphone)",
      {NULL, NULL},
      {NOPARAM, NOPARAM}},
+    {26, A, "clicks", RB_CORRUPT_FAMILY_IMPULSE, RB_CORRUPT_OP_IMPULSE, PROTO(NONE), 0, 5,
+     "clicks and pops: a few snippets carry loud broadband bursts",
+     {"probability a snippet is hit", "noise std of a hit, in units of the clean std"},
+     {{0.05, 0.1, 0.2, 0.3, 0.45}, {3.0, 3.5, 4.0, 4.5, 5.0}}},
+    {27, A, "crosstalk", RB_CORRUPT_FAMILY_OVERLAY, RB_CORRUPT_OP_OVERLAY, PROTO(NONE), 0, 5,
+     "crosstalk: another recording at full level on top of this one",
+     {"gain of the other video's deviation from the clean mean", NULL},
+     {{0.3, 0.5, 0.7, 0.9, 1.2}, NOPARAM}},
 };
 
 int rb_corrupt_count(void) { return RB_CORRUPT_COUNT; }
@@ -130,7 +146,7 @@ int rb_corrupt_by_id(int32_t id, const rb_corruption **out) {
             *out = &rb_corruptions[i];
             return RB_OK;
         }
-    return rb_fail("unknown corruption id %d: expected 1..9 (visual) or 17..25 (audio)", (int)id);
+    return rb_fail("unknown corruption id %d: expected 1..11 (visual) or 17..27 (audio)", (int)id);
 }
 
 const char *rb_corrupt_family_name(rb_corrupt_family f) {
@@ -144,6 +160,8 @@ const char *rb_corrupt_family_name(rb_corrupt_family f) {
     case RB_CORRUPT_FAMILY_DROPOUT: return "snippet_dropout";
     case RB_CORRUPT_FAMILY_SATURATION: return "saturation";
     case RB_CORRUPT_FAMILY_VIDEO_MIX: return "video_mix";
+    case RB_CORRUPT_FAMILY_IMPULSE: return "impulse";
+    case RB_CORRUPT_FAMILY_OVERLAY: return "overlay";
     }
     return "?";
 }

@@ -54,6 +54,12 @@ typedef struct {
     int32_t **boot_counts;  /* per dataset, lazily: [B][test videos] multiplicities */
 } rb_grid;
 
+/* ---- methods.c: the methods of the run */
+
+/* grid.methods, in canonical order, less those whose detector the model did not train (the
+ * standard six then run exactly as before the key existed). Unknown names are errors. */
+int rb_grid_methods(const rb_config *cfg, const rb_model *model, rb_method *methods, int *n);
+
 /* ---- plan.c: which datasets run, and their cells */
 
 /* Parse the --datasets list (comma-separated names, NULL for all) into selected[n_specs]. A name

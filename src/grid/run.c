@@ -87,10 +87,9 @@ static int rb_grid_inputs(rb_grid *g) {
     }
     const rb_model *m0 = &g->models[g->model_of[first]];
     g->R = m0->n_replicas;
-    g->M = 0;
-    for (int me = 0; me < RB_N_METHODS; me++)
-        if (rb_method_available(m0, (rb_method)me)) g->methods[g->M++] = (rb_method)me;
-    g->rec_len = RB_REC_HEAD + 3 * g->M * g->R + 3 * g->M * g->B;
+    RB_TRY(rb_grid_methods(g->cfg, m0, g->methods, &g->M));
+    /* record: head, metrics [M][R][3], the weighting diagnostics [2][RB_DIAG_COUNT], resamples [M][3][B] */
+    g->rec_len = RB_REC_HEAD + 3 * g->M * g->R + 2 * RB_DIAG_COUNT + 3 * g->M * g->B;
     return RB_OK;
 }
 
@@ -120,9 +119,11 @@ static int rb_grid_cell(rb_grid *g, int idx, double *rec, float **scores_out) {
     const rb_cell *c = &g->cells[idx];
     int d = c->dataset;
     const rb_model *m = &g->models[g->model_of[d]];
-    if (!g->scorer[d])
+    if (!g->scorer[d]) {
         RB_TRY_CTX(rb_scorer_init(&g->scorer[d], m, &g->data[d].test, &g->ctx[d], g->chunk_rows, g->reuse_mb),
                    "dataset %s", g->specs[d].name);
+        RB_TRY_CTX(rb_scorer_set_methods(g->scorer[d], g->methods, g->M), "dataset %s", g->specs[d].name);
+    }
     const char *source_mode;
     RB_TRY(rb_config_string(g->cfg, "grid.source", &source_mode));
     rb_modality_condition cond[2];
@@ -175,8 +176,9 @@ static int rb_grid_cell(rb_grid *g, int idx, double *rec, float **scores_out) {
             o[1] = mt->ap_step;
             o[2] = mt->roc_auc;
         }
+    memcpy(rec + RB_REC_HEAD + 3 * g->M * g->R, res.diag, sizeof res.diag);
     /* the paired bootstrap needs every method's scores: here, on the rank that has them */
-    if (rb_grid_boot_cell(g, d, res.scores, rec + RB_REC_HEAD + 3 * g->M * g->R) != RB_OK) {
+    if (rb_grid_boot_cell(g, d, res.scores, rec + RB_REC_HEAD + 3 * g->M * g->R + 2 * RB_DIAG_COUNT) != RB_OK) {
         rb_cell_result_free(&res);
         return rb_context("cell %s %s severity %d", g->specs[d].name, c->label, c->severity);
     }
@@ -366,12 +368,15 @@ static int rb_grid_results(rb_grid *g, rb_results *r) {
                 r->ap_step[at] = m[1];
                 r->roc_auc[at] = m[2];
             }
+        memcpy(o->diag, rec + RB_REC_HEAD + 3 * g->M * g->R, sizeof o->diag);
     }
+    rb_results_fill_oracle_gap(r);
     RB_TRY(rb_results_alloc_boot(r, g->B, g->confidence, g->baseline));
     if (g->B > 0) {
         size_t per_cell = 3 * (size_t)g->M * (size_t)g->B; /* [M][3][B], the layout of r->boot per condition */
         for (int i = 0; i < g->n_cells; i++)
-            memcpy(r->boot + (size_t)i * per_cell, g->records + (size_t)i * g->rec_len + RB_REC_HEAD + 3 * g->M * g->R,
+            memcpy(r->boot + (size_t)i * per_cell,
+                   g->records + (size_t)i * g->rec_len + RB_REC_HEAD + 3 * g->M * g->R + 2 * RB_DIAG_COUNT,
                    sizeof(double) * per_cell);
     }
     return rb_results_boot_intervals(r);

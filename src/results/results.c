@@ -25,7 +25,12 @@ int rb_results_alloc(rb_results *r, int n_conds, int n_methods, int n_replicas) 
         return RB_ERR;
     }
     for (size_t i = 0; i < n; i++) r->ap[i] = r->ap_step[i] = r->roc_auc[i] = NAN;
-    for (int c = 0; c < n_conds; c++) r->conds[c].positive_fraction = NAN;
+    for (int c = 0; c < n_conds; c++) {
+        r->conds[c].positive_fraction = NAN;
+        for (int m = 0; m < 2; m++)
+            for (int q = 0; q < RB_DIAG_COUNT; q++) r->conds[c].diag[m][q] = NAN;
+        for (int q = 0; q < 3; q++) r->conds[c].oracle_gap[q] = NAN;
+    }
     r->n_conds = n_conds;
     r->n_methods = n_methods;
     r->n_replicas = n_replicas;

@@ -20,6 +20,18 @@
 
 #define RB_RESULTS_FORMAT "robusta-results"
 #define RB_RESULTS_VERSION 1
+#define RB_N_EXTRA_COND_COLS (2 * RB_DIAG_COUNT + 3) /* weighting diagnostics and oracle gaps */
+
+/* Name of extra /conditions column q: <diagnostic>_visual, <diagnostic>_audio, then the oracle gaps. */
+static void rb_extra_cond_col(int q, char *name, size_t cap) {
+    static const char *const gaps[3] = {"oracle_gap_ap", "oracle_gap_ap_step", "oracle_gap_roc_auc"};
+    if (q < 2 * RB_DIAG_COUNT) snprintf(name, cap, "%s_%s", rb_weight_diag_name(q % RB_DIAG_COUNT), q < RB_DIAG_COUNT ? "visual" : "audio");
+    else snprintf(name, cap, "%s", gaps[q - 2 * RB_DIAG_COUNT]);
+}
+
+static double *rb_extra_cond_value(rb_result_cond *c, int q) {
+    return q < 2 * RB_DIAG_COUNT ? &c->diag[q / RB_DIAG_COUNT][q % RB_DIAG_COUNT] : &c->oracle_gap[q - 2 * RB_DIAG_COUNT];
+}
 
 /* Create a 1-D dataset of n rows (collective) and write the rows whose cell is owned by this rank;
  * row i belongs to cell i / rows_per_cell. data holds every row (identical on all ranks). Returns a
@@ -114,7 +126,7 @@ static int rb_results_columns_make(const rb_results *r, rb_results_columns *k) {
     const int64_t nc = r->n_conds, ncells = nc * M, nrep = nc * M * R;
     k->cells = rb_malloc(sizeof(double) * (size_t)(ncells ? ncells : 1) * 6, "cells columns");
     k->reps = rb_malloc(sizeof(double) * (size_t)(nrep ? nrep : 1) * 3, "replica columns");
-    k->conds = rb_malloc(sizeof(double) * (size_t)(nc ? nc : 1) * 5, "condition columns");
+    k->conds = rb_malloc(sizeof(double) * (size_t)(nc ? nc : 1) * (5 + RB_N_EXTRA_COND_COLS), "condition columns");
     k->nrepl = rb_malloc(sizeof(int32_t) * (size_t)(ncells ? ncells : 1), "n_replicas column");
     k->repi = rb_malloc(sizeof(int32_t) * (size_t)(nrep ? nrep : 1), "replica column");
     if (!k->cells || !k->reps || !k->conds || !k->nrepl || !k->repi) return RB_ERR;
@@ -137,6 +149,8 @@ static int rb_results_columns_make(const rb_results *r, rb_results_columns *k) {
         k->conds[2 * nc + c] = r->conds[c].weight[0];
         k->conds[3 * nc + c] = r->conds[c].weight[1];
         k->conds[4 * nc + c] = r->conds[c].positive_fraction;
+        for (int q = 0; q < RB_N_EXTRA_COND_COLS; q++)
+            k->conds[(5 + q) * nc + c] = *rb_extra_cond_value((rb_result_cond *)&r->conds[c], q);
     }
     return RB_OK;
 }
@@ -173,6 +187,11 @@ static int rb_results_write_tables(hid_t file, const rb_results *r, const rb_res
         rb_write_f64(g, "weight_audio", k->conds + 3 * nc, nc, 1, owner, rank, comm) ||
         rb_write_f64(g, "positive_fraction", k->conds + 4 * nc, nc, 1, owner, rank, comm))
         rc = RB_ERR;
+    for (int q = 0; rc == RB_OK && q < RB_N_EXTRA_COND_COLS; q++) {
+        char name[64];
+        rb_extra_cond_col(q, name, sizeof name);
+        rc = rb_write_f64(g, name, k->conds + (5 + q) * nc, nc, 1, owner, rank, comm);
+    }
     H5Gclose(g);
     RB_TRY(rc);
     RB_TRY(rb_h5_group(file, "replicas", &g));
@@ -345,6 +364,17 @@ int rb_results_load(const char *path, rb_results *r, rb_results_check *chk) {
         if (rc == RB_OK && rb_h5_exists(g, "positive_fraction")) rc = rb_read_f64_col(g, "positive_fraction", nc, &pf, path);
         for (int64_t c = 0; rc == RB_OK && pf && c < nc; c++) r->conds[c].positive_fraction = pf[c];
         free(pf);
+        /* diagnostics and oracle gaps: optional (files written before them stay readable; NaN) */
+        for (int q = 0; rc == RB_OK && q < RB_N_EXTRA_COND_COLS; q++) {
+            char name[64], path_in[80];
+            rb_extra_cond_col(q, name, sizeof name);
+            snprintf(path_in, sizeof path_in, "conditions/%s", name);
+            if (!rb_h5_exists(file, path_in)) continue;
+            double *col = NULL;
+            rc = rb_read_f64_col(g, name, nc, &col, path);
+            for (int64_t c = 0; rc == RB_OK && c < nc; c++) *rb_extra_cond_value(&r->conds[c], q) = col[c];
+            free(col);
+        }
     }
     if (g >= 0) H5Gclose(g);
     if (rc == RB_OK) rc = rb_results_fill_replicas(file, r, path, chk); /* by key, never by position */

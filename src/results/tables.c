@@ -286,8 +286,7 @@ static int rb_write_summary(FILE *f, const rb_results *r, const rb_report_datase
         rb_md_sources(f, r, d);
         rc = rb_md_ranking(f, r, d, s, ns);
         if (rc == RB_OK && d->n_rows > 0) rb_md_families(f, r, d, s, ns);
-        /* h-weights: the short "what the weights did" table of this dataset goes here (a function in
-         * its own file, called as fn(f, r, d)). */
+        if (rc == RB_OK) rb_results_weights_table(f, r, d); /* "What the weights did" (weights_table.c) */
     }
     free(s);
     return rc;

@@ -3,10 +3,12 @@
 #include "rb_score.h"
 #include "exact_ties.h"
 #include "folded.h"
+#include "reference_weights.h"
 #include "rb_core.h"
 #include "rb_model.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,10 +19,23 @@ static const rb_detector_kind rb_path_kind[N_PATHS] = {RB_DET_CONCAT, RB_DET_VIS
 /* which modality a path reads: 0 visual, 1 audio, 2 both */
 static const int rb_path_modality[N_PATHS] = {2, 0, 1, 0, 1, 0, 1};
 
-static const char *rb_method_names[RB_N_METHODS] = {"concat", "visual", "audio", "shared-mean", "shared-dyn",
-                                                    "shared-pad-dyn"};
+static const char *rb_method_names[RB_N_METHODS] = {"concat",         "visual",           "audio",
+                                                    "shared-mean",    "shared-dyn",       "shared-pad-dyn",
+                                                    "shared-two-sided", "shared-decor", "shared-oracle"};
 
 const char *rb_method_name(rb_method m) { return m >= 0 && m < RB_N_METHODS ? rb_method_names[m] : "?"; }
+
+int rb_method_from_name(const char *name, rb_method *out) {
+    char known[256] = "";
+    for (int m = 0; m < RB_N_METHODS; m++) {
+        if (name && strcmp(name, rb_method_names[m]) == 0) {
+            *out = (rb_method)m;
+            return RB_OK;
+        }
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", m ? ", " : "", rb_method_names[m]);
+    }
+    return rb_fail("unknown method \"%s\": expected one of %s", name ? name : "(null)", known);
+}
 
 int rb_method_available(const rb_model *model, rb_method m) {
     switch (m) {
@@ -28,7 +43,10 @@ int rb_method_available(const rb_model *model, rb_method m) {
     case RB_METHOD_VISUAL: return rb_model_slot(model, RB_DET_VISUAL) >= 0;
     case RB_METHOD_AUDIO: return rb_model_slot(model, RB_DET_AUDIO) >= 0;
     case RB_METHOD_SHARED_MEAN:
-    case RB_METHOD_SHARED_DYN: return rb_model_slot(model, RB_DET_SHARED) >= 0;
+    case RB_METHOD_SHARED_DYN:
+    case RB_METHOD_SHARED_TWO_SIDED:
+    case RB_METHOD_SHARED_DECOR:
+    case RB_METHOD_SHARED_ORACLE: return rb_model_slot(model, RB_DET_SHARED) >= 0;
     case RB_METHOD_SHARED_PAD_DYN: return rb_model_slot(model, RB_DET_SHARED_PAD) >= 0;
     default: return 0;
     }
@@ -61,6 +79,10 @@ struct rb_scorer {
     rb_exact_ties ties;                /* tie-exact scoring of the single-input paths (exact_ties.c) */
     double flops;
     int reuse;                         /* 0: every cell recomputes both modalities (benchmarks, checks) */
+    int n_sel;                         /* the methods rb_scorer_cell computes (rb_scorer_set_methods) */
+    rb_method sel[RB_N_METHODS];
+    double *decor_beta, *decor_mean;   /* shared-decor: [2][R] slope of NLL on the shared score, mean score */
+    double *w_ref[2];                  /* [S][C] / [S] weights of a reference method (two-sided, decor) */
 };
 
 static int rb_path_width(const rb_scorer *s, int p) { return rb_path_modality[p] == 1 ? 1 : s->C; }
@@ -87,7 +109,10 @@ void rb_scorer_free(rb_scorer *s) {
         free(s->w[m]);
         free(s->buf[m]);
         free(s->part_tmp[m]);
+        free(s->w_ref[m]);
     }
+    free(s->decor_beta);
+    free(s->decor_mean);
     free(s->pre_v);
     free(s->pre_a);
     free(s->zero_score);
@@ -347,7 +372,8 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
         s->w[m] = rb_malloc(sizeof(double) * (size_t)s->S * width, "cell weights");
         s->buf[m] = rb_malloc(sizeof(float) * ch * row, "corrupted features");
         s->part_tmp[m] = rb_malloc(sizeof(float) * ch * (size_t)(s->h1 ? s->h1 : 1), "concat partials");
-        if (!s->clean_nll[m] || !s->clean_w[m] || !s->nll[m] || !s->w[m] || !s->buf[m] || !s->part_tmp[m])
+        s->w_ref[m] = rb_malloc(sizeof(double) * (size_t)s->S * width, "reference weights");
+        if (!s->clean_nll[m] || !s->clean_w[m] || !s->nll[m] || !s->w[m] || !s->buf[m] || !s->part_tmp[m] || !s->w_ref[m])
             rc = RB_ERR;
     }
     if (rc == RB_OK) {
@@ -371,6 +397,19 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
     for (int m = 0; rc == RB_OK && m < 2; m++)
         rc = rb_weight_from_nll(&model->calib[m], s->clean_nll[m], s->S, m == 0 ? s->C : 1, test->offsets,
                                 test->n_videos, s->clean_w[m]);
+    if (rc == RB_OK && s->have[P_SV]) { /* shared-decor: slope of the clean NLL on the clean shared score */
+        s->decor_beta = rb_malloc(sizeof(double) * 2 * (size_t)s->R, "decor slopes");
+        s->decor_mean = rb_malloc(sizeof(double) * 2 * (size_t)s->R, "decor centres");
+        if (!s->decor_beta || !s->decor_mean) rc = RB_ERR;
+        for (int m = 0; rc == RB_OK && m < 2; m++)
+            for (int r = 0; r < s->R; r++) {
+                int64_t n = s->S * (m == 0 ? s->C : 1);
+                rb_ref_decor_fit(s->clean_nll[m], s->clean[m == 0 ? P_SV : P_SA] + (size_t)r * (size_t)n, n,
+                                 &s->decor_beta[m * s->R + r], &s->decor_mean[m * s->R + r]);
+            }
+    }
+    for (int me = 0; me < RB_N_STANDARD_METHODS; me++)
+        if (rb_method_available(model, (rb_method)me)) s->sel[s->n_sel++] = (rb_method)me;
     if (rc != RB_OK) {
         rb_scorer_free(s);
         return rb_context("scoring the clean test split");
@@ -380,6 +419,16 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
 }
 
 void rb_scorer_set_reuse(rb_scorer *s, int on) { s->reuse = on; }
+
+int rb_scorer_set_methods(rb_scorer *s, const rb_method *methods, int n) {
+    if (n < 1 || n > RB_N_METHODS) return rb_fail("scorer: expected 1..%d methods, got %d", RB_N_METHODS, n);
+    for (int k = 0; k < n; k++)
+        if (!rb_method_available(s->model, methods[k]))
+            return rb_fail("method %s needs a detector the model did not train", rb_method_name(methods[k]));
+    memcpy(s->sel, methods, sizeof(rb_method) * (size_t)n);
+    s->n_sel = n;
+    return RB_OK;
+}
 
 double rb_scorer_flops(rb_scorer *s, int reset) {
     double f = s->flops;
@@ -418,6 +467,30 @@ static int rb_detect_auc(const double *clean, const double *cell, int64_t n, dou
     return rc;
 }
 
+/* The reference methods (reference_weights.c): pv, pa are the shared paths of replica rep (NULL when
+ * missing). shared-oracle drops the one changed modality (weight 0, the other weight 1) and is the
+ * plain mean when none or both changed; the weighted ones fuse with their own weights. */
+static int rb_scorer_reference_fuse(rb_scorer *s, rb_method method, const rb_modality_condition cond[2],
+                                    const int changed[2], double *const nll[2], int rep, const float *pv,
+                                    const float *pa, float *f) {
+    if (method == RB_METHOD_SHARED_ORACLE) {
+        if (changed[0] != changed[1]) return rb_fuse_scores(changed[0] ? NULL : pv, NULL, s->C, changed[1] ? NULL : pa, NULL, s->S, f);
+        return rb_fuse_scores(pv, NULL, s->C, pa, NULL, s->S, f);
+    }
+    for (int m = 0; m < 2; m++) {
+        if (cond[m].missing) continue;
+        int width = m == 0 ? s->C : 1;
+        const rb_weight_calib *cal = &s->model->calib[m];
+        if (method == RB_METHOD_SHARED_TWO_SIDED) {
+            RB_TRY(rb_ref_two_sided_weights(cal, nll[m], s->S, width, s->test->offsets, s->test->n_videos, s->w_ref[m]));
+        } else {
+            RB_TRY(rb_ref_decor_weights(cal, nll[m], m == 0 ? pv : pa, s->S, width, s->test->offsets, s->test->n_videos,
+                                        s->decor_beta[m * s->R + rep], s->decor_mean[m * s->R + rep], s->w_ref[m]));
+        }
+    }
+    return rb_fuse_scores(pv, pv ? s->w_ref[0] : NULL, s->C, pa, pa ? s->w_ref[1] : NULL, s->S, f);
+}
+
 int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_result *r) {
     memset(r, 0, sizeof *r);
     double t0 = rb_now();
@@ -449,10 +522,15 @@ int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_re
         }
         r->weight_mean[m] = rb_weight_mean(w[m], s->S * width);
     }
+    for (int m = 0; m < 2; m++) {
+        for (int q = 0; q < RB_DIAG_COUNT; q++) r->diag[m][q] = NAN;
+        if (!cond[m].missing)
+            RB_TRY_CTX(rb_weight_diagnostics(s->test, nll[m], w[m], m == 0 ? s->C : 1, r->detect_auc[m], r->diag[m]),
+                       "%s weighting diagnostics", m == 0 ? "visual" : "audio");
+    }
     r->n_replicas = s->R;
     r->n_snippets = s->S;
-    for (int me = 0; me < RB_N_METHODS; me++)
-        if (rb_method_available(s->model, (rb_method)me)) r->methods[r->n_methods++] = (rb_method)me;
+    for (int k = 0; k < s->n_sel; k++) r->methods[r->n_methods++] = s->sel[k];
     size_t S = (size_t)s->S, C = (size_t)s->C;
     r->scores = rb_malloc(sizeof(float) * (size_t)r->n_methods * (size_t)s->R * S, "cell scores");
     r->metrics = rb_calloc((size_t)r->n_methods * (size_t)s->R, sizeof *r->metrics, "cell metrics");
@@ -473,6 +551,9 @@ int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_re
             case RB_METHOD_AUDIO: memcpy(f, paths[P_A] + rep * S, sizeof(float) * S); break;
             case RB_METHOD_SHARED_MEAN:
             case RB_METHOD_SHARED_DYN:
+            case RB_METHOD_SHARED_TWO_SIDED:
+            case RB_METHOD_SHARED_DECOR:
+            case RB_METHOD_SHARED_ORACLE:
                 pv = cond[0].missing ? NULL : paths[P_SV] + rep * S * C;
                 pa = cond[1].missing ? NULL : paths[P_SA] + rep * S;
                 break;
@@ -486,6 +567,8 @@ int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_re
                 rc = rb_fuse_scores(pv, NULL, s->C, pa, NULL, s->S, f);
             else if (r->methods[k] == RB_METHOD_SHARED_DYN || r->methods[k] == RB_METHOD_SHARED_PAD_DYN)
                 rc = rb_fuse_scores(pv, pv ? w[0] : NULL, s->C, pa, pa ? w[1] : NULL, s->S, f);
+            else if (r->methods[k] >= RB_METHOD_SHARED_TWO_SIDED)
+                rc = rb_scorer_reference_fuse(s, r->methods[k], cond, changed, nll, rep, pv, pa, f);
             if (rc != RB_OK) break;
             /* metrics from the float32 scores exactly as stored, so saved scores reproduce them */
             for (size_t i = 0; i < S; i++) dbl[i] = f[i];

@@ -19,7 +19,8 @@ check "train the small models" "$ROBUSTA" train -c configs/default.cfg "${small[
 metrics() { # every metric dataset of a results file, values only
   for obj in /cells/ap /cells/ap_step /cells/roc_auc /cells/ap_sd /replicas/ap /replicas/roc_auc \
              /conditions/detect_auc_visual /conditions/detect_auc_audio /conditions/weight_visual \
-             /conditions/weight_audio /cells/method /cells/corruption /cells/severity \
+             /conditions/weight_audio /conditions/oracle_gap_ap /conditions/nll_anomaly_auc_visual \
+             /conditions/weight_q50_audio /conditions/weight_low_frac_visual /cells/method /cells/corruption /cells/severity \
              /bootstrap/values /cells/ap_lo /cells/ap_step_hi /cells/roc_auc_lo /comparisons/lo /comparisons/frac_positive \
              /summaries/value /summaries/lo /summaries/hi; do
     h5dump -d "$obj" "$1" | tail -n +2; done; }
@@ -27,7 +28,7 @@ for n in 1 2 3 4; do
   check "bench on $n rank(s)" timeout 600 "${MPIRUN[@]}" -np $n "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" "${grid[@]}" --out "$E2E_TMP/np$n"
 done
 metrics "$E2E_TMP/np1/results.h5" >"$E2E_TMP/m1.txt"
-check "results.h5 has 2 datasets x 21 cells x 6 methods" bash -c "h5dump -H -d /cells/ap '$E2E_TMP/np1/results.h5' | grep -q '( 252 )'"
+check "results.h5 has 2 datasets x 21 cells x 9 methods (configs/default.cfg)" bash -c "h5dump -H -d /cells/ap '$E2E_TMP/np1/results.h5' | grep -q '( 378 )'"
 for n in 2 3 4; do
   metrics "$E2E_TMP/np$n/results.h5" >"$E2E_TMP/m$n.txt"
   check "results.h5 metrics on $n ranks identical to 1 rank" cmp -s "$E2E_TMP/m1.txt" "$E2E_TMP/m$n.txt"
@@ -36,7 +37,7 @@ for n in 2 3 4; do
   check "summaries.csv and comparisons.csv on $n ranks identical to 1 rank" \
     bash -c "cmp -s '$E2E_TMP/np1/summaries.csv' '$E2E_TMP/np$n/summaries.csv' && cmp -s '$E2E_TMP/np1/comparisons.csv' '$E2E_TMP/np$n/comparisons.csv'"
 done
-check "results.h5 holds 1000 resamples per (cell, method, metric)" bash -c "h5dump -H -d /bootstrap/values '$E2E_TMP/np1/results.h5' | grep -q '( 42, 6, 3, 1000 )'"
+check "results.h5 holds 1000 resamples per (cell, method, metric)" bash -c "h5dump -H -d /bootstrap/values '$E2E_TMP/np1/results.h5' | grep -q '( 42, 9, 3, 1000 )'"
 check "report rebuilds summary.md and summaries.csv bitwise from results.h5" bash -c \
   "'$ROBUSTA' report '$E2E_TMP/np2/results.h5' --out '$E2E_TMP/rep' --no-plots >/dev/null && cmp -s '$E2E_TMP/rep/summary.md' '$E2E_TMP/np1/summary.md' && cmp -s '$E2E_TMP/rep/summaries.csv' '$E2E_TMP/np1/summaries.csv'"
 check "bench with stats.bootstrap = 0" timeout 600 "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" "${grid[@]}" \

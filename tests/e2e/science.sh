@@ -8,8 +8,9 @@
 # cell, than the interval the two methods' own widths would give if they were independent
 # (sqrt(w_a^2 + w_b^2)), because both are measured on the same resampled videos. (The width does not
 # shrink as B grows: B only makes the percentile endpoints less noisy; it shrinks with more test
-# videos.) summary.md opens with the ranking and says which differences are resolved. Prints the
-# numbers it asserts.
+# videos.) summary.md opens with the ranking and says which differences are resolved. Reference
+# methods: shared-oracle equals the remaining modality's shared path bitwise; the stored oracle gap and weighting diagnostics are consistent; every
+# spreading surrogate raises the NLL (detection ROC-AUC > 0.5). Prints the numbers it asserts.
 source "$(dirname "$0")/lib.sh"
 check "default job (synth, train, full grid) on 2 ranks" \
   mpirun_n 2 "$ROBUSTA" bench -c configs/default.cfg --set data.dir=\"$E2E_TMP/data\" --out "$E2E_TMP/run"
@@ -75,9 +76,73 @@ check(md.find("###", first) == md.find("### Ranking", first) and "**Resolved**" 
 check(md.count("(1 + q) / 2") == 1, "summary.md prints the ap caveat once")
 lines_per_ds = [len(part.splitlines()) for part in md.split("## Dataset")[1:]]
 check(max(lines_per_ds) <= 60, f"summary.md is short: at most 60 lines per dataset (got {lines_per_ds})")
+# the reference methods (configs/default.cfg runs all nine): shared-oracle is the remaining
+# modality's shared path, bit for bit (the same fusion call), so its metrics equal shared-mean's on the
+# missing cells and, on a cell corrupting one modality, shared-mean's on that modality's missing cell
+def metrics(r): return (r["ap"], r["ap_step"], r["roc_auc"])  # the %.17g strings: exact comparison
+for ds in sorted({r["dataset"] for r in rows}):
+    cell = {(r["modality"], r["corruption"], int(r["severity"]), r["method"]): r for r in rows if r["dataset"] == ds}
+    for mod in ["visual", "audio"]:
+        miss_mean = cell[(mod, "missing", 0, "shared-mean")]
+        check(metrics(cell[(mod, "missing", 0, "shared-oracle")]) == metrics(miss_mean),
+              f"{ds}: shared-oracle equals shared-mean (the remaining modality's path) on {mod} missing, bitwise")
+        same = [k for k in cell if k[0] == mod and k[1] != "missing" and k[3] == "shared-oracle"]
+        check(len(same) > 0 and all(metrics(cell[k]) == metrics(miss_mean) for k in same),
+              f"{ds}: shared-oracle on all {len(same)} {mod} corrupted cells equals shared-mean on {mod} missing, bitwise")
+    check(metrics(cell[("none", "clean", 0, "shared-oracle")]) == metrics(cell[("none", "clean", 0, "shared-mean")]),
+          f"{ds}: shared-oracle equals shared-mean on the clean cell")
 print(f"assertions {ok} {fail}")
 PY
 grep -v '^assertions' "$E2E_TMP/science.txt"
 read -r _ n_ok n_fail < <(grep '^assertions' "$E2E_TMP/science.txt" || echo "assertions 0 1")
+E2E_PASS=$((E2E_PASS + n_ok)); E2E_FAIL=$((E2E_FAIL + n_fail))
+
+# /conditions: the stored oracle gap is shared-oracle - shared-dyn of /cells, and the clean cell has
+# its weighting diagnostics (the clean weight distribution and the NLL anomaly ROC-AUC)
+h5col() { h5dump -m %.17g -d "/conditions/$2" "$1" | tr -s ' ,\n' '\n' | sed -n '/^DATA$/,$p' | grep -E '^-?[0-9.]+(e[-+]?[0-9]+)?$|^-?nan$|^-?inf$'; }
+h5col "$E2E_TMP/run/results.h5" oracle_gap_ap >"$E2E_TMP/gap.txt"
+h5col "$E2E_TMP/run/results.h5" nll_anomaly_auc_visual >"$E2E_TMP/nllauc.txt"
+h5col "$E2E_TMP/run/results.h5" weight_q50_visual >"$E2E_TMP/q50.txt"
+check "oracle_gap_ap of /conditions = shared-oracle - shared-dyn ap of cells.csv, every cell" python3 - "$E2E_TMP/run/cells.csv" "$E2E_TMP/gap.txt" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+gap = [float(x) for x in open(sys.argv[2]).read().split()]
+conds = []
+for r in rows:
+    key = (r["dataset"], r["corruption"], r["modality"], r["severity"])
+    if not conds or conds[-1][0] != key: conds.append((key, {}))
+    conds[-1][1][r["method"]] = float(r["ap"])
+assert len(gap) == len(conds), (len(gap), len(conds))
+for g, (key, m) in zip(gap, conds): assert abs(g - (m["shared-oracle"] - m["shared-dyn"])) < 1e-12, (key, g)
+PY
+check "clean cell: NLL anomaly ROC-AUC and median weight are real numbers in [0, 1]" python3 - "$E2E_TMP/nllauc.txt" "$E2E_TMP/q50.txt" <<'PY'
+import sys
+auc, q50 = (float(open(p).read().split()[0]) for p in sys.argv[1:3])
+print(f"     clean visual NLL anomaly ROC-AUC {auc:.4f}, median weight {q50:.4f}")
+assert 0 <= auc <= 1 and 0 < q50 <= 1
+PY
+check "summary.md has the 'What the weights did' table with an oracle gap" \
+  bash -c "grep -q '^### What the weights did' '$E2E_TMP/run/summary.md' && grep -Eq '^\| visual \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \| -?[0-9.]+ \|' '$E2E_TMP/run/summary.md'"
+
+# the spreading surrogates (not in the default grid): on the default data and models, every one of
+# them raises the NLL of its modality (detection ROC-AUC > 0.5) at every severity
+check "spreading surrogates on the default data (2 ranks)" \
+  mpirun_n 2 "$ROBUSTA" bench -c configs/default.cfg --set data.dir=\"$E2E_TMP/data\" --datasets xdv-like --set grid.missing=false \
+  --set 'grid.visual=["impulse_noise","double_exposure"]' --set 'grid.audio=["clicks","crosstalk"]' \
+  --set 'grid.methods=["shared-dyn"]' --out "$E2E_TMP/spread"
+python3 - "$E2E_TMP/spread/cells.csv" >"$E2E_TMP/spread.txt" <<'PY'
+import csv, sys
+ok = fail = 0
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["dataset"] != "xdv-like" or r["corruption"] in ("clean", "missing") or r["method"] != "shared-dyn": continue
+    auc = float(r["detect_auc_" + r["modality"]])
+    good = auc > 0.5
+    print(("ok   " if good else "FAIL ") + f"spreading {r['modality']} {r['corruption']} s{r['severity']}: detection ROC-AUC {auc:.4f} > 0.5")
+    ok, fail = ok + good, fail + (not good)
+print(f"assertions {ok} {fail}")
+PY
+grep -v '^assertions' "$E2E_TMP/spread.txt"
+read -r _ n_ok n_fail < <(grep '^assertions' "$E2E_TMP/spread.txt" || echo "assertions 0 1")
+((n_ok == 20)) || { echo "FAIL expected 20 spreading cells, got $n_ok + $n_fail"; E2E_FAIL=$((E2E_FAIL + 1)); }
 E2E_PASS=$((E2E_PASS + n_ok)); E2E_FAIL=$((E2E_FAIL + n_fail))
 finish

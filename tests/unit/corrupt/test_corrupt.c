@@ -164,6 +164,7 @@ RB_TEST(corrupt_order_independent_and_deterministic) {
         RB_EXPECT_OK(rb_corrupt_split(&other_seed, c, sev, &f.test, oth));
         int seeded = c->op == RB_CORRUPT_OP_NOISE || c->op == RB_CORRUPT_OP_DROP_FREEZE ||
                      c->op == RB_CORRUPT_OP_DROP_ZERO || c->op == RB_CORRUPT_OP_MIX_VIDEO ||
+                     c->op == RB_CORRUPT_OP_IMPULSE || c->op == RB_CORRUPT_OP_OVERLAY ||
                      c->op == RB_CORRUPT_OP_DETAIL || c->op == RB_CORRUPT_OP_QUANTISE ||
                      c->prototype == RB_CORRUPT_PROTO_FOG || c->prototype == RB_CORRUPT_PROTO_DARK;
         int same = memcmp(fwd, oth, sizeof(float) * n) == 0;
@@ -428,5 +429,97 @@ RB_TEST(corrupt_split_matches_per_video) {
     RB_EXPECT(equal_noise < 8);
     free(all);
     free(vid);
+    fixture_free(&f);
+}
+
+/* ---------------------------------------------------------------- spreading surrogates */
+
+RB_TEST(corrupt_impulse_hits_a_nested_fraction_with_scaled_normals) {
+    fixture f;
+    fixture_init(&f, 40, 1, 8, 16, 13);
+    const rb_corruption *c;
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "clicks", &c));
+    const int64_t S = f.test.n_snippets;
+    const size_t n = split_floats(&f.test, RB_MOD_AUDIO);
+    float *y[RB_CORRUPT_SEVERITIES];
+    for (int s = 0; s < RB_CORRUPT_SEVERITIES; s++) {
+        y[s] = malloc(sizeof(float) * n);
+        RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, s + 1, &f.test, y[s]));
+    }
+    uint8_t *prev = calloc((size_t)S, 1);
+    for (int s = 0; s < RB_CORRUPT_SEVERITIES; s++) {
+        int64_t hits = 0, lost = 0;
+        double s1 = 0, s2 = 0, maxdiff = 0;
+        int64_t m = 0;
+        for (int64_t t = 0; t < S; t++) {
+            const float *x = f.test.audio + (size_t)t * 16, *yt = y[s] + (size_t)t * 16;
+            const int hit = memcmp(x, yt, sizeof(float) * 16) != 0;
+            hits += hit;
+            lost += prev[t] && !hit; /* nested: a snippet hit at severity s is hit at every higher one */
+            prev[t] = (uint8_t)hit;
+            for (int d = 0; hit && d < 16; d++) {
+                double z = ((double)yt[d] - x[d]) / (c->param[1][s] * f.ctx.std[1][d]);
+                double z5 = ((double)y[4][(size_t)t * 16 + d] - x[d]) / (c->param[1][4] * f.ctx.std[1][d]);
+                s1 += z;
+                s2 += z * z;
+                m++;
+                if (fabs(z - z5) > maxdiff) maxdiff = fabs(z - z5);
+            }
+        }
+        const double p = c->param[0][s];
+        RB_EXPECT_MSG(fabs((double)hits / S - p) < 4.0 * sqrt(p * (1 - p) / S), "severity %d: %lld of %lld hit, p %g",
+                      s + 1, (long long)hits, (long long)S, p);
+        RB_EXPECT_INT(lost, 0);
+        RB_EXPECT_NEAR(s1 / m, 0.0, 5.0 / sqrt((double)m));
+        RB_EXPECT_NEAR(s2 / m, 1.0, 6.0 * sqrt(2.0 / m));
+        RB_EXPECT(maxdiff < 1e-3); /* common random numbers: the same z at every severity */
+    }
+    free(prev);
+    for (int s = 0; s < RB_CORRUPT_SEVERITIES; s++) free(y[s]);
+    fixture_free(&f);
+}
+
+RB_TEST(corrupt_overlay_adds_another_videos_deviation) {
+    fixture f;
+    fixture_init(&f, 24, 1, 8, 16, 17);
+    const rb_corruption *c;
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "crosstalk", &c));
+    const int64_t S = f.test.n_snippets;
+    const size_t n = split_floats(&f.test, RB_MOD_AUDIO);
+    float *y1 = malloc(sizeof(float) * n), *y5 = malloc(sizeof(float) * n);
+    RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, 1, &f.test, y1));
+    RB_EXPECT_OK(rb_corrupt_split(&f.ctx, c, 5, &f.test, y5));
+    const double g1 = c->param[0][0], g5 = c->param[0][4];
+    double maxdiff = 0, vx = 0, vy = 0;
+    int64_t unmatched = 0;
+    for (int64_t v = 0; v < f.test.n_videos; v++)
+        for (int64_t t = f.test.offsets[v]; t < f.test.offsets[v + 1]; t++) {
+            const float *x = f.test.audio + (size_t)t * 16;
+            float added[16];
+            for (int d = 0; d < 16; d++) {
+                double a1 = (y1[(size_t)t * 16 + d] - x[d]) / g1, a5 = (y5[(size_t)t * 16 + d] - x[d]) / g5;
+                if (fabs(a1 - a5) > maxdiff) maxdiff = fabs(a1 - a5); /* the same partner at every severity */
+                added[d] = (float)a5 + f.ctx.mean[1][d];
+                double dx = x[d] - f.ctx.mean[1][d], dy = y5[(size_t)t * 16 + d] - f.ctx.mean[1][d];
+                vx += dx * dx;
+                vy += dy * dy;
+            }
+            /* what was added is a clean row of another video, minus the clean mean */
+            int found = 0;
+            for (int64_t u = 0; u < S && !found; u++) {
+                if (u >= f.test.offsets[v] && u < f.test.offsets[v + 1]) continue;
+                double e = 0;
+                for (int d = 0; d < 16; d++) e = fmax(e, fabs(added[d] - f.test.audio[(size_t)u * 16 + d]));
+                found = e < 1e-3;
+            }
+            unmatched += !found;
+        }
+    RB_EXPECT(maxdiff < 1e-3);
+    RB_EXPECT_INT(unmatched, 0);
+    /* the spread around the clean mean grows by about 1 + g^2 (the partner is another, independent video) */
+    RB_EXPECT_MSG(fabs(vy / vx - (1 + g5 * g5)) < 0.35 * (1 + g5 * g5), "spread ratio %g, expected about %g", vy / vx,
+                  1 + g5 * g5);
+    free(y1);
+    free(y5);
     fixture_free(&f);
 }

@@ -125,6 +125,46 @@ RB_TEST(corrupt_hand_computed_cases) {
     for (int i = 0; i < 4; i++) /* same partner and offset at severity 5: y5 = 0.3x + 0.7p */
         RB_EXPECT_NEAR(y5[i], 0.3 * aud[4 + i / 2][i % 2] + 0.7 * ((y[i] - 0.9 * aud[4 + i / 2][i % 2]) / 0.1), 1e-4);
 
+    /* crosstalk severity 1 on audio: x + 0.3*(y - mu), mu = 0, y the other video's audio, looped */
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "crosstalk", &c));
+    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, 1, 0, y));
+    match = 0;
+    for (int o = 0; o < 4; o++) {
+        int ok = 1;
+        for (int t = 0; t < 2; t++)
+            for (int d = 0; d < 2; d++) ok &= fabs(y[2 * t + d] - (aud[4 + t][d] + 0.3 * aud[(t + o) % 4][d])) < 1e-5;
+        match += ok;
+    }
+    RB_EXPECT_INT(match, 1);
+    /* double exposure severity 5 on visual video 1: max(0, x + 1.2*(y - 2)), y rows of video 0 */
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "double_exposure", &c));
+    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 5, &s, 1, 0, y));
+    match = 0;
+    for (int o = 0; o < 4; o++) {
+        int ok = 1;
+        for (int t = 0; t < 2; t++)
+            for (int d = 0; d < 4; d++) {
+                double want = vis[4 + t][d] + 1.2 * (vis[(t + o) % 4][d] - 2.0);
+                ok &= fabs(y[4 * t + d] - (want > 0 ? want : 0)) < 1e-5;
+            }
+        match += ok;
+    }
+    RB_EXPECT_INT(match, 1);
+    /* clicks: every snippet is either unchanged or x + k*sigma*z; at severity 5 (p = 0.45) over the
+     * 6 snippets some are hit with probability 1 - 0.55^6; the unhit rows are exact copies */
+    RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, "clicks", &c));
+    for (int64_t v = 0; v < 2; v++) {
+        RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 1, &s, v, 0, y));
+        RB_EXPECT_OK(rb_corrupt_video(&ctx, c, 5, &s, v, 0, y5));
+        for (int t = 0; t < (v == 0 ? 4 : 2); t++) {
+            const float *x = aud[s.offsets[v] + t];
+            int hit1 = y[2 * t] != x[0] || y[2 * t + 1] != x[1], hit5 = y5[2 * t] != x[0] || y5[2 * t + 1] != x[1];
+            RB_EXPECT(!hit1 || hit5); /* nested */
+            for (int d = 0; hit1 && d < 2; d++) /* the same z: (y1 - x)/(3 sd) = (y5 - x)/(5 sd) */
+                RB_EXPECT_NEAR((y[2 * t + d] - x[d]) / (3.0 * sda[d]), (y5[2 * t + d] - x[d]) / (5.0 * sda[d]), 1e-5);
+        }
+    }
+
     /* fog prototype: mean + 0.5*std*smooth pattern, nonnegative; low light: 0.15*mean*exp(0.25 g) */
     const rb_corruption *fog, *dark;
     RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "fog", &fog));

@@ -13,11 +13,13 @@
 
 RB_TEST(corrupt_registry_contents) {
     static const char *visual[] = {"gaussian_noise", "motion_blur", "defocus_blur", "fog",
-                                   "low_light", "jpeg", "pixelate", "frame_drop"};
+                                   "low_light", "jpeg", "pixelate", "frame_drop", "missing", "impulse_noise",
+                                   "double_exposure"};
     static const char *audio[] = {"gaussian_noise", "background_noise", "clipping", "low_pass",
-                                  "reverb", "packet_loss", "attenuation", "codec"};
-    RB_EXPECT_INT(rb_corrupt_count(), 18);
-    RB_EXPECT(rb_corrupt_at(-1) == NULL && rb_corrupt_at(18) == NULL);
+                                  "reverb", "packet_loss", "attenuation", "codec", "missing", "clicks",
+                                  "crosstalk"};
+    RB_EXPECT_INT(rb_corrupt_count(), 22);
+    RB_EXPECT(rb_corrupt_at(-1) == NULL && rb_corrupt_at(22) == NULL);
     int n_ops[2] = {0, 0}, n_missing[2] = {0, 0};
     for (int i = 0; i < rb_corrupt_count(); i++) {
         const rb_corruption *c = rb_corrupt_at(i);
@@ -51,11 +53,11 @@ RB_TEST(corrupt_registry_contents) {
                 RB_EXPECT_MSG((c->param[0][s] - c->param[0][s - 1]) * dir > 0.0, "%s: parameter not monotone", c->name);
         }
     }
-    RB_EXPECT_INT(n_ops[0], 8);
-    RB_EXPECT_INT(n_ops[1], 8);
+    RB_EXPECT_INT(n_ops[0], 10);
+    RB_EXPECT_INT(n_ops[1], 10);
     RB_EXPECT_INT(n_missing[0], 1);
     RB_EXPECT_INT(n_missing[1], 1);
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 11; i++) {
         const rb_corruption *c = NULL;
         RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, visual[i], &c));
         RB_EXPECT(c && c->id == 1 + i && c->modality == RB_MOD_VISUAL);
@@ -66,7 +68,7 @@ RB_TEST(corrupt_registry_contents) {
     RB_EXPECT_ERR(rb_corrupt_lookup(RB_MOD_VISUAL, "reverb", &c), "expected one of gaussian_noise");
     RB_EXPECT(c == NULL);
     RB_EXPECT_ERR(rb_corrupt_lookup(RB_MOD_AUDIO, "", &c), "unknown audio corruption");
-    RB_EXPECT_ERR(rb_corrupt_by_id(10, &c), "unknown corruption id 10");
+    RB_EXPECT_ERR(rb_corrupt_by_id(12, &c), "unknown corruption id 12");
     rb_modality m;
     RB_EXPECT_OK(rb_modality_parse("audio", &m));
     RB_EXPECT_INT(m, RB_MOD_AUDIO);
@@ -128,6 +130,8 @@ RB_TEST(corrupt_registry_ids_and_order_unchanged) {
         {7, RB_MOD_VISUAL, "pixelate", RB_CORRUPT_OP_BLOCK_AVERAGE},
         {8, RB_MOD_VISUAL, "frame_drop", RB_CORRUPT_OP_DROP_FREEZE},
         {9, RB_MOD_VISUAL, "missing", RB_CORRUPT_OP_ZERO},
+        {10, RB_MOD_VISUAL, "impulse_noise", RB_CORRUPT_OP_IMPULSE},
+        {11, RB_MOD_VISUAL, "double_exposure", RB_CORRUPT_OP_OVERLAY},
         {17, RB_MOD_AUDIO, "gaussian_noise", RB_CORRUPT_OP_NOISE},
         {18, RB_MOD_AUDIO, "background_noise", RB_CORRUPT_OP_MIX_VIDEO},
         {19, RB_MOD_AUDIO, "clipping", RB_CORRUPT_OP_CLIP},
@@ -137,6 +141,8 @@ RB_TEST(corrupt_registry_ids_and_order_unchanged) {
         {23, RB_MOD_AUDIO, "attenuation", RB_CORRUPT_OP_MIX_PROTOTYPE},
         {24, RB_MOD_AUDIO, "codec", RB_CORRUPT_OP_QUANTISE},
         {25, RB_MOD_AUDIO, "missing", RB_CORRUPT_OP_ZERO},
+        {26, RB_MOD_AUDIO, "clicks", RB_CORRUPT_OP_IMPULSE},
+        {27, RB_MOD_AUDIO, "crosstalk", RB_CORRUPT_OP_OVERLAY},
     };
     RB_EXPECT_INT(rb_corrupt_count(), RB_CORRUPT_COUNT);
     for (int i = 0; i < RB_CORRUPT_COUNT; i++) {

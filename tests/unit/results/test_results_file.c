@@ -42,6 +42,9 @@ static int rb_build_results(rb_results *r) {
         co->detect_auc[1] = c == 3 ? 0.71 : NAN;
         co->weight[0] = c == 2 ? -0.0 : 0.9 - 0.05 * c;
         co->weight[1] = c == 2 ? 0.0 : 0.8 + 0.01 * c;
+        for (int m = 0; m < 2; m++)
+            for (int q = 0; q < RB_DIAG_COUNT; q++) co->diag[m][q] = c == 2 && m == 1 ? NAN : 0.01 * q + 0.3 * m + 1e-3 * c;
+        for (int q = 0; q < 3; q++) co->oracle_gap[q] = c == 4 ? NAN : -0.02 * q + 1e-3 * c;
     }
     for (int64_t i = 0; i < (int64_t)N_CONDS * N_METHODS * N_REPLICAS; i++) {
         r->ap[i] = 0.5 + 0.001 * (double)i + 1e-17 * (double)(i % 7);
@@ -76,6 +79,11 @@ static void rb_expect_same_results(const rb_results *a, const rb_results *b) {
                               rb_same_double(x->weight[m], y->weight[m]),
                           "condition %d modality %d: detect_auc %.17g weight %.17g, expected %.17g %.17g", c, m,
                           y->detect_auc[m], y->weight[m], x->detect_auc[m], x->weight[m]);
+        for (int m = 0; m < 2; m++)
+            for (int q = 0; q < RB_DIAG_COUNT; q++)
+                RB_EXPECT_MSG(rb_same_double(x->diag[m][q], y->diag[m][q]), "condition %d: %s of modality %d differs", c,
+                              rb_weight_diag_name(q), m);
+        for (int q = 0; q < 3; q++) RB_EXPECT_MSG(rb_same_double(x->oracle_gap[q], y->oracle_gap[q]), "condition %d: oracle gap %d", c, q);
     }
     size_t n = (size_t)a->n_conds * (size_t)a->n_methods * (size_t)a->n_replicas;
     RB_EXPECT_MSG(memcmp(a->ap, b->ap, n * sizeof(double)) == 0, "ap differs");

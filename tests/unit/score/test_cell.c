@@ -47,6 +47,8 @@ static int rb_same_result(const rb_cell_result *a, const rb_cell_result *b) {
     for (int m = 0; m < 2; m++) {
         if (a->weight_mean[m] != b->weight_mean[m]) return 0;
         if (!(a->detect_auc[m] == b->detect_auc[m] || (isnan(a->detect_auc[m]) && isnan(b->detect_auc[m])))) return 0;
+        for (int q = 0; q < RB_DIAG_COUNT; q++)
+            if (!(a->diag[m][q] == b->diag[m][q] || (isnan(a->diag[m][q]) && isnan(b->diag[m][q])))) return 0;
     }
     return 1;
 }
@@ -62,6 +64,12 @@ RB_TEST(cell_reuse_never_changes_a_number) {
     RB_EXPECT_OK(rb_scorer_init(&small_chunks, &fx.m, &fx.d.test, &fx.ctx, 1, 1e9));
     if (!with_cache || !no_cache || !no_reuse || !small_chunks) return;
     rb_scorer_set_reuse(no_reuse, 0);
+    rb_method all[RB_N_METHODS];
+    for (int k = 0; k < RB_N_METHODS; k++) all[k] = (rb_method)k;
+    RB_EXPECT_OK(rb_scorer_set_methods(with_cache, all, RB_N_METHODS));
+    RB_EXPECT_OK(rb_scorer_set_methods(no_cache, all, RB_N_METHODS));
+    RB_EXPECT_OK(rb_scorer_set_methods(no_reuse, all, RB_N_METHODS));
+    RB_EXPECT_OK(rb_scorer_set_methods(small_chunks, all, RB_N_METHODS));
     rb_modality_condition conds[5][2] = {
         {{0}, {0}},
         {rb_corrupted(RB_MOD_VISUAL, "fog", 3), {0}},
