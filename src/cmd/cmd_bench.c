@@ -72,8 +72,10 @@ int rb_cmd_bench(int argc, char **argv) {
     if (rb_dataset_specs(cfg, &specs, &n) != RB_OK) rb_die();
     char run_dir[4096];
     rb_bench_run_dir(cfg, o.out, rank, run_dir, sizeof run_dir);
-    if (rb_pipeline_models(cfg, specs, n, o.force, MPI_COMM_WORLD) != RB_OK) rb_die();
     rb_grid_options go = {run_dir, o.resume, o.save_scores, rank == 0 && isatty(2), o.datasets};
+    /* the run directory is claimed (lock, emptiness, a resumed run's identity) before any input is built */
+    if (rb_grid_claim_run_dir(cfg, specs, n, &go, MPI_COMM_WORLD) != RB_OK) rb_die();
+    if (rb_pipeline_models(cfg, specs, n, o.force, MPI_COMM_WORLD) != RB_OK) rb_die();
     rb_results res;
     if (rb_grid_run(cfg, specs, n, &go, MPI_COMM_WORLD, &res) != RB_OK) rb_die();
     if (rank == 0) {

@@ -2,6 +2,7 @@
  * --set), or with --keys the table of every key robusta reads (the source of docs/config.md). */
 #include "rb_core.h"
 #include "rb_cmd.h"
+#include "setup.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -77,6 +78,7 @@ int rb_cmd_config(int argc, char **argv) {
         }
         rb_config *cfg;
         if (rb_config_load(&cfg, o.config.path, o.config.sets.items, o.config.sets.n) != RB_OK) rb_die();
+        if (rb_setup_check_config(cfg) != RB_OK) rb_die(); /* the check synth, train and bench make */
         if (rank == 0) fputs(rb_config_text(cfg), stdout);
         rb_config_free(cfg);
     }

@@ -1,32 +1,64 @@
-/* setup.c - common start of the config-driven subcommands (setup.h). */
+/* setup.c - common start of the config-driven subcommands (setup.h): the config loaded once and
+ * shared, checked in full before any command does work, the BLAS threads and the provenance. */
 #include "setup.h"
 #include "rb_core.h"
+#include "rb_data.h"
+#include "rb_grid.h"
 #include "rb_io.h"
+#include "rb_model.h"
 
 #include <cblas.h>
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Rank 0 reads the config file (one reader, one error message); the other ranks parse the effective
- * text it broadcasts, so every rank holds exactly the same configuration. */
+int rb_setup_check_config(const rb_config *cfg) {
+    rb_dataset_spec *specs = NULL;
+    int n = 0;
+    RB_TRY(rb_dataset_specs(cfg, &specs, &n));
+    rb_cell *cells = NULL;
+    int n_cells = 0;
+    int rc = rb_grid_plan(cfg, n, NULL, &cells, &n_cells);
+    free(cells);
+    free(specs);
+    RB_TRY(rc);
+    rb_train_params tp;
+    rb_detector_kind kinds[RB_DET_N_KINDS];
+    int n_kinds;
+    rb_gmm_params gp;
+    double holdout;
+    rb_weight_params wp;
+    RB_TRY(rb_params_train(cfg, &tp));
+    RB_TRY(rb_params_detectors(cfg, kinds, &n_kinds));
+    RB_TRY(rb_params_gmm(cfg, &gp, &holdout));
+    RB_TRY(rb_params_weights(cfg, &wp));
+    return RB_OK;
+}
+
+/* Rank 0 reads and checks the config file (one reader, one error message: a failure there ends the
+ * job once every rank has agreed on it); the other ranks parse the effective text it broadcasts, so
+ * every rank holds exactly the same configuration. */
 static int rb_load_shared(const char *config_path, char *const *sets, int n_sets, rb_config **cfg) {
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     long len = 0;
+    int rc = RB_OK;
     if (rank == 0) {
-        if (rb_config_load(cfg, config_path, sets, n_sets) != RB_OK) rb_die();
-        len = (long)strlen(rb_config_text(*cfg)) + 1;
+        rc = rb_config_load(cfg, config_path, sets, n_sets);
+        if (rc == RB_OK && (rc = rb_setup_check_config(*cfg)) != RB_OK) rb_config_free(*cfg);
+        if (rc == RB_OK) len = (long)strlen(rb_config_text(*cfg)) + 1;
     }
+    MPI_Comm comm = MPI_COMM_WORLD;
+    rb_collective_check(rc, &comm);
     MPI_Bcast(&len, 1, MPI_LONG, 0, MPI_COMM_WORLD);
     char *text = rank == 0 ? (char *)rb_config_text(*cfg) : rb_malloc((size_t)len, "config text");
-    if (!text) rb_die();
+    rb_collective_check(text ? RB_OK : RB_ERR, &comm);
     MPI_Bcast(text, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD);
     if (rank != 0) {
-        int rc = rb_config_load_string(cfg, text, config_path);
+        rc = rb_config_load_string(cfg, text, config_path);
         free(text);
-        RB_TRY(rc);
     }
+    rb_collective_check(rc, &comm);
     return RB_OK;
 }
 

@@ -223,7 +223,7 @@ static int rb_grid_compute(rb_grid *g) {
         size_t n_scores = (size_t)g->M * (size_t)g->R * (size_t)g->data[c->dataset].test.n_snippets;
         if (g->opt->save_scores && rb_grid_save_cell_scores(g, idx, scores, n_scores) != RB_OK) rb_die();
         free(scores);
-        if (rb_journal_append(&jr, rec, g->rec_len) != RB_OK) rb_die();
+        if (rb_grid_journal_append(g, &jr, idx, rec) != RB_OK) rb_die();
         memcpy(g->records + (size_t)idx * g->rec_len, rec, sizeof(double) * (size_t)g->rec_len);
         g->have[idx] = 1;
         g->computed_here[idx] = 1;
@@ -374,8 +374,8 @@ int rb_grid_run(const rb_config *cfg, const rb_dataset_spec *specs, int n_specs,
     rb_grid_make_run_dir(g);
     rb_grid_select(g);
     if (rb_grid_inputs(g) != RB_OK) rb_die();
-    rb_grid_open_run(g);
     if (rb_grid_cells(g) != RB_OK) rb_die();
+    rb_grid_open_run(g); /* after the cells: the manifest lists their keys */
     if (opt->resume) rb_grid_restore(g);
     rb_grid_log(g, "grid: %d datasets, %d cells, %d methods x %d replicas, %d ranks (attempt %d)", n_specs, g->n_cells,
                 g->M, g->R, g->size, g->attempt);
