@@ -15,7 +15,24 @@
 int rb_setup_check_config(const rb_config *cfg) {
     rb_dataset_spec *specs = NULL;
     int n = 0;
-    RB_TRY(rb_dataset_specs(cfg, &specs, &n));
+    RB_TRY(rb_dataset_specs(cfg, &specs, &n)); /* names, train_on, every generator parameter */
+    for (int i = 0; i < n; i++) {
+        const rb_dataset_spec *s = &specs[i];
+        int rc = RB_OK;
+        if (s->synthetic && s->synth.n_test_anomalous < 1)
+            rc = rb_fail("%s: data.datasets.[%d] (%s): n_test_violent = %lld: the test set needs 1 .. n_test (%lld) "
+                         "videos with anomalies, or no frame-level AP can be computed",
+                         rb_config_origin(cfg), i, s->name, (long long)s->synth.n_test_anomalous,
+                         (long long)s->synth.n_test);
+        else if (s->synthetic && strcmp(s->train_on, "self") == 0 && s->synth.n_train < 2)
+            rc = rb_fail("%s: data.datasets.[%d] (%s): n_train = %lld: a dataset trained on itself needs at least 2 "
+                         "train videos",
+                         rb_config_origin(cfg), i, s->name, (long long)s->synth.n_train);
+        if (rc != RB_OK) {
+            free(specs);
+            return rc;
+        }
+    }
     rb_cell *cells = NULL;
     int n_cells = 0;
     int rc = rb_grid_plan(cfg, n, NULL, &cells, &n_cells);

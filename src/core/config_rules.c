@@ -2,9 +2,9 @@
  * the schema (rb_config_validate) so that every command - config, synth, train, bench - refuses the
  * same configs before any work starts (docs/config.md, "Validation"): no value listed twice
  * (severities, corruptions, detectors, pairs), each pair "<visual>+<audio>" of known corruptions,
- * weights.smooth odd, the open ends of the weight calibration, a positive step-schedule factor, and
- * per synthetic dataset a test set with anomalous and normal videos, a train set a detector can
- * learn from, and len_min <= len_max. Each error names file:line (or --set) and the key. */
+ * weights.smooth odd, the open ends of the weight calibration and a positive step-schedule factor.
+ * Each error names file:line (or --set) and the key. The rules of a dataset's video counts need the
+ * generator's defaults and live with them (src/cmd/setup.c, src/data/synth_params.c). */
 #include "rb_core.h"
 #include "config_internal.h"
 
@@ -12,14 +12,15 @@
 #include <stdio.h>
 #include <string.h>
 
-/* "file:line" of a setting, or "origin (--set)" for one an override or a default created. */
+/* "file:line" of a setting ("origin:line" for a config parsed from text), or "origin (--set)" for
+ * one an override created. */
 static void rb_rule_location(const config_setting_t *s, const char *origin, char *buf, size_t cap) {
     const char *file = s ? config_setting_source_file(s) : NULL;
     unsigned line = s ? config_setting_source_line(s) : 0;
-    if (file && line)
-        snprintf(buf, cap, "%s:%u", file, line);
+    if (line)
+        snprintf(buf, cap, "%s:%u", file ? file : origin, line);
     else
-        snprintf(buf, cap, "%s (--set or default)", origin);
+        snprintf(buf, cap, "%s (--set)", origin);
 }
 
 /* Whether name is one of the '|'-separated choices of the schema key pattern. */
@@ -95,43 +96,6 @@ static int rb_rule_open(rb_config *c, const char *path, double lo, double hi, co
     return rb_fail("%s: %s = %g must be %s", loc, path, v, why);
 }
 
-static long long rb_int_member(config_setting_t *g, const char *name, long long fallback) {
-    config_setting_t *s = config_setting_get_member(g, name);
-    return s ? config_setting_get_int64(s) : fallback;
-}
-
-static int rb_rule_dataset(rb_config *c, config_setting_t *ds, int i) {
-    const char *gen = "xdv", *train_on = "self", *name = "?";
-    config_setting_lookup_string(ds, "generator", &gen);
-    config_setting_lookup_string(ds, "train_on", &train_on);
-    config_setting_lookup_string(ds, "name", &name);
-    if (strcmp(gen, "none") == 0) return RB_OK; /* an imported file: its own header says what it holds */
-    char loc[RB_PATH_MAX + 32];
-    rb_rule_location(ds, c->origin, loc, sizeof loc);
-    long long n_test = rb_int_member(ds, "n_test", 0), n_test_v = rb_int_member(ds, "n_test_violent", 0);
-    long long n_train = rb_int_member(ds, "n_train", 0), n_train_v = rb_int_member(ds, "n_train_violent", 0);
-    if (n_test < 1)
-        return rb_fail("%s: data.datasets.[%d] (%s): n_test = %lld: a synthetic dataset needs test videos", loc, i, name,
-                       n_test);
-    if (n_test_v < 1 || n_test_v > n_test)
-        return rb_fail("%s: data.datasets.[%d] (%s): n_test_violent = %lld: the test set needs 1 .. n_test (%lld) "
-                       "videos with anomalies, or no frame-level AP can be computed",
-                       loc, i, name, n_test_v, n_test);
-    if (n_train_v > n_train)
-        return rb_fail("%s: data.datasets.[%d] (%s): n_train_violent = %lld exceeds n_train = %lld", loc, i, name,
-                       n_train_v, n_train);
-    if (strcmp(train_on, "self") == 0 && n_train < 2)
-        return rb_fail("%s: data.datasets.[%d] (%s): n_train = %lld: a dataset trained on itself needs at least 2 "
-                       "train videos",
-                       loc, i, name, n_train);
-    config_setting_t *synth = config_setting_get_member(ds, "synth");
-    if (synth && config_setting_get_member(synth, "len_min") && config_setting_get_member(synth, "len_max") &&
-        rb_int_member(synth, "len_min", 0) > rb_int_member(synth, "len_max", 0))
-        return rb_fail("%s: data.datasets.[%d] (%s): synth.len_min = %lld exceeds synth.len_max = %lld", loc, i, name,
-                       rb_int_member(synth, "len_min", 0), rb_int_member(synth, "len_max", 0));
-    return RB_OK;
-}
-
 int rb_config_check_rules(rb_config *c) {
     RB_TRY(rb_rule_unique(c, "grid.severities"));
     RB_TRY(rb_rule_unique(c, "grid.visual"));
@@ -149,8 +113,5 @@ int rb_config_check_rules(rb_config *c) {
     RB_TRY(rb_rule_open(c, "weights.low_percentile", -1e-9, 50.0, "in [0, 50)"));
     RB_TRY(rb_rule_open(c, "weights.median_weight", 0.5, 1.0, "in (0.5, 1)"));
     RB_TRY(rb_rule_open(c, "train.step_gamma", 0.0, 1.0 + 1e-9, "in (0, 1]"));
-    config_setting_t *list = config_lookup(&c->cfg, "data.datasets");
-    for (int i = 0; list && i < config_setting_length(list); i++)
-        RB_TRY(rb_rule_dataset(c, config_setting_get_elem(list, (unsigned)i), i));
     return RB_OK;
 }

@@ -64,8 +64,16 @@ static int rb_job_identity(const rb_config *cfg, const rb_dataset_spec *specs, i
 
 /* ---------- claiming the directory (rank 0) ---------- */
 
-/* Whether dir exists (a directory), and its entries robusta does not own: how many, and the first. */
-static int rb_scan_run_dir(const char *dir, int *exists, char *foreign, size_t cap, int *n_foreign) {
+/* Whether an entry may be in a run directory before its manifest is written: the lock and the
+ * journal and scores folders (a run that stopped before its manifest). */
+static int rb_before_manifest(const char *entry, int is_dir) {
+    return (!is_dir && (!strcmp(entry, "run.lock") || !strcmp(entry, "manifest.txt"))) ||
+           (is_dir && (!strcmp(entry, "journal") || !strcmp(entry, "scores")));
+}
+
+/* Whether dir exists (a directory), and its entries robusta does not own (strict: that a run
+ * directory without a manifest does not hold): how many, and the first. */
+static int rb_scan_run_dir(const char *dir, int strict, int *exists, char *foreign, size_t cap, int *n_foreign) {
     *exists = 0;
     *n_foreign = 0;
     foreign[0] = '\0';
@@ -85,7 +93,7 @@ static int rb_scan_run_dir(const char *dir, int *exists, char *foreign, size_t c
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         struct stat es;
         int is_dir = lstat(path, &es) == 0 && S_ISDIR(es.st_mode);
-        if (rb_run_owns(e->d_name, is_dir)) continue;
+        if (strict ? rb_before_manifest(e->d_name, is_dir) : rb_run_owns(e->d_name, is_dir)) continue;
         if (!(*n_foreign)++) snprintf(foreign, cap, "%s%s", e->d_name, is_dir ? "/" : "");
     }
     closedir(d);
@@ -135,20 +143,31 @@ static int rb_reset_unstarted(const char *dir, const char *why) {
 static int rb_claim_rank0(const char *dir, const rb_manifest *now, int resume) {
     int exists, n_foreign;
     char foreign[300], mpath[4200], rpath[4200];
-    RB_TRY(rb_scan_run_dir(dir, &exists, foreign, sizeof foreign, &n_foreign));
     snprintf(mpath, sizeof mpath, "%s/manifest.txt", dir);
     snprintf(rpath, sizeof rpath, "%s/results.h5", dir);
     struct stat st;
-    int has_manifest = exists && lstat(mpath, &st) == 0;
+    int has_manifest = lstat(mpath, &st) == 0;
+    int has_journal = 0, committed = 0;
+    if (!has_manifest) { /* a journal whose manifest is gone: the run cannot be identified */
+        RB_TRY(rb_journal_exists(dir, &has_journal));
+        if (has_journal) RB_TRY(rb_journal_count(dir, &committed));
+        if (committed)
+            return rb_fail("run directory %s holds %d committed cells in journal/ but no manifest.txt: the run "
+                           "cannot be identified, so it cannot be resumed or overwritten; start a new run (another "
+                           "--out or run.id)",
+                           dir, committed);
+    }
+    /* without a manifest, files of robusta's names (summary.md, results.h5 ...) are not a run's */
+    RB_TRY(rb_scan_run_dir(dir, !has_manifest, &exists, foreign, sizeof foreign, &n_foreign));
     if (n_foreign && (!resume || !has_manifest))
-        return rb_fail("run directory %s is not empty (it holds %s%s, not written by robusta); a new run needs an "
-                       "empty or absent directory: choose another --out or run.id",
+        return rb_fail("run directory %s is not empty (it holds %s%s); a new run needs an empty or absent "
+                       "directory: choose another --out or run.id",
                        dir, foreign, n_foreign > 1 ? " and more" : "");
     if (!exists) RB_TRY(rb_mkdir_p(dir));
     RB_TRY(rb_lock_run_dir(dir));
     /* under the lock: what the directory holds */
     has_manifest = lstat(mpath, &st) == 0;
-    int has_results = lstat(rpath, &st) == 0, has_journal = 0, committed = 0;
+    int has_results = lstat(rpath, &st) == 0;
     RB_TRY(rb_journal_exists(dir, &has_journal));
     if (has_journal) RB_TRY(rb_journal_count(dir, &committed));
     if (!has_manifest) {
