@@ -2,7 +2,7 @@
  * version and git commit of the binary, the SHA-256 of the effective config, the --datasets shard,
  * whether scores are saved, the input files with their SHA-256 (and a digest of that list), every
  * cell key of the grid, the files robusta owns in the directory, and the effective config text.
- * Written once by the first attempt; every --resume compares its own identity field by field and
+ * (`robusta report` draws its figures into plots/.) Written once by the first attempt; every --resume compares its own identity field by field and
  * names the first field that differs. */
 #include "rb_core.h"
 #include "grid_internal.h"
@@ -17,8 +17,8 @@
 
 /* What robusta writes in a run directory; nothing else there is touched. A name ending in '/' is a
  * folder robusta owns with all it holds; "<name>.<anything>" is a temporary of <name>. */
-const char *const rb_run_owned[] = {"manifest.txt", "run.lock",   "log.txt",  "journal/",
-                                    "scores/",      "results.h5", "summary.md", "cells.csv", NULL};
+const char *const rb_run_owned[] = {"manifest.txt", "run.lock",   "log.txt",    "journal/", "scores/",
+                                    "results.h5",   "summary.md", "cells.csv", "plots/", NULL};
 
 int rb_run_owns(const char *entry, int is_dir) {
     for (int i = 0; rb_run_owned[i]; i++) {

@@ -182,7 +182,7 @@ static int rb_claim_rank0(const char *dir, const rb_manifest *now, int resume) {
             return rb_fail("run directory %s already holds a run (%d cells committed%s); use --resume to continue "
                            "it, or another run id",
                            dir, committed, has_results ? ", results.h5 written" : "");
-        return rb_reset_unstarted(dir, "no --resume");
+        return rb_reset_unstarted(dir, "a new run was asked for");
     }
     char *text = NULL;
     RB_TRY(rb_read_file(mpath, &text));
