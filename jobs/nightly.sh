@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # nightly.sh - the nightly regression job: the full grid (configs/full.cfg) into
 # <run.out_root>/nightly-<UTC date>, then `robusta audit --reference REF.h5 NEW.h5` against the last
-# accepted reference. Prints a short report (also written to <run dir>/nightly-report.txt) for mail
+# accepted reference. Prints a short report (also written to <run dir>.nightly-report.txt, beside the
+# run directory: robusta writes only its own files inside it, docs/run-directory.md) for mail
 # or CI, and exits 0 PASS, 1 FAIL (numbers differ), 2 ERROR (the run or the audit broke),
 # 3 NO-REFERENCE. Local or under Slurm (sbatch jobs/nightly.sh); rerun the same day it resumes.
 #SBATCH --job-name=robusta-nightly
@@ -56,8 +57,8 @@ rb_job_run_dir nightly "$cfg"
 root=$(rb_config_key run out_root)
 ref=${ref:-${root:-results}/reference/nightly.h5}
 new=$JOB_DIR/results.h5
-mkdir -p "$JOB_DIR"
-report=$JOB_DIR/nightly-report.txt
+mkdir -p "$(dirname "$JOB_DIR")"
+report=${JOB_DIR%/}.nightly-report.txt
 start=$(date +%s)
 {
   echo "robusta nightly $(date -u +%Y-%m-%dT%H:%MZ) on $(hostname -s)${SLURM_JOB_ID:+ (Slurm job $SLURM_JOB_ID)}"
