@@ -178,7 +178,7 @@ help:
 	@echo "make bench        benchmarks (throughput, GFLOP/s next to sgemm)"
 	@echo "make test-slurm   the Slurm scripts against a real local Slurm (root)"
 	@echo "make bench-scale  XD-Violence-sized subset run: stage times, cells/s, memory (docs/scaling.md)"
-	@echo "make fuzz         fuzz the .npy header and --set parsers (60 s each)"
+	@echo "make fuzz         fuzz the .npy header, journal tag and --set parsers (60 s each)"
 	@echo "make install PREFIX=/opt/robusta"
 	@echo "make clean        remove build/ and bin/"
 	@echo "make help         this list"

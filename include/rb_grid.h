@@ -38,6 +38,18 @@ typedef struct {
     int progress_json;    /* rank 0: one JSON object per finished cell on stdout (docs/formats.md) */
 } rb_grid_options;
 
+/* Claim the run directory opt->run_dir for this job, before any input is built (docs/run-directory.md).
+ * A new run (or --resume of a directory that holds no manifest) needs an absent or empty directory,
+ * or one that holds only robusta's own files of a run that committed no cell (they are reset). Rank
+ * 0 takes an exclusive lock, <run>/run.lock (flock), held until the process ends: a second job on
+ * the same directory is refused. --resume of a directory with committed cells compares the run's
+ * manifest (robusta version, git commit, config digest, --datasets, --save-scores, cell keys) and
+ * refuses, naming the field that differs; a journal without a manifest is refused. Collective: the
+ * outcome is agreed by every rank before it returns; errors end the job with rank 0's message.
+ * rb_grid_run claims the directory itself when its caller has not. */
+int rb_grid_claim_run_dir(const rb_config *cfg, const rb_dataset_spec *specs, int n_specs,
+                          const rb_grid_options *opt, MPI_Comm comm);
+
 /* Run the grid of cfg over the ranks of comm: every dataset's test split (node-shared), the models it
  * is scored with, dynamic cost-ordered scheduling, a per-rank journal of finished cells, results.h5
  * written collectively, and on rank 0 the tables. *results (rank 0) receives the full results. */

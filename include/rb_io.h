@@ -124,24 +124,60 @@ int rb_npy_read_f32(const char *path, float **data, int64_t *rows, int64_t *cols
 /* ---- the per-run journal of finished grid cells: each rank appends one checksummed
  * record per cell as it finishes (write + fsync), so a killed job loses at most the cells in flight.
  * `bench --resume` loads every record of every journal file of the run directory; a torn or corrupt
- * record (and what follows it in that file) is ignored, never trusted. */
+ * record (and what follows it in that file) is ignored, never trusted. Every record carries its tag:
+ * the cell's key and the identity of the run that computed it (robusta version, git commit, config
+ * digest, inputs digest), so a resume can refuse a record that another binary, config or input set
+ * made, or that names a cell the run does not have (docs/run-directory.md). */
 
 typedef struct {
     int fd;
     char path[4200];
 } rb_journal;
 
+/* What a record says about itself. key: "<dataset>/<condition label>/<severity>" (severity 0 for
+ * the clean and missing cells); the digests are 64 lower-case hex digits. */
+typedef struct {
+    char key[512];
+    char version[64];
+    char commit[64];
+    char config_digest[65];
+    char inputs_digest[65];
+} rb_journal_tag;
+
+/* The tag as the text stored in a record: "key=...\nversion=...\ncommit=...\nconfig=...\ninputs=...\n".
+ * Fails (naming the field) when a field is empty, holds a newline or '=' where it may not, or does
+ * not fit cap. */
+int rb_journal_tag_format(const rb_journal_tag *tag, char *buf, size_t cap);
+/* Parse len bytes of tag text (need not be NUL-terminated): exactly the five fields, in that order,
+ * each once; digests 64 hex digits; the key "<dataset>/<label>/<severity>" with a non-empty
+ * dataset and label and a severity of 0..99. Anything else is an error naming what is wrong. */
+int rb_journal_tag_parse(const char *text, size_t len, rb_journal_tag *tag);
+/* Split a cell key into its dataset, condition label and severity (the key rules of
+ * rb_journal_tag_parse). */
+int rb_journal_key_split(const char *key, char *dataset, size_t dataset_cap, char *label, size_t label_cap,
+                         int *severity);
+
 /* Open (create) <run_dir>/journal/attempt-<attempt>-rank-<rank>.bin for appending. */
 int rb_journal_open(rb_journal *j, const char *run_dir, int attempt, int rank);
-/* Append one record of n doubles and make it durable. */
-int rb_journal_append(rb_journal *j, const double *payload, int n);
+/* Append one record (its tag and n doubles) and make it durable. */
+int rb_journal_append(rb_journal *j, const rb_journal_tag *tag, const double *payload, int n);
 void rb_journal_close(rb_journal *j);
 
 /* Number of attempts already in the journal directory (the next attempt's number). */
 int rb_journal_attempts(const char *run_dir, int *attempts);
-/* Load every valid record of length n from every journal file of the run, in file-name then record
- * order, into a malloc'd array [count][n]. */
-int rb_journal_load(const char *run_dir, int n, double **records, int *count);
+/* Load every valid record from every journal file of the run, in file-name then record order, into
+ * malloc'd arrays: records [count][n], tags [count]. A torn or damaged record ends what is trusted of
+ * its file. A record that is whole (its checksum holds) but is not one this run can read is an
+ * error naming the file: another record length than n, a tag that does not parse, or a record of
+ * the format of robusta before run identities ("RBJ1"). */
+int rb_journal_load(const char *run_dir, int n, double **records, rb_journal_tag **tags, int *count);
+/* Number of whole records in the run's journal, whatever their length (a record of the format before
+ * run identities is an error, as in rb_journal_load). */
+int rb_journal_count(const char *run_dir, int *count);
+/* Whether <run_dir>/journal/ holds any journal file (empty or not). */
+int rb_journal_exists(const char *run_dir, int *exists);
+/* Remove every journal file of the run (a run directory reset before its first committed cell). */
+int rb_journal_remove(const char *run_dir);
 
 /* ---- what every output file records about how it was made (docs/formats.md):
  * effective config text, input file checksums, robusta version and git commit, MPI / HDF5 / OpenBLAS
@@ -160,5 +196,9 @@ int rb_provenance_write(hid_t file, const char *config_text, char *const *input_
 const char *rb_version_string(void);
 /* The commit this binary was built from ("unknown" outside a git checkout). */
 const char *rb_build_commit(void);
+/* The robusta version (VERSION) and the git commit this binary was built from ("-dirty" when the
+ * tree had changes, "unknown" outside git): the binary's part of a run's identity. */
+const char *rb_robusta_version(void);
+const char *rb_robusta_commit(void);
 
 #endif

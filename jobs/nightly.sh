@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # nightly.sh - the nightly regression job: the full grid (configs/full.cfg) into
 # <run.out_root>/nightly-<UTC date>, then `robusta audit --reference REF.h5 NEW.h5` against the last
-# accepted reference. Prints a short report (also written to <run dir>/nightly-report.txt) for mail
+# accepted reference. Prints a short report (also written to <run dir>.nightly-report.txt, beside the
+# run directory: robusta writes only its own files inside it, docs/run-directory.md) for mail
 # or CI, and exits 0 PASS, 1 FAIL (numbers differ), 2 ERROR (the run or the audit broke),
-# 3 NO-REFERENCE. The verdict is also JUnit XML (--junit FILE, default <run dir>/nightly-junit.xml):
+# 3 NO-REFERENCE. The verdict is also JUnit XML (--junit FILE, default <run dir>.nightly-junit.xml, beside the run directory):
 # the nightly's own steps plus robusta audit --junit's test case per cell and check.
 # Local or under Slurm (sbatch jobs/nightly.sh); rerun the same day it resumes.
 #SBATCH --job-name=robusta-nightly
@@ -31,7 +32,7 @@ options:
       --mail ADDR         mail the report with `mail -s` (also $ROBUSTA_MAIL)
       --skip-run          audit an existing run directory (--run-id/--out) without running it
       --run-id ID         default nightly-<UTC date>: a rerun the same day resumes that run
-      --junit FILE        JUnit XML of the verdict (default: <run dir>/nightly-junit.xml; also
+      --junit FILE        JUnit XML of the verdict (default: <run dir>.nightly-junit.xml; also
                           $ROBUSTA_JUNIT): suite "nightly" (run, reference, audit) and the audit's
                           suites (a test case per compared cell, condition and provenance check)
 TXT
@@ -62,10 +63,10 @@ rb_job_run_dir nightly "$cfg"
 root=$(rb_config_key run out_root)
 ref=${ref:-${root:-results}/reference/nightly.h5}
 new=$JOB_DIR/results.h5
-mkdir -p "$JOB_DIR"
-report=$JOB_DIR/nightly-report.txt
-junit=${junit:-$JOB_DIR/nightly-junit.xml}
-audit_junit=$JOB_DIR/audit-junit.xml
+mkdir -p "$(dirname "$JOB_DIR")"
+report=${JOB_DIR%/}.nightly-report.txt
+junit=${junit:-${JOB_DIR%/}.nightly-junit.xml}
+audit_junit=${JOB_DIR%/}.audit-junit.xml
 rm -f "$audit_junit"
 start=$(date +%s)
 # JUnit test cases of the nightly's own steps: "name|failed (0/1)|message"

@@ -89,9 +89,11 @@ int rb_cmd_bench(int argc, char **argv) {
                "jobs/*.sh, docs/slurm.md)");
     int rc = rb_mpi_agree(rb_dataset_specs(cfg, &specs, &n), &(MPI_Comm){MPI_COMM_WORLD});
     if (rc == RB_OK) rc = rb_mpi_agree(rb_bench_run_dir(cfg, o.out, rank, run_dir, sizeof run_dir), &(MPI_Comm){MPI_COMM_WORLD});
-    if (rc == RB_OK) rc = rb_pipeline_models(cfg, specs, n, o.force, MPI_COMM_WORLD);
     int json = o.progress && strcmp(o.progress, "json") == 0;
     rb_grid_options go = {run_dir, o.resume, o.save_scores, rank == 0 && isatty(2) && !json, o.datasets, json};
+    /* the run directory is claimed (lock, emptiness, a resumed run's identity) before any input is built */
+    if (rc == RB_OK) rc = rb_grid_claim_run_dir(cfg, specs, n, &go, MPI_COMM_WORLD);
+    if (rc == RB_OK) rc = rb_pipeline_models(cfg, specs, n, o.force, MPI_COMM_WORLD);
     if (rc == RB_OK) rc = rb_grid_run(cfg, specs, n, &go, MPI_COMM_WORLD, &res);
     if (rc != RB_OK) {
         free(specs);

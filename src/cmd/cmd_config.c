@@ -2,6 +2,7 @@
  * --set), or with --keys the table of every key robusta reads (the source of docs/config.md). */
 #include "rb_core.h"
 #include "rb_cmd.h"
+#include "setup.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -30,6 +31,23 @@ static void rb_print_keys(void) {
            "the file, line and key; a mistyped key names the nearest valid one (\"did you mean train.epochs?\",\n"
            "by edit distance). Absent optional keys get the default below and the effective config\n"
            "(stored in every output file) lists them explicitly.\n\n"
+           "A config file (the `-c` file and each `@include`) is at most 1 MiB (1,048,576 bytes) of text: a\n"
+           "larger file, or one holding a NUL byte (`@include \"/dev/zero\"`), is an error at once.\n\n"
+           "## Validation\n\n"
+           "Every command that reads a config (`config`, `synth`, `train`, `bench`, `audit --rerun`) checks all\n"
+           "of it before any work starts, so an error never appears after training or leaves a run directory\n"
+           "behind. Beyond the table below (types, ranges, choices) the rules that span values are\n"
+           "(src/core/config_rules.c): no value listed twice in `grid.severities`, `grid.visual`,\n"
+           "`grid.audio`, `grid.pairs` or `train.detectors`; each `grid.pairs` entry is\n"
+           "`\"<visual>+<audio>\"` of names `grid.visual` and `grid.audio` take; `weights.smooth` is odd;\n"
+           "`weights.percentile` in (50, 100], `weights.low_percentile` in [0, 50), `weights.median_weight`\n"
+           "in (0.5, 1), `train.step_gamma` in (0, 1]; and for a synthetic dataset (`generator` not `none`)\n"
+           "`n_test` >= 1, 1 <= `n_test_violent` <= `n_test` (a test set without anomalies has no frame-level\n"
+           "AP), `n_train_violent` <= `n_train`, `n_train` >= 2 when it is trained on itself, and\n"
+           "`synth.len_min` <= `synth.len_max`. Then each stage reads the config as it will when it runs\n"
+           "(the dataset list and generator parameters, the grid cells, the training, GMM and weight\n"
+           "settings: src/cmd/setup.c) without touching a file, so `robusta config -c CFG` accepts exactly\n"
+           "the configs the other commands accept.\n\n"
            "| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n");
     for (int i = 0; i < rb_config_schema_len; i++) {
         const rb_key_spec *k = &rb_config_schema[i];
@@ -88,6 +106,7 @@ int rb_cmd_config(int argc, char **argv) {
         }
         rb_config *cfg;
         if (rb_config_load(&cfg, o.config.path, o.config.sets.items, o.config.sets.n) != RB_OK) rb_die();
+        if (rb_setup_check_config(cfg) != RB_OK) rb_die(); /* the check synth, train and bench make */
         if (rank == 0) fputs(rb_config_text(cfg), stdout);
         rb_config_free(cfg);
     }

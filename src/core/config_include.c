@@ -6,10 +6,60 @@
 #include "rb_core.h"
 #include "config_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* The largest config file (the -c file and each @include) robusta reads: configs are a few KiB, so
+ * a larger file, or one that never ends (/dev/zero), is a mistake reported at once (docs/config.md). */
+#define RB_CONFIG_FILE_MAX (1024 * 1024)
+
+/* Read a config file of at most RB_CONFIG_FILE_MAX bytes of text (no NUL byte) into *text. */
+static int rb_read_config_file(const char *path, char **text) {
+    *text = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return rb_fail("%s: %s", path, strerror(errno));
+    char *buf = rb_malloc(RB_CONFIG_FILE_MAX + 1, "config file");
+    if (!buf) {
+        close(fd);
+        return RB_ERR;
+    }
+    size_t len = 0;
+    int rc = RB_OK;
+    for (;;) {
+        size_t room = RB_CONFIG_FILE_MAX + 1 - len;
+        if (room == 0) {
+            rc = rb_fail("%s: larger than %d bytes (1 MiB), the limit for a config file or an @include file",
+                         path, RB_CONFIG_FILE_MAX);
+            break;
+        }
+        ssize_t n = read(fd, buf + len, room > 65536 ? 65536 : room);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            rc = rb_fail("%s: read error: %s", path, strerror(errno));
+            break;
+        }
+        if (n == 0) break;
+        if (memchr(buf + len, '\0', (size_t)n)) {
+            rc = rb_fail("%s: holds a NUL byte at offset %zu: not a text config file", path,
+                         len + (size_t)((char *)memchr(buf + len, '\0', (size_t)n) - (buf + len)));
+            break;
+        }
+        len += (size_t)n;
+    }
+    close(fd);
+    if (rc != RB_OK) {
+        free(buf);
+        return rc;
+    }
+    buf[len] = '\0';
+    *text = buf;
+    return RB_OK;
+}
 
 /* The one copy of a file name kept in c (settings point at it for error locations). */
 static const char *rb_intern_file(rb_config *c, const char *path) {
@@ -67,7 +117,7 @@ static int rb_merge_group(config_setting_t *dst, const config_setting_t *src) {
 int rb_config_load_layer(rb_config *c, const char *path, int depth) {
     if (depth > 16) return rb_fail("%s: @include nested too deeply (a cycle?)", path);
     char *text = NULL;
-    if (rb_read_file(path, &text) != RB_OK) return rb_context("config file");
+    if (rb_read_config_file(path, &text) != RB_OK) return rb_context("config file");
     const char *file = rb_intern_file(c, path);
     if (!file) {
         free(text);

@@ -2,7 +2,8 @@
  * object, key paths, and the entry points of each step of loading. config.c loads (read the layers,
  * apply the overrides, validate, render) and answers lookups; config_include.c reads a file with its
  * @include layers; config_override.c parses --set and writes typed values from text;
- * config_validate.c checks the tree against the schema and fills defaults. */
+ * config_validate.c checks the tree against the schema and fills defaults; config_rules.c checks the
+ * rules that span several values. */
 #ifndef RB_CONFIG_INTERNAL_H
 #define RB_CONFIG_INTERNAL_H
 
@@ -49,5 +50,11 @@ int rb_config_apply_override(rb_config *c, const char *arg);
 /* Validate the whole tree against the schema, then write the default of every absent optional key
  * and report absent required ones. */
 int rb_config_validate(rb_config *c);
+
+/* ---- rules across values (config_rules.c), run by rb_config_validate after the schema check ---- */
+
+/* Duplicates, pairs of known corruptions, odd weights.smooth, open-ended ranges, and each synthetic
+ * dataset's video counts (docs/config.md, "Validation"). */
+int rb_config_check_rules(rb_config *c);
 
 #endif

@@ -214,5 +214,5 @@ int rb_config_validate(rb_config *c) {
     RB_TRY(rb_validate_children(root, c->origin));
     for (int i = 0; i < rb_config_schema_len; i++)
         RB_TRY(rb_fill_defaults_under(root, rb_config_schema[i].pattern, &rb_config_schema[i], c->origin));
-    return RB_OK;
+    return rb_config_check_rules(c);
 }

@@ -8,6 +8,7 @@
 
 #include "rb_grid.h"
 #include "rb_core.h"
+#include "rb_io.h"
 #include "rb_corrupt.h"
 #include "rb_model.h"
 #include "rb_results.h"
@@ -52,6 +53,8 @@ typedef struct {
     double confidence;      /* stats.confidence */
     char baseline[32];      /* stats.baseline */
     int32_t **boot_counts;  /* per dataset, lazily: [B][test videos] multiplicities */
+    rb_journal_tag ident;   /* the run's identity (version, commit, config and inputs digests; key unset),
+                             * on every rank after rb_grid_open_run; each journal record carries it */
 } rb_grid;
 
 /* ---- methods.c: the methods of the run */
@@ -69,17 +72,53 @@ int rb_grid_select_datasets(const rb_dataset_spec *specs, int n_specs, const cha
 int rb_grid_plan_selected(const rb_config *cfg, int n_specs, const int64_t *snippets, const int *selected,
                           rb_cell **cells, int *n_cells);
 
+/* ---- manifest.c: manifest.txt, the identity of a run (docs/run-directory.md) */
+
+typedef struct {
+    char version[64], commit[64];
+    char config_digest[65];  /* SHA-256 of the effective config text */
+    char inputs_digest[65];  /* rb_inputs_digest of the input list */
+    char datasets[1024];     /* the --datasets shard, or "all" */
+    int save_scores;
+    char **inputs;           /* [n_inputs] "<sha256>  <path>" */
+    int n_inputs;
+    char **cells;            /* [n_cells] cell keys "<dataset>/<label>/<severity>" in canonical order */
+    int n_cells;
+} rb_manifest;
+
+/* The entries robusta owns in a run directory (NULL-terminated; folders end in '/'), and whether a
+ * directory entry is one of them (or a temporary "<owned file>.<suffix>"). */
+extern const char *const rb_run_owned[];
+int rb_run_owns(const char *entry, int is_dir);
+/* SHA-256 of a text, and of an input list ("<sha>  <path>\n" per input). */
+void rb_sha256_text(const char *text, char hex[65]);
+void rb_inputs_digest(char *const *shas, char *const *paths, int n, char hex[65]);
+/* The manifest text (malloc'd, NULL on error with the message set); config_text goes last. */
+char *rb_manifest_format(const rb_manifest *m, const char *config_text);
+/* Parse a manifest text read from path; a manifest of an older robusta or a damaged one is an error. */
+int rb_manifest_parse(const char *path, const char *text, rb_manifest *m);
+void rb_manifest_free(rb_manifest *m);
+/* The first field in which now differs from the run's manifest, as an error naming it (inputs only
+ * when with_inputs); RB_OK when none differs. */
+int rb_manifest_compare(const char *path, const rb_manifest *run, const rb_manifest *now, int with_inputs);
+
 /* ---- run_dir.c: the run directory <run>/ (rank 0 works, every rank calls) */
 
-/* Create <run>/ (and <run>/scores/ for --save-scores). Collective; the status is agreed by every
- * rank (rb_mpi_agree), as for the two below. */
+/* rb_grid_claim_run_dir (rb_grid.h) unless this process already claimed opt->run_dir, then
+ * <run>/scores/ for --save-scores. Collective; the status is agreed by every rank (rb_mpi_agree), as
+ * for the functions below. */
 int rb_grid_make_run_dir(const rb_grid *g);
-/* Open <run>/log.txt, checksum the inputs, write or check manifest.txt and decide the attempt number
- * (a run directory that holds a run needs --resume, and a resumed run the same config and inputs);
- * every rank receives g->attempt and g->inputs / g->shas. Collective. */
+/* Open <run>/log.txt, checksum the inputs, write manifest.txt (a new run) or compare it with this
+ * job's identity including the inputs (a resumed run), decide the attempt number; every rank
+ * receives g->attempt, g->inputs / g->shas and g->ident. Needs g->cells. Collective. */
 int rb_grid_open_run(rb_grid *g);
-/* --resume: the records committed to <run>/journal/ by earlier attempts (logs how many). Collective. */
+/* --resume: the records committed to <run>/journal/ by earlier attempts (logs how many). A record
+ * made by another identity, or whose key names no cell of the run, is an error. Collective. */
 int rb_grid_restore(rb_grid *g);
+/* The key of cell idx: "<dataset>/<condition label>/<severity>". */
+void rb_grid_cell_key(const rb_grid *g, int idx, char *buf, size_t cap);
+/* Append the record of cell idx to this rank's journal, tagged with its key and the run identity. */
+int rb_grid_journal_append(const rb_grid *g, rb_journal *j, int idx, const double *rec);
 
 /* ---- progress.c: rank 0's log lines and the per-cell progress */
 

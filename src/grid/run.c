@@ -222,7 +222,7 @@ static int rb_grid_do_cell(rb_grid *g, rb_journal *jr, int idx, double *rec) {
     int rc = g->opt->save_scores ? rb_grid_save_cell_scores(g, idx, scores, n_scores) : RB_OK;
     free(scores);
     RB_TRY(rc);
-    return rb_journal_append(jr, rec, g->rec_len);
+    return rb_grid_journal_append(g, jr, idx, rec); /* tagged with the cell key and the run identity */
 }
 
 /* Every rank takes cells from a shared counter until none is left. A rank that fails (a cell, its
@@ -465,8 +465,8 @@ int rb_grid_run(const rb_config *cfg, const rb_dataset_spec *specs, int n_specs,
     rc = rb_grid_make_run_dir(g);
     if (rc == RB_OK) rc = rb_mpi_agree(rb_grid_select(g), &comm);
     if (rc == RB_OK) rc = rb_grid_inputs(g);
-    if (rc == RB_OK) rc = rb_grid_open_run(g);
     if (rc == RB_OK) rc = rb_mpi_agree(rb_grid_cells(g), &comm);
+    if (rc == RB_OK) rc = rb_grid_open_run(g); /* after the cells: the manifest lists their keys */
     if (rc == RB_OK && opt->resume) rc = rb_grid_restore(g);
     double t_grid = rb_now();
     if (rc == RB_OK) {

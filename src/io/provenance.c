@@ -70,6 +70,8 @@ int rb_provenance_init(MPI_Comm comm) {
 
 const char *rb_version_string(void) { return "robusta " RB_VERSION " (commit " RB_GIT_COMMIT ")"; }
 const char *rb_build_commit(void) { return RB_GIT_COMMIT; }
+const char *rb_robusta_version(void) { return RB_VERSION; }
+const char *rb_robusta_commit(void) { return RB_GIT_COMMIT; }
 
 int rb_provenance_write(hid_t file, const char *config_text, char *const *input_paths,
                         char *const *input_sha256, int n_inputs) {

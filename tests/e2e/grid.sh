@@ -105,7 +105,7 @@ pkill -9 -f -- "--out $E2E_TMP/killed" 2>/dev/null; wait "$pid" 2>/dev/null  # m
 check "the killed run left no results.h5 and a journal" bash -c "[[ ! -e '$E2E_TMP/killed/results.h5' ]] && ls '$E2E_TMP/killed/journal/' | grep -q rank"
 expect_error "a killed run is not restarted over without --resume" "use --resume" \
   mpirun_n 2 "$ROBUSTA" bench -c configs/default.cfg "${kill_cfg[@]}" --out "$E2E_TMP/killed"
-expect_error "resume refuses a changed config" "the config or the input files changed" \
+expect_error "resume refuses a changed config" "config digest differs from the run's" \
   mpirun_n 2 "$ROBUSTA" bench -c configs/default.cfg "${kill_cfg[@]}" --out "$E2E_TMP/killed" --resume --set 'grid.audio=[reverb]'
 check "resume the killed run on 3 ranks" mpirun_n 3 "$ROBUSTA" bench -c configs/default.cfg "${kill_cfg[@]}" --out "$E2E_TMP/killed" --resume
 check "the resumed run skipped committed cells" grep -Eq 'resume: ([1-9][0-9]*) of' "$E2E_TMP/killed/log.txt"

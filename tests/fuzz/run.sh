@@ -3,7 +3,8 @@
 # SECONDS seconds from its seed corpus. Fails (exit 1) on any crash, hang (-timeout), leak or sanitizer
 # report, and prints "fuzz <target>: N runs, ok" per target.
 #   usage: tests/fuzz/run.sh [SECONDS]      (default 10; `make fuzz` passes 60)
-# Only the objects each harness needs are linked: src/io/npy.c + src/core/errors.c + memory.c, or
+# Only the objects each harness needs are linked: src/io/npy.c + src/core/errors.c + memory.c,
+# src/io/journal.c + errors.c + memory.c + files.c, or
 # src/core/config*.c + errors.c + memory.c + files.c, with the MPI and libconfig libraries. Work corpora
 # and crash artifacts go to build/fuzz/.
 set -u
@@ -54,6 +55,7 @@ run_target() { # run_target NAME SOURCES...
 }
 
 run_target npy tests/fuzz/fuzz_npy.c src/io/npy.c src/core/errors.c src/core/memory.c
+run_target journal_tag tests/fuzz/fuzz_journal_tag.c src/io/journal.c src/core/errors.c src/core/memory.c src/core/files.c
 if [ -f src/core/config.c ]; then
     run_target override tests/fuzz/fuzz_override.c src/core/config*.c src/core/errors.c src/core/memory.c src/core/files.c
 else
