@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <fnmatch.h>
 #include <string.h>
 
 enum { RB_FAULT_MAX = 8, RB_FAULT_MATCH_CAP = 256 };
@@ -74,12 +75,22 @@ int rb_fault_init(int rank) {
     return RB_OK;
 }
 
+/* Whether label contains match; a '*' in match stands for any run of characters (fnmatch), so
+ * "results.h5.tmp.*/cells" selects the writes under /cells of results.h5's fresh temporary. */
+static int rb_fault_label_matches(const char *label, const char *match) {
+    if (!label) return 0;
+    if (!strchr(match, '*')) return strstr(label, match) != NULL;
+    char pattern[2 * RB_FAULT_MATCH_CAP + 4];
+    snprintf(pattern, sizeof pattern, "*%s*", match);
+    return fnmatch(pattern, label, 0) == 0;
+}
+
 static int rb_fault_hit(int kind, const char *label) {
     int hit = 0;
     for (int i = 0; i < rb_n_faults; i++) {
         rb_fault_spec *f = &rb_faults[i];
         if (f->kind != kind || (f->rank >= 0 && f->rank != rb_fault_rank)) continue;
-        if (f->match[0] && (!label || !strstr(label, f->match))) continue;
+        if (f->match[0] && !rb_fault_label_matches(label, f->match)) continue;
         if (++f->seen != f->nth) continue;
         fprintf(stderr, "robusta: fault injected: %s #%ld%s%s on rank %d (%s)\n", kind == RB_FAULT_WRITE ? "write" : "alloc",
                 f->nth, f->match[0] ? " matching " : "", f->match, rb_fault_rank, label ? label : "?");
