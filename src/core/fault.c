@@ -75,8 +75,9 @@ int rb_fault_init(int rank) {
     return RB_OK;
 }
 
-/* Whether label contains match; a '*' in match stands for any run of characters (fnmatch), so
- * "results.h5.tmp.*/cells" selects the writes under /cells of results.h5's fresh temporary. */
+/* Whether label contains match; a '*' in match stands for any run of characters (fnmatch), so a
+ * pattern can select the writes under one group of a temporary file whose name has a random suffix
+ * (example in docs/failure-model.md). */
 static int rb_fault_label_matches(const char *label, const char *match) {
     if (!label) return 0;
     if (!strchr(match, '*')) return strstr(label, match) != NULL;
