@@ -126,7 +126,7 @@ wide=("${bench[@]}" --set 'grid.visual=[gaussian_noise, fog, frame_drop, jpeg]' 
       --set 'grid.severities=[1, 2, 3, 4, 5]')
 mnt=$E2E_TMP/tmpfs
 mkdir -p "$mnt"
-if ! mount -t tmpfs -o size=8m tmpfs "$mnt" 2>/dev/null; then
+if ! mount -t tmpfs -o size=64m tmpfs "$mnt" 2>/dev/null; then
   echo "skip a full tmpfs: mount -t tmpfs is not permitted here"
 else
   trap 'umount "$mnt" 2>/dev/null; rm -rf "$E2E_TMP"' EXIT

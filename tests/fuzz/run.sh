@@ -3,9 +3,9 @@
 # SECONDS seconds from its seed corpus. Fails (exit 1) on any crash, hang (-timeout), leak or sanitizer
 # report, and prints "fuzz <target>: N runs, ok" per target.
 #   usage: tests/fuzz/run.sh [SECONDS]      (default 10; `make fuzz` passes 60)
-# Only the objects each harness needs are linked: src/io/npy.c + src/core/errors.c + memory.c,
-# src/io/journal.c + errors.c + memory.c + files.c, or
-# src/core/config*.c + errors.c + memory.c + files.c, with the MPI and libconfig libraries. Work corpora
+# Only the objects each harness needs are linked: src/io/npy.c + src/core/errors.c + memory.c + fault.c,
+# src/io/journal.c + errors.c + memory.c + files.c + fault.c, or
+# src/core/config*.c + errors.c + memory.c + files.c + fault.c + suggest.c + names.c, with the MPI and libconfig libraries. Work corpora
 # and crash artifacts go to build/fuzz/.
 set -u
 secs=${1:-10}
@@ -54,10 +54,10 @@ run_target() { # run_target NAME SOURCES...
     echo "fuzz $name: ${runs:-?} runs, ok"
 }
 
-run_target npy tests/fuzz/fuzz_npy.c src/io/npy.c src/core/errors.c src/core/memory.c
-run_target journal_tag tests/fuzz/fuzz_journal_tag.c src/io/journal.c src/core/errors.c src/core/memory.c src/core/files.c
+run_target npy tests/fuzz/fuzz_npy.c src/io/npy.c src/core/errors.c src/core/memory.c src/core/fault.c
+run_target journal_tag tests/fuzz/fuzz_journal_tag.c src/io/journal.c src/core/errors.c src/core/memory.c src/core/files.c src/core/fault.c
 if [ -f src/core/config.c ]; then
-    run_target override tests/fuzz/fuzz_override.c src/core/config*.c src/core/errors.c src/core/memory.c src/core/files.c
+    run_target override tests/fuzz/fuzz_override.c src/core/config*.c src/core/errors.c src/core/memory.c src/core/files.c src/core/fault.c src/core/suggest.c src/core/names.c
 else
     echo "fuzz override: FAILED (src/core/config.c does not exist)"
     status=1
