@@ -322,6 +322,44 @@ double rb_eta_fraction(const rb_eta *e);
  * items left), plus setup_seconds per group not started; NaN before the first item finished, 0 when
  * all are done. */
 double rb_eta_remaining(const rb_eta *e);
+/* Seconds left of a static schedule (each item's worker fixed in advance): worker w has been busy
+ * busy[w] seconds with its finished items and has left_cost[w] predicted cost still to do, so it ends
+ * at busy[w] + left_cost[w] x (seconds per unit cost measured so far); returns the latest end minus
+ * elapsed (never below 0), NaN before the first item finished. Credits work in progress on other
+ * workers, which rb_eta_remaining cannot see. */
+double rb_eta_schedule_remaining(const rb_eta *e, const double *busy, const double *left_cost, int workers,
+                                 double elapsed);
+
+/* ---- one progress counter per stage (synth, train) with the cost-model ETA (stage_progress.c) */
+extern int rb_progress_json; /* --progress=json: the counters as JSON lines on stdout, not text on stderr */
+typedef struct {
+    const char *stage; /* "synth", "train" */
+    const char *unit;  /* "datasets", "jobs" */
+    char group[64];    /* what the counter covers ("" or a dataset name) */
+    rb_eta eta;
+    double t0;
+    int active;       /* rank 0 prints; other ranks keep silent */
+    int sched_workers; /* > 0: a static schedule (rb_stage_progress_schedule) gives the ETA */
+    double *busy, *left_cost; /* [sched_workers] */
+} rb_stage_progress;
+/* Start a counter over n_items of total predicted cost (relative units) done by workers in parallel;
+ * prints the JSON "stage" event when rb_progress_json. */
+void rb_stage_progress_start(rb_stage_progress *p, const char *stage, const char *unit, const char *group,
+                             double total_cost, int n_items, int workers, int active);
+/* Optional: the items' workers are fixed (worker[i] in [0, workers), or -1: all workers together);
+ * the ETA is then rb_eta_schedule_remaining's. Returns RB_ERR when out of memory. */
+int rb_stage_progress_schedule(rb_stage_progress *p, int workers, const int *worker, const double *cost, int n);
+void rb_stage_progress_free(rb_stage_progress *p);
+/* One item finished (its predicted cost, its seconds, a label, its worker as in the schedule, -1: all):
+ * one line "train xdv-like 3/10 jobs (31% of the predicted work, ETA 42 s): concat#0 (rank 1, 4.1 s)". */
+void rb_stage_progress_item(rb_stage_progress *p, double cost, double seconds, const char *item, int worker);
+/* The same at a given elapsed time since the start (replays of recorded traces); returns the ETA. */
+double rb_stage_progress_item_at(rb_stage_progress *p, double cost, double seconds, const char *item, int worker,
+                                 double elapsed);
+/* The counter part of that line, for done of todo items, fraction of the predicted work, eta_s
+ * seconds left (NaN: unknown yet); returns snprintf's count. */
+int rb_stage_progress_format(char *buf, size_t cap, const char *stage, const char *group, int done, int todo,
+                             const char *unit, double fraction, double eta_s);
 
 /* ---- "did you mean?" (suggest.c) */
 /* Levenshtein distance (insertions, deletions, substitutions). */

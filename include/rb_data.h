@@ -286,6 +286,12 @@ int rb_synth_write_stream(const rb_synth_params *p, uint32_t seed, const char *n
 /* Build the file if missing (synthetic), else verify its recorded recipe. force rebuilds a
  * synthetic file. *built reports whether it was (re)generated. */
 int rb_dataset_ensure(const rb_dataset_spec *s, const char *config_text, int force, int *built);
+/* rb_dataset_ensure over the specs with wanted[i] set (wanted NULL: every spec; synthetic_only: skip
+ * imported ones), on the calling rank, with one progress counter "synth 1/2 datasets (...% of the
+ * predicted work, ETA ...)" over the files it generates, each costing its feature bytes
+ * (rb_synth_bytes); a file kept prints "dataset NAME: PATH is up to date". */
+int rb_datasets_ensure(const rb_dataset_spec *specs, int n, const uint8_t *wanted, int synthetic_only,
+                       const char *config_text, int force);
 
 /* ---- conversion of the public XD-Violence feature release (list files, per-crop I3D and
  * per-video VGGish .npy files, test annotations) into an in-memory rb_dataset (docs/import-xdv.md).

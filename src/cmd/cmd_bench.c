@@ -75,8 +75,7 @@ int rb_cmd_bench(int argc, char **argv) {
     rb_dataset_spec *specs;
     int n;
     /* every step returns a status all ranks agree on (rb_core.h), so every rank stops at the same one */
-    if (o.progress && strcmp(o.progress, "json") != 0 && strcmp(o.progress, "text") != 0) {
-        rb_fail("bench: --progress: expected text or json, got '%s'", o.progress);
+    if (rb_cli_progress_mode("bench", o.progress) != RB_OK) { /* sets rb_progress_json for synth and train */
         rb_cli_free(opts, n_opts, &pos);
         return RB_ERR;
     }

@@ -13,6 +13,7 @@ struct synth_options {
     rb_cli_config config; /* -c CFG, --set KEY=VALUE... */
     rb_cli_list datasets; /* --dataset NAME..., empty: every synthetic dataset */
     int force;            /* --force */
+    const char *progress; /* --progress text|json, or NULL: text */
 };
 
 /* Whether --dataset selects the dataset name (no --dataset selects every one). */
@@ -28,10 +29,11 @@ int rb_cmd_synth(int argc, char **argv) {
         RB_CLI_CONFIG(&o.config, "required: the experiment config, e.g. configs/default.cfg"),
         RB_CLI_LIST("dataset", 0, "NAME", &o.datasets, "only this dataset (repeatable; default: all synthetic)"),
         RB_CLI_FLAG("force", 0, &o.force, "rebuild files that exist"),
+        RB_CLI_VALUE("progress", 0, "MODE", &o.progress, "text (default) or json: progress as JSON lines on stdout"),
     };
     const int n_opts = RB_CLI_COUNT(opts);
     rb_cli_list pos;
-    static const char synopsis[] = "-c CFG [--set KEY=VALUE]... [--dataset NAME]... [--force]";
+    static const char synopsis[] = "-c CFG [--set KEY=VALUE]... [--dataset NAME]... [--force] [--progress text|json]";
     static const char summary[] =
         "Generate the XD-Violence-shaped synthetic datasets that CFG describes (data.datasets with\n"
         "generator xdv or ucf) into their files. A file that exists is checked against the recipe\n"
@@ -39,6 +41,10 @@ int rb_cmd_synth(int argc, char **argv) {
     if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &o.config, &pos)) return 0; /* --help */
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rb_cli_progress_mode("synth", o.progress) != RB_OK) {
+        rb_cli_free(opts, n_opts, &pos);
+        return RB_ERR;
+    }
     rb_config *cfg;
     if (rb_setup_command(o.config.path, o.config.sets.items, o.config.sets.n, &cfg) != RB_OK) return RB_ERR;
     rb_dataset_spec *specs = NULL;
@@ -51,12 +57,11 @@ int rb_cmd_synth(int argc, char **argv) {
     }
     /* synthesis is serial: rank 0 builds, the others wait for its status (rb_core.h) */
     if (rc == RB_OK && rank == 0) {
-        for (int i = 0; rc == RB_OK && i < n; i++) {
-            if (!rb_synth_wanted(&o, specs[i].name) || !specs[i].synthetic) continue;
-            int built;
-            rc = rb_dataset_ensure(&specs[i], rb_config_text(cfg), o.force, &built);
-            if (rc == RB_OK && !built) rb_log("dataset %s: %s is up to date", specs[i].name, specs[i].path);
-        }
+        uint8_t *wanted = rb_calloc((size_t)n + 1, 1, "dataset selection");
+        rc = wanted ? RB_OK : RB_ERR;
+        for (int i = 0; rc == RB_OK && i < n; i++) wanted[i] = (uint8_t)rb_synth_wanted(&o, specs[i].name);
+        if (rc == RB_OK) rc = rb_datasets_ensure(specs, n, wanted, 1, rb_config_text(cfg), o.force);
+        free(wanted);
     }
     rc = rb_mpi_agree(rc, &(MPI_Comm){MPI_COMM_WORLD});
     free(specs);

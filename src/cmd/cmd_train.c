@@ -12,6 +12,7 @@
 struct train_options {
     rb_cli_config config; /* -c CFG, --set KEY=VALUE... */
     int force;          /* --force */
+    const char *progress; /* --progress text|json, or NULL: text */
 };
 
 int rb_cmd_train(int argc, char **argv) {
@@ -19,10 +20,11 @@ int rb_cmd_train(int argc, char **argv) {
     const rb_opt opts[] = {
         RB_CLI_CONFIG(&o.config, "required: the experiment config, e.g. configs/default.cfg"),
         RB_CLI_FLAG("force", 0, &o.force, "retrain (and rebuild synthetic data) even if files exist"),
+        RB_CLI_VALUE("progress", 0, "MODE", &o.progress, "text (default) or json: progress as JSON lines on stdout"),
     };
     const int n_opts = RB_CLI_COUNT(opts);
     rb_cli_list pos;
-    static const char synopsis[] = "-c CFG [--set KEY=VALUE]... [--force]";
+    static const char synopsis[] = "-c CFG [--set KEY=VALUE]... [--force] [--progress text|json]";
     static const char summary[] =
         "Train the detectors (train.detectors x train.seeds replicas) and the visual and audio\n"
         "GMMs with their weight calibration on the clean train split of every dataset with\n"
@@ -30,6 +32,10 @@ int rb_cmd_train(int argc, char **argv) {
         "same for any rank count. Missing synthetic datasets are built first; existing files are\n"
         "checked against their recorded recipe.";
     if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &o.config, &pos)) return 0; /* --help */
+    if (rb_cli_progress_mode("train", o.progress) != RB_OK) {
+        rb_cli_free(opts, n_opts, &pos);
+        return RB_ERR;
+    }
     rb_config *cfg;
     rb_dataset_spec *specs;
     int n;

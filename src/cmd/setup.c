@@ -88,3 +88,10 @@ int rb_setup_command(const char *config_path, char *const *sets, int n_sets, rb_
     openblas_set_num_threads(threads);
     return rb_mpi_agree(rb_provenance_init(MPI_COMM_WORLD), &(MPI_Comm){MPI_COMM_WORLD});
 }
+
+int rb_cli_progress_mode(const char *command, const char *mode) {
+    if (mode && strcmp(mode, "json") != 0 && strcmp(mode, "text") != 0)
+        return rb_fail("%s: --progress: expected text or json, got '%s'", command, mode);
+    rb_progress_json = mode && strcmp(mode, "json") == 0;
+    return RB_OK;
+}

@@ -12,5 +12,8 @@ int rb_setup_command(const char *config_path, char *const *sets, int n_sets, rb_
 /* Every stage's reading of a loaded config, without touching a file: the same check for `robusta
  * config`, synth, train and bench. */
 int rb_setup_check_config(const rb_config *cfg);
+/* --progress MODE of synth, train and bench: NULL or "text" (the default), or "json", which sets
+ * rb_progress_json; anything else is one clear error naming the command. */
+int rb_cli_progress_mode(const char *command, const char *mode);
 
 #endif

@@ -5,7 +5,10 @@
  * items per second", it does not assume items are alike: the grid hands out its most expensive cells
  * first, which made the per-item estimate 7x too high at the start. A fixed setup time per group of
  * items not started yet (the grid: the clean scoring pass of each dataset, paid before its first
- * cell) is added. Tested on a recorded trace (tests/unit/core/test_eta.c), not by timing. */
+ * cell) is added. When each item's worker is fixed in advance (the training jobs), the schedule
+ * variant ends each worker at its measured busy time plus its own remaining predicted cost, so work
+ * in progress elsewhere is not taken for work not started. Tested on recorded traces
+ * (tests/unit/core/test_eta.c, test_stage_progress.c), not by timing. */
 #include "rb_core.h"
 
 #include <math.h>
@@ -45,4 +48,13 @@ double rb_eta_remaining(const rb_eta *e) {
     /* no more workers than items left */
     int items_left = e->n_items - e->n_done, w = e->workers < items_left ? e->workers : items_left;
     return left * rate / w + e->setup_seconds * e->groups_left;
+}
+
+double rb_eta_schedule_remaining(const rb_eta *e, const double *busy, const double *left_cost, int workers,
+                                 double elapsed) {
+    if (e->n_done >= e->n_items) return 0;
+    if (e->n_done == 0 || e->done_cost <= 0) return NAN;
+    double rate = e->done_seconds / e->done_cost, end = 0;
+    for (int w = 0; w < workers; w++) end = fmax(end, busy[w] + (left_cost[w] > 0 ? left_cost[w] : 0) * rate);
+    return fmax(0, end - elapsed);
 }

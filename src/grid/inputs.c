@@ -14,12 +14,7 @@ int rb_pipeline_datasets(const rb_config *cfg, const rb_dataset_spec *specs, int
     int rank;
     MPI_Comm_rank(comm, &rank);
     int rc = RB_OK;
-    if (rank == 0)
-        for (int i = 0; rc == RB_OK && i < n; i++) {
-            int built;
-            rc = rb_dataset_ensure(&specs[i], rb_config_text(cfg), force, &built);
-            if (rc == RB_OK && !built) rb_log("dataset %s: %s is up to date", specs[i].name, specs[i].path);
-        }
+    if (rank == 0) rc = rb_datasets_ensure(specs, n, NULL, 0, rb_config_text(cfg), force);
     return rb_mpi_agree(rc, &comm); /* the others wait here for rank 0 */
 }
 

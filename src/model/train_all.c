@@ -1,6 +1,9 @@
 /* train_all.c - trains the models of a dataset as cost-balanced jobs over MPI ranks (rb_model.h):
  * detector replicas and the per-modality GMM fits, planned by cost, run by their owners (or by the
- * whole team when ranks outnumber detectors), and gathered on rank 0. */
+ * whole team when ranks outnumber detectors), and gathered on rank 0. Rank 0 prints one progress
+ * counter over the jobs (rb_stage_progress, the ETA from their cost estimates): the other ranks send it
+ * {job, seconds} as each of their jobs ends. Per-epoch lines: epoch 1, every 10th and the last only
+ * (the full per-epoch log is in model.h5, docs/training.md). */
 #include "rb_model.h"
 #include "rb_core.h"
 
@@ -10,6 +13,7 @@
 #include <string.h>
 
 enum { RB_JOB_DETECTOR = 0, RB_JOB_GMM = 1 };
+enum { RB_TAG_TRAIN_PROGRESS = 32000 }; /* above any job index (the gather's tags); MPI_TAG_UB >= 32767 */
 
 typedef struct {
     int type;
@@ -170,6 +174,7 @@ static int rb_recv_gmm(rb_gmm *g, rb_weight_calib *calib, int k, int d, int full
 
 static void rb_print_training(const char *dataset, const rb_detector *d, int replica, const rb_train_log *log) {
     for (int e = 0; e < log->n_epochs; e++) {
+        if (e != 0 && (e + 1) % 10 != 0 && e != log->n_epochs - 1) continue; /* epoch 1, every 10th, the last */
         char frac[48] = "";
         if (!isnan(log->visual_fraction[e])) snprintf(frac, sizeof frac, "  visual bags %.3f", log->visual_fraction[e]);
         rb_log("train %s %s#%d epoch %d/%d  loss %.5f%s  lr %.3g  %.0f snippets/s", dataset,
@@ -257,16 +262,85 @@ static void rb_run_gmm_job(rb_model *m, const rb_dataset *data, const char *data
            rb_now() - t0);
 }
 
+/* "concat#0", "gmm visual" */
+static void rb_job_label(const rb_model *m, const rb_job *jb, char *buf, size_t cap) {
+    if (jb->type == RB_JOB_DETECTOR) snprintf(buf, cap, "%s#%d", rb_detector_kind_name(m->kinds[jb->slot]), jb->replica);
+    else snprintf(buf, cap, "gmm %s", rb_modality_label[jb->modality]);
+}
+
+/* Rank 0: count job j, that took `seconds` on its owner (-1: the whole team), on the progress counter. */
+static void rb_job_progress(rb_stage_progress *pr, const rb_model *m, const rb_job *jobs, int j, double seconds) {
+    char label[64];
+    rb_job_label(m, &jobs[j], label, sizeof label);
+    rb_stage_progress_item(pr, jobs[j].cost, seconds, label, jobs[j].owner);
+}
+
+/* Rank 0: count the jobs other ranks reported; block: wait for one report. Returns the reports taken. */
+static int rb_job_progress_poll(rb_stage_progress *pr, const rb_model *m, const rb_job *jobs, int block, MPI_Comm comm) {
+    int taken = 0;
+    for (;;) {
+        int flag = 0;
+        MPI_Status st;
+        if (block) {
+            MPI_Probe(MPI_ANY_SOURCE, RB_TAG_TRAIN_PROGRESS, comm, &st);
+            flag = 1;
+        } else {
+            MPI_Iprobe(MPI_ANY_SOURCE, RB_TAG_TRAIN_PROGRESS, comm, &flag, &st);
+        }
+        if (!flag) return taken;
+        double msg[2];
+        MPI_Recv(msg, 2, MPI_DOUBLE, st.MPI_SOURCE, RB_TAG_TRAIN_PROGRESS, comm, MPI_STATUS_IGNORE);
+        rb_job_progress(pr, m, jobs, (int)msg[0], msg[1]);
+        taken++;
+        if (block) return taken;
+    }
+}
+
 /* Run the jobs of this rank and every team job; an error ends the whole MPI job (the other ranks would
- * wait for its results forever). */
+ * wait for its results forever). Rank 0 counts every job on one progress counter: its own and the team
+ * jobs as they end, the others' from their reports (polled between its jobs, then awaited). */
 static void rb_run_jobs(rb_model *m, const rb_dataset *data, const char *dataset_name, const rb_build_params *bp,
-                        const rb_job *jobs, int n_jobs, int rank, MPI_Comm comm) {
+                        const rb_job *jobs, int n_jobs, int rank, int size, MPI_Comm comm) {
+    double total_cost = 0;
+    int remote = 0, team = 0;
+    for (int j = 0; j < n_jobs; j++) {
+        total_cost += jobs[j].cost;
+        remote += jobs[j].owner > 0;
+        team |= jobs[j].owner == -1;
+    }
+    rb_stage_progress pr;
+    /* the ETA follows the owners' schedule; team jobs run one after the other on all ranks */
+    rb_stage_progress_start(&pr, "train", "jobs", dataset_name, total_cost, n_jobs, team ? 1 : size, rank == 0);
+    if (rank == 0) {
+        int *owner = malloc(sizeof *owner * (size_t)n_jobs);
+        double *cost = malloc(sizeof *cost * (size_t)n_jobs);
+        for (int j = 0; owner && cost && j < n_jobs; j++) {
+            owner[j] = jobs[j].owner;
+            cost[j] = jobs[j].cost;
+        }
+        if (owner && cost && rb_stage_progress_schedule(&pr, size, owner, cost, n_jobs) != RB_OK)
+            rb_error_clear(); /* without the schedule, the plain estimate */
+        free(owner);
+        free(cost);
+    }
     for (int j = 0; j < n_jobs; j++) {
         const rb_job *jb = &jobs[j];
         if (jb->owner != rank && jb->owner != -1) continue;
+        double t0 = rb_now();
         if (jb->type == RB_JOB_DETECTOR) rb_run_detector_job(m, data, dataset_name, bp, jb, rank, comm);
         else rb_run_gmm_job(m, data, dataset_name, bp, jb);
+        double seconds = rb_now() - t0;
+        if (rank == 0) {
+            rb_job_progress(&pr, m, jobs, j, seconds);
+            remote -= rb_job_progress_poll(&pr, m, jobs, 0, comm);
+        } else if (jb->owner == rank) {
+            double msg[2] = {j, seconds};
+            MPI_Send(msg, 2, MPI_DOUBLE, 0, RB_TAG_TRAIN_PROGRESS, comm);
+        }
     }
+    if (rank == 0)
+        while (remote > 0) remote -= rb_job_progress_poll(&pr, m, jobs, 1, comm);
+    rb_stage_progress_free(&pr);
 }
 
 /* Rank 0 receives the result of job j from its owner. */
@@ -327,7 +401,7 @@ int rb_model_build(const rb_config *cfg, const rb_dataset *data, const char *dat
         return RB_ERR;
     }
     int n_jobs = rb_plan_jobs(m, data, &bp, size, jobs);
-    rb_run_jobs(m, data, dataset_name, &bp, jobs, n_jobs, rank, comm);
+    rb_run_jobs(m, data, dataset_name, &bp, jobs, n_jobs, rank, size, comm);
     rb_gather_jobs(m, &bp, jobs, n_jobs, rank, comm);
     free(jobs);
     if (rank != 0) {

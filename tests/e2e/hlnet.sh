@@ -2,7 +2,8 @@
 # hlnet.sh - model.arch = "hlnet" end to end with the real MPI launcher: every detector kind trained on
 # 1 and 2 ranks (jobs spread) and 2 detectors on 1 and 3 ranks (data-parallel teams over the gradient
 # groups) give bitwise-identical weights; model.h5 records the architecture and the HL-Net blocks; a
-# small grid scores whole videos with identical metrics on 1 and 2 ranks; a bad arch is one clear error.
+# small grid scores whole videos with identical metrics on 1 and 2 ranks and after a resume (results.h5
+# write failed, half the journal dropped); a bad arch is one clear error.
 source "$(dirname "$0")/lib.sh"
 d=$E2E_TMP/data
 small=(--set data.datasets.[0].n_train=40 --set data.datasets.[0].n_train_violent=19
@@ -36,6 +37,31 @@ done
 metrics "$E2E_TMP/b1/results.h5" >"$E2E_TMP/r1.txt"
 metrics "$E2E_TMP/b2/results.h5" >"$E2E_TMP/r2.txt"
 check "hlnet: results metrics identical on 1 and 2 ranks" cmp -s "$E2E_TMP/r1.txt" "$E2E_TMP/r2.txt"
+# resume (no kill needed): a 2-rank run journals every cell, then its results.h5 write fails (RB_FAULT,
+# docs/failure-model.md); rank 1's journal is dropped so the resume recomputes those cells on 1 rank
+rs="$E2E_TMP/resumed" hl_data="$d/np1" # (check's own local d hides $d inside a function it calls)
+failed_write() {
+  timeout 600 "${MPIRUN[@]}" -np 2 -x RB_FAULT='write:1@0:results.h5.tmp.' "$ROBUSTA" bench -c configs/default.cfg \
+    "${small[@]}" "${grid[@]}" --set data.dir=\"$hl_data\" --out "$rs" >"$E2E_TMP/failed.txt" 2>&1
+  local rc=$?
+  if ((rc != 0)) && grep -q '^robusta: error.*results.h5' "$E2E_TMP/failed.txt" && [[ ! -e $rs/results.h5 ]] &&
+     ls "$rs"/journal/*-rank-000001.bin >/dev/null 2>&1; then return 0; fi
+  echo "exit $rc; $(grep -c 'robusta: grid' "$E2E_TMP/failed.txt") cell lines; $(grep '^robusta: error' "$E2E_TMP/failed.txt"); $(ls "$rs" "$rs/journal" 2>&1 | tr '\n' ' ')"
+  return 1
+}
+check "hlnet: 2-rank run whose results.h5 write fails after every cell is journaled" failed_write
+rm -f "$rs"/journal/*-rank-000001.bin
+resume_run() { timeout 600 "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" "${grid[@]}" --set data.dir=\"$hl_data\" \
+                 --out "$rs" --resume --progress=json >"$E2E_TMP/resume.jsonl"; }
+check "hlnet: --resume on 1 rank writes results.h5" resume_run
+recomputed_some() { # the grid's stage event: 0 < todo < total
+  local ev; ev=$(grep '"event": "stage", "stage": "grid"' "$E2E_TMP/resume.jsonl")
+  [[ $ev =~ \"total\":\ ([0-9]+),\ \"todo\":\ ([0-9]+) ]] && ((BASH_REMATCH[2] > 0 && BASH_REMATCH[2] < BASH_REMATCH[1])) ||
+    { echo "grid stage event: $ev"; return 1; }
+}
+check "hlnet: ... recomputing only the cells of the dropped journal" recomputed_some
+metrics "$rs/results.h5" >"$E2E_TMP/rr.txt"
+check "hlnet: resumed results metrics identical to the uninterrupted run's" cmp -s "$E2E_TMP/r1.txt" "$E2E_TMP/rr.txt"
 check "hlnet: saved scores present" bash -c "h5ls -r '$E2E_TMP/b1/results.h5' | grep -q '/scores/xdv-like/clean/0/visual'"
 # the independent PyTorch recomputation of the saved test scores and of one training step
 if python_torch=$(bash tests/hlnet_python.sh); then

@@ -26,4 +26,14 @@ expect_error "a changed recipe is refused" "different recipe" "$ROBUSTA" synth -
 check "synth under mpirun -np 2" mpirun_n 2 "$ROBUSTA" synth -c configs/default.cfg "${small[@]}" --set data.dir=\"$d/mpi\"
 payload "$d/mpi/xdv-like.h5" >"$E2E_TMP/c.txt"
 check "mpirun build equals the serial build" cmp -s "$E2E_TMP/b.txt" "$E2E_TMP/c.txt"
+synth_json() { "$ROBUSTA" synth -c configs/default.cfg "${small[@]}" --set data.dir=\"$E2E_TMP/json\" --progress=json >"$E2E_TMP/synth.jsonl"; }
+check "synth --progress=json" synth_json
+check "  ... a synth stage of 2 files, then 2 progress events ending at fraction 1" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert ev[0]["event"] == "stage" and ev[0]["stage"] == "synth" and ev[0]["todo"] == 2, ev[0]
+assert [(e["event"], e["done"], e["item"]) for e in ev[1:]] == [("progress", 1, "xdv-like"), ("progress", 2, "ucf-like")], ev
+assert ev[-1]["fraction"] == 1 and ev[-1]["eta_s"] == 0 and abs(sum(e["cost"] for e in ev[1:]) / ev[0]["predicted_cost"] - 1) < 1e-5
+' "$E2E_TMP/synth.jsonl"
+check "a second synth counts nothing (files up to date)" bash -c "'$ROBUSTA' synth -c configs/default.cfg ${small[*]} --set data.dir=\\\"$E2E_TMP/json\\\" 2>&1 | grep -q 'xdv-like: .* is up to date' && ! '$ROBUSTA' synth -c configs/default.cfg ${small[*]} --set data.dir=\\\"$E2E_TMP/json\\\" 2>&1 | grep -q 'datasets ('"
 finish

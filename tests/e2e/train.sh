@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # train.sh - `robusta train` end to end: a small config trained on 1 and on 2 ranks (real mpirun)
 # gives bitwise-identical weights, GMMs and calibrations; a model that exists is reused only when its
-# recipe matches; bad inputs give one clear error.
+# recipe matches; the progress counter and JSON events; bad inputs give one clear error.
 source "$(dirname "$0")/lib.sh"
 d=$E2E_TMP/data
 small=(--set data.datasets.[0].n_train=60 --set data.datasets.[0].n_train_violent=29
@@ -36,6 +36,32 @@ touch "$d/np1/xdv-like.h5"
 check "after the dataset file is touched the digest is recomputed and still matches" bash -c "'$ROBUSTA' train -c configs/default.cfg ${small[*]} --set data.dir=\\\"$d/np1\\\" 2>&1 | grep 'model xdv-like: .* is up to date' | grep -vq 'cached'"
 expect_error "changed settings are refused" "different dataset file or settings" "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set data.dir=\"$d/np1\" --set train.lr=0.001
 check "--force retrains" "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set data.dir=\"$d/np1\" --set train.lr=0.001 --force
+# progress: one counter over the 12 jobs (5 detectors x 2 replicas + 2 GMMs) on rank 0; per detector
+# only the lines of epoch 1, every 10th and the last (12 epochs: 1, 10, 12); JSON events on stdout
+mkdir -p "$d/prog" && cp "$d"/np1/*-like.h5 "$d/prog/"
+data_prog="$d/prog" # (check's own local d hides $d inside a function it calls)
+progress_run() {
+  "${MPIRUN[@]}" -np 2 "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set train.epochs=12 \
+    --set data.dir=\"$data_prog\" "$@" >"$E2E_TMP/prog.out" 2>"$E2E_TMP/prog.err"
+}
+check "train on 2 ranks, text progress" progress_run
+check "  ... one counter line per job, the last 12/12 at 100%" bash -c "[[ \$(grep -c '^robusta: train xdv-like [0-9]*/12 jobs (' '$E2E_TMP/prog.err') == 12 ]] && grep -q '^robusta: train xdv-like 12/12 jobs (100% of the predicted work, ETA 0 s)' '$E2E_TMP/prog.err'"
+check "  ... 3 epoch lines per detector (epochs 1, 10, 12)" bash -c "[[ \$(grep -c ' epoch [0-9]*/12 ' '$E2E_TMP/prog.err') == 30 && \$(grep -c ' epoch 10/12 ' '$E2E_TMP/prog.err') == 10 && \$(grep -c ' epoch 5/12 ' '$E2E_TMP/prog.err') == 0 ]]"
+check "train --progress=json --force on 2 ranks" progress_run --progress=json --force
+check "  ... JSON events: a train stage of 12 jobs, then 12 progress events ending at fraction 1" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+tr = [e for e in ev if e["stage"] == "train"]
+assert tr[0]["event"] == "stage" and tr[0]["todo"] == 12 and tr[0]["group"] == "xdv-like", tr[0]
+pr = tr[1:]
+assert [e["done"] for e in pr] == list(range(1, 13)), pr
+assert all(e["event"] == "progress" and e["todo"] == 12 and e["eta_s"] is not None for e in pr)
+assert pr[-1]["fraction"] == 1 and pr[-1]["eta_s"] == 0 and abs(sum(e["cost"] for e in pr) / tr[0]["predicted_cost"] - 1) < 1e-5
+assert sorted(e["item"] for e in pr).count("gmm visual") == 1 and {e["rank"] for e in pr} == {0, 1}
+' "$E2E_TMP/prog.out"
+check "  ... and no counter text on stderr" bash -c "! grep -q 'jobs (' '$E2E_TMP/prog.err'"
+expect_error "--progress takes text or json" "train: --progress: expected text or json, got 'xml'" \
+  "$ROBUSTA" train -c configs/default.cfg --progress=xml
 expect_error "2 ranks: an unknown key aborts every rank with one message" "unknown key 'train.bogus'" \
   mpirun_n 2 "$ROBUSTA" train -c configs/default.cfg --set train.bogus=1
 mkdir -p "$d/bad" && cp "$d"/np1/xdv-like.h5 "$d/bad/" && head -c 20000 "$d/np1/xdv-like.h5" >"$d/bad/xdv-like.h5"
