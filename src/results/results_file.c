@@ -364,6 +364,8 @@ int rb_results_load(const char *path, rb_results *r, rb_results_check *chk) {
         double *pf = NULL;
         if (rc == RB_OK && rb_h5_exists(g, "positive_fraction")) rc = rb_read_f64_col(g, "positive_fraction", nc, &pf, path);
         for (int64_t c = 0; rc == RB_OK && pf && c < nc; c++) r->conds[c].positive_fraction = pf[c];
+        if (pf) r->cond_columns |= RB_COND_HAS_POSITIVE_FRACTION;
+        int n_diag = 0, n_gap = 0;
         free(pf);
         /* diagnostics and oracle gaps: optional (files written before them stay readable; NaN) */
         for (int q = 0; rc == RB_OK && q < RB_N_EXTRA_COND_COLS; q++) {
@@ -371,11 +373,15 @@ int rb_results_load(const char *path, rb_results *r, rb_results_check *chk) {
             rb_results_extra_cond_col(q, name, sizeof name);
             snprintf(path_in, sizeof path_in, "conditions/%s", name);
             if (!rb_h5_exists(file, path_in)) continue;
+            if (q < 2 * RB_DIAG_COUNT) n_diag++;
+            else n_gap++;
             double *col = NULL;
             rc = rb_read_f64_col(g, name, nc, &col, path);
             for (int64_t c = 0; rc == RB_OK && c < nc; c++) *rb_extra_cond_value(&r->conds[c], q) = col[c];
             free(col);
         }
+        if (n_diag == 2 * RB_DIAG_COUNT) r->cond_columns |= RB_COND_HAS_DIAG;
+        if (n_gap == 3) r->cond_columns |= RB_COND_HAS_ORACLE_GAP;
     }
     if (g >= 0) H5Gclose(g);
     if (rc == RB_OK) rc = rb_results_fill_replicas(file, r, path, chk); /* by key, never by position */

@@ -6,7 +6,8 @@
  * reader places /replicas rows by key (rows exchanged in the file read back identical); an edited
  * /cells value, labels exchanged between two /replicas rows, a duplicate and a missing key are each
  * reported (MISMATCH, DIGEST, DUPLICATE, MISSING), refused by rb_results_require_consistent, and
- * make audit DIFFER; a /digests column name climbing out with ".." is refused. Files are edited in
+ * make audit DIFFER; a /digests column name climbing out with ".." is refused; audit A B compares
+ * the newer /conditions columns by key where both files have them. Files are edited in
  * place with HDF5, as an adversarial user would. */
 #include "rb_results.h"
 #include "rb_core.h"
@@ -376,5 +377,61 @@ RB_TEST_MPI(results_check_accepts_digests_from_before_the_new_columns) {
     RB_EXPECT_OK(rb_results_read(path, &back));
     RB_EXPECT(isnan(back.conds[0].positive_fraction));
     rb_results_free(&back);
+    rb_results_free(&r);
+}
+
+RB_TEST_MPI(results_audit_compares_the_newer_condition_columns_by_key) {
+    char pa[600], pb[600], pold[600];
+    rb_results r;
+    RB_EXPECT_OK(rb_check_fixture("audit-new-a.h5", pa, sizeof pa, &r));
+    /* B: the same results but one diagnostic and one oracle gap of condition 2 changed */
+    const double diag_a = r.conds[2].diag[1][3], gap_a = r.conds[2].oracle_gap[1];
+    r.conds[2].diag[1][3] = diag_a + 0.5;
+    r.conds[2].oracle_gap[1] = gap_a + 1e-9;
+    snprintf(pb, sizeof pb, "%s/audit-new-b.h5", rb_test_tmpdir());
+    int owner[N_CONDS] = {0};
+    RB_EXPECT_OK(rb_results_write(pb, &r, owner, MPI_COMM_WORLD, NULL, NULL, 0, NULL, NULL));
+    rb_audit_options o;
+    rb_audit_defaults(&o, 0);
+    rb_audit_report rep;
+    RB_EXPECT_OK(rb_audit_files(pa, pb, &o, &rep));
+    RB_EXPECT(!rep.match);
+    RB_EXPECT_INT((int)rep.compared[RB_AUDIT_POSITIVE_FRACTION], N_CONDS);
+    RB_EXPECT_INT((int)rep.compared[RB_AUDIT_DIAGNOSTIC], N_CONDS * 2 * RB_DIAG_COUNT);
+    RB_EXPECT_INT((int)rep.compared[RB_AUDIT_ORACLE_GAP], N_CONDS * 3);
+    RB_EXPECT_INT((int)rep.beyond[RB_AUDIT_POSITIVE_FRACTION], 0);
+    RB_EXPECT_INT((int)rep.beyond[RB_AUDIT_DIAGNOSTIC], 1);
+    RB_EXPECT_INT((int)rep.beyond[RB_AUDIT_ORACLE_GAP], 1);
+    RB_EXPECT_INT((int)rep.conds_beyond, 1);
+    RB_EXPECT_INT((int)rep.cells_beyond, 0);
+    char want[120];
+    snprintf(want, sizeof want, "xdv-like/audio.reverb/s3 [%s_audio]", rb_weight_diag_name(3));
+    int found = 0;
+    for (int64_t i = 0; i < rep.n_diffs; i++)
+        if (strcmp(rep.diffs[i].key, want) == 0 && rep.diffs[i].metric == RB_AUDIT_DIAGNOSTIC) {
+            found = 1;
+            RB_EXPECT(rep.diffs[i].a == diag_a && rep.diffs[i].b == diag_a + 0.5);
+        }
+    RB_EXPECT_MSG(found, "no difference keyed %s", want);
+    rb_audit_report_free(&rep);
+    /* a tolerance per column family: the oracle gap's 1e-9 passes, the diagnostic's 0.5 does not */
+    RB_EXPECT_OK(rb_audit_parse_tolerances(&o, "oracle_gap=1e-6"));
+    RB_EXPECT_OK(rb_audit_files(pa, pb, &o, &rep));
+    RB_EXPECT_INT((int)rep.beyond[RB_AUDIT_ORACLE_GAP], 0);
+    RB_EXPECT_INT((int)rep.beyond[RB_AUDIT_DIAGNOSTIC], 1);
+    rb_audit_report_free(&rep);
+    /* a file without positive_fraction (written before it): that column is not compared, the rest is */
+    RB_EXPECT_OK(rb_check_fixture("audit-new-old.h5", pold, sizeof pold, &r));
+    hid_t f;
+    RB_EXPECT_OK(rb_h5_open_rw(pold, &f));
+    RB_EXPECT(H5Ldelete(f, "conditions/positive_fraction", H5P_DEFAULT) >= 0);
+    RB_EXPECT(H5Ldelete(f, "digests", H5P_DEFAULT) >= 0); /* as a file from before the digests */
+    H5Fclose(f);
+    rb_audit_defaults(&o, 0);
+    RB_EXPECT_OK(rb_audit_files(pa, pold, &o, &rep));
+    RB_EXPECT_INT((int)rep.compared[RB_AUDIT_POSITIVE_FRACTION], 0);
+    RB_EXPECT_INT((int)rep.compared[RB_AUDIT_DIAGNOSTIC], N_CONDS * 2 * RB_DIAG_COUNT);
+    RB_EXPECT_MSG(rep.match, "%lld differences", (long long)rep.n_fail);
+    rb_audit_report_free(&rep);
     rb_results_free(&r);
 }
