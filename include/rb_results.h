@@ -52,7 +52,11 @@ typedef struct {
     double *boot;           /* [n_conds][n_methods][3][n_boot]: ap, ap_step, roc_auc of each resample,
                              * averaged over replicas; NULL when n_boot = 0 */
     double *ap_lo, *ap_hi, *ap_step_lo, *ap_step_hi, *roc_auc_lo, *roc_auc_hi; /* [n_conds][n_methods], 95% percentile interval, NULL when absent */
+    unsigned cond_columns;  /* RB_COND_HAS_*: the optional /conditions columns the file read had (reader only) */
 } rb_results;
+#define RB_COND_HAS_POSITIVE_FRACTION 1u
+#define RB_COND_HAS_DIAG 2u       /* every weighting-diagnostic column, both modalities */
+#define RB_COND_HAS_ORACLE_GAP 4u /* the three oracle-gap columns */
 
 static inline int64_t rb_results_at(const rb_results *r, int cond, int method, int replica) {
     return ((int64_t)cond * r->n_methods + method) * r->n_replicas + replica;
@@ -266,6 +270,9 @@ typedef enum {
     RB_AUDIT_DETECT_AUDIO,
     RB_AUDIT_WEIGHT_VISUAL,
     RB_AUDIT_WEIGHT_AUDIO,
+    RB_AUDIT_POSITIVE_FRACTION, /* /conditions columns compared only when both files have them */
+    RB_AUDIT_DIAGNOSTIC,        /* every <diagnostic>_visual / _audio column */
+    RB_AUDIT_ORACLE_GAP,        /* oracle_gap_ap, _ap_step, _roc_auc */
     RB_AUDIT_N_METRICS
 } rb_audit_metric;
 
@@ -284,7 +291,8 @@ void rb_audit_defaults(rb_audit_options *o, int reference);
 /* Set every metric's tolerance from "X" (a finite number >= 0). */
 int rb_audit_set_tolerance(rb_audit_options *o, const char *value);
 /* Per-metric tolerances "name=X[,name=X]...": names ap, ap_step, roc_auc, detect_auc_visual,
- * detect_auc_audio, weight_visual, weight_audio, and detect_auc / weight for both modalities. */
+ * detect_auc_audio, weight_visual, weight_audio, positive_fraction, diagnostic, oracle_gap, and
+ * detect_auc / weight for both modalities. */
 int rb_audit_parse_tolerances(rb_audit_options *o, const char *spec);
 
 /* One value beyond tolerance (or one missing / extra cell, metric = -1). */

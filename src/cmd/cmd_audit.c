@@ -124,7 +124,8 @@ int rb_cmd_audit(int argc, char **argv) {
     const rb_opt opts[] = {
         RB_CLI_VALUE("tolerance", 't', "X", &cli.tolerance, "absolute tolerance for every metric (default 0 = bitwise; --reference: 1e-6)"),
         RB_CLI_LIST("metric-tolerance", 0, "M=X[,M=X]", &cli.metric_tolerances,
-                    "per-metric tolerance: ap, ap_step, roc_auc, detect_auc[_visual|_audio], weight[_visual|_audio]"),
+                    "per-metric tolerance: ap, ap_step, roc_auc, detect_auc[_visual|_audio], weight[_visual|_audio], "
+                    "positive_fraction, diagnostic, oracle_gap"),
         RB_CLI_FLAG("reference", 0, &cli.reference, "A is the accepted reference (nightly regression; default tolerance 1e-6)"),
         RB_CLI_FLAG("strict", 0, &cli.strict, "config, input checksum and version differences fail the audit too"),
         RB_CLI_INT("worst", 0, "N", &cli.worst, 0, 1000000, "list the N worst cells (default 10)"),

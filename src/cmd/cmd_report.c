@@ -1,5 +1,5 @@
 /* cmd_report.c - `robusta report RESULTS.h5`: report.html, overview.svg, results.json and the tables (summary.md,
- * cells.csv) of a results file, optionally the gnuplot figures, into the file's directory or --out DIR;
+ * cells.csv, summaries.csv, comparisons.csv) of a results file, optionally the gnuplot figures, into the file's directory or --out DIR;
  * with several files, compare.html (docs/results.md). Every file must pass the
  * consistency check of `audit --check` first. Serial: under mpirun only rank 0 works. */
 #include "rb_core.h"
@@ -37,7 +37,9 @@ static int rb_report_run(const char *results, const char *out, int metric, int p
     if (rc == RB_OK) rc = rb_report_html(&r, &p, results, dir, metric);
     if (rc == RB_OK) rc = rb_results_json(&r, &p, dir);
     if (rc == RB_OK) {
-        rb_log("report: wrote %s/report.html, overview.svg, results.json, summary.md and cells.csv", dir);
+        /* every file rb_results_tables, rb_report_html and rb_results_json write */
+        rb_log("report: wrote %s/report.html, overview.svg, results.json, summary.md, cells.csv, summaries.csv and "
+               "comparisons.csv", dir);
         rc = rb_results_print_headline(&r, stdout);
     }
     if (rc == RB_OK && plots) {
@@ -121,7 +123,8 @@ int rb_cmd_report(int argc, char **argv) {
     static const char synopsis[] = "RESULTS.h5 [--out DIR] [--metric ap|ap_step|roc_auc] [--plots]  |  A.h5 B.h5 ... [--out DIR]";
     static const char summary[] =
         "Write report.html (self-contained: ranking, overview heatmap, metric versus severity, missing modality, "
-        "weights, provenance), overview.svg, results.json, summary.md and cells.csv from a results file; print the "
+        "weights, provenance), overview.svg, results.json, summary.md, cells.csv, summaries.csv and comparisons.csv "
+        "from a results file; print the "
         "headline. With several files: compare.html, the runs side by side, differences flagged.";
     if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos)) return 0; /* --help */
     int rank;

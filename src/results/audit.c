@@ -1,5 +1,6 @@
 /* audit.c - comparison of two benchmark results (rb_results.h, docs/audit.md): the tolerance options,
- * metric cells matched by key, per-metric tolerances (default bitwise), missing and extra cells, and
+ * metric cells and condition columns (the newer ones where both files have them) matched by key,
+ * per-metric tolerances (default bitwise), missing and extra cells, and
  * the printed report. The provenance half (config line diff, input checksums, versions) is
  * audit_provenance.c. */
 #include "rb_results.h"
@@ -14,7 +15,8 @@
 #include <string.h>
 
 static const char *const rb_metric_names[RB_AUDIT_N_METRICS] = {
-    "ap", "ap_step", "roc_auc", "detect_auc_visual", "detect_auc_audio", "weight_visual", "weight_audio"};
+    "ap", "ap_step", "roc_auc", "detect_auc_visual", "detect_auc_audio", "weight_visual", "weight_audio",
+    "positive_fraction", "diagnostic", "oracle_gap"};
 
 const char *rb_audit_metric_name(rb_audit_metric m) {
     return (int)m >= 0 && m < RB_AUDIT_N_METRICS ? rb_metric_names[m] : "?";
@@ -68,7 +70,8 @@ int rb_audit_parse_tolerances(rb_audit_options *o, const char *spec) {
         }
         if (!hit)
             return rb_fail("metric tolerances: unknown metric '%s' (expected ap, ap_step, roc_auc, detect_auc, "
-                           "detect_auc_visual, detect_auc_audio, weight, weight_visual, weight_audio)", tok);
+                           "detect_auc_visual, detect_auc_audio, weight, weight_visual, weight_audio, positive_fraction, "
+                           "diagnostic, oracle_gap)", tok);
     }
     return RB_OK;
 }
@@ -179,6 +182,24 @@ static int rb_match_conds(const rb_results *a, const rb_results *b, int *map, ch
     return rc;
 }
 
+/* The newer /conditions columns: q = -1 positive_fraction, then the diagnostics (visual, audio),
+ * then the three oracle gaps (the order of results_file.c). */
+#define RB_N_AUDIT_EXTRA (2 * RB_DIAG_COUNT + 3)
+
+static double rb_audit_cond_extra(const rb_result_cond *c, int q) {
+    if (q < 0) return c->positive_fraction;
+    if (q < 2 * RB_DIAG_COUNT) return c->diag[q / RB_DIAG_COUNT][q % RB_DIAG_COUNT];
+    return c->oracle_gap[q - 2 * RB_DIAG_COUNT];
+}
+
+static void rb_audit_cond_extra_name(int q, char *buf, size_t cap) {
+    static const char *const gaps[3] = {"oracle_gap_ap", "oracle_gap_ap_step", "oracle_gap_roc_auc"};
+    if (q < 0) snprintf(buf, cap, "positive_fraction");
+    else if (q < 2 * RB_DIAG_COUNT)
+        snprintf(buf, cap, "%s_%s", rb_weight_diag_name(q % RB_DIAG_COUNT), q < RB_DIAG_COUNT ? "visual" : "audio");
+    else snprintf(buf, cap, "%s", gaps[q - 2 * RB_DIAG_COUNT]);
+}
+
 static int rb_compare_metrics(const rb_results *a, const rb_results *b, const rb_audit_options *o, rb_audit_report *rep) {
     int *map = rb_malloc(sizeof *map * (size_t)(a->n_conds ? a->n_conds : 1), "audit map");
     char *b_used = rb_calloc((size_t)b->n_conds + 1, 1, "audit map");
@@ -236,6 +257,28 @@ static int rb_compare_metrics(const rb_results *a, const rb_results *b, const rb
             cond_bad = 1;
             rb_audit_diff e = {.metric = metric, .a = va[q], .b = vb[q], .diff = diff, .seq = seq * 1024 + 1000 + q};
             rb_cell_name(&a->conds[c], NULL, -1, e.key, sizeof e.key);
+            rc = rb_push_diff(&rep->diffs, &rep->n_diffs, &cap_d, &e);
+        }
+        /* the newer /conditions columns, where both files have them (docs/audit.md) */
+        unsigned both = a->cond_columns & b->cond_columns;
+        for (int q = -1; q < RB_N_AUDIT_EXTRA && rc == RB_OK; q++) {
+            int metric = q < 0 ? RB_AUDIT_POSITIVE_FRACTION : q < 2 * RB_DIAG_COUNT ? RB_AUDIT_DIAGNOSTIC : RB_AUDIT_ORACLE_GAP;
+            unsigned need = metric == RB_AUDIT_POSITIVE_FRACTION ? RB_COND_HAS_POSITIVE_FRACTION
+                            : metric == RB_AUDIT_DIAGNOSTIC      ? RB_COND_HAS_DIAG
+                                                                 : RB_COND_HAS_ORACLE_GAP;
+            if (!(both & need)) continue;
+            double xa = rb_audit_cond_extra(&a->conds[c], q), xb = rb_audit_cond_extra(&b->conds[cb], q), diff;
+            rep->compared[metric]++;
+            int ok = rb_agree(xa, xb, o->tolerance[metric], &diff);
+            if (diff > rep->max_abs[metric] || isnan(diff)) rep->max_abs[metric] = diff;
+            if (ok) continue;
+            rep->beyond[metric]++;
+            cond_bad = 1;
+            rb_audit_diff e = {.metric = metric, .a = xa, .b = xb, .diff = diff, .seq = seq * 1024 + 900 + q + 1};
+            char cell[180], column[64]; /* both fit the 256 bytes of a key */
+            rb_cell_name(&a->conds[c], NULL, -1, cell, sizeof cell);
+            rb_audit_cond_extra_name(q, column, sizeof column);
+            snprintf(e.key, sizeof e.key, "%s [%s]", cell, column);
             rc = rb_push_diff(&rep->diffs, &rep->n_diffs, &cap_d, &e);
         }
         rep->conds_beyond += cond_bad;

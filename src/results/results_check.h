@@ -16,9 +16,28 @@ int rb_results_load(const char *path, rb_results *r, rb_results_check *chk);
 /* Fill r's metric arrays from /replicas of file by key; sets chk->keys_ok. */
 int rb_results_fill_replicas(hid_t file, rb_results *r, const char *path, rb_results_check *chk);
 
-/* The columns /digests covers: "group/column" names in a fixed order. */
-#define RB_DIGEST_COLUMNS 31
-extern const char *const rb_digest_columns[RB_DIGEST_COLUMNS];
+/* The key and metric columns every results file has digests for, in a fixed order; the writer adds
+ * the newer columns after them (results_digest.c; docs/formats.md "/digests"). */
+#define RB_DIGEST_BASE_COLUMNS 31
+extern const char *const rb_digest_columns[RB_DIGEST_BASE_COLUMNS];
+
+/* The digests being gathered for /digests: "group/column" names and their SHA-256 (hex). */
+typedef struct {
+    int n, cap;
+    char (*name)[64];
+    char (*hex)[65];
+} rb_digest_set;
+/* Add the digest of one column from the values the writer writes (rows in file order; for a
+ * dataset of rank > 1, its elements in row-major order). */
+int rb_digest_add_f64(rb_digest_set *d, const char *column, const double *v, int64_t n);
+int rb_digest_add_i32(rb_digest_set *d, const char *column, const int32_t *v, int64_t n);
+int rb_digest_add_strings(rb_digest_set *d, const char *column, char *const *v, int64_t n);
+
+/* The extra float64 columns of /conditions (weighting diagnostics, oracle gaps; results_file.c):
+ * the name of column q (0 <= q < RB_N_EXTRA_COND_COLS) and its value in condition c. */
+#define RB_N_EXTRA_COND_COLS (2 * RB_DIAG_COUNT + 3)
+void rb_results_extra_cond_col(int q, char *name, size_t cap);
+double rb_results_extra_cond_value(const rb_result_cond *c, int q);
 
 /* Write /digests (columns "column" and "sha256") for r into an open results file; collective like
  * the rest of rb_results_write (every rank passes the same r). */

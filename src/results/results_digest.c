@@ -1,17 +1,21 @@
 /* results_digest.c - the SHA-256 digests of a results file's columns (docs/formats.md "/digests"):
  * computed from the in-memory results when the file is written (rb_results_write_digests, called by
  * results_file.c) and recomputed from the stored columns by the consistency check, so an edited
- * value or label is detected. A column's digest covers its rows in file order: float64 values as 8
- * little-endian bytes, int32 as 4 little-endian bytes, strings as their bytes and one NUL. */
+ * value or label is detected. Every column a reader reads is covered: the base key and metric
+ * columns, the newer /conditions columns, and the bootstrap columns (results_boot_file.c builds
+ * those). A column's digest covers its rows in file order (a dataset of rank > 1: its elements in
+ * row-major order): float64 values as 8 little-endian bytes, int32 as 4 little-endian bytes,
+ * strings as their bytes and one NUL. */
 #include "rb_results.h"
 #include "rb_core.h"
 #include "rb_io.h"
 #include "results_check.h"
+#include "results_boot_file.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-const char *const rb_digest_columns[RB_DIGEST_COLUMNS] = {
+const char *const rb_digest_columns[RB_DIGEST_BASE_COLUMNS] = {
     "conditions/dataset", "conditions/corruption", "conditions/modality", "conditions/severity",
     "conditions/label", "conditions/source", "conditions/detect_auc_visual", "conditions/detect_auc_audio",
     "conditions/weight_visual", "conditions/weight_audio",
@@ -93,21 +97,101 @@ static void rb_digest_of_results(const rb_results *r, const char *column, char h
     rb_sha256_hex(&h, hex);
 }
 
-int rb_results_write_digests(hid_t file, const rb_results *r) {
-    char *names[RB_DIGEST_COLUMNS], *hexes[RB_DIGEST_COLUMNS];
-    char hex[RB_DIGEST_COLUMNS][65];
-    for (int i = 0; i < RB_DIGEST_COLUMNS; i++) {
-        rb_digest_of_results(r, rb_digest_columns[i], hex[i]);
-        names[i] = (char *)rb_digest_columns[i];
-        hexes[i] = hex[i];
+/* ---- the digests gathered at write time ---- */
+
+/* Room for one more digest named column; returns its index, or -1. */
+static int rb_digest_slot(rb_digest_set *d, const char *column) {
+    if (strlen(column) >= sizeof d->name[0]) return rb_fail("digest: column name %s is too long", column), -1;
+    if (d->n == d->cap) {
+        int cap = d->cap ? 2 * d->cap : 64;
+        char(*name)[64] = realloc(d->name, sizeof *name * (size_t)cap);
+        if (name) d->name = name;
+        char(*hex)[65] = name ? realloc(d->hex, sizeof *hex * (size_t)cap) : NULL;
+        if (!hex) return rb_fail("out of memory gathering the column digests"), -1;
+        d->hex = hex;
+        d->cap = cap;
     }
-    hid_t g;
-    RB_TRY(rb_h5_group(file, "digests", &g));
-    int rc = rb_h5_write_strings(g, "column", names, RB_DIGEST_COLUMNS) == RB_OK &&
-                     rb_h5_write_strings(g, "sha256", hexes, RB_DIGEST_COLUMNS) == RB_OK
+    snprintf(d->name[d->n], sizeof d->name[0], "%s", column);
+    return d->n++;
+}
+
+int rb_digest_add_f64(rb_digest_set *d, const char *column, const double *v, int64_t n) {
+    int i = rb_digest_slot(d, column);
+    if (i < 0) return RB_ERR;
+    rb_sha256 h;
+    rb_sha256_init(&h);
+    for (int64_t j = 0; j < n; j++) rb_hash_f64(&h, v[j]);
+    rb_sha256_hex(&h, d->hex[i]);
+    return RB_OK;
+}
+
+int rb_digest_add_i32(rb_digest_set *d, const char *column, const int32_t *v, int64_t n) {
+    int i = rb_digest_slot(d, column);
+    if (i < 0) return RB_ERR;
+    rb_sha256 h;
+    rb_sha256_init(&h);
+    for (int64_t j = 0; j < n; j++) rb_hash_i32(&h, v[j]);
+    rb_sha256_hex(&h, d->hex[i]);
+    return RB_OK;
+}
+
+int rb_digest_add_strings(rb_digest_set *d, const char *column, char *const *v, int64_t n) {
+    int i = rb_digest_slot(d, column);
+    if (i < 0) return RB_ERR;
+    rb_sha256 h;
+    rb_sha256_init(&h);
+    for (int64_t j = 0; j < n; j++) rb_hash_str(&h, v[j]);
+    rb_sha256_hex(&h, d->hex[i]);
+    return RB_OK;
+}
+
+/* The newer float64 columns of /conditions: positive_fraction, then the diagnostics and oracle gaps. */
+static int rb_digest_cond_extras(const rb_results *r, rb_digest_set *d) {
+    double *v = rb_malloc(sizeof *v * (size_t)(r->n_conds ? r->n_conds : 1), "digest column");
+    if (!v) return RB_ERR;
+    int rc = RB_OK;
+    for (int q = -1; rc == RB_OK && q < RB_N_EXTRA_COND_COLS; q++) {
+        char name[64], column[80];
+        if (q < 0) snprintf(name, sizeof name, "positive_fraction");
+        else rb_results_extra_cond_col(q, name, sizeof name);
+        snprintf(column, sizeof column, "conditions/%s", name);
+        for (int c = 0; c < r->n_conds; c++)
+            v[c] = q < 0 ? r->conds[c].positive_fraction : rb_results_extra_cond_value(&r->conds[c], q);
+        rc = rb_digest_add_f64(d, column, v, r->n_conds);
+    }
+    free(v);
+    return rc;
+}
+
+int rb_results_write_digests(hid_t file, const rb_results *r) {
+    rb_digest_set d = {0};
+    int rc = RB_OK;
+    for (int i = 0; rc == RB_OK && i < RB_DIGEST_BASE_COLUMNS; i++) {
+        int s = rb_digest_slot(&d, rb_digest_columns[i]);
+        if (s < 0) rc = RB_ERR;
+        else rb_digest_of_results(r, rb_digest_columns[i], d.hex[s]);
+    }
+    if (rc == RB_OK) rc = rb_digest_cond_extras(r, &d);
+    if (rc == RB_OK) rc = rb_results_boot_digests(r, &d);
+    char **names = rc == RB_OK ? rb_malloc(sizeof *names * (size_t)d.n, "digest names") : NULL;
+    char **hexes = names ? rb_malloc(sizeof *hexes * (size_t)d.n, "digest values") : NULL;
+    if (!hexes) rc = RB_ERR;
+    hid_t g = -1;
+    if (rc == RB_OK) rc = rb_h5_group(file, "digests", &g);
+    if (rc == RB_OK) {
+        for (int i = 0; i < d.n; i++) {
+            names[i] = d.name[i];
+            hexes[i] = d.hex[i];
+        }
+        rc = rb_h5_write_strings(g, "column", names, d.n) == RB_OK && rb_h5_write_strings(g, "sha256", hexes, d.n) == RB_OK
                  ? RB_OK
                  : RB_ERR;
-    H5Gclose(g);
+    }
+    if (g >= 0) H5Gclose(g);
+    free(names);
+    free(hexes);
+    free(d.name);
+    free(d.hex);
     return rc;
 }
 
@@ -119,15 +203,17 @@ int rb_digest_file_column(hid_t file, const char *column, char hex[65], const ch
     H5T_class_t cls = H5Tget_class(ft);
     H5Tclose(ft);
     hid_t space = H5Dget_space(ds);
-    hsize_t dims[1] = {0};
+    hsize_t dims[8] = {0};
     int nd = H5Sget_simple_extent_ndims(space);
-    if (nd == 1) H5Sget_simple_extent_dims(space, dims, NULL);
+    if (nd >= 1 && nd <= 8) H5Sget_simple_extent_dims(space, dims, NULL);
     H5Sclose(space);
     H5Dclose(ds);
-    if (nd != 1) return rb_fail("%s: /%s is not a column", what, column);
+    /* strings are columns; numbers may have any rank (/bootstrap/values), hashed in row-major order */
+    if (nd < 1 || nd > 8 || (cls == H5T_STRING && nd != 1)) return rb_fail("%s: /%s is not a column", what, column);
     rb_sha256 h;
     rb_sha256_init(&h);
-    int64_t n = (int64_t)dims[0];
+    int64_t n = 1;
+    for (int k = 0; k < nd; k++) n *= (int64_t)dims[k];
     if (cls == H5T_STRING) {
         char **s = NULL;
         RB_TRY(rb_h5_read_strings(file, column, n, &s, what));
@@ -138,12 +224,12 @@ int rb_digest_file_column(hid_t file, const char *column, char hex[65], const ch
         free(s);
     } else if (cls == H5T_FLOAT) {
         double *v = NULL;
-        RB_TRY(rb_h5_read(file, column, RB_H5_F64, 1, dims, (void **)&v, what));
+        RB_TRY(rb_h5_read(file, column, RB_H5_F64, nd, dims, (void **)&v, what));
         for (int64_t i = 0; i < n; i++) rb_hash_f64(&h, v[i]);
         free(v);
     } else if (cls == H5T_INTEGER) {
         int32_t *v = NULL;
-        RB_TRY(rb_h5_read(file, column, RB_H5_I32, 1, dims, (void **)&v, what));
+        RB_TRY(rb_h5_read(file, column, RB_H5_I32, nd, dims, (void **)&v, what));
         for (int64_t i = 0; i < n; i++) rb_hash_i32(&h, v[i]);
         free(v);
     } else {

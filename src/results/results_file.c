@@ -20,10 +20,9 @@
 
 #define RB_RESULTS_FORMAT "robusta-results"
 #define RB_RESULTS_VERSION 1
-#define RB_N_EXTRA_COND_COLS (2 * RB_DIAG_COUNT + 3) /* weighting diagnostics and oracle gaps */
 
 /* Name of extra /conditions column q: <diagnostic>_visual, <diagnostic>_audio, then the oracle gaps. */
-static void rb_extra_cond_col(int q, char *name, size_t cap) {
+void rb_results_extra_cond_col(int q, char *name, size_t cap) {
     static const char *const gaps[3] = {"oracle_gap_ap", "oracle_gap_ap_step", "oracle_gap_roc_auc"};
     if (q < 2 * RB_DIAG_COUNT) snprintf(name, cap, "%s_%s", rb_weight_diag_name(q % RB_DIAG_COUNT), q < RB_DIAG_COUNT ? "visual" : "audio");
     else snprintf(name, cap, "%s", gaps[q - 2 * RB_DIAG_COUNT]);
@@ -32,6 +31,8 @@ static void rb_extra_cond_col(int q, char *name, size_t cap) {
 static double *rb_extra_cond_value(rb_result_cond *c, int q) {
     return q < 2 * RB_DIAG_COUNT ? &c->diag[q / RB_DIAG_COUNT][q % RB_DIAG_COUNT] : &c->oracle_gap[q - 2 * RB_DIAG_COUNT];
 }
+
+double rb_results_extra_cond_value(const rb_result_cond *c, int q) { return *rb_extra_cond_value((rb_result_cond *)c, q); }
 
 /* Create a 1-D dataset of n rows (collective) and write the rows whose cell is owned by this rank;
  * row i belongs to cell i / rows_per_cell. data holds every row (identical on all ranks). Returns a
@@ -189,7 +190,7 @@ static int rb_results_write_tables(hid_t file, const rb_results *r, const rb_res
         rc = RB_ERR;
     for (int q = 0; rc == RB_OK && q < RB_N_EXTRA_COND_COLS; q++) {
         char name[64];
-        rb_extra_cond_col(q, name, sizeof name);
+        rb_results_extra_cond_col(q, name, sizeof name);
         rc = rb_write_f64(g, name, k->conds + (5 + q) * nc, nc, 1, owner, rank, comm);
     }
     H5Gclose(g);
@@ -363,18 +364,24 @@ int rb_results_load(const char *path, rb_results *r, rb_results_check *chk) {
         double *pf = NULL;
         if (rc == RB_OK && rb_h5_exists(g, "positive_fraction")) rc = rb_read_f64_col(g, "positive_fraction", nc, &pf, path);
         for (int64_t c = 0; rc == RB_OK && pf && c < nc; c++) r->conds[c].positive_fraction = pf[c];
+        if (pf) r->cond_columns |= RB_COND_HAS_POSITIVE_FRACTION;
+        int n_diag = 0, n_gap = 0;
         free(pf);
         /* diagnostics and oracle gaps: optional (files written before them stay readable; NaN) */
         for (int q = 0; rc == RB_OK && q < RB_N_EXTRA_COND_COLS; q++) {
             char name[64], path_in[80];
-            rb_extra_cond_col(q, name, sizeof name);
+            rb_results_extra_cond_col(q, name, sizeof name);
             snprintf(path_in, sizeof path_in, "conditions/%s", name);
             if (!rb_h5_exists(file, path_in)) continue;
+            if (q < 2 * RB_DIAG_COUNT) n_diag++;
+            else n_gap++;
             double *col = NULL;
             rc = rb_read_f64_col(g, name, nc, &col, path);
             for (int64_t c = 0; rc == RB_OK && c < nc; c++) *rb_extra_cond_value(&r->conds[c], q) = col[c];
             free(col);
         }
+        if (n_diag == 2 * RB_DIAG_COUNT) r->cond_columns |= RB_COND_HAS_DIAG;
+        if (n_gap == 3) r->cond_columns |= RB_COND_HAS_ORACLE_GAP;
     }
     if (g >= 0) H5Gclose(g);
     if (rc == RB_OK) rc = rb_results_fill_replicas(file, r, path, chk); /* by key, never by position */

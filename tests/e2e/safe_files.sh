@@ -5,7 +5,8 @@
 # names with quotes, spaces, "..", newlines or absolute paths are refused with one error; audit
 # --rerun of a file whose stored config names paths outside writes only under its --out; no shell
 # in the binary; and the audit blind spots (an edited /cells value, method labels swapped between
-# two /replicas rows) are caught by audit --check, audit and report. Every MPI run is bounded.
+# two /replicas rows; one value of /bootstrap/values, of a weighting diagnostic or of /comparisons)
+# are caught by audit --check, audit and report. Every MPI run is bounded.
 source "$(dirname "$0")/lib.sh"
 H5POKE=${H5POKE:-$PWD/bin/robusta-h5poke}
 T=$E2E_TMP
@@ -168,5 +169,29 @@ check "audit --check fails on the swapped labels" bash -c "[[ $rc == 1 ]] && gre
 out=$("$ROBUSTA" audit "$A" "$T/labels.h5"); rc=$?
 check "audit A swapped: DIFFER" bash -c "[[ $rc == 1 ]] && grep -q '^audit: DIFFER' <<<'$(tail -n 1 <<<"$out")'"
 expect_error "report refuses the swapped file" "is inconsistent" "$ROBUSTA" report "$T/labels.h5" --out "$T/rep2" --no-plots
+# the columns added after the first digests: one resample value, one weighting diagnostic, one
+# /comparisons value; each is covered by /digests, so each edit alone makes the file inconsistent
+for edit in "/bootstrap/values 5 0.5" "/conditions/weight_q50_audio 1 0.25" "/comparisons/diff 0 0.75"; do
+  set -- $edit
+  f=$T/edit$(tr / _ <<<"$1").h5
+  cp "$A" "$f"
+  check "edit: $1 element $2 set to $3" "$H5POKE" "$f" set-f64 "$1" "$2" "$3"
+  out=$("$ROBUSTA" audit --check "$f"); rc=$?
+  check "  ... audit --check fails (exit 1)" test "$rc" = 1
+  check "  ... naming the changed digest of $1 only" bash -c \
+    "grep -q '^  DIGEST $1: stored sha256' <<<'$out' && [[ \$(grep -c '^  DIGEST' <<<'$out') == 1 ]]"
+  check "  ... INCONSISTENT verdict" grep -q '^check: INCONSISTENT (1 problems)' <<<"$out"
+  expect_error "  ... report refuses it" "is inconsistent (1 problem; first: DIGEST $1" \
+    "$ROBUSTA" report "$f" --out "$T/rep-$(basename "$f" .h5)" --no-plots
+  check "  ... and writes no table" test ! -e "$T/rep-$(basename "$f" .h5)/summary.md"
+done
+out=$("$ROBUSTA" audit --check "$A")
+n_dig=$(grep -oE 'digests: [0-9]+ of [0-9]+ match' <<<"$out")
+check "the untouched file: all of its $n_dig, more than the 31 base columns" bash -c \
+  "[[ '$n_dig' =~ ^digests:\ ([0-9]+)\ of\ ([0-9]+)\ match$ ]] && ((BASH_REMATCH[1] == BASH_REMATCH[2] && BASH_REMATCH[1] > 31)) &&
+   grep -q 'check: CONSISTENT' <<<'$out'"
 check "report still accepts the untouched file" "$ROBUSTA" report "$A" --out "$T/rep3" --no-plots
+check "  ... and names every file it wrote" bash -c \
+  "'$ROBUSTA' report '$A' --out '$T/rep4' --no-plots 2>&1 | grep -q 'summary.md, cells.csv, summaries.csv and comparisons.csv' &&
+   for x in report.html overview.svg results.json summary.md cells.csv summaries.csv comparisons.csv; do [[ -f '$T/rep4/'\$x ]] || exit 1; done"
 finish

@@ -1,7 +1,8 @@
 /* h5poke.c - a test tool (bin/robusta-h5poke) that edits one value of an HDF5 file in place, as an
  * adversarial user would with h5py, so the end-to-end tests can show that audit --check, audit and
  * report detect edited results files (tests/e2e/safe_files.sh). Not installed; not used by robusta.
- *   robusta-h5poke FILE set-f64 DATASET ROW VALUE     e.g. /cells/ap 3 0.999 (ROW "all": every row)
+ *   robusta-h5poke FILE set-f64 DATASET ROW VALUE     e.g. /cells/ap 3 0.999 (ROW "all": every row; for a
+ *                                                     dataset of rank > 1, ROW counts elements in row-major order)
  *   robusta-h5poke FILE swap-str DATASET ROW1 ROW2    exchange two rows of a fixed-length string column
  *   robusta-h5poke FILE set-str DATASET ROW TEXT      overwrite one row of a fixed-length string column
  *                                                     (TEXT no longer than the column's width) */
@@ -18,8 +19,7 @@ static int usage(void) {
 
 static int set_f64(hid_t ds, const char *row, double value) {
     hid_t space = H5Dget_space(ds);
-    hsize_t n = 0;
-    H5Sget_simple_extent_dims(space, &n, NULL);
+    hsize_t n = (hsize_t)H5Sget_simple_extent_npoints(space); /* any rank: ROW is the row-major element index */
     double *v = malloc(sizeof(double) * (n ? n : 1));
     int rc = !v || H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
     if (!rc) {

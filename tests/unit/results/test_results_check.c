@@ -1,9 +1,13 @@
 /* test_results_check.c - the consistency check of one results file (results_check.c) and the stored
- * digests (results_digest.c): a file as written is consistent with all 31 digests matching; the
+ * digests (results_digest.c): a file as written is consistent with every digest matching (the 31
+ * base columns, the newer /conditions columns, /summaries; with bootstrap resamples also the /cells
+ * intervals, /bootstrap/values and /comparisons), and an edit to any of the newer columns is
+ * reported; a file whose /digests predates them stays consistent; the
  * reader places /replicas rows by key (rows exchanged in the file read back identical); an edited
  * /cells value, labels exchanged between two /replicas rows, a duplicate and a missing key are each
  * reported (MISMATCH, DIGEST, DUPLICATE, MISSING), refused by rb_results_require_consistent, and
- * make audit DIFFER; a /digests column name climbing out with ".." is refused. Files are edited in
+ * make audit DIFFER; a /digests column name climbing out with ".." is refused; audit A B compares
+ * the newer /conditions columns by key where both files have them. Files are edited in
  * place with HDF5, as an adversarial user would. */
 #include "rb_results.h"
 #include "rb_core.h"
@@ -18,8 +22,15 @@
 
 enum { N_CONDS = 3, N_METHODS = 2, N_REPLICAS = 3 };
 
-/* A small results file: 3 conditions x 2 methods x 3 replicas with distinct metrics. */
-static int rb_check_fixture(const char *name, char *path, size_t cap, rb_results *r) {
+/* How many columns /digests covers: 31 base columns, positive_fraction, the diagnostics and oracle
+ * gaps of /conditions, the 8 of /summaries; with resamples also the 6 interval columns of /cells,
+ * /bootstrap/values and the 11 of /comparisons. */
+#define RB_DIGESTS_NO_BOOT (31 + 1 + (2 * RB_DIAG_COUNT + 3) + 8)
+#define RB_DIGESTS_BOOT (RB_DIGESTS_NO_BOOT + 6 + 1 + 11)
+
+/* A small results file: 3 conditions x 2 methods x 3 replicas with distinct metrics; n_boot > 0
+ * adds bootstrap resamples (and so intervals, comparisons and summaries with intervals). */
+static int rb_check_fixture_boot(const char *name, char *path, size_t cap, rb_results *r, int n_boot) {
     snprintf(path, cap, "%s/%s", rb_test_tmpdir(), name);
     RB_TRY(rb_results_alloc(r, N_CONDS, N_METHODS, N_REPLICAS));
     snprintf(r->methods[0], sizeof r->methods[0], "concat");
@@ -42,9 +53,26 @@ static int rb_check_fixture(const char *name, char *path, size_t cap, rb_results
         r->ap_step[i] = 0.3 + 0.02 * (double)i;
         r->roc_auc[i] = 0.6 + 0.005 * (double)i;
     }
+    for (int c = 0; c < N_CONDS; c++) {
+        r->conds[c].positive_fraction = 0.25 + 0.01 * c;
+        for (int q = 0; q < RB_DIAG_COUNT; q++) {
+            r->conds[c].diag[0][q] = 0.1 * q + 0.01 * c;
+            r->conds[c].diag[1][q] = 0.2 * q + 0.01 * c;
+        }
+        for (int q = 0; q < 3; q++) r->conds[c].oracle_gap[q] = 0.001 * (q + 1) * (c + 1);
+    }
+    if (n_boot > 0) {
+        RB_TRY(rb_results_alloc_boot(r, n_boot, 0.95, "concat"));
+        for (int64_t i = 0; i < (int64_t)N_CONDS * N_METHODS * 3 * n_boot; i++) r->boot[i] = 0.5 + 0.001 * (double)(i % 97);
+        RB_TRY(rb_results_boot_intervals(r));
+    }
     r->run_id = rb_strdup("check-unit", "run id");
     int owner[N_CONDS] = {0};
     return rb_results_write(path, r, owner, MPI_COMM_WORLD, NULL, NULL, 0, NULL, NULL);
+}
+
+static int rb_check_fixture(const char *name, char *path, size_t cap, rb_results *r) {
+    return rb_check_fixture_boot(name, path, cap, r, 0);
 }
 
 /* Row i of every /replicas row is at ((c * M) + k) * R + rep. */
@@ -124,8 +152,8 @@ RB_TEST_MPI(results_check_as_written_is_consistent) {
     RB_EXPECT_OK(rb_results_check_file(path, &chk));
     RB_EXPECT_MSG(chk.n_problems == 0, "%lld problems, first: %s", (long long)chk.n_problems, chk.lines[0]);
     RB_EXPECT(chk.keys_ok);
-    RB_EXPECT_INT(chk.n_digests, 31);
-    RB_EXPECT_INT(chk.digests_matching, 31);
+    RB_EXPECT_INT(chk.n_digests, RB_DIGESTS_NO_BOOT);
+    RB_EXPECT_INT(chk.digests_matching, RB_DIGESTS_NO_BOOT);
     RB_EXPECT_INT((int)chk.conds, N_CONDS);
     RB_EXPECT_INT((int)chk.cells, N_CONDS * N_METHODS);
     RB_EXPECT_INT((int)chk.replicas, N_CONDS * N_METHODS * N_REPLICAS);
@@ -266,6 +294,144 @@ RB_TEST_MPI(results_check_digest_names_stay_inside_the_file) {
     RB_EXPECT_OK(rb_results_check_file(path, &chk));
     RB_EXPECT_INT((int)chk.n_problems, 1);
     RB_EXPECT(rb_listed(&chk, "DIGEST /cells/../cells/ap: the column cannot be read", "'..' component"));
-    RB_EXPECT_INT(chk.digests_matching, 30);
+    RB_EXPECT_INT(chk.digests_matching, RB_DIGESTS_NO_BOOT - 1);
+    rb_results_free(&r);
+}
+
+/* Set element i (row-major) of a numeric dataset of any rank, as an edit with h5py would. */
+static void rb_set_element(hid_t file, const char *column, hssize_t i, double v) {
+    hid_t ds = H5Dopen2(file, column, H5P_DEFAULT), sp = H5Dget_space(ds);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    double *buf = malloc(sizeof *buf * (size_t)n);
+    RB_EXPECT(buf && i < n && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    buf[i] = v;
+    RB_EXPECT(H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    free(buf);
+    H5Sclose(sp);
+    H5Dclose(ds);
+}
+
+RB_TEST_MPI(results_check_covers_bootstrap_and_condition_columns) {
+    char path[600];
+    rb_results r;
+    RB_EXPECT_OK(rb_check_fixture_boot("check-boot.h5", path, sizeof path, &r, 20));
+    rb_results_check chk;
+    RB_EXPECT_OK(rb_results_check_file(path, &chk));
+    RB_EXPECT_MSG(chk.n_problems == 0, "%lld problems, first: %s", (long long)chk.n_problems, chk.lines[0]);
+    RB_EXPECT_INT(chk.n_digests, RB_DIGESTS_BOOT);
+    RB_EXPECT_INT(chk.digests_matching, RB_DIGESTS_BOOT);
+    /* one value changed in each newer column a reader reads */
+    char diag[80];
+    snprintf(diag, sizeof diag, "conditions/%s_audio", rb_weight_diag_name(RB_DIAG_COUNT - 1));
+    const char *const edited[] = {"bootstrap/values", "conditions/positive_fraction", diag, "conditions/oracle_gap_ap_step",
+                                  "cells/roc_auc_hi", "comparisons/diff", "summaries/value"};
+    const int n_edited = (int)(sizeof edited / sizeof edited[0]);
+    hid_t f;
+    RB_EXPECT_OK(rb_h5_open_rw(path, &f));
+    for (int e = 0; e < n_edited; e++) rb_set_element(f, edited[e], e == 0 ? 1 * 3 * 20 + 2 * 20 + 7 : 1, 0.123456);
+    H5Fclose(f);
+    RB_EXPECT_OK(rb_results_check_file(path, &chk));
+    RB_EXPECT_INT((int)chk.n_problems, n_edited); /* the digests only: /cells ap ... still agree with /replicas */
+    RB_EXPECT_INT(chk.digests_matching, RB_DIGESTS_BOOT - n_edited);
+    for (int e = 0; e < n_edited; e++) {
+        char want[100];
+        snprintf(want, sizeof want, "DIGEST /%s:", edited[e]);
+        RB_EXPECT_MSG(rb_listed(&chk, want, "changed after it was written"), "no line for %s", edited[e]);
+    }
+    RB_EXPECT_ERR(rb_results_require_consistent(path), "is inconsistent (7 problems; first: DIGEST /");
+    rb_results_free(&r);
+}
+
+RB_TEST_MPI(results_check_accepts_digests_from_before_the_new_columns) {
+    /* a file written before positive_fraction, the diagnostics and the bootstrap digests existed:
+     * those columns absent, /digests listing only the 31 base columns */
+    char path[600];
+    rb_results r;
+    RB_EXPECT_OK(rb_check_fixture("check-old.h5", path, sizeof path, &r));
+    hid_t f;
+    RB_EXPECT_OK(rb_h5_open_rw(path, &f));
+    char **cols = NULL, **sha = NULL;
+    RB_EXPECT_OK(rb_h5_read_strings(f, "digests/column", RB_DIGESTS_NO_BOOT, &cols, "test"));
+    RB_EXPECT_OK(rb_h5_read_strings(f, "digests/sha256", RB_DIGESTS_NO_BOOT, &sha, "test"));
+    RB_EXPECT(H5Ldelete(f, "digests", H5P_DEFAULT) >= 0);
+    RB_EXPECT(H5Ldelete(f, "conditions/positive_fraction", H5P_DEFAULT) >= 0);
+    hid_t g;
+    RB_EXPECT_OK(rb_h5_group(f, "digests", &g));
+    RB_EXPECT_OK(rb_h5_write_strings(g, "column", cols, 31));
+    RB_EXPECT_OK(rb_h5_write_strings(g, "sha256", sha, 31));
+    H5Gclose(g);
+    H5Fclose(f);
+    RB_EXPECT(strcmp(cols[30], "replicas/roc_auc") == 0 && strcmp(cols[31], "conditions/positive_fraction") == 0);
+    for (int i = 0; i < RB_DIGESTS_NO_BOOT; i++) {
+        free(cols[i]);
+        free(sha[i]);
+    }
+    free(cols);
+    free(sha);
+    rb_results_check chk;
+    RB_EXPECT_OK(rb_results_check_file(path, &chk));
+    RB_EXPECT_MSG(chk.n_problems == 0, "%lld problems, first: %s", (long long)chk.n_problems, chk.lines[0]);
+    RB_EXPECT_INT(chk.n_digests, 31);
+    RB_EXPECT_INT(chk.digests_matching, 31);
+    rb_results back;
+    RB_EXPECT_OK(rb_results_read(path, &back));
+    RB_EXPECT(isnan(back.conds[0].positive_fraction));
+    rb_results_free(&back);
+    rb_results_free(&r);
+}
+
+RB_TEST_MPI(results_audit_compares_the_newer_condition_columns_by_key) {
+    char pa[600], pb[600], pold[600];
+    rb_results r;
+    RB_EXPECT_OK(rb_check_fixture("audit-new-a.h5", pa, sizeof pa, &r));
+    /* B: the same results but one diagnostic and one oracle gap of condition 2 changed */
+    const double diag_a = r.conds[2].diag[1][3], gap_a = r.conds[2].oracle_gap[1];
+    r.conds[2].diag[1][3] = diag_a + 0.5;
+    r.conds[2].oracle_gap[1] = gap_a + 1e-9;
+    snprintf(pb, sizeof pb, "%s/audit-new-b.h5", rb_test_tmpdir());
+    int owner[N_CONDS] = {0};
+    RB_EXPECT_OK(rb_results_write(pb, &r, owner, MPI_COMM_WORLD, NULL, NULL, 0, NULL, NULL));
+    rb_audit_options o;
+    rb_audit_defaults(&o, 0);
+    rb_audit_report rep;
+    RB_EXPECT_OK(rb_audit_files(pa, pb, &o, &rep));
+    RB_EXPECT(!rep.match);
+    RB_EXPECT_INT((int)rep.compared[RB_AUDIT_POSITIVE_FRACTION], N_CONDS);
+    RB_EXPECT_INT((int)rep.compared[RB_AUDIT_DIAGNOSTIC], N_CONDS * 2 * RB_DIAG_COUNT);
+    RB_EXPECT_INT((int)rep.compared[RB_AUDIT_ORACLE_GAP], N_CONDS * 3);
+    RB_EXPECT_INT((int)rep.beyond[RB_AUDIT_POSITIVE_FRACTION], 0);
+    RB_EXPECT_INT((int)rep.beyond[RB_AUDIT_DIAGNOSTIC], 1);
+    RB_EXPECT_INT((int)rep.beyond[RB_AUDIT_ORACLE_GAP], 1);
+    RB_EXPECT_INT((int)rep.conds_beyond, 1);
+    RB_EXPECT_INT((int)rep.cells_beyond, 0);
+    char want[120];
+    snprintf(want, sizeof want, "xdv-like/audio.reverb/s3 [%s_audio]", rb_weight_diag_name(3));
+    int found = 0;
+    for (int64_t i = 0; i < rep.n_diffs; i++)
+        if (strcmp(rep.diffs[i].key, want) == 0 && rep.diffs[i].metric == RB_AUDIT_DIAGNOSTIC) {
+            found = 1;
+            RB_EXPECT(rep.diffs[i].a == diag_a && rep.diffs[i].b == diag_a + 0.5);
+        }
+    RB_EXPECT_MSG(found, "no difference keyed %s", want);
+    rb_audit_report_free(&rep);
+    /* a tolerance per column family: the oracle gap's 1e-9 passes, the diagnostic's 0.5 does not */
+    RB_EXPECT_OK(rb_audit_parse_tolerances(&o, "oracle_gap=1e-6"));
+    RB_EXPECT_OK(rb_audit_files(pa, pb, &o, &rep));
+    RB_EXPECT_INT((int)rep.beyond[RB_AUDIT_ORACLE_GAP], 0);
+    RB_EXPECT_INT((int)rep.beyond[RB_AUDIT_DIAGNOSTIC], 1);
+    rb_audit_report_free(&rep);
+    /* a file without positive_fraction (written before it): that column is not compared, the rest is */
+    RB_EXPECT_OK(rb_check_fixture("audit-new-old.h5", pold, sizeof pold, &r));
+    hid_t f;
+    RB_EXPECT_OK(rb_h5_open_rw(pold, &f));
+    RB_EXPECT(H5Ldelete(f, "conditions/positive_fraction", H5P_DEFAULT) >= 0);
+    RB_EXPECT(H5Ldelete(f, "digests", H5P_DEFAULT) >= 0); /* as a file from before the digests */
+    H5Fclose(f);
+    rb_audit_defaults(&o, 0);
+    RB_EXPECT_OK(rb_audit_files(pa, pold, &o, &rep));
+    RB_EXPECT_INT((int)rep.compared[RB_AUDIT_POSITIVE_FRACTION], 0);
+    RB_EXPECT_INT((int)rep.compared[RB_AUDIT_DIAGNOSTIC], N_CONDS * 2 * RB_DIAG_COUNT);
+    RB_EXPECT_MSG(rep.match, "%lld differences", (long long)rep.n_fail);
+    rb_audit_report_free(&rep);
     rb_results_free(&r);
 }
