@@ -23,7 +23,7 @@ static const rb_command rb_commands[] = {
     {"train", rb_cmd_train, "fit the detectors and the per-modality GMMs on clean training features"},
     {"merge", rb_cmd_merge, "combine results files of dataset shards into one results.h5"},
     {"import-xdv", rb_cmd_import_xdv, "convert the public XD-Violence feature release to a dataset file"},
-    {"report", rb_cmd_report, "tables (summary.md, cells.csv) and plots from a results file"},
+    {"report", rb_cmd_report, "report.html, results.json and the tables of a results file; compare.html for several"},
     {"audit", rb_cmd_audit, "compare two results files cell by cell (and their configs, inputs, versions)"},
 };
 static const int rb_n_commands = (int)(sizeof rb_commands / sizeof rb_commands[0]);
