@@ -25,8 +25,8 @@ metrics() { # every metric dataset of a results file, values only
   for obj in /cells/ap /cells/ap_step /cells/roc_auc /replicas/ap /replicas/roc_auc /conditions/weight_visual \
              /conditions/weight_audio /conditions/detect_auc_visual /cells/method /cells/corruption /cells/severity; do
     h5dump -d "$obj" "$1" | tail -n +2; done; }
-same_results() { # same metrics, cells.csv and summary.md
-  cmp -s <(metrics "$1/results.h5") <(metrics "$2/results.h5") && cmp -s "$1/cells.csv" "$2/cells.csv" &&
+same_results() { # same metrics, cells.csv (but its run_id column) and summary.md
+  cmp -s <(metrics "$1/results.h5") <(metrics "$2/results.h5") && cmp -s <(csv_without_run_id "$1/cells.csv") <(csv_without_run_id "$2/cells.csv") &&
     cmp -s "$1/summary.md" "$2/summary.md"; }
 
 # journal.py: keep the first N whole records of a journal file (and leave a torn tail), or give

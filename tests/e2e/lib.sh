@@ -25,3 +25,9 @@ expect_error() {
 MPIRUN=(mpirun --oversubscribe --allow-run-as-root)
 mpirun_n() { local n=$1; shift; "${MPIRUN[@]}" -np "$n" "$@"; }
 finish() { echo "$E2E_PASS passed, $E2E_FAIL failed"; ((E2E_FAIL == 0)); }
+# csv_without_run_id FILE: cells.csv without its run_id column (the one column that names the run
+# directory, so it differs between two runs with identical numbers; found by its header name)
+csv_without_run_id() {
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "run_id") skip = i }
+           { out = ""; for (i = 1; i <= NF; i++) if (i != skip) out = out (out == "" && i == 1 ? "" : ",") $i; print out }' "$1"
+}

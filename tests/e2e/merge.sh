@@ -18,7 +18,7 @@ check "merge the shards (given in reverse order)" "$ROBUSTA" merge -o "$E2E_TMP/
 check "merged equals the single-job run (robusta audit)" bash -c "'$ROBUSTA' audit '$E2E_TMP/single/results.h5' '$E2E_TMP/merged.h5' | tail -n 1 | grep -q 'audit: MATCH'"
 check "merged scores equal the single-job scores" bash -c "diff <(h5dump -d /scores/ucf-like/visual.fog/5/shared-dyn '$E2E_TMP/merged.h5' | tail -n +2) <(h5dump -d /scores/ucf-like/visual.fog/5/shared-dyn '$E2E_TMP/single/results.h5' | tail -n +2) >/dev/null"
 check "report reads the merged file" "$ROBUSTA" report "$E2E_TMP/merged.h5" --out "$E2E_TMP/report" --no-plots
-check "its cells.csv equals the single-job cells.csv (but the run_id column)" cmp -s <(cut -d, -f1-23,25- "$E2E_TMP/report/cells.csv") <(cut -d, -f1-23,25- "$E2E_TMP/single/cells.csv")
+check "its cells.csv equals the single-job cells.csv (but the run_id column)" cmp -s <(csv_without_run_id "$E2E_TMP/report/cells.csv") <(csv_without_run_id "$E2E_TMP/single/cells.csv")
 check "its summary.md and summaries.csv (bootstrap intervals) equal the single job's" \
   bash -c "cmp -s '$E2E_TMP/report/summary.md' '$E2E_TMP/single/summary.md' && cmp -s '$E2E_TMP/report/summaries.csv' '$E2E_TMP/single/summaries.csv'"
 expect_error "overlapping shards are refused" "appears in both" "$ROBUSTA" merge -o "$E2E_TMP/bad1.h5" "$E2E_TMP/s1/results.h5" "$E2E_TMP/single/results.h5"
