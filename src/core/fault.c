@@ -76,7 +76,8 @@ int rb_fault_init(int rank) {
 }
 
 /* Whether label contains match; a '*' in match stands for any run of characters (fnmatch), so
- * "results.h5.tmp.*/cells" selects the writes under /cells of results.h5's fresh temporary. */
+ * the match results.h5.tmp.* followed by /cells selects the writes under /cells of results.h5's
+ * fresh temporary. */
 static int rb_fault_label_matches(const char *label, const char *match) {
     if (!label) return 0;
     if (!strchr(match, '*')) return strstr(label, match) != NULL;
