@@ -54,7 +54,7 @@ small=(--set data.dir=\"$d\"
        --set train.seeds=1 --set gmm.components=2 --set gmm.subsample=2000)
 two=(--set 'train.detectors=["concat", "audio"]')
 check "synth the small datasets" timeout 300 "$ROBUSTA" synth -c configs/default.cfg "${small[@]}"
-one_error "team training: an allocation fails on rank 1 of 3" "group gradients" 3 "alloc:1@1:group gradients" \
+one_error "team training: an allocation fails on rank 1 of 3" "(rank 1 of 3): training xdv-like detector concat#0: out of memory allocating group gradients" 3 "alloc:1@1:group gradients" \
   "$ROBUSTA" train -c configs/default.cfg "${small[@]}" "${two[@]}"
 check "  ... no model file" bash -c "! ls '$d'/*.model.h5* 2>/dev/null | grep -q ."
 one_error "team training: an allocation fails on rank 2 of 3 at its second detector" "group gradients" 3 \
@@ -66,7 +66,7 @@ check "train completes without the fault (2 ranks)" timeout 300 "${MPIRUN[@]}" -
 
 # ---- bench --save-scores: a failed scores write on one rank inside results.h5 (2 ranks)
 grid=(--set 'grid.visual=[fog]' --set 'grid.audio=[reverb]' --set 'grid.severities=[1]' --set 'grid.pairs=[]')
-one_error "saved scores: a write into results.h5 fails on rank 1 of 2" "scores/" 2 "write:1@1:h5.tmp.*/scores/" \
+one_error "saved scores: a write into results.h5 fails on rank 1 of 2 (named)" "(rank 1 of 2): writing" 2 "write:1@1:h5.tmp.*/scores/" \
   "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" "${grid[@]}" --save-scores --out "$E2E_TMP/run"
 check "  ... no results.h5 and no temporary" bash -c "[[ ! -e '$E2E_TMP/run/results.h5' ]] && [[ -z \$(find '$E2E_TMP/run' -name '*.tmp' -o -name '*.tmp.*' -o -name '*.reserve') ]]"
 check "  ... the resumed run completes without the fault" timeout $LIMIT "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench \
