@@ -122,8 +122,9 @@ void rb_log(const char *fmt, ...) RB_PRINTF(1, 2);
 /* Agreement on success over the ranks of comm (an MPI_Comm passed as a pointer, to keep MPI out of
  * this header). Collective: every rank of comm calls it with its local status. Returns RB_OK when
  * every rank passed RB_OK; otherwise RB_ERR on every rank, each now holding the message of the
- * lowest failing rank. Cost: one MPI_Allreduce of an int (plus a broadcast of the message on
- * failure). */
+ * lowest failing rank (a rank whose error was itself agreed before only passes it on, so the rank
+ * named stays the one that saw it; a success leaves that record as it was, for the cleanup after a
+ * failure). Cost: one MPI_Allreduce of an int (plus a broadcast of the message on failure). */
 int rb_mpi_agree(int rc, const void *comm);
 
 /* main's end of a failed command: print the error once (see above; aborts the job when the error was
