@@ -121,12 +121,13 @@ else
 fi
 
 # ---- a real full filesystem: a tmpfs with room for the run but not for its results.h5 (a wider
-# grid, so that results.h5 is large next to the journal and the other files of the run)
+# grid, so that results.h5 is large next to the journal and the other files of the run). 48 MiB:
+# with the bootstrap intervals the wider run's journal is about 14 MiB and its results.h5 about 17.
 wide=("${bench[@]}" --set 'grid.visual=[gaussian_noise, fog, frame_drop, jpeg]' --set 'grid.audio=[reverb, packet_loss]'
       --set 'grid.severities=[1, 2, 3, 4, 5]')
 mnt=$E2E_TMP/tmpfs
 mkdir -p "$mnt"
-if ! mount -t tmpfs -o size=8m tmpfs "$mnt" 2>/dev/null; then
+if ! mount -t tmpfs -o size=48m tmpfs "$mnt" 2>/dev/null; then
   echo "skip a full tmpfs: mount -t tmpfs is not permitted here"
 else
   trap 'umount "$mnt" 2>/dev/null; rm -rf "$E2E_TMP"' EXIT
