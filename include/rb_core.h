@@ -84,8 +84,8 @@ int rb_check_relative_path(const char *what, const char *path);
  * THE MPI ERROR DISCIPLINE (docs/failure-model.md). Every fault -- a full disk, a quota, an
  * unwritable file, a failed allocation, a bad input -- is an ordinary error: the function that sees
  * it records one message (rb_fail) and returns RB_ERR up the call chain. Library code does not exit
- * or abort (the few callers of rb_die / rb_collective_check not yet converted are listed in
- * docs/failure-model.md). Under MPI that is only safe with one more rule:
+ * or abort (rb_die / rb_collective_check, below, have no caller left). Under MPI that is only safe
+ * with one more rule:
  *
  *   No rank may enter a collective step that another rank skipped. So every collective step
  *   (an MPI collective, a one-sided window's creation or release, and every collective call of
@@ -122,8 +122,9 @@ void rb_log(const char *fmt, ...) RB_PRINTF(1, 2);
 /* Agreement on success over the ranks of comm (an MPI_Comm passed as a pointer, to keep MPI out of
  * this header). Collective: every rank of comm calls it with its local status. Returns RB_OK when
  * every rank passed RB_OK; otherwise RB_ERR on every rank, each now holding the message of the
- * lowest failing rank. Cost: one MPI_Allreduce of an int (plus a broadcast of the message on
- * failure). */
+ * lowest failing rank (a rank whose error was itself agreed before only passes it on, so the rank
+ * named stays the one that saw it; a success leaves that record as it was, for the cleanup after a
+ * failure). Cost: one MPI_Allreduce of an int (plus a broadcast of the message on failure). */
 int rb_mpi_agree(int rc, const void *comm);
 
 /* main's end of a failed command: print the error once (see above; aborts the job when the error was
@@ -136,15 +137,16 @@ int rb_error_report(void);
 void rb_mpi_set_error_handler(void);
 void rb_mpi_set_win_error_handler(void *win);
 
-/* Deprecated: print "robusta: error: <message>" to stderr and terminate (MPI_Abort on a multi-rank
- * job, exit(1) otherwise; an error just agreed by every rank with rb_mpi_agree is printed by rank 0
- * only and every rank finalises and exits 1). Kept for the callers not yet converted
- * (docs/failure-model.md); new code returns its errors instead. */
+/* Deprecated, and unused: no code outside errors.c calls it (main.c neither; every command returns
+ * its errors to main, docs/failure-model.md). Prints "robusta: error: <message>" to stderr and
+ * terminates (MPI_Abort on a multi-rank job, exit(1) otherwise; an error just agreed by every rank
+ * with rb_mpi_agree is printed by rank 0 only and every rank finalises and exits 1). Kept only for
+ * a debugging stop; new code returns its errors instead. */
 void rb_die(void) __attribute__((noreturn));
 
-/* Deprecated: the abort-on-failure form of rb_mpi_agree, kept for the callers not yet converted
- * (listed in docs/failure-model.md). If any rank failed, the lowest failing rank prints its
- * message and aborts the job. Returns only when every rank succeeded. */
+/* Deprecated, and unused (no caller outside errors.c): the abort-on-failure form of rb_mpi_agree.
+ * If any rank failed, the lowest failing rank prints its message and aborts the job. Returns only
+ * when every rank succeeded. New code uses rb_mpi_agree and returns. */
 void rb_collective_check(int rc, const void *comm);
 
 /* ---- fault injection for the tests (fault.c; docs/failure-model.md "Fault injection").
@@ -450,14 +452,16 @@ void rb_cli_usage(FILE *out, const char *command, const char *synopsis, const ch
 /* Free the list fields of opts and the positional arguments (and empty them). */
 void rb_cli_free(const rb_opt *opts, int n_opts, rb_cli_list *positional);
 
-/* The common start of every subcommand: parse argv (errors end the job) and, for --help, print the
- * usage on rank 0, free what the parser collected and return 1 (the caller returns 0). Returns 0
- * when the command runs (the caller frees with rb_cli_free when done). */
+/* The common start of every subcommand: parse argv and, for --help, print the usage on rank 0, free
+ * what the parser collected and return 1 (the caller returns 0). Returns 0 when the command runs (the
+ * caller frees with rb_cli_free when done). A command-line error returns RB_ERR with nothing left
+ * allocated, agreed over MPI_COMM_WORLD (every rank parses the same argv), for the caller to return
+ * to main:  int start = rb_cli_command(...); if (start != 0) return start == RB_ERR ? RB_ERR : 0; */
 int rb_cli_command(int argc, char **argv, const rb_opt *opts, int n_opts, const char *synopsis, const char *summary,
                    rb_cli_list *positional);
 
 /* The common start of a config-driven subcommand whose table holds RB_CLI_CONFIG(config, ...): like
- * rb_cli_command, then require -c CFG and no positional arguments. */
+ * rb_cli_command (same returns), then require -c CFG and no positional arguments. */
 int rb_cli_config_command(int argc, char **argv, const rb_opt *opts, int n_opts, const char *synopsis,
                           const char *summary, const rb_cli_config *config, rb_cli_list *positional);
 

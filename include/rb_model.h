@@ -526,7 +526,9 @@ typedef struct {
                              * gradients are summed in group order: the unit of data parallelism, and
                              * the reason the weights do not depend on how many ranks train (default 8) */
     MPI_Comm team;          /* ranks training this detector together (groups dealt round-robin), or
-                             * MPI_COMM_NULL to train alone; every member ends with the same weights */
+                             * MPI_COMM_NULL to train alone; every member ends with the same weights.
+                             * The members agree (rb_mpi_agree) after allocating and before each step's
+                             * broadcasts, so an error on one member fails rb_train_detector on all */
 } rb_train_params;
 
 /* The XD-Violence baseline settings: 512/128, dropout 0.6, 50 epochs, batch 128, 200 snippets,
@@ -600,7 +602,9 @@ void rb_model_free(rb_model *m);
  * it, so the model is identical for any rank count. */
 
 /* Every rank of comm calls this with the same config and dataset. On rank 0, *m receives the complete
- * model (detectors, logs, GMMs, calibrations); on other ranks *m is freed and left empty.
+ * model (detectors, logs, GMMs, calibrations); on other ranks *m is freed and left empty. Returns a
+ * status every rank of comm agrees on (rb_mpi_agree; a job that failed on one rank fails the build on
+ * every rank, with that rank's message).
  * dataset_name and recipe are recorded in the model. Progress lines go to stderr via rb_log. */
 int rb_model_build(const rb_config *cfg, const rb_dataset *data, const char *dataset_name, const char *recipe,
                    MPI_Comm comm, rb_model *m);

@@ -86,7 +86,7 @@ static int rb_audit_rerun(const char *path, const char *out_dir) {
         if (rc == RB_OK) rb_log("audit --rerun: re-running the config stored in %s (%s)", path, cfg_path);
         rb_audit_provenance_free(&p);
     }
-    rb_collective_check(rc, &(MPI_Comm){MPI_COMM_WORLD});
+    RB_TRY(rb_mpi_agree(rc, &(MPI_Comm){MPI_COMM_WORLD})); /* rank 0 wrote the config every rank reads */
     char data_set[4300], *sets[1] = {data_set};
     snprintf(data_set, sizeof data_set, "data.dir=\"%s/data\"", out_dir); /* --set strips the outer quotes only */
     rb_config *cfg;
@@ -109,14 +109,14 @@ static int rb_audit_rerun(const char *path, const char *out_dir) {
             return rb_fail("audit --rerun: --out %s is too long", out_dir);
         }
     }
-    RB_TRY(rb_pipeline_models(cfg, specs, n, 0, MPI_COMM_WORLD));
     rb_grid_options go = {run_dir, 0, 0, 0, NULL, 0};
     rb_results res;
-    RB_TRY(rb_grid_run(cfg, specs, n, &go, MPI_COMM_WORLD, &res));
-    rb_results_free(&res);
+    rc = rb_pipeline_models(cfg, specs, n, 0, MPI_COMM_WORLD);
+    if (rc == RB_OK) rc = rb_grid_run(cfg, specs, n, &go, MPI_COMM_WORLD, &res);
+    if (rc == RB_OK) rb_results_free(&res);
     free(specs);
     rb_config_free(cfg);
-    return RB_OK;
+    return rc;
 }
 
 int rb_cmd_audit(int argc, char **argv) {
@@ -140,7 +140,8 @@ int rb_cmd_audit(int argc, char **argv) {
     static const char summary[] =
         "Compare two results files: every metric cell, the detection AUCs and weights, then config, "
         "inputs and versions. Last line: audit: MATCH (exit 0) or audit: DIFFER (exit 1).";
-    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos)) return 0; /* --help */
+    int start = rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos);
+    if (start != 0) return start == RB_ERR ? RB_ERR : 0; /* an error, or --help */
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     int rerun = cli.rerun > 0, n_pos = pos.n;
@@ -148,7 +149,8 @@ int rb_cmd_audit(int argc, char **argv) {
         if (rerun || n_pos != 1) {
             rb_fail("audit --check: expected one results file A.h5 (and no --rerun), got %d argument%s", n_pos,
                     n_pos == 1 ? "" : "s");
-            rb_die();
+            rb_cli_free(opts, n_opts, &pos);
+            return rb_mpi_agree(RB_ERR, &(MPI_Comm){MPI_COMM_WORLD}); /* every rank saw it: rank 0 prints */
         }
         int status = 0, rc = RB_OK;
         if (rank == 0) {
@@ -160,20 +162,24 @@ int rb_cmd_audit(int argc, char **argv) {
                 status = chk.n_problems ? 1 : 0;
             }
         }
-        rb_collective_check(rc, &(MPI_Comm){MPI_COMM_WORLD});
-        MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
         rb_cli_free(opts, n_opts, &pos);
+        RB_TRY(rb_mpi_agree(rc, &(MPI_Comm){MPI_COMM_WORLD}));
+        MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
         return status;
     }
     if (n_pos != (rerun ? 1 : 2)) {
         rb_fail(rerun ? "audit --rerun: expected one results file A.h5, got %d argument%s"
                       : "audit: expected two results files A.h5 B.h5, got %d argument%s (see robusta audit --help)",
                 n_pos, n_pos == 1 ? "" : "s");
-        rb_die();
+        rb_cli_free(opts, n_opts, &pos);
+        return rb_mpi_agree(RB_ERR, &(MPI_Comm){MPI_COMM_WORLD}); /* every rank saw it: rank 0 prints */
     }
     /* tolerances are checked before a --rerun spends its time */
     rb_audit_options o;
-    rb_collective_check(rb_audit_options_from_cli(&cli, &o), &(MPI_Comm){MPI_COMM_WORLD});
+    if (rb_mpi_agree(rb_audit_options_from_cli(&cli, &o), &(MPI_Comm){MPI_COMM_WORLD}) != RB_OK) {
+        rb_cli_free(opts, n_opts, &pos);
+        return RB_ERR;
+    }
     char out_dir[4096], new_path[4200];
     const char *a_path = pos.items[0], *b_path = rerun ? new_path : pos.items[1];
     if (rerun) {
@@ -184,7 +190,11 @@ int rb_cmd_audit(int argc, char **argv) {
             snprintf(out_dir, sizeof out_dir, "results/rerun-%s", base ? base + 1 : a_path);
         }
         snprintf(new_path, sizeof new_path, "%s/run/results.h5", out_dir);
-        if (rb_audit_rerun(a_path, out_dir) != RB_OK) rb_die();
+        /* agreed again: an error the ranks found alike (a long --out) is returned without agreement */
+        if (rb_mpi_agree(rb_audit_rerun(a_path, out_dir), &(MPI_Comm){MPI_COMM_WORLD}) != RB_OK) {
+            rb_cli_free(opts, n_opts, &pos);
+            return RB_ERR;
+        }
     }
     int rc = RB_OK, status = 0;
     if (rank == 0) {
@@ -198,8 +208,8 @@ int rb_cmd_audit(int argc, char **argv) {
             rb_audit_report_free(&rep);
         }
     }
-    rb_collective_check(rc, &(MPI_Comm){MPI_COMM_WORLD});
-    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     rb_cli_free(opts, n_opts, &pos);
+    RB_TRY(rb_mpi_agree(rc, &(MPI_Comm){MPI_COMM_WORLD}));
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return status;
 }

@@ -67,7 +67,8 @@ int rb_cmd_bench(int argc, char **argv) {
         "step AP and ROC-AUC. Missing synthetic datasets and models are built first. Writes\n"
         "results.h5 (parallel HDF5), summary.md, cells.csv and log.txt into the run directory;\n"
         "identical numbers on any rank count. A killed run continues with --resume.";
-    if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &o.config, &pos)) return 0; /* --help */
+    int start = rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &o.config, &pos);
+    if (start != 0) return start == RB_ERR ? RB_ERR : 0; /* an error, or --help */
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);

@@ -92,24 +92,25 @@ int rb_cmd_config(int argc, char **argv) {
     static const char synopsis[] = "(-c CFG [--set KEY=VALUE]... | --keys)";
     static const char summary[] =
         "Print the effective config of CFG (after @include, defaults and overrides), or the key table.";
-    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos)) return 0; /* --help */
+    int start = rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos);
+    if (start != 0) return start == RB_ERR ? RB_ERR : 0; /* an error, or --help */
+    /* every rank reads the same command line and config: the ranks agree on the outcome and rank 0
+     * prints, the effective config or (from main) the one error */
+    int rc = RB_OK;
     if (o.keys) {
         if (rank == 0) rb_print_keys();
+    } else if (!o.config.path) {
+        rc = rb_fail("config: -c CFG or --keys is required");
+    } else if (pos.n) {
+        rc = rb_fail("config: unexpected argument '%s'", pos.items[0]);
     } else {
-        if (!o.config.path) {
-            rb_fail("config: -c CFG or --keys is required");
-            rb_die();
-        }
-        if (pos.n) {
-            rb_fail("config: unexpected argument '%s'", pos.items[0]);
-            rb_die();
-        }
-        rb_config *cfg;
-        if (rb_config_load(&cfg, o.config.path, o.config.sets.items, o.config.sets.n) != RB_OK) rb_die();
-        if (rb_setup_check_config(cfg) != RB_OK) rb_die(); /* the check synth, train and bench make */
-        if (rank == 0) fputs(rb_config_text(cfg), stdout);
-        rb_config_free(cfg);
+        rb_config *cfg = NULL;
+        rc = rb_config_load(&cfg, o.config.path, o.config.sets.items, o.config.sets.n);
+        if (rc == RB_OK) rc = rb_setup_check_config(cfg); /* the check synth, train and bench make */
+        rc = rb_mpi_agree(rc, &(MPI_Comm){MPI_COMM_WORLD});
+        if (rc == RB_OK && rank == 0) fputs(rb_config_text(cfg), stdout);
+        if (cfg) rb_config_free(cfg);
     }
     rb_cli_free(opts, n_opts, &pos);
-    return 0;
+    return rb_mpi_agree(rc, &(MPI_Comm){MPI_COMM_WORLD});
 }

@@ -1,6 +1,6 @@
 /* cmd_import_xdv.c - `robusta import-xdv`: command-line front end of rb_import_xdv (options, the
  * dataset file, the one-line summary). Usage and semantics: docs/import-xdv.md. Every error is
- * reported with rb_die(): one line "robusta: error: ...", exit status 1. */
+ * returned to main (RB_ERR), which prints one line "robusta: error: ...", exit status 1. */
 #include "rb_cmd.h"
 #include "rb_core.h"
 #include "rb_data.h"
@@ -55,19 +55,21 @@ int rb_cmd_import_xdv(int argc, char **argv) {
         "Convert the public XD-Violence feature release (I3D RGB crops + VGGish audio .npy files) into a\n"
         "robusta dataset file. List entries are matched by file name inside the given directories; the\n"
         "directory part of each list line is ignored.";
-    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos)) return 0; /* --help */
-    if (pos.n) {
+    int start = rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos);
+    if (start != 0) return start == RB_ERR ? RB_ERR : 0; /* an error, or --help */
+    if (pos.n) { /* every rank parsed the same argv: they agree, rank 0 prints */
         rb_fail("import-xdv: unexpected argument '%s' (see robusta import-xdv --help)", pos.items[0]);
-        rb_die();
+        rb_cli_free(opts, n_opts, &pos);
+        return rb_mpi_agree(RB_ERR, &(MPI_Comm){MPI_COMM_WORLD});
     }
     rb_cli_free(opts, n_opts, &pos);
     int size = 1, initialized = 0;
     MPI_Initialized(&initialized);
     if (initialized) MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (size > 1) {
-        rb_fail("import-xdv is a serial command; run it without mpirun/srun (got %d ranks)", size);
-        rb_die();
-    }
+    if (size > 1) /* seen by every rank */
+        return rb_mpi_agree(rb_fail("import-xdv is a serial command; run it without mpirun/srun (got %d ranks)", size),
+                            &(MPI_Comm){MPI_COMM_WORLD});
+    /* from here on one rank: an error returns to main, which prints it */
 
     /* list files: --lists DIR gives the standard names, single flags override them */
     char paths[4][4096];
@@ -76,35 +78,22 @@ int rb_cmd_import_xdv(int argc, char **argv) {
     static const char *const list_opt[4] = {"--rgb-list", "--audio-list", "--rgb-test-list", "--audio-test-list"};
     for (int l = 0; l < 4; l++) {
         if (*list_field[l]) continue;
-        if (!o.lists) {
-            rb_fail("import-xdv: give --lists DIR or %s FILE (see --help)", list_opt[l]);
-            rb_die();
-        }
+        if (!o.lists)
+            return rb_fail("import-xdv: give --lists DIR or %s FILE (see --help)", list_opt[l]);
         int n = snprintf(paths[l], sizeof paths[l], "%s/%s", o.lists, list_name[l]);
-        if (n < 0 || (size_t)n >= sizeof paths[l]) {
-            rb_fail("import-xdv: path %s/%s is too long", o.lists, list_name[l]);
-            rb_die();
-        }
+        if (n < 0 || (size_t)n >= sizeof paths[l])
+            return rb_fail("import-xdv: path %s/%s is too long", o.lists, list_name[l]);
         *list_field[l] = paths[l];
     }
     const char *required[][2] = {{"--visual-dir", o.visual_dir}, {"--audio-dir", o.audio_dir}, {"--annotations", o.annotations}, {"--out", o.out}};
     for (size_t r = 0; r < sizeof required / sizeof required[0]; r++)
-        if (!required[r][1] || !*required[r][1]) {
-            rb_fail("import-xdv: %s is required (see --help)", required[r][0]);
-            rb_die();
-        }
-    if (strcmp(o.crops, "1") != 0 && strcmp(o.crops, "5") != 0) {
-        rb_fail("import-xdv: --crops must be 1 or 5, got '%s'", o.crops);
-        rb_die();
-    }
-    if (!*o.name) {
-        rb_fail("import-xdv: --name must not be empty");
-        rb_die();
-    }
-    if (!o.force && access(o.out, F_OK) == 0) {
-        rb_fail("import-xdv: %s exists; remove it or pass --force", o.out);
-        rb_die();
-    }
+        if (!required[r][1] || !*required[r][1])
+            return rb_fail("import-xdv: %s is required (see --help)", required[r][0]);
+    if (strcmp(o.crops, "1") != 0 && strcmp(o.crops, "5") != 0)
+        return rb_fail("import-xdv: --crops must be 1 or 5, got '%s'", o.crops);
+    if (!*o.name)
+        return rb_fail("import-xdv: --name must not be empty");
+    if (!o.force && access(o.out, F_OK) == 0) return rb_fail("import-xdv: %s exists; remove it or pass --force", o.out);
 
     rb_xdv_options opt = {
         .visual_list = o.rgb_list, .audio_list = o.audio_list, .visual_test_list = o.rgb_test_list,
@@ -113,10 +102,10 @@ int rb_cmd_import_xdv(int argc, char **argv) {
         .audio_test_dir = o.audio_test_dir, .annotations = o.annotations, .n_crops = atoi(o.crops)};
     rb_dataset d;
     rb_xdv_stats st;
-    if (rb_import_xdv(&opt, o.name, &d, &st) != RB_OK) rb_die();
+    if (rb_import_xdv(&opt, o.name, &d, &st) != RB_OK) return RB_ERR;
     int rc = rb_dataset_write(o.out, &d);
     rb_dataset_free(&d);
-    if (rc != RB_OK) rb_die();
+    if (rc != RB_OK) return RB_ERR;
     printf("import-xdv: wrote %s: train %lld videos (%lld violent) %lld snippets, test %lld videos (%lld violent) "
            "%lld snippets; %d crops, visual %d-d, audio %d-d; dropped %lld extra visual rows; test truth %lld "
            "positive frames, %lld annotated frames past the features dropped, %lld unused annotation lines\n",

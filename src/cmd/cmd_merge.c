@@ -237,26 +237,29 @@ int rb_cmd_merge(int argc, char **argv) {
     static const char summary[] =
         "Combine results files of one config computed as shards (`robusta bench --datasets NAME`,\n"
         "e.g. a Slurm job array) into one results.h5 with the rows of a single-job run.";
-    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos)) return 0; /* --help */
+    int start = rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos);
+    if (start != 0) return start == RB_ERR ? RB_ERR : 0; /* an error, or --help */
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (size > 1) {
-        rb_fail("merge: run it on one rank (it is serial)");
-        rb_die();
+    int rc = RB_OK;
+    if (size > 1) rc = rb_fail("merge: run it on one rank (it is serial)");
+    else if (!o.out || pos.n < 1) rc = rb_fail("merge: expected -o OUT.h5 and at least one shard");
+    if (rc != RB_OK) { /* seen alike by every rank (same argv): they agree, rank 0 prints */
+        rb_cli_free(opts, n_opts, &pos);
+        return rb_mpi_agree(rc, &(MPI_Comm){MPI_COMM_WORLD});
     }
-    if (!o.out || pos.n < 1) {
-        rb_fail("merge: expected -o OUT.h5 and at least one shard");
-        rb_die();
-    }
+    /* from here on one rank: an error returns to main, which prints it */
     struct stat st; /* anything at that name, a dangling symbolic link too (it is replaced, never followed) */
     int out_exists = lstat(o.out, &st) == 0;
-    if (out_exists && !o.force) {
-        rb_fail("merge: %s exists (use --force to overwrite)", o.out);
-        rb_die();
-    }
+    if (out_exists && !o.force) rc = rb_fail("merge: %s exists (use --force to overwrite)", o.out);
     rb_merge_job m = {.paths = pos.items, .n = pos.n};
-    if (rb_merge_read_shards(&m) != RB_OK || rb_merge_assign_datasets(&m, o.partial) != RB_OK ||
-        rb_merge_write(&m, o.out) != RB_OK)
-        rb_die();
+    if (rc == RB_OK) rc = rb_merge_read_shards(&m);
+    if (rc == RB_OK) rc = rb_merge_assign_datasets(&m, o.partial);
+    if (rc == RB_OK) rc = rb_merge_write(&m, o.out);
+    if (rc != RB_OK) {
+        rb_merge_job_free(&m);
+        rb_cli_free(opts, n_opts, &pos);
+        return RB_ERR;
+    }
     printf("merge: %d shards, %d datasets, %d cells -> %s\n", m.n, m.n_datasets, m.total, o.out);
     rb_merge_job_free(&m);
     rb_cli_free(opts, n_opts, &pos);

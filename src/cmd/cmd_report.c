@@ -126,12 +126,14 @@ int rb_cmd_report(int argc, char **argv) {
         "weights, provenance), overview.svg, results.json, summary.md, cells.csv, summaries.csv and comparisons.csv "
         "from a results file; print the "
         "headline. With several files: compare.html, the runs side by side, differences flagged.";
-    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos)) return 0; /* --help */
+    int start = rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, &pos);
+    if (start != 0) return start == RB_ERR ? RB_ERR : 0; /* an error, or --help */
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (pos.n < 1) {
+    if (pos.n < 1) { /* seen alike by every rank (same argv): they agree, rank 0 prints */
         rb_fail("report: expected a RESULTS.h5 argument (or several to compare), got none (see robusta report --help)");
-        rb_die();
+        rb_cli_free(opts, n_opts, &pos);
+        return rb_mpi_agree(RB_ERR, &(MPI_Comm){MPI_COMM_WORLD});
     }
     int metric = 1;
     rb_audit_options ao;
@@ -154,7 +156,6 @@ int rb_cmd_report(int argc, char **argv) {
     } else if (rc == RB_OK && rank == 0) {
         rc = rb_report_run(pos.items[0], o.out, metric, o.plots || o.plots_required, o.plots_required, o.gnuplot);
     }
-    rb_collective_check(rc, &(MPI_Comm){MPI_COMM_WORLD});
     rb_cli_free(opts, n_opts, &pos);
-    return 0;
+    return rb_mpi_agree(rc, &(MPI_Comm){MPI_COMM_WORLD}); /* rank 0 did the work: every rank leaves with its status */
 }

@@ -38,7 +38,8 @@ int rb_cmd_synth(int argc, char **argv) {
         "Generate the XD-Violence-shaped synthetic datasets that CFG describes (data.datasets with\n"
         "generator xdv or ucf) into their files. A file that exists is checked against the recipe\n"
         "it records and kept; a different recipe is an error unless --force.";
-    if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &o.config, &pos)) return 0; /* --help */
+    int start = rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &o.config, &pos);
+    if (start != 0) return start == RB_ERR ? RB_ERR : 0; /* an error, or --help */
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rb_cli_progress_mode("synth", o.progress) != RB_OK) {

@@ -31,7 +31,8 @@ int rb_cmd_train(int argc, char **argv) {
         "train_on = \"self\". Jobs are spread over the MPI ranks by cost; the model file is the\n"
         "same for any rank count. Missing synthetic datasets are built first; existing files are\n"
         "checked against their recorded recipe.";
-    if (rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &o.config, &pos)) return 0; /* --help */
+    int start = rb_cli_config_command(argc, argv, opts, n_opts, synopsis, summary, &o.config, &pos);
+    if (start != 0) return start == RB_ERR ? RB_ERR : 0; /* an error, or --help */
     if (rb_cli_progress_mode("train", o.progress) != RB_OK) {
         rb_cli_free(opts, n_opts, &pos);
         return RB_ERR;

@@ -143,14 +143,14 @@ void rb_cli_free(const rb_opt *opts, int n_opts, rb_cli_list *positional) {
     *positional = (rb_cli_list){NULL, 0};
 }
 
-/* A command-line error: every rank parsed the same argv and sees it, so the ranks agree on it and
- * rb_die prints it once (rank 0). (Still an exit from the library: docs/failure-model.md.) */
-static void rb_cli_die(void) {
+/* A command-line error: every rank parsed the same argv and sees it, so the ranks agree on it (main
+ * then prints it once, on rank 0). Returns RB_ERR. */
+static int rb_cli_error(void) {
     int mpi = 0, finalized = 0;
     MPI_Initialized(&mpi);
     MPI_Finalized(&finalized);
-    if (mpi && !finalized) rb_mpi_agree(RB_ERR, &(MPI_Comm){MPI_COMM_WORLD});
-    rb_die();
+    if (mpi && !finalized) return rb_mpi_agree(RB_ERR, &(MPI_Comm){MPI_COMM_WORLD});
+    return RB_ERR;
 }
 
 int rb_cli_command(int argc, char **argv, const rb_opt *opts, int n_opts, const char *synopsis, const char *summary,
@@ -158,7 +158,7 @@ int rb_cli_command(int argc, char **argv, const rb_opt *opts, int n_opts, const 
     int help, rank = 0, mpi = 0;
     MPI_Initialized(&mpi);
     if (mpi) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (rb_cli_parse(argc, argv, opts, n_opts, positional, &help) != RB_OK) rb_cli_die();
+    if (rb_cli_parse(argc, argv, opts, n_opts, positional, &help) != RB_OK) return rb_cli_error();
     if (!help) return 0;
     if (rank == 0) rb_cli_usage(stdout, argv[0], synopsis, summary, opts, n_opts);
     rb_cli_free(opts, n_opts, positional);
@@ -167,14 +167,11 @@ int rb_cli_command(int argc, char **argv, const rb_opt *opts, int n_opts, const 
 
 int rb_cli_config_command(int argc, char **argv, const rb_opt *opts, int n_opts, const char *synopsis,
                           const char *summary, const rb_cli_config *config, rb_cli_list *positional) {
-    if (rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, positional)) return 1;
-    if (!config->path) {
-        rb_fail("%s: -c CFG is required", argv[0]);
-        rb_cli_die();
-    }
-    if (positional->n) {
-        rb_fail("%s: unexpected argument '%s'", argv[0], positional->items[0]);
-        rb_cli_die();
-    }
-    return 0;
+    int start = rb_cli_command(argc, argv, opts, n_opts, synopsis, summary, positional);
+    if (start != 0) return start;
+    if (!config->path) rb_fail("%s: -c CFG is required", argv[0]);
+    else if (positional->n) rb_fail("%s: unexpected argument '%s'", argv[0], positional->items[0]);
+    else return 0;
+    rb_cli_free(opts, n_opts, positional);
+    return rb_cli_error();
 }

@@ -113,10 +113,10 @@ int rb_mpi_agree(int rc, const void *comm_ptr) {
     int fresh = rc != RB_OK && !rb_error_from_agree;
     int mine = rc == RB_OK ? 2 * size : fresh ? rank : size + rank, first = 2 * size;
     MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
-    if (first == 2 * size) {
-        rb_error_from_agree = rb_error_agreed = 0;
-        return RB_OK;
-    }
+    /* success leaves the state of an earlier agreed error alone: the collective cleanup after a
+     * failure agrees on steps that succeed (closing a file), and the error that then reaches main
+     * must still name the rank that saw it first (a new error is recorded by rb_fail, which clears) */
+    if (first == 2 * size) return RB_OK;
     int root = first < size ? first : first - size;
     /* every rank takes the first failing rank's message (an empty one reads "unknown error") */
     if (rank == root && !rb_error_buf[0]) snprintf(rb_error_buf, sizeof rb_error_buf, "unknown error");

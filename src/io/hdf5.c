@@ -112,7 +112,7 @@ int rb_h5_create_tmp(const char *path, MPI_Comm comm, hid_t *file, char *tmp, si
         int all = created;
         MPI_Allreduce(&created, &all, 1, MPI_INT, MPI_MIN, comm);
         /* created on some ranks only: its collective close could never complete, so the handle is
-         * left open; the caller's agreement (rb_collective_check) ends the job */
+         * left open; every rank returns the error below (the same on each) */
         if (!all) created = 0;
     }
     if (!created) {

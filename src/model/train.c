@@ -370,7 +370,10 @@ static int rb_train_step(const rb_train_run *r, rb_train_state *s, int e, int32_
                          rb_epoch_sums *sums) {
     int n_vis = rb_order_batch(r, s, e, b0, nb);
     int64_t rv = 0, ra = 0;
-    RB_TRY(rb_group_grads(r, s, e, b0, nb, n_vis, &rv, &ra));
+    int rc = rb_group_grads(r, s, e, b0, nb, n_vis, &rv, &ra);
+    /* a team agrees before the broadcasts (a group may fail on one member only: rb_core.h) */
+    if (r->team_size > 1) rc = rb_mpi_agree(rc, &r->p->team);
+    RB_TRY(rc);
     if (r->team_size > 1) rb_share_groups(r, s, nb);
     double loss = rb_batch_mean(r, s, nb);
     if (!isfinite(loss))
@@ -423,6 +426,7 @@ int rb_train_detector(rb_detector *d, const rb_split *train, const rb_train_para
     rb_train_state s;
     int rc = rb_train_state_alloc(&s, &r);
     if (rc == RB_OK && log) rc = rb_train_log_start(log, &r);
+    if (r.team_size > 1) rc = rb_mpi_agree(rc, &p->team); /* before the team's first broadcast */
     double t_start = rb_now();
     for (int e = 0; rc == RB_OK && e < p->epochs; e++) rc = rb_train_epoch(&r, &s, e, log);
     if (rc == RB_OK && log) log->seconds = rb_now() - t_start;

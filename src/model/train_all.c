@@ -124,19 +124,18 @@ static void rb_send_detector(const rb_detector *d, const rb_train_log *log, int 
     free(buf);
 }
 
-static int rb_recv_detector(rb_detector *d, rb_train_log *log, int epochs, int from, int tag, MPI_Comm comm) {
+/* Rank 0 receives a detector's parameters and log into d and log, prepared by rb_prepare_recv (buf:
+ * 4 * epochs + 1 doubles of scratch). Allocates nothing, so it cannot fail halfway through the
+ * owner's sends. */
+static void rb_recv_detector(rb_detector *d, rb_train_log *log, double *buf, int epochs, int from, int tag,
+                             MPI_Comm comm) {
     MPI_Recv(d->params, (int)d->n_params, MPI_FLOAT, from, tag, comm, MPI_STATUS_IGNORE);
-    RB_TRY(rb_log_alloc(log, epochs));
-    double *buf = rb_malloc(sizeof(double) * (size_t)(4 * epochs + 1), "log buffer");
-    if (!buf) return RB_ERR;
     MPI_Recv(buf, 4 * epochs + 1, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
     memcpy(log->loss, buf, sizeof(double) * (size_t)epochs);
     memcpy(log->visual_fraction, buf + epochs, sizeof(double) * (size_t)epochs);
     memcpy(log->snippets_per_s, buf + 2 * epochs, sizeof(double) * (size_t)epochs);
     memcpy(log->lr, buf + 3 * epochs, sizeof(double) * (size_t)epochs);
     log->seconds = buf[4 * epochs];
-    free(buf);
-    return RB_OK;
 }
 
 static size_t rb_gmm_cov_len(const rb_gmm *g) { return (size_t)g->k * g->d * (g->full ? (size_t)g->d : 1); }
@@ -152,8 +151,9 @@ static void rb_send_gmm(const rb_gmm *g, const rb_weight_calib *calib, int tag, 
     MPI_Send(calib, RB_WEIGHT_CALIB_NFIELDS, MPI_DOUBLE, 0, tag, comm);
 }
 
-static int rb_recv_gmm(rb_gmm *g, rb_weight_calib *calib, int k, int d, int full, int from, int tag, MPI_Comm comm) {
-    RB_TRY(rb_gmm_alloc(g, k, d, full));
+/* Rank 0 receives a GMM and its calibration into g (allocated by rb_prepare_recv, its trace with
+ * room for max_iter + 1 entries, the most a fit records). Allocates nothing. */
+static void rb_recv_gmm(rb_gmm *g, rb_weight_calib *calib, int from, int tag, MPI_Comm comm) {
     double head[6];
     MPI_Recv(head, 6, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
     g->iterations = (int)head[0];
@@ -161,15 +161,12 @@ static int rb_recv_gmm(rb_gmm *g, rb_weight_calib *calib, int k, int d, int full
     g->n_fit = (int64_t)head[2];
     g->n_trace = (int)head[3];
     g->mean_loglik = head[4];
-    MPI_Recv(g->weights, k, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
-    MPI_Recv(g->means, k * d, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
+    MPI_Recv(g->weights, g->k, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
+    MPI_Recv(g->means, g->k * g->d, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
     MPI_Recv(g->cov, (int)rb_gmm_cov_len(g), MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
-    MPI_Recv(g->var_floor, d, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
-    g->loglik_trace = rb_calloc((size_t)(g->n_trace ? g->n_trace : 1), sizeof(double), "gmm trace");
-    if (!g->loglik_trace) return RB_ERR;
+    MPI_Recv(g->var_floor, g->d, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
     MPI_Recv(g->loglik_trace, g->n_trace, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
     MPI_Recv(calib, RB_WEIGHT_CALIB_NFIELDS, MPI_DOUBLE, from, tag, comm, MPI_STATUS_IGNORE);
-    return RB_OK;
 }
 
 static void rb_print_training(const char *dataset, const rb_detector *d, int replica, const rb_train_log *log) {
@@ -228,31 +225,34 @@ static int rb_plan_jobs(const rb_model *m, const rb_dataset *data, const rb_buil
     return n_jobs;
 }
 
-/* Train one detector replica (alone, or with the whole team when the job has no owner). */
-static void rb_run_detector_job(rb_model *m, const rb_dataset *data, const char *dataset_name,
-                                const rb_build_params *bp, const rb_job *jb, int rank, MPI_Comm comm) {
+/* Train one detector replica (alone, or with the whole team when the job has no owner). A team job
+ * is collective over comm: the ranks agree on the detector's initialisation before they train, and
+ * rb_train_detector agrees on every step of a team (rb_model.h), so a failure leaves every rank at
+ * once with the same message. */
+static int rb_run_detector_job(rb_model *m, const rb_dataset *data, const char *dataset_name,
+                               const rb_build_params *bp, const rb_job *jb, int rank, MPI_Comm comm) {
     rb_train_params p = bp->tp;
     p.replica = (uint32_t)jb->replica;
     p.team = jb->owner == -1 ? comm : MPI_COMM_NULL;
     rb_detector *d = rb_model_detector(m, jb->slot, jb->replica);
     rb_train_log *log = &m->logs[jb->slot * bp->replicas + jb->replica];
-    if (rb_train_detector_init(d, m->kinds[jb->slot], m->d_visual, m->d_audio, &p) != RB_OK ||
-        rb_train_detector(d, &data->train, &p, log) != RB_OK) {
-        rb_context("training %s detector %s#%d", dataset_name, rb_detector_kind_name(m->kinds[jb->slot]), jb->replica);
-        rb_die();
-    }
+    int rc = rb_train_detector_init(d, m->kinds[jb->slot], m->d_visual, m->d_audio, &p);
+    if (jb->owner == -1) rc = rb_mpi_agree(rc, &comm);
+    if (rc == RB_OK) rc = rb_train_detector(d, &data->train, &p, log);
+    if (rc != RB_OK)
+        return rb_context("training %s detector %s#%d", dataset_name, rb_detector_kind_name(m->kinds[jb->slot]),
+                          jb->replica);
     if (jb->owner != -1 || rank == 0) rb_print_training(dataset_name, d, jb->replica, log);
+    return RB_OK;
 }
 
 /* Fit the GMM and calibrate the weights of one modality. */
-static void rb_run_gmm_job(rb_model *m, const rb_dataset *data, const char *dataset_name, const rb_build_params *bp,
-                           const rb_job *jb) {
+static int rb_run_gmm_job(rb_model *m, const rb_dataset *data, const char *dataset_name, const rb_build_params *bp,
+                          const rb_job *jb) {
     double t0 = rb_now();
     if (rb_fit_modality(data, jb->modality, &bp->gp, bp->holdout_fraction, &bp->wp, &m->gmm[jb->modality],
-                        &m->calib[jb->modality]) != RB_OK) {
-        rb_context("dataset %s", dataset_name);
-        rb_die();
-    }
+                        &m->calib[jb->modality]) != RB_OK)
+        return rb_context("dataset %s", dataset_name);
     const rb_gmm *g = &m->gmm[jb->modality];
     const rb_weight_calib *c = &m->calib[jb->modality];
     rb_log("gmm %s %s: %d components, %d EM iterations (%s), mean log-likelihood %.4f on %lld rows; "
@@ -260,6 +260,7 @@ static void rb_run_gmm_job(rb_model *m, const rb_dataset *data, const char *data
            dataset_name, rb_modality_label[jb->modality], g->k, g->iterations,
            g->converged ? "converged" : "max_iter", g->mean_loglik, (long long)g->n_fit, c->tau_hi, c->s_hi,
            rb_now() - t0);
+    return RB_OK;
 }
 
 /* "concat#0", "gmm visual" */
@@ -296,10 +297,13 @@ static int rb_job_progress_poll(rb_stage_progress *pr, const rb_model *m, const 
     }
 }
 
-/* Run the jobs of this rank and every team job; an error ends the whole MPI job (the other ranks would
- * wait for its results forever). Rank 0 counts every job on one progress counter: its own and the team
- * jobs as they end, the others' from their reports (polled between its jobs, then awaited). */
-static void rb_run_jobs(rb_model *m, const rb_dataset *data, const char *dataset_name, const rb_build_params *bp,
+/* Run the jobs of this rank and every team job. An owned job is local: its failure stops this rank's
+ * jobs and is agreed on after the run (rb_model_build). A team job is collective: every rank agrees
+ * on its status so far before it, so no rank enters it alone; a failed team job fails on every rank.
+ * Rank 0 counts every job on one progress counter: its own and the team jobs as they end, the others'
+ * from their reports (polled between its jobs, then awaited). A rank reports every job it owns, also
+ * one it skipped after an error, so rank 0 never waits for a report that will not come. */
+static int rb_run_jobs(rb_model *m, const rb_dataset *data, const char *dataset_name, const rb_build_params *bp,
                         const rb_job *jobs, int n_jobs, int rank, int size, MPI_Comm comm) {
     double total_cost = 0;
     int remote = 0, team = 0;
@@ -323,12 +327,15 @@ static void rb_run_jobs(rb_model *m, const rb_dataset *data, const char *dataset
         free(owner);
         free(cost);
     }
+    int rc = RB_OK;
     for (int j = 0; j < n_jobs; j++) {
         const rb_job *jb = &jobs[j];
+        if (jb->owner == -1 && rb_mpi_agree(rc, &comm) != RB_OK) rc = RB_ERR; /* the same on every rank */
         if (jb->owner != rank && jb->owner != -1) continue;
         double t0 = rb_now();
-        if (jb->type == RB_JOB_DETECTOR) rb_run_detector_job(m, data, dataset_name, bp, jb, rank, comm);
-        else rb_run_gmm_job(m, data, dataset_name, bp, jb);
+        if (rc == RB_OK)
+            rc = jb->type == RB_JOB_DETECTOR ? rb_run_detector_job(m, data, dataset_name, bp, jb, rank, comm)
+                                             : rb_run_gmm_job(m, data, dataset_name, bp, jb);
         double seconds = rb_now() - t0;
         if (rank == 0) {
             rb_job_progress(&pr, m, jobs, j, seconds);
@@ -341,36 +348,53 @@ static void rb_run_jobs(rb_model *m, const rb_dataset *data, const char *dataset
     if (rank == 0)
         while (remote > 0) remote -= rb_job_progress_poll(&pr, m, jobs, 1, comm);
     rb_stage_progress_free(&pr);
+    return rc;
 }
 
-/* Rank 0 receives the result of job j from its owner. */
-static int rb_recv_job(rb_model *m, const rb_build_params *bp, const rb_job *jb, int j, MPI_Comm comm) {
-    if (jb->type == RB_JOB_DETECTOR) {
-        rb_train_params p = bp->tp;
-        p.replica = (uint32_t)jb->replica;
-        rb_detector *d = rb_model_detector(m, jb->slot, jb->replica);
-        RB_TRY(rb_train_detector_init(d, m->kinds[jb->slot], m->d_visual, m->d_audio, &p));
-        return rb_recv_detector(d, &m->logs[jb->slot * bp->replicas + jb->replica], bp->tp.epochs, jb->owner, j,
-                                comm);
+/* Rank 0 allocates what it will receive from the owners of other ranks' jobs (before the gather, so
+ * that a failed allocation is agreed on before any send, and no owner is left blocked in a send
+ * that rank 0 will never receive). *buf: scratch for a detector's log. */
+static int rb_prepare_recv(rb_model *m, const rb_build_params *bp, const rb_job *jobs, int n_jobs, double **buf) {
+    for (int j = 0; j < n_jobs; j++) {
+        const rb_job *jb = &jobs[j];
+        if (jb->owner == 0 || jb->owner == -1) continue;
+        if (jb->type == RB_JOB_DETECTOR) {
+            rb_train_params p = bp->tp;
+            p.replica = (uint32_t)jb->replica;
+            RB_TRY(rb_train_detector_init(rb_model_detector(m, jb->slot, jb->replica), m->kinds[jb->slot],
+                                          m->d_visual, m->d_audio, &p));
+            RB_TRY(rb_log_alloc(&m->logs[jb->slot * bp->replicas + jb->replica], bp->tp.epochs));
+            if (!*buf && !(*buf = rb_malloc(sizeof(double) * (size_t)(4 * bp->tp.epochs + 1), "log buffer")))
+                return RB_ERR;
+        } else {
+            rb_gmm *g = &m->gmm[jb->modality];
+            RB_TRY(rb_gmm_alloc(g, bp->gp.k, jb->modality == 0 ? m->d_visual : m->d_audio, bp->gp.covariance));
+            g->loglik_trace = rb_calloc((size_t)bp->gp.max_iter + 1, sizeof(double), "gmm trace");
+            if (!g->loglik_trace) return RB_ERR;
+        }
     }
-    return rb_recv_gmm(&m->gmm[jb->modality], &m->calib[jb->modality], bp->gp.k,
-                       jb->modality == 0 ? m->d_visual : m->d_audio, bp->gp.covariance, jb->owner, j, comm);
+    return RB_OK;
 }
 
-/* Gather on rank 0 in job order; owners send in the same order, so no send waits on a later one. */
+/* Gather on rank 0 in job order; owners send in the same order, so no send waits on a later one.
+ * Called only once every rank agreed that every job succeeded and rank 0's receives are prepared. */
 static void rb_gather_jobs(rb_model *m, const rb_build_params *bp, const rb_job *jobs, int n_jobs, int rank,
-                           MPI_Comm comm) {
+                           double *buf, MPI_Comm comm) {
     for (int j = 0; j < n_jobs; j++) {
         const rb_job *jb = &jobs[j];
         if (jb->owner == 0 || jb->owner == -1) continue; /* team jobs end identical on every rank */
+        int slot = jb->slot * bp->replicas + jb->replica;
         if (rank == jb->owner) {
             if (jb->type == RB_JOB_DETECTOR)
-                rb_send_detector(rb_model_detector(m, jb->slot, jb->replica),
-                                 &m->logs[jb->slot * bp->replicas + jb->replica], j, comm);
+                rb_send_detector(rb_model_detector(m, jb->slot, jb->replica), &m->logs[slot], j, comm);
             else
                 rb_send_gmm(&m->gmm[jb->modality], &m->calib[jb->modality], j, comm);
         } else if (rank == 0) {
-            if (rb_recv_job(m, bp, jb, j, comm) != RB_OK) rb_die();
+            if (jb->type == RB_JOB_DETECTOR)
+                rb_recv_detector(rb_model_detector(m, jb->slot, jb->replica), &m->logs[slot], buf, bp->tp.epochs,
+                                 jb->owner, j, comm);
+            else
+                rb_recv_gmm(&m->gmm[jb->modality], &m->calib[jb->modality], jb->owner, j, comm);
         }
     }
 }
@@ -395,18 +419,23 @@ int rb_model_build(const rb_config *cfg, const rb_dataset *data, const char *dat
     m->det = rb_calloc((size_t)n_det, sizeof *m->det, "detectors");
     m->logs = rb_calloc((size_t)n_det, sizeof *m->logs, "training logs");
     rb_job *jobs = rb_calloc((size_t)n_det + 2, sizeof *jobs, "jobs");
-    if (!m->dataset || !m->recipe || !m->det || !m->logs || !jobs) {
+    /* the ranks agree before the jobs: a team job is collective */
+    if (rb_mpi_agree(m->dataset && m->recipe && m->det && m->logs && jobs ? RB_OK : RB_ERR, &comm) != RB_OK) {
         free(jobs);
         rb_model_free(m);
         return RB_ERR;
     }
     int n_jobs = rb_plan_jobs(m, data, &bp, size, jobs);
-    rb_run_jobs(m, data, dataset_name, &bp, jobs, n_jobs, rank, size, comm);
-    rb_gather_jobs(m, &bp, jobs, n_jobs, rank, comm);
+    double *buf = NULL;
+    int rc = rb_run_jobs(m, data, dataset_name, &bp, jobs, n_jobs, rank, size, comm);
+    if (rc == RB_OK && rank == 0) rc = rb_prepare_recv(m, &bp, jobs, n_jobs, &buf);
+    rc = rb_mpi_agree(rc, &comm); /* every job done and rank 0 ready, or every rank leaves */
+    if (rc == RB_OK) rb_gather_jobs(m, &bp, jobs, n_jobs, rank, buf, comm);
+    free(buf);
     free(jobs);
-    if (rank != 0) {
+    if (rc != RB_OK || rank != 0) {
         rb_model_free(m);
-        return RB_OK;
+        return rc;
     }
     /* clean train statistics: the scale of the corruption surrogates at benchmark time */
     for (int mod = 0; mod < 2; mod++)

@@ -265,3 +265,24 @@ RB_TEST(cli_config_pair_fills_path_and_sets) {
     RB_EXPECT(str_is(opts[0].name, "config") && opts[0].short_name == 'c' && str_is(opts[1].name, "set"));
     rb_cli_free(opts, RB_CLI_COUNT(opts), &pos);
 }
+
+RB_TEST(cli_errors_return_to_the_caller) {
+    /* a command-line error is returned (RB_ERR, message kept, nothing left allocated), never an exit */
+    rb_cli_config config = {0};
+    const rb_opt opts[] = {RB_CLI_CONFIG(&config, "experiment config")};
+    rb_cli_list pos;
+    char *missing[] = {"train", "--set", "a=1", NULL};
+    RB_EXPECT_INT(rb_cli_config_command(3, missing, opts, RB_CLI_COUNT(opts), "SYN", "Summary.", &config, &pos), RB_ERR);
+    RB_EXPECT(strcmp(rb_error_message(), "train: -c CFG is required") == 0);
+    RB_EXPECT(config.sets.n == 0 && config.sets.items == NULL && pos.items == NULL);
+    char *extra[] = {"train", "-c", "x.cfg", "stray", NULL};
+    config = (rb_cli_config){0};
+    RB_EXPECT_INT(rb_cli_config_command(4, extra, opts, RB_CLI_COUNT(opts), "SYN", "Summary.", &config, &pos), RB_ERR);
+    RB_EXPECT(strcmp(rb_error_message(), "train: unexpected argument 'stray'") == 0);
+    RB_EXPECT(pos.items == NULL);
+    char *unknown[] = {"train", "--bogus", NULL};
+    config = (rb_cli_config){0};
+    RB_EXPECT_INT(rb_cli_command(2, unknown, opts, RB_CLI_COUNT(opts), "SYN", "Summary.", &pos), RB_ERR);
+    RB_EXPECT(strstr(rb_error_message(), "--bogus") != NULL);
+    rb_error_clear();
+}
