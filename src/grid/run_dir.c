@@ -140,7 +140,34 @@ static int rb_reset_unstarted(const char *dir, const char *why) {
     return RB_OK;
 }
 
+/* Whether another job holds <dir>/run.lock, before anything else is looked at (so that a directory
+ * in use is reported as such, whatever it holds at that moment). Opens an existing lock file only:
+ * nothing is created here. */
+static int rb_check_not_in_use(const char *dir) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/run.lock", dir);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return RB_OK; /* no lock file (or not a regular one): rb_lock_run_dir decides */
+    int rc = RB_OK;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+        char holder[256] = "";
+        ssize_t got = pread(fd, holder, sizeof holder - 1, 0);
+        holder[got > 0 ? got : 0] = '\0';
+        holder[strcspn(holder, "\n")] = '\0';
+        rc = rb_fail("run directory %s is in use by another robusta job (%s; lock %s); wait for it to end "
+                     "or use another run directory",
+                     dir, holder[0] ? holder : "holder unknown", path);
+    }
+    close(fd); /* releases the probe's lock, if it got it */
+    return rc;
+}
+
 static int rb_claim_rank0(const char *dir, const rb_manifest *now, int resume) {
+    if (rb_lock_fd >= 0) { /* an earlier run of this process (audit --rerun): its lock is released */
+        close(rb_lock_fd);
+        rb_lock_fd = -1;
+    }
+    RB_TRY(rb_check_not_in_use(dir));
     int exists, n_foreign;
     char foreign[300], mpath[4200], rpath[4200];
     snprintf(mpath, sizeof mpath, "%s/manifest.txt", dir);

@@ -239,6 +239,17 @@ int rb_journal_attempts(const char *run_dir, int *attempts) {
     return RB_OK;
 }
 
+/* Open <run_dir>/journal/<name> for reading (never through a symbolic link); path receives its name. */
+static int rb_journal_open_read(const char *run_dir, const char *name, char *path, size_t cap, FILE **in) {
+    snprintf(path, cap, "%s/journal/%s", run_dir, name);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    *in = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (*in) return RB_OK;
+    int err = errno;
+    if (fd >= 0) close(fd);
+    return rb_fail("cannot read journal %s: %s", path, strerror(err));
+}
+
 int rb_journal_count(const char *run_dir, int *count) {
     char **names;
     int nf, rc = RB_OK;
@@ -248,14 +259,8 @@ int rb_journal_count(const char *run_dir, int *count) {
     if (!text) rc = RB_ERR;
     for (int f = 0; rc == RB_OK && f < nf; f++) {
         char path[4400];
-        snprintf(path, sizeof path, "%s/journal/%s", run_dir, names[f]);
-        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        FILE *in = fd >= 0 ? fdopen(fd, "rb") : NULL;
-        if (!in) {
-            rc = rb_fail("cannot read journal %s: %s", path, strerror(errno));
-            if (fd >= 0) close(fd);
-            break;
-        }
+        FILE *in = NULL;
+        if ((rc = rb_journal_open_read(run_dir, names[f], path, sizeof path, &in)) != RB_OK) break;
         rb_journal_tag tag;
         int got;
         while ((got = rb_journal_next(in, path, -1, text, NULL, &tag)) == 1) (*count)++;
@@ -347,14 +352,8 @@ int rb_journal_load(const char *run_dir, int n, double **records, rb_journal_tag
     if (!payload || !text) rc = RB_ERR;
     for (int f = 0; rc == RB_OK && f < nf; f++) {
         char path[4400];
-        snprintf(path, sizeof path, "%s/journal/%s", run_dir, names[f]);
-        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        FILE *in = fd >= 0 ? fdopen(fd, "rb") : NULL;
-        if (!in) {
-            rc = rb_fail("cannot read journal %s: %s", path, strerror(errno));
-            if (fd >= 0) close(fd);
-            break;
-        }
+        FILE *in = NULL;
+        if ((rc = rb_journal_open_read(run_dir, names[f], path, sizeof path, &in)) != RB_OK) break;
         for (;;) {
             rb_journal_tag tag;
             int got = rb_journal_next(in, path, n, text, payload, &tag);
