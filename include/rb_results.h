@@ -145,6 +145,9 @@ void rb_results_check_print(const rb_results_check *chk, const char *path, FILE 
  * (what `report` runs before writing tables). */
 int rb_results_require_consistent(const char *path);
 
+/* s as a JSON string literal, quoted and escaped (NULL: ""); report_json.c. */
+void rb_json_write_string(FILE *f, const char *s);
+
 /* summary.md and cells.csv into dir (each via a temporary name, renamed when complete). */
 int rb_results_tables(const rb_results *r, const char *dir);
 

@@ -102,8 +102,16 @@ int rb_cmd_bench(int argc, char **argv) {
         return RB_ERR;
     }
     if (rank == 0 && json) {
-        printf("{\"event\": \"done\", \"run_dir\": \"%s\", \"results\": \"%s/results.h5\", \"results_json\": \"%s/results.json\"}\n",
-               run_dir, run_dir, run_dir);
+        char results[4200], json_path[4200];
+        snprintf(results, sizeof results, "%s/results.h5", run_dir);
+        snprintf(json_path, sizeof json_path, "%s/results.json", run_dir);
+        fputs("{\"event\": \"done\", \"run_dir\": ", stdout); /* paths escaped: --out may hold any character */
+        rb_json_write_string(stdout, run_dir);
+        fputs(", \"results\": ", stdout);
+        rb_json_write_string(stdout, results);
+        fputs(", \"results_json\": ", stdout);
+        rb_json_write_string(stdout, json_path);
+        fputs("}\n", stdout);
     } else if (rank == 0) {
         rb_results_print_headline(&res, stdout);
         printf("\nfull tables: %s/summary.md, %s/cells.csv; results: %s/results.h5\n", run_dir, run_dir, run_dir);

@@ -12,7 +12,7 @@
 #define RB_JSON_SCHEMA "robusta-results-json"
 #define RB_JSON_VERSION 1
 
-static void rb_json_str(FILE *f, const char *s) {
+void rb_json_write_string(FILE *f, const char *s) {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
@@ -26,9 +26,9 @@ static void rb_json_str(FILE *f, const char *s) {
 
 /* "key": string, or null when s is NULL */
 static void rb_json_kv_str(FILE *f, const char *key, const char *s, int comma) {
-    rb_json_str(f, key);
+    rb_json_write_string(f, key);
     fputs(": ", f);
-    if (s) rb_json_str(f, s);
+    if (s) rb_json_write_string(f, s);
     else fputs("null", f);
     if (comma) fputs(", ", f);
 }
@@ -39,7 +39,7 @@ static void rb_json_num(FILE *f, double v) {
 }
 
 static void rb_json_ms(FILE *f, const char *key, const double ms[2]) {
-    rb_json_str(f, key);
+    rb_json_write_string(f, key);
     fputs(": {\"mean\": ", f);
     rb_json_num(f, ms[0]);
     fputs(", \"sd\": ", f);
@@ -94,7 +94,7 @@ static int rb_json_dataset(FILE *f, const rb_results *r, const rb_report_dataset
         fprintf(f, "%s\"%s\": [", k ? ", " : "", rb_report_metric_name(k));
         for (int i = 0; i < r->n_methods; i++) {
             if (i) fputs(", ", f);
-            rb_json_str(f, r->methods[order[i]]);
+            rb_json_write_string(f, r->methods[order[i]]);
         }
         fputc(']', f);
     }
@@ -138,7 +138,7 @@ static int rb_json_dataset(FILE *f, const rb_results *r, const rb_report_dataset
         fputs("], \"mean_over_severities\": {", f);
         for (int m = 0; m < r->n_methods; m++) {
             if (m) fputs(", ", f);
-            rb_json_str(f, r->methods[m]);
+            rb_json_write_string(f, r->methods[m]);
             fputs(": {", f);
             for (int k = 0; k < 3; k++) {
                 double ms[2];
@@ -170,7 +170,7 @@ static int rb_json_fn(FILE *f, void *vctx) {
     fputs(",\n  \"methods\": [", f);
     for (int m = 0; m < r->n_methods; m++) {
         if (m) fputs(", ", f);
-        rb_json_str(f, r->methods[m]);
+        rb_json_write_string(f, r->methods[m]);
     }
     fprintf(f, "],\n  \"n_replicas\": %d,\n  \"n_boot\": %d,\n", r->n_replicas, r->n_boot);
     rb_json_provenance(f, r, c->p);
