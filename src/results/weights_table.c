@@ -32,10 +32,8 @@ void rb_results_weights_table(FILE *f, const rb_results *r, const rb_report_data
     static const char *const mod_names[2] = {"visual", "audio"};
     char a[32], b[32], c[32];
     fprintf(f, "### What the weights did\n\n"
-               "Clean cell: how well the GMM negative log-likelihood alone separates anomalous from normal\n"
-               "frames (NLL anomaly ROC-AUC; 0.5 = not at all) and the resulting weights on snippets with\n"
-               "anomalous frames versus snippets of normal videos. A weight lower on anomalous snippets moves\n"
-               "shared-dyn away from the modality that sees the anomaly, on clean data.\n\n"
+               "Clean cell (columns explained in docs/results.md): a lower weight on anomalous snippets moves\n"
+               "shared-dyn away from the modality that sees the anomaly.\n\n"
                "| modality | NLL anomaly ROC-AUC | weight anomalous / normal | weights < 0.5 | weight q05 / q50 / q95 |\n"
                "|---|---|---|---|---|\n");
     for (int m = 0; m < 2; m++) {
@@ -48,12 +46,8 @@ void rb_results_weights_table(FILE *f, const rb_results *r, const rb_report_data
         fprintf(f, " %s / %s / %s |\n", rb_num(q[0], sizeof q[0], g[RB_DIAG_WEIGHT_Q05]),
                 rb_num(q[1], sizeof q[1], g[RB_DIAG_WEIGHT_Q50]), rb_num(q[2], sizeof q[2], g[RB_DIAG_WEIGHT_Q95]));
     }
-    fprintf(f, "\nCorrupted cells of one modality (missing modalities and pairs left out): how many the\n"
-               "weighting detects (detection ROC-AUC > 0.5: the corrupted NLL is higher, the one-sided weight can\n"
-               "fall) and how many it reads backwards (< 0.5: the corrupted features look *more* typical), the\n"
-               "mean weight of the corrupted modality, and the oracle gap: shared-oracle (weight 0 on the\n"
-               "corrupted modality) minus shared-dyn, in `ap` (mean; largest, with its cell). nan: the run did\n"
-               "not compute shared-oracle.\n\n"
+    fprintf(f, "\nCorrupted cells of one modality: detected (detection ROC-AUC > 0.5) or read backwards (< 0.5),\n"
+               "and the oracle gap in `ap` (shared-oracle - shared-dyn; nan without shared-oracle).\n\n"
                "| corrupted modality | cells | detected (> 0.5) | backwards (< 0.5) | mean weight | mean oracle gap | largest oracle gap |\n"
                "|---|---|---|---|---|---|---|\n");
     for (int m = 0; m < 2; m++) {

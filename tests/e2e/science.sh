@@ -75,7 +75,9 @@ first = md.index("## Dataset")
 check(md.find("###", first) == md.find("### Ranking", first) and "**Resolved**" in md and "**Not resolved**" in md, "summary.md: each dataset opens with the ranking, then resolved / not resolved")
 check(md.count("(1 + q) / 2") == 1, "summary.md prints the ap caveat once")
 lines_per_ds = [len(part.splitlines()) for part in md.split("## Dataset")[1:]]
-check(max(lines_per_ds) <= 60, f"summary.md is short: at most 60 lines per dataset (got {lines_per_ds})")
+# one screen: at most 70 lines per dataset with the nine methods of configs/default.cfg (the ranking
+# table and its resolved / not resolved lines grow with the methods)
+check(max(lines_per_ds) <= 70, f"summary.md is short: at most 70 lines per dataset (got {lines_per_ds})")
 # the reference methods (configs/default.cfg runs all nine): shared-oracle is the remaining
 # modality's shared path, bit for bit (the same fusion call), so its metrics equal shared-mean's on the
 # missing cells and, on a cell corrupting one modality, shared-mean's on that modality's missing cell
