@@ -145,6 +145,9 @@ void rb_results_check_print(const rb_results_check *chk, const char *path, FILE 
  * (what `report` runs before writing tables). */
 int rb_results_require_consistent(const char *path);
 
+/* A number as the tables print it: 4 decimals, "nan" for NaN, into buf (returned; results.c). */
+const char *rb_results_fmt4(char *buf, size_t cap, double v);
+
 /* s as a JSON string literal, quoted and escaped (NULL: ""); report_json.c. */
 void rb_json_write_string(FILE *f, const char *s);
 

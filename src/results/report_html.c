@@ -56,19 +56,13 @@ void rb_report_page_tail(FILE *f) {
           f);
 }
 
-/* A number with 4 decimals, "nan" for NaN. */
-static void rb_num(char *buf, size_t cap, double v) {
-    if (isnan(v)) snprintf(buf, cap, "nan");
-    else snprintf(buf, cap, "%.4f", v);
-}
-
 /* "mean +- sd" (one replica: the mean alone). */
 static void rb_ms(char *buf, size_t cap, double mean, double sd, int n_replicas) {
     char a[32], b[32];
-    rb_num(a, sizeof a, mean);
+    rb_results_fmt4(a, sizeof a, mean);
     if (n_replicas < 2) snprintf(buf, cap, "%s", a);
     else {
-        rb_num(b, sizeof b, sd);
+        rb_results_fmt4(b, sizeof b, sd);
         snprintf(buf, cap, "%s &#177; %s", a, b);
     }
 }
@@ -143,9 +137,9 @@ static int rb_section_ranking(FILE *f, const rb_results *r, const rb_report_data
         bars[m][2] = bhi;
         if (interval) {
             char a[32], b[32], e[32];
-            rb_num(a, sizeof a, mean);
-            rb_num(b, sizeof b, blo);
-            rb_num(e, sizeof e, bhi);
+            rb_results_fmt4(a, sizeof a, mean);
+            rb_results_fmt4(b, sizeof b, blo);
+            rb_results_fmt4(e, sizeof e, bhi);
             snprintf(c, sizeof c, "%s [%s, %s]", a, b, e);
         } else {
             rb_ms(c, sizeof c, hs[m].clean[0], hs[m].clean[1], r->n_replicas);
@@ -575,7 +569,7 @@ static int rb_section_missing(FILE *f, const rb_results *r, const rb_report_data
 
 static void rb_cell_num(FILE *f, double v, int flag_low) {
     char b[32];
-    rb_num(b, sizeof b, v);
+    rb_results_fmt4(b, sizeof b, v);
     fprintf(f, "<td%s>%s</td>", flag_low && isfinite(v) && v < 0.5 ? " class=\"low\"" : "", isnan(v) ? "-" : b);
 }
 

@@ -230,3 +230,9 @@ int rb_report_headline(const rb_results *r, const rb_report_dataset *d, const do
     free(v);
     return RB_OK;
 }
+
+const char *rb_results_fmt4(char *buf, size_t cap, double v) {
+    if (isnan(v)) snprintf(buf, cap, "nan");
+    else snprintf(buf, cap, "%.4f", v);
+    return buf;
+}

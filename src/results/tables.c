@@ -26,20 +26,15 @@ const char rb_report_caveat[] =
 
 /* ---- number formatting ---- */
 
-static void rb_fmt(char *buf, size_t cap, double v) {
-    if (isnan(v)) snprintf(buf, cap, "nan");
-    else snprintf(buf, cap, "%.4f", v);
-}
-
 /* "mean" or "mean +- sd" (more than one replica). */
 static void rb_fmt_ms(char *buf, size_t cap, double mean, double sd, int n_replicas) {
     char m[48], s[48];
-    rb_fmt(m, sizeof m, mean);
+    rb_results_fmt4(m, sizeof m, mean);
     if (n_replicas <= 1) {
         snprintf(buf, cap, "%s", m);
         return;
     }
-    rb_fmt(s, sizeof s, sd);
+    rb_results_fmt4(s, sizeof s, sd);
     snprintf(buf, cap, "%s +- %s", m, s);
 }
 
@@ -75,19 +70,19 @@ static const double *rb_metric_array(const rb_results *r, int m) {
  * 0.0000 without being 0 (so that "excludes 0" stays visible). */
 static void rb_fmt_end(char *buf, size_t cap, double v) {
     if (v != 0.0 && fabs(v) < 0.00005) snprintf(buf, cap, "%.1e", v);
-    else rb_fmt(buf, cap, v);
+    else rb_results_fmt4(buf, cap, v);
 }
 
 /* "0.1234 [0.1000, 0.1400]" or "0.1234" without an interval. */
 static void rb_fmt_ci(char *buf, size_t cap, double v, double lo, double hi) {
     char a[40], b[40], c[40];
-    rb_fmt(a, sizeof a, v);
+    rb_results_fmt4(a, sizeof a, v);
     if (isnan(lo) && isnan(hi)) {
         snprintf(buf, cap, "%s", a);
         return;
     }
-    rb_fmt(b, sizeof b, lo);
-    rb_fmt(c, sizeof c, hi);
+    rb_results_fmt4(b, sizeof b, lo);
+    rb_results_fmt4(c, sizeof c, hi);
     snprintf(buf, cap, "%s [%s, %s]", a, b, c);
 }
 

@@ -22,12 +22,6 @@ void rb_results_fill_oracle_gap(rb_results *r) {
         }
 }
 
-static const char *rb_num(char *buf, size_t cap, double v) {
-    if (isnan(v)) snprintf(buf, cap, "nan");
-    else snprintf(buf, cap, "%.4f", v);
-    return buf;
-}
-
 void rb_results_weights_table(FILE *f, const rb_results *r, const rb_report_dataset *d) {
     static const char *const mod_names[2] = {"visual", "audio"};
     char a[32], b[32], c[32];
@@ -40,11 +34,11 @@ void rb_results_weights_table(FILE *f, const rb_results *r, const rb_report_data
         if (d->clean < 0) break;
         const double *g = r->conds[d->clean].diag[m];
         char q[3][32];
-        fprintf(f, "| %s | %s | %s / %s | %s |", mod_names[m], rb_num(a, sizeof a, g[RB_DIAG_NLL_ANOMALY_AUC]),
-                rb_num(b, sizeof b, g[RB_DIAG_WEIGHT_ANOMALOUS]), rb_num(c, sizeof c, g[RB_DIAG_WEIGHT_NORMAL]),
-                rb_num(q[0], sizeof q[0], g[RB_DIAG_WEIGHT_LOW_FRAC]));
-        fprintf(f, " %s / %s / %s |\n", rb_num(q[0], sizeof q[0], g[RB_DIAG_WEIGHT_Q05]),
-                rb_num(q[1], sizeof q[1], g[RB_DIAG_WEIGHT_Q50]), rb_num(q[2], sizeof q[2], g[RB_DIAG_WEIGHT_Q95]));
+        fprintf(f, "| %s | %s | %s / %s | %s |", mod_names[m], rb_results_fmt4(a, sizeof a, g[RB_DIAG_NLL_ANOMALY_AUC]),
+                rb_results_fmt4(b, sizeof b, g[RB_DIAG_WEIGHT_ANOMALOUS]), rb_results_fmt4(c, sizeof c, g[RB_DIAG_WEIGHT_NORMAL]),
+                rb_results_fmt4(q[0], sizeof q[0], g[RB_DIAG_WEIGHT_LOW_FRAC]));
+        fprintf(f, " %s / %s / %s |\n", rb_results_fmt4(q[0], sizeof q[0], g[RB_DIAG_WEIGHT_Q05]),
+                rb_results_fmt4(q[1], sizeof q[1], g[RB_DIAG_WEIGHT_Q50]), rb_results_fmt4(q[2], sizeof q[2], g[RB_DIAG_WEIGHT_Q95]));
     }
     fprintf(f, "\nCorrupted cells of one modality: detected (detection ROC-AUC > 0.5) or read backwards (< 0.5),\n"
                "and the oracle gap in `ap` (shared-oracle - shared-dyn; nan without shared-oracle).\n\n"
@@ -65,10 +59,10 @@ void rb_results_weights_table(FILE *f, const rb_results *r, const rb_report_data
                 worst = d->corrupted[j];
         }
         if (n == 0) continue;
-        fprintf(f, "| %s | %d | %d | %d | %s | %s |", mod_names[m], n, up, down, rb_num(a, sizeof a, wsum / n),
-                rb_num(b, sizeof b, gsum / n));
+        fprintf(f, "| %s | %d | %d | %d | %s | %s |", mod_names[m], n, up, down, rb_results_fmt4(a, sizeof a, wsum / n),
+                rb_results_fmt4(b, sizeof b, gsum / n));
         if (worst >= 0)
-            fprintf(f, " %s (%s s%d) |\n", rb_num(c, sizeof c, r->conds[worst].oracle_gap[0]), r->conds[worst].corruption,
+            fprintf(f, " %s (%s s%d) |\n", rb_results_fmt4(c, sizeof c, r->conds[worst].oracle_gap[0]), r->conds[worst].corruption,
                     (int)r->conds[worst].severity);
         else
             fprintf(f, " nan |\n");
