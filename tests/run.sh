@@ -11,8 +11,8 @@
 #                     scripts whose name contains it, and the layout check / fuzz run when "layout" /
 #                     "fuzz" contains it; parts left with nothing to run are skipped
 #
-# Each part prints "N passed, N failed"; this script adds them up. At the end it lists every failed
-# test with the command that reruns it alone ("FAIL unit NAME -> ./bin/robusta-unit NAME",
+# Each part prints "N passed, N failed"; this script adds them up and, at the end, lists each part's
+# wall-clock time (where CI's time goes) and every failed test with the command that reruns it alone ("FAIL unit NAME -> ./bin/robusta-unit NAME",
 # "FAIL e2e grid: DESCRIPTION -> bash tests/e2e/grid.sh"), then prints the total "N passed, N failed"
 # as its last line, and exits non-zero on any failure. Failures are read from the parts' output: lines
 # "FAIL NAME (" of the unit binary (tests/unit/rb_test_main.c), lines "FAIL ..." of the e2e scripts
@@ -43,6 +43,7 @@ LEAK_ENV=(RB_UNIT_NO_MPI=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stack
 
 total_pass=0 total_fail=0 parts_run=0
 failures=() # "FAIL <label> <what> -> <rerun command>", in the order seen
+part_times=() # "   N s  TITLE" per part, printed at the end (where CI time goes)
 
 # matches NAME: whether a part or script called NAME is selected by --only (always without it)
 matches() { [[ -z $pattern || $1 == *"$pattern"* ]]; }
@@ -61,6 +62,7 @@ run_part() {
   local rerun; rerun=$(shell_words "${cmd[@]}")
   echo "=== $title"
   parts_run=$((parts_run + 1))
+  local started=$SECONDS
   local log; log=$(mktemp)
   env "${cmd[@]}" "${args[@]}" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]} line listed=0
@@ -102,6 +104,7 @@ run_part() {
     failures+=("FAIL $label (exit status $rc) -> $(shell_words "${cmd[@]}" "${args[@]}")")
   fi
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+  part_times+=("$(printf '%5d s  %s' $((SECONDS - started)) "$title")")
 }
 
 # unit_part TITLE LABEL COMMAND...: a unit-test pass, skipped when no selected test would run in it
@@ -148,6 +151,10 @@ if ((parts_run == 0)); then
   total_fail=$((total_fail + 1))
 fi
 echo
+if ((${#part_times[@]})); then
+  echo "time per part (wall clock):"
+  printf '%s\n' "${part_times[@]}"
+fi
 if ((${#failures[@]})); then
   echo "failed (rerun from $PWD; the e2e scripts need, as root: export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1):"
   printf '%s\n' "${failures[@]}"
