@@ -12,8 +12,9 @@
 #                     "fuzz" contains it; parts left with nothing to run are skipped
 #
 # Each part prints "N passed, N failed"; this script adds them up and, at the end, lists each part's
-# wall-clock time (where CI's time goes) and every failed test with the command that reruns it alone ("FAIL unit NAME -> ./bin/robusta-unit NAME",
-# "FAIL e2e grid: DESCRIPTION -> bash tests/e2e/grid.sh"), then prints the total "N passed, N failed"
+# wall-clock time (where CI's time goes) and every failed test with the command that reruns it
+# alone ("FAIL unit NAME -> ./bin/robusta-unit NAME", "FAIL e2e grid: DESCRIPTION ->
+# bash tests/e2e/grid.sh"), then prints the total "N passed, N failed"
 # as its last line, and exits non-zero on any failure. Failures are read from the parts' output: lines
 # "FAIL NAME (" of the unit binary (tests/unit/rb_test_main.c), lines "FAIL ..." of the e2e scripts
 # (tests/e2e/lib.sh) and of the layout check; a part that fails without such a line is listed whole.
