@@ -109,7 +109,9 @@ if [[ -z $out ]]; then
   out=${root:-results}/$id
 fi
 export ROBUSTA_OUT=$out
-logs=$out/slurm-logs
+# Slurm's job logs go beside the run directory, not in it: robusta starts a new run only in an
+# empty or absent directory (docs/run-directory.md), and the logs exist before the job starts.
+logs=$(dirname -- "$out")/slurm-logs/$(basename -- "$out")
 [[ $dry == 1 ]] || mkdir -p "$logs" || exit 2
 
 # per-job resources

@@ -151,7 +151,7 @@ export ROBUSTA_WORKDIR=$ROOT
 out=$(slurm/submit.sh single --ranks 2 --threads 1 --time 10 --out "$T/runs/single" --wait -- "${small[@]:2}" 2>&1)
 rc=$?
 if ((rc == 0)); then ok "submit.sh single --wait: job finished"; else fail "submit.sh single (exit $rc): $(tail -5 <<<"$out" | tr '\n' ' ')"; fi
-slog=$(cat "$T"/runs/single/slurm-logs/*.out 2>/dev/null)
+slog=$(cat "$T"/runs/slurm-logs/single/*.out 2>/dev/null)
 launcher=$(grep -o 'launcher [a-z]*' <<<"$slog" | head -1)
 if grep -q "2 ranks x 1 BLAS threads" <<<"$slog"; then ok "single: 2 ranks x 1 thread from Slurm's variables ($launcher)"
 else fail "single: ranks/threads line missing in the job output: $(head -c 300 <<<"$slog")"; fi
@@ -168,7 +168,7 @@ else
   out=$(slurm/submit.sh array --shards 2 --ranks 1 --time 10 --out "$T/runs/array" --wait -- "${small[@]:2}" 2>&1)
   rc=$?
   if ((rc == 0)); then ok "submit.sh array --shards 2 --wait: prepare, 2 shards (one dataset each) and merge finished"
-  else fail "submit.sh array (exit $rc): $(tail -5 <<<"$out" | tr '\n' ' ') $(tail -3 "$T"/runs/array/slurm-logs/*.out 2>/dev/null | tr '\n' ' ')"; fi
+  else fail "submit.sh array (exit $rc): $(tail -5 <<<"$out" | tr '\n' ' ') $(tail -3 "$T"/runs/slurm-logs/array/*.out 2>/dev/null | tr '\n' ' ')"; fi
   n=$(ls -d "$T"/runs/array/shards/shard-*-of-002 2>/dev/null | wc -l)
   ((n == 2)) && ok "array: 2 shard run directories" || fail "array: $n shard directories, wanted 2"
   same_results "array+merge" "$T/runs/direct/results.h5" "$T/runs/array/results.h5"
@@ -217,8 +217,8 @@ if [[ ! $jid =~ ^[0-9]+$ ]]; then fail "requeue: submit failed ($jid)"; else
   done
   restarts=$(job_field "$jid" Restarts)
   [[ $state == COMPLETED && ${restarts:-0} -ge 1 ]] && ok "requeue: job requeued ($restarts restart) and COMPLETED" ||
-    fail "requeue: state $state, restarts ${restarts:-?}; $(tail -4 "$T"/runs/requeue/slurm-logs/*.out 2>/dev/null | tr '\n' ' ')"
-  grep -q "requeueing job $jid" "$T"/runs/requeue/slurm-logs/*.out 2>/dev/null && ok "requeue: the USR1 trap called scontrol requeue" ||
+    fail "requeue: state $state, restarts ${restarts:-?}; $(tail -4 "$T"/runs/slurm-logs/requeue/*.out 2>/dev/null | tr '\n' ' ')"
+  grep -q "requeueing job $jid" "$T"/runs/slurm-logs/requeue/*.out 2>/dev/null && ok "requeue: the USR1 trap called scontrol requeue" ||
     fail "requeue: no 'requeueing' line in the job output"
   if grep -q '^resume: [1-9][0-9]* of' "$T/runs/requeue/log.txt" 2>/dev/null; then
     ok "requeue: restarted job resumed ($(grep '^resume:' "$T/runs/requeue/log.txt" | head -1 | cut -c1-60))"
