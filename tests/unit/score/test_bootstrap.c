@@ -122,6 +122,32 @@ RB_TEST(bootstrap_matches_expanded_resamples_and_interval_by_hand) {
     free(xf);
 }
 
+/* Resamples are independent in the walk (bootstrap.c): each resample's values are the same bits
+ * whether it is computed alone (B = 1) or as one of B = 300. */
+RB_TEST(bootstrap_resample_values_do_not_depend_on_b_or_blocks) {
+    enum { B = 300 };
+    rb_boot_case c;
+    rb_make_case(&c, 11, 50);
+    int32_t *counts = calloc((size_t)B * 50, sizeof *counts);
+    double *out = malloc(sizeof(double) * 3 * B);
+    RB_EXPECT(counts && out);
+    if (!counts || !out) return;
+    for (int b = 0; b < B; b++)
+        for (int64_t j = 0; j < c.V; j++) counts[b * c.V + rb_fixed_draw(b, j, c.V)]++;
+    RB_EXPECT_OK(rb_metrics_bootstrap(c.scores, c.pos, c.frames, c.S, c.offsets, c.V, counts, B, out));
+    int differ = 0;
+    for (int b = 0; b < B; b++) {
+        double one[3];
+        RB_EXPECT_OK(rb_metrics_bootstrap(c.scores, c.pos, c.frames, c.S, c.offsets, c.V, counts + b * c.V, 1, one));
+        for (int q = 0; q < 3; q++)
+            if (memcmp(&one[q], &out[q * B + b], sizeof one[q]) != 0 && differ++ < 3)
+                RB_EXPECT_MSG(0, "resample %d metric %d: %.17g alone vs %.17g among %d", b, q, one[q], out[q * B + b], B);
+    }
+    RB_EXPECT_MSG(differ == 0, "%d values differ", differ);
+    free(counts);
+    free(out);
+}
+
 RB_TEST(bootstrap_percentile_by_hand) {
     const double v[5] = {5, 1, 4, 2, 3};
     double lo, hi;
