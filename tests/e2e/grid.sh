@@ -98,7 +98,7 @@ check "train the kill-test models" "$ROBUSTA" train -c configs/default.cfg "${ki
 "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench -c configs/default.cfg "${kill_cfg[@]}" --out "$E2E_TMP/killed" >"$E2E_TMP/killed.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 1200); do
-  done_cells=$(grep -c 'done:' "$E2E_TMP/killed/log.txt" 2>/dev/null || true)
+  done_cells=$(grep -Ec '^grid [0-9]+/' "$E2E_TMP/killed/log.txt" 2>/dev/null || true)
   [[ ${done_cells:-0} -ge 8 ]] && break
   sleep 0.05
 done
