@@ -87,13 +87,16 @@ print(f"recomputed {ap:.12f} stored {vals[idx]:.12f}")
 sys.exit(0 if abs(ap - vals[idx]) < 1e-9 else 1)
 PY
 
-# kill a 2-rank run part-way, then resume it (a larger test split so cells take a while)
+# kill a 2-rank run part-way, then resume it (a larger test split so cells take a while; 2 x 18
+# cells, so the kill after 8 progress lines lands mid-grid and the resumed and uninterrupted runs
+# stay short under the sanitizers)
 kd=$E2E_TMP/killdata
 kill_cfg=(--set data.dir=\"$kd\" --set data.datasets.[0].n_train=60 --set data.datasets.[0].n_train_violent=29
           --set data.datasets.[0].n_test=160 --set data.datasets.[0].n_test_violent=100
           --set data.datasets.[1].n_test=60 --set data.datasets.[1].n_test_violent=30
           --set model.hidden1=64 --set model.hidden2=16 --set train.epochs=2 --set train.batch=8
-          --set train.seeds=2 --set gmm.components=4 --set gmm.subsample=3000 --set 'grid.severities=[1, 3, 5]')
+          --set train.seeds=2 --set gmm.components=4 --set gmm.subsample=3000 --set 'grid.severities=[1, 3, 5]'
+          --set 'grid.visual=[gaussian_noise, fog, motion_blur]' --set 'grid.audio=[reverb, packet_loss]' --set 'grid.pairs=[]')
 check "train the kill-test models" "$ROBUSTA" train -c configs/default.cfg "${kill_cfg[@]}"
 "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench -c configs/default.cfg "${kill_cfg[@]}" --out "$E2E_TMP/killed" >"$E2E_TMP/killed.log" 2>&1 &
 pid=$!
