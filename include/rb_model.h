@@ -524,11 +524,14 @@ typedef struct {
     rb_detector_arch arch;  /* model.arch (used by rb_train_detector_init; default mlp) */
     int grad_groups;        /* each minibatch is split into this many fixed groups of bags whose
                              * gradients are summed in group order: the unit of data parallelism, and
-                             * the reason the weights do not depend on how many ranks train (default 8) */
+                             * the reason the weights do not depend on how many ranks train (default 8,
+                             * 1 .. 64) */
     MPI_Comm team;          /* ranks training this detector together (groups dealt round-robin), or
                              * MPI_COMM_NULL to train alone; every member ends with the same weights.
                              * The members agree (rb_mpi_agree) after allocating and before each step's
-                             * broadcasts, so an error on one member fails rb_train_detector on all */
+                             * gradient exchange (a reduce-scatter of the group sum, then allgathers:
+                             * src/model/train_groups.c), so an error on one member fails
+                             * rb_train_detector on all */
 } rb_train_params;
 
 /* The XD-Violence baseline settings: 512/128, dropout 0.6, 50 epochs, batch 128, 200 snippets,

@@ -67,7 +67,7 @@ const rb_key_spec rb_config_schema[] = {
     {"train.step_every", RB_KEY_INT, "10", 1, 100000, NULL, "step schedule: epochs between decays"},
     {"train.step_gamma", RB_KEY_FLOAT, "0.1", 0.0, 1.0, NULL, "step schedule: decay factor"},
     {"train.max_snippets", RB_KEY_INT, "200", 2, 65535, NULL, "bags resampled to at most this many snippets"},
-    {"train.grad_groups", RB_KEY_INT, "8", 1, 4096, NULL,
+    {"train.grad_groups", RB_KEY_INT, "8", 1, 64, NULL,
      "fixed gradient groups per minibatch: data parallelism without changing a number (docs/scaling.md)"},
     {"train.seeds", RB_KEY_INT, "1", 1, 1000, NULL, "independent training replicas"},
     {"train.detectors", RB_KEY_STRING_ARRAY, "[\"concat\", \"visual\", \"audio\", \"shared\", \"shared-pad\"]",

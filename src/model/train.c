@@ -1,7 +1,9 @@
 /* train.c - the training loop of the detectors (rb_model.h): bags of (video, crop), uniform
  * resampling of long videos, per-epoch shuffle, visual-or-audio choice per bag for the shared kinds,
- * batched forward/backward (rb_detector_loss_grad), Adam with a schedule, and the per-epoch log. */
+ * batched forward/backward (rb_detector_loss_grad) over the batch's fixed gradient groups, summed
+ * alone or by a team (train_groups.c), Adam with a schedule, and the per-epoch log. */
 #include "rb_model.h"
+#include "train_groups.h"
 
 #include "rb_core.h"
 
@@ -38,8 +40,8 @@ int rb_train_params_check(const rb_train_params *p) {
     if (p->epochs < 1 || p->epochs > (1 << 28)) return rb_fail("train: expected epochs in [1, 2^28], got %d", p->epochs);
     if (p->batch < 1) return rb_fail("train: expected batch >= 1, got %d", p->batch);
     if (p->arch != RB_ARCH_MLP && p->arch != RB_ARCH_HLNET) return rb_fail("train: unknown architecture %d", (int)p->arch);
-    if (p->grad_groups < 1 || p->grad_groups > 4096)
-        return rb_fail("train: expected grad_groups in 1..4096, got %d", p->grad_groups);
+    if (p->grad_groups < 1 || p->grad_groups > 64)
+        return rb_fail("train: expected train.grad_groups in 1..64, got %d", p->grad_groups);
     if (p->max_snippets < 2 || p->max_snippets > 65535)
         return rb_fail("train: expected max_snippets in [2, 65535], got %d", p->max_snippets);
     if (!(p->lr > 0.0 && isfinite(p->lr))) return rb_fail("train: expected lr > 0, got %g", p->lr);
@@ -98,8 +100,9 @@ typedef struct {
     int32_t *len;       /* [batch] */
     float *labels;      /* [batch] */
     uint32_t *bag_id;   /* [batch] */
-    float *group_grad;  /* [grad_groups][n_params] */
+    float *group_grad;  /* [rb_group_rows(grad_groups, team_size)][n_params]: this rank's groups */
     double *group_loss; /* [grad_groups] */
+    rb_group_exchange groups; /* the group sum, alone or over the team */
     int32_t *pos;       /* [max_snippets] */
     float *xv, *xa;     /* gathered rows */
     float *grad;        /* [n_params] */
@@ -110,6 +113,7 @@ typedef struct {
 static void rb_train_state_free(rb_train_state *s) {
     free(s->group_grad);
     free(s->group_loss);
+    rb_group_exchange_free(&s->groups);
     free(s->eff_len); free(s->perm); free(s->order); free(s->start); free(s->len);
     free(s->labels); free(s->bag_id); free(s->pos); free(s->xv); free(s->xa); free(s->grad);
     rb_det_work_free(&s->work);
@@ -198,9 +202,12 @@ static int rb_train_state_alloc(rb_train_state *s, const rb_train_run *r) {
     s->bag_id = rb_malloc(sizeof(uint32_t) * (size_t)batch, "bag ids");
     s->pos = rb_malloc(sizeof(int32_t) * (size_t)m, "resampling positions");
     s->grad = rb_malloc(sizeof(float) * (size_t)d->n_params, "parameter gradients");
-    s->group_grad = rb_malloc(sizeof(float) * (size_t)G * (size_t)d->n_params, "group gradients");
+    s->group_grad = rb_malloc(sizeof(float) * (size_t)rb_group_rows(G, r->team_size) * (size_t)d->n_params,
+                              "group gradients");
     s->group_loss = rb_malloc(sizeof(double) * (size_t)G, "group losses");
     if (!s->group_grad || !s->group_loss) return RB_ERR;
+    RB_TRY(rb_group_exchange_init(&s->groups, r->team_size > 1 ? r->p->team : MPI_COMM_NULL, G, d->n_params,
+                                  r->kname));
     if (!s->eff_len || !s->perm || !s->order || !s->start || !s->len || !s->labels || !s->bag_id || !s->pos || !s->grad)
         return RB_ERR;
     for (int64_t v = 0; v < nv; v++) {
@@ -289,15 +296,16 @@ static void rb_gather_group(const rb_train_run *r, rb_train_state *s, int j0, in
 }
 
 /* Mean loss and gradient of each of the G fixed groups of consecutive bags of the batch that this rank
- * owns (group g belongs to team rank g % team_size); every group's loss starts at 0. Adds the rows fed
- * to *rows_v and *rows_a. */
+ * owns (group g belongs to team rank g % team_size, its gradient is row g / team_size of group_grad);
+ * every group's loss starts at 0. Adds the rows fed to *rows_v and *rows_a. */
 static int rb_group_grads(const rb_train_run *r, rb_train_state *s, int e, int32_t b0, int nb, int n_vis,
                           int64_t *rows_v, int64_t *rows_a) {
     const rb_train_params *p = r->p;
     const rb_detector *d = r->d;
     const int G = p->grad_groups;
     for (int g = 0; g < G; g++) {
-        int j0 = (int)((int64_t)nb * g / G), j1 = (int)((int64_t)nb * (g + 1) / G);
+        int j0, j1;
+        rb_group_bags(nb, G, g, &j0, &j1);
         s->group_loss[g] = 0.0;
         if (j1 == j0 || g % r->team_size != r->team_rank) continue;
         int64_t rv, ra;
@@ -307,7 +315,7 @@ static int rb_group_grads(const rb_train_run *r, rb_train_state *s, int e, int32
                            .seed = p->seed, .replica = p->replica, .epoch = (uint32_t)e,
                            .bag_id = s->bag_id};
         if (rb_detector_loss_grad(d, &bt, &s->work, &s->group_loss[g],
-                                  s->group_grad + (size_t)g * (size_t)d->n_params) != RB_OK)
+                                  s->group_grad + (size_t)(g / r->team_size) * (size_t)d->n_params) != RB_OK)
             return rb_context("train %s: epoch %d, batch at bag %d", r->kname, e, b0);
         *rows_v += rv;
         *rows_a += ra;
@@ -315,32 +323,14 @@ static int rb_group_grads(const rb_train_run *r, rb_train_state *s, int e, int32
     return RB_OK;
 }
 
-/* Team training: every member receives every group's gradient and loss from its owner. */
-static void rb_share_groups(const rb_train_run *r, rb_train_state *s, int nb) {
+/* The batch mean loss: the group-weighted sum of the group losses in group order. */
+static double rb_batch_loss(const rb_train_run *r, const rb_train_state *s, int nb) {
     const int G = r->p->grad_groups;
-    const int64_t n_params = r->d->n_params;
-    for (int g = 0; g < G; g++) {
-        int j0 = (int)((int64_t)nb * g / G), j1 = (int)((int64_t)nb * (g + 1) / G);
-        if (j1 == j0) continue;
-        MPI_Bcast(s->group_grad + (size_t)g * (size_t)n_params, (int)n_params, MPI_FLOAT, g % r->team_size,
-                  r->p->team);
-        MPI_Bcast(&s->group_loss[g], 1, MPI_DOUBLE, g % r->team_size, r->p->team);
-    }
-}
-
-/* The batch mean loss (returned) and gradient (into s->grad): the group-weighted sum in group order,
- * the same float operations whether one rank computed every group or a team shared them. */
-static double rb_batch_mean(const rb_train_run *r, rb_train_state *s, int nb) {
-    const int G = r->p->grad_groups;
-    const int64_t n_params = r->d->n_params;
     double loss = 0.0;
-    memset(s->grad, 0, sizeof(float) * (size_t)n_params);
     for (int g = 0; g < G; g++) {
-        int j0 = (int)((int64_t)nb * g / G), j1 = (int)((int64_t)nb * (g + 1) / G);
+        int j0, j1;
+        rb_group_bags(nb, G, g, &j0, &j1);
         if (j1 == j0) continue;
-        const float w = (float)(j1 - j0) / (float)nb;
-        const float *gg = s->group_grad + (size_t)g * (size_t)n_params;
-        for (int64_t i = 0; i < n_params; i++) s->grad[i] += w * gg[i];
         loss += s->group_loss[g] * (double)(j1 - j0) / nb;
     }
     return loss;
@@ -365,17 +355,17 @@ static void rb_train_adam(rb_detector *d, rb_adam *adam, const float *grad, doub
 }
 
 /* One step on the bags perm[b0 .. b0 + nb): order and gather them, the gradient over G fixed groups of
- * consecutive bags (shared by a team when there is one), then Adam at rate lr. */
+ * consecutive bags (summed by a team when there is one: train_groups.c), then Adam at rate lr. */
 static int rb_train_step(const rb_train_run *r, rb_train_state *s, int e, int32_t b0, int nb, double lr,
                          rb_epoch_sums *sums) {
     int n_vis = rb_order_batch(r, s, e, b0, nb);
     int64_t rv = 0, ra = 0;
     int rc = rb_group_grads(r, s, e, b0, nb, n_vis, &rv, &ra);
-    /* a team agrees before the broadcasts (a group may fail on one member only: rb_core.h) */
+    /* a team agrees before the exchange (a group may fail on one member only: rb_core.h) */
     if (r->team_size > 1) rc = rb_mpi_agree(rc, &r->p->team);
     RB_TRY(rc);
-    if (r->team_size > 1) rb_share_groups(r, s, nb);
-    double loss = rb_batch_mean(r, s, nb);
+    rb_group_batch_grad(&s->groups, nb, s->group_grad, s->group_loss, s->grad);
+    double loss = rb_batch_loss(r, s, nb);
     if (!isfinite(loss))
         return rb_fail("train %s: loss is not finite (%g) at epoch %d, batch at bag %d (lr %g too high?)", r->kname,
                        loss, e, b0, lr);
@@ -426,7 +416,7 @@ int rb_train_detector(rb_detector *d, const rb_split *train, const rb_train_para
     rb_train_state s;
     int rc = rb_train_state_alloc(&s, &r);
     if (rc == RB_OK && log) rc = rb_train_log_start(log, &r);
-    if (r.team_size > 1) rc = rb_mpi_agree(rc, &p->team); /* before the team's first broadcast */
+    if (r.team_size > 1) rc = rb_mpi_agree(rc, &p->team); /* before the team's first exchange */
     double t_start = rb_now();
     for (int e = 0; rc == RB_OK && e < p->epochs; e++) rc = rb_train_epoch(&r, &s, e, log);
     if (rc == RB_OK && log) log->seconds = rb_now() - t_start;

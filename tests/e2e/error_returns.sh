@@ -59,6 +59,8 @@ one_error "team training: an allocation fails on rank 1 of 3" "(rank 1 of 3): tr
 check "  ... no model file" bash -c "! ls '$d'/*.model.h5* 2>/dev/null | grep -q ."
 one_error "team training: an allocation fails on rank 2 of 3 at its second detector" "group gradients" 3 \
   "alloc:2@2:group gradients" "$ROBUSTA" train -c configs/default.cfg "${small[@]}" "${two[@]}"
+one_error "team training: the gradient exchange's buffer fails on rank 1 of 3" "(rank 1 of 3): training xdv-like detector concat#0: out of memory allocating group gradient slices received" 3 \
+  "alloc:1@1:group gradient slices received" "$ROBUSTA" train -c configs/default.cfg "${small[@]}" "${two[@]}"
 one_error "gather: rank 0 cannot allocate what rank 1 sends (2 ranks)" "gmm trace" 2 "alloc:1@0:gmm trace" \
   "$ROBUSTA" train -c configs/default.cfg "${small[@]}"
 check "  ... no model file" bash -c "! ls '$d'/*.model.h5* 2>/dev/null | grep -q ."

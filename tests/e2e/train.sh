@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # train.sh - `robusta train` end to end: a small config trained on 1 and on 2 ranks (real mpirun)
-# gives bitwise-identical weights, GMMs and calibrations; a model that exists is reused only when its
-# recipe matches; the progress counter and JSON events; bad inputs give one clear error.
+# gives bitwise-identical weights, GMMs and calibrations; so do teams (more ranks than detectors) of
+# 2, 3 and 8 ranks at 8, 16 and 64 gradient groups, and train.grad_groups outside 1..64 is refused; a
+# model that exists is reused only when its recipe matches; the progress counter and JSON events; bad
+# inputs give one clear error.
 source "$(dirname "$0")/lib.sh"
 d=$E2E_TMP/data
 small=(--set data.datasets.[0].n_train=60 --set data.datasets.[0].n_train_violent=29
@@ -12,9 +14,10 @@ small=(--set data.datasets.[0].n_train=60 --set data.datasets.[0].n_train_violen
 check "train on 1 rank" "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set data.dir=\"$d/np1\"
 mkdir -p "$d/np2" && cp "$d"/np1/*-like.h5 "$d/np2/"
 check "train on 2 ranks (same datasets)" mpirun_n 2 "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set data.dir=\"$d/np2\"
-# every dataset of the model except the training logs (they hold wall-clock throughput)
+# every dataset of the model except the training logs (they hold wall-clock throughput), every value
+# printed exactly (hexadecimal floating point: h5dump's default %g would hide the last digits)
 payload() { for obj in $(h5ls -r "$1" | awk '$2 == "Dataset" {print $1}' | grep -E '^/(detectors|gmm|calibration)/' | grep -v '/log/'); do
-              h5dump -d "$obj" "$1" | tail -n +2; done; }
+              h5dump -m %a -d "$obj" "$1" | tail -n +2; done; }
 payload "$d/np1/xdv-like.model.h5" >"$E2E_TMP/m1.txt"
 payload "$d/np2/xdv-like.model.h5" >"$E2E_TMP/m2.txt"
 check "model weights, GMMs and calibrations identical for 1 and 2 ranks" cmp -s "$E2E_TMP/m1.txt" "$E2E_TMP/m2.txt"
@@ -27,6 +30,25 @@ check "2 detectors trained by teams on 3 ranks" mpirun_n 3 "$ROBUSTA" train -c c
 payload "$d/team1/xdv-like.model.h5" >"$E2E_TMP/t1.txt"
 payload "$d/team3/xdv-like.model.h5" >"$E2E_TMP/t3.txt"
 check "team training gives bitwise the weights of 1-rank training" cmp -s "$E2E_TMP/t1.txt" "$E2E_TMP/t3.txt"
+# larger gradient-group counts (the team sums them by a reduce-scatter + allgather): one detector, so
+# 2, 3 and 8 (oversubscribed) ranks are all teams; G = 16 at batch 16 (one bag per group), G = 64 at
+# batch 128 (two bags per group, and a last batch of 44 bags that leaves 20 groups empty)
+one=(--set 'train.detectors=["concat"]' --set train.seeds=1 --set gmm.max_iter=5)
+for G in 16 64; do
+  batch=$([[ $G == 16 ]] && echo 16 || echo 128)
+  for n in 1 2 3 8; do
+    mkdir -p "$d/g$G-np$n" && cp "$d"/np1/*-like.h5 "$d/g$G-np$n/"
+    check "G = $G on $n rank(s)" mpirun_n $n "$ROBUSTA" train -c configs/default.cfg "${small[@]}" "${one[@]}" \
+      --set train.grad_groups=$G --set train.batch=$batch --set data.dir=\"$d/g$G-np$n\"
+    payload "$d/g$G-np$n/xdv-like.model.h5" >"$E2E_TMP/g$G-np$n.txt"
+  done
+  check "  ... G = $G: weights bitwise identical on 1, 2, 3 and 8 ranks" bash -c \
+    "[[ -s '$E2E_TMP/g$G-np1.txt' ]] && cmp -s '$E2E_TMP/g$G-np1.txt' '$E2E_TMP/g$G-np2.txt' && cmp -s '$E2E_TMP/g$G-np1.txt' '$E2E_TMP/g$G-np3.txt' && cmp -s '$E2E_TMP/g$G-np1.txt' '$E2E_TMP/g$G-np8.txt'"
+done
+for G in 0 65; do
+  expect_error "train.grad_groups = $G is refused (range 1 .. 64)" "train.grad_groups = $G is out of range [1, 64]" \
+    "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set train.grad_groups=$G --set data.dir=\"$d/np1\"
+done
 check "model holds 5 detectors x 2 replicas" bash -c "[[ \$(h5ls -r '$d/np1/xdv-like.model.h5' | grep -c 'l1.w') == 10 ]]"
 check "training curves stored" bash -c "h5ls -r '$d/np1/xdv-like.model.h5' | grep -q 'shared/1/log/visual_fraction'"
 check "no model for the zero-shot dataset" test ! -e "$d/np1/ucf-like.model.h5"
