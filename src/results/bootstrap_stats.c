@@ -50,12 +50,16 @@ int rb_results_boot_intervals(rb_results *r) {
         *dst[q] = rb_malloc(sizeof(double) * (n ? n : 1), "interval column");
         if (!*dst[q]) return RB_ERR;
     }
+    double *scratch = rb_malloc(sizeof(double) * (size_t)r->n_boot, "interval resamples");
+    if (!scratch) return RB_ERR;
     for (int c = 0; c < r->n_conds; c++)
         for (int k = 0; k < r->n_methods; k++)
             for (int q = 0; q < 3; q++) {
                 size_t at = (size_t)c * (size_t)r->n_methods + (size_t)k;
-                rb_percentile_interval(rb_boot_at(r, c, k, q), r->n_boot, r->confidence, &(*dst[2 * q])[at], &(*dst[2 * q + 1])[at]);
+                memcpy(scratch, rb_boot_at(r, c, k, q), sizeof(double) * (size_t)r->n_boot);
+                rb_percentile_interval(scratch, r->n_boot, r->confidence, &(*dst[2 * q])[at], &(*dst[2 * q + 1])[at]);
             }
+    free(scratch);
     return RB_OK;
 }
 
@@ -70,7 +74,7 @@ int rb_results_comparisons(const rb_results *r, rb_comparison **rows, int64_t *n
             pairs[n_pairs][0] = k;
             pairs[n_pairs++][1] = base;
         }
-    if (dyn >= 0 && mean >= 0 && !(base == mean)) {
+    if (dyn >= 0 && mean >= 0 && base != mean && base != dyn) { /* else the loop above has the pair */
         pairs[n_pairs][0] = dyn;
         pairs[n_pairs++][1] = mean;
     }

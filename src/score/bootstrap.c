@@ -231,16 +231,12 @@ static double rb_quantile_sorted(const double *s, int n, double p) {
     return frac == 0.0 ? s[lo] : s[lo] + frac * (s[lo + 1] - s[lo]);
 }
 
-void rb_percentile_interval(const double *values, int n, double confidence, double *lo, double *hi) {
+void rb_percentile_interval(double *values, int n, double confidence, double *lo, double *hi) {
     *lo = *hi = NAN;
     if (n < 1) return;
     for (int i = 0; i < n; i++)
         if (isnan(values[i])) return;
-    double *s = malloc(sizeof *s * (size_t)n);
-    if (!s) return;
-    memcpy(s, values, sizeof *s * (size_t)n);
-    qsort(s, (size_t)n, sizeof *s, rb_double_cmp);
-    *lo = rb_quantile_sorted(s, n, (1.0 - confidence) / 2.0);
-    *hi = rb_quantile_sorted(s, n, (1.0 + confidence) / 2.0);
-    free(s);
+    qsort(values, (size_t)n, sizeof *values, rb_double_cmp);
+    *lo = rb_quantile_sorted(values, n, (1.0 - confidence) / 2.0);
+    *hi = rb_quantile_sorted(values, n, (1.0 + confidence) / 2.0);
 }

@@ -128,6 +128,25 @@ RB_TEST(robustness_cell_intervals_and_comparisons) {
     rb_results_free(&r);
 }
 
+/* Each pair is compared once: with the baseline shared-dyn and shared-mean present, the pair
+ * (shared-mean vs shared-dyn) comes from the baseline loop, not again reversed. */
+RB_TEST(robustness_comparisons_each_pair_once) {
+    rb_results r;
+    rb_build_example(&r);
+    snprintf(r.methods[0], sizeof r.methods[0], "shared-mean");
+    snprintf(r.baseline, sizeof r.baseline, "shared-dyn");
+    rb_comparison *c;
+    int64_t n;
+    RB_EXPECT_OK(rb_results_comparisons(&r, &c, &n));
+    RB_EXPECT_INT(n, 5 * 3); /* one pair (shared-mean - shared-dyn) per condition and metric */
+    for (int64_t i = 0; i < n; i++)
+        RB_EXPECT_MSG(c[i].method == 0 && c[i].other == 1, "row %lld compares %d with %d", (long long)i, c[i].method,
+                      c[i].other);
+    if (n > 4) RB_EXPECT_NEAR(c[4].diff, 0.70 - 0.85, 1e-12); /* row 4: fog s1, ap_step */
+    free(c);
+    rb_results_free(&r);
+}
+
 /* results.h5 keeps the resamples: read back, the intervals, comparisons and summaries are bitwise
  * those of the written object, and the file holds /summaries with the written values. */
 RB_TEST_MPI(robustness_results_file_round_trip) {

@@ -149,17 +149,20 @@ RB_TEST(bootstrap_resample_values_do_not_depend_on_b_or_blocks) {
 }
 
 RB_TEST(bootstrap_percentile_by_hand) {
-    const double v[5] = {5, 1, 4, 2, 3};
+    double v[5] = {5, 1, 4, 2, 3};
     double lo, hi;
     rb_percentile_interval(v, 5, 0.5, &lo, &hi); /* p = 0.25, 0.75: h = 1, 3 -> 2, 4 */
     RB_EXPECT(lo == 2.0 && hi == 4.0);
-    rb_percentile_interval(v, 5, 0.9, &lo, &hi); /* h = 0.2, 3.8 -> 1.2, 4.8 */
+    RB_EXPECT(v[0] == 1 && v[4] == 5); /* sorted in place */
+    double v2[5] = {5, 1, 4, 2, 3};
+    rb_percentile_interval(v2, 5, 0.9, &lo, &hi); /* h = 0.2, 3.8 -> 1.2, 4.8 */
     RB_EXPECT_NEAR(lo, 1.2, 1e-15);
     RB_EXPECT_NEAR(hi, 4.8, 1e-15);
-    const double w[3] = {1, NAN, 2};
+    double w[3] = {1, NAN, 2};
     rb_percentile_interval(w, 3, 0.95, &lo, &hi);
     RB_EXPECT(isnan(lo) && isnan(hi));
-    rb_percentile_interval(v, 1, 0.95, &lo, &hi);
+    double one[1] = {5};
+    rb_percentile_interval(one, 1, 0.95, &lo, &hi);
     RB_EXPECT(lo == 5.0 && hi == 5.0);
 }
 
