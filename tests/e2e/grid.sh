@@ -24,7 +24,7 @@ metrics() { # every metric dataset of a results file, values only
              /conditions/weight_q50_audio /conditions/weight_low_frac_visual /cells/method /cells/corruption /cells/severity \
              /bootstrap/values /cells/ap_lo /cells/ap_step_hi /cells/roc_auc_lo /comparisons/lo /comparisons/frac_positive \
              /summaries/value /summaries/lo /summaries/hi; do
-    h5dump -d "$obj" "$1" | tail -n +2; done; }
+    h5dump -m '%.17g' -d "$obj" "$1" | tail -n +2; done; } # %.17g: every bit of a double (the default prints 6 digits)
 for n in 1 2 3 4; do
   check "bench on $n rank(s)" timeout 600 "${MPIRUN[@]}" -np $n "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" "${grid[@]}" --out "$E2E_TMP/np$n"
 done
@@ -118,6 +118,7 @@ metrics "$E2E_TMP/killed/results.h5" >"$E2E_TMP/mk.txt"
 metrics "$E2E_TMP/whole/results.h5" >"$E2E_TMP/mw.txt"
 check "killed + resumed equals uninterrupted (results.h5 metrics)" cmp -s "$E2E_TMP/mk.txt" "$E2E_TMP/mw.txt"
 check "killed + resumed equals uninterrupted (summary.md)" cmp -s "$E2E_TMP/killed/summary.md" "$E2E_TMP/whole/summary.md"
+check "killed + resumed equals uninterrupted (cells.csv but its run_id column)" cmp -s <(csv_without_run_id "$E2E_TMP/killed/cells.csv") <(csv_without_run_id "$E2E_TMP/whole/cells.csv")
 check "killed + resumed equals uninterrupted (summaries.csv, comparisons.csv)" \
   bash -c "cmp -s '$E2E_TMP/killed/summaries.csv' '$E2E_TMP/whole/summaries.csv' && cmp -s '$E2E_TMP/killed/comparisons.csv' '$E2E_TMP/whole/comparisons.csv'"
 
