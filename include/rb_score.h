@@ -180,6 +180,32 @@ int rb_scorer_set_methods(rb_scorer *s, const rb_method *methods, int n);
  * features. Results are bitwise identical either way (tested); the switch exists for benchmarks. */
 void rb_scorer_set_reuse(rb_scorer *s, int on);
 
+/* ---- one cell scored in blocks on several scorers (the grid's split cells, src/grid/split.c).
+ * The blocks are the scorer's chunks of whole videos: fixed by the test split and chunk_rows alone
+ * (never by how many scorers share the cell), so each block is scored by exactly the float
+ * operations rb_scorer_cell applies to it (the same corruption of its videos, the same GEMM shapes,
+ * the same GMM NLLs). Scoring blocks [b0, b1) on any scorer of the same model, split, context and
+ * chunk_rows gives the same bits; moving every block's packed result into one scorer and finishing
+ * there (dynamic weights, fusion, metrics) gives rb_scorer_cell's result bit for bit. */
+
+/* The number of blocks of test at chunk_rows (the chunks rb_scorer_init(.., chunk_rows, ..) uses),
+ * and when first_video is not NULL their first videos, first_video[n] = n_videos ([n + 1]). */
+int64_t rb_score_blocks(const rb_split *test, int64_t chunk_rows, int64_t *first_video);
+int64_t rb_scorer_n_blocks(const rb_scorer *s);
+/* Snippet rows [*row0, *row0 + *rows) of blocks [b0, b1); a range outside the blocks is an error. */
+int rb_scorer_block_rows(const rb_scorer *s, int64_t b0, int64_t b1, int64_t *row0, int64_t *rows);
+/* Bytes per snippet row of a packed block result of the cell cond (0 for a cell that recomputes
+ * nothing, the clean cell): its recomputed detector paths (float, every replica) and NLLs (double). */
+size_t rb_scorer_block_row_bytes(const rb_scorer *s, const rb_modality_condition cond[2]);
+/* Score blocks [b0, b1) of the cell cond into the scorer; when packed is not NULL, also copy their
+ * result there (rows x rb_scorer_block_row_bytes bytes). */
+int rb_scorer_score_blocks(rb_scorer *s, const rb_modality_condition cond[2], int64_t b0, int64_t b1, void *packed);
+/* Put the packed result of blocks [b0, b1) of the cell cond, scored elsewhere, into the scorer. */
+int rb_scorer_put_blocks(rb_scorer *s, const rb_modality_condition cond[2], int64_t b0, int64_t b1, const void *packed);
+/* Finish the cell cond once every block was scored (rb_scorer_score_blocks) or put here since the
+ * scorer's last cell: r as rb_scorer_cell gives it (r->seconds counts the finishing only). */
+int rb_scorer_finish_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_result *r);
+
 /* Dense-layer and GMM flops spent by the scorer so far (for GFLOP/s figures), and reset. */
 double rb_scorer_flops(rb_scorer *s, int reset);
 

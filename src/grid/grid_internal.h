@@ -1,8 +1,9 @@
 /* grid_internal.h - what the files of the distributed grid run share (private to src/grid/): the
  * run's state (rb_grid), the packed record of one finished cell, and the steps each file supplies
  * to rb_grid_run (run.c): dataset selection and shard plan (plan.c), the run directory (run_dir.c),
- * log and progress lines (progress.c), saved per-snippet scores (saved_scores.c) and the memory
- * figures (memory_report.c). */
+ * log and progress lines (progress.c), saved per-snippet scores (saved_scores.c), the memory
+ * figures (memory_report.c), and cells split over ranks (split.c, with the cell steps of run.c it
+ * shares). */
 #ifndef RB_GRID_INTERNAL_H
 #define RB_GRID_INTERNAL_H
 
@@ -168,6 +169,39 @@ int rb_grid_boot_cell(rb_grid *g, int dataset, const float *scores, double *out)
 void rb_grid_boot_free(rb_grid *g);
 /* Stable id of a dataset name (FNV-1a), keying its corruption and bootstrap streams. */
 uint32_t rb_grid_dataset_id(const char *name);
+
+/* ---- run.c: the steps of one cell, shared by whole cells and split cells (split.c) */
+
+/* The scorer of dataset d, built at its first use (the clean pass, docs/scaling.md "I"). */
+int rb_grid_scorer(rb_grid *g, int d);
+/* The conditions of cell idx per modality (corruption, severity, missing) with its pre-extracted
+ * corrupted features when grid.source finds them (pre[m]: to free, also on error), and the source
+ * code of each modality (src[m]: 0 clean, 1 surrogate, 2 pre-extracted, 3 missing). */
+int rb_grid_cell_condition(const rb_grid *g, int idx, rb_modality_condition cond[2], float *pre[2], int src[2]);
+/* The record of cell idx from its scored result (head, metrics, diagnostics, bootstrap resamples);
+ * res is freed, *scores_out takes its scores [M][R][S]. */
+int rb_grid_cell_record(rb_grid *g, int idx, rb_cell_result *res, const int src[2], double *rec, float **scores_out);
+/* A whole cell on this rank: scored, recorded, committed. */
+int rb_grid_do_cell(rb_grid *g, rb_journal *jr, int idx, double *rec);
+/* The scores saved (--save-scores; frees scores) and the record journalled. */
+int rb_grid_commit_cell(rb_grid *g, rb_journal *jr, int idx, const double *rec, float *scores);
+/* A committed cell: its record kept in g, and its progress line. */
+void rb_grid_cell_finished(rb_grid *g, rb_progress *prog, int idx, const double *rec);
+
+/* ---- split.c: cells split over ranks when ranks outnumber the cells still to do */
+
+/* Ranks per cell: n_ranks[k] >= 1 for each of the n cells (cost[k], at most cap[k] ranks: its
+ * blocks, 1 for a cell that recomputes nothing); each of the P - n spare ranks goes, in turn, to the
+ * cell with the largest cost per rank still below its cap (ties: the lower k). Returns how many
+ * ranks got a cell (P, or fewer when every cell reached its cap). */
+int rb_grid_split_ranks(const double *cost, const int64_t *cap, int n, int P, int *n_ranks);
+/* Every todo cell on a group of ranks (rb_grid_split_ranks, consecutive ranks in todo order); the
+ * group's first rank owns the cell: each rank of the group scores a contiguous range of the cell's
+ * blocks (the scorer's chunks: rb_score_blocks), the owner gathers their packed results (MPI_Gatherv
+ * in the group's communicator), finishes, records, commits and reports the cell. A group of one rank
+ * scores its cell whole (rb_grid_do_cell). Ends with rb_progress_finish; the caller agrees on the
+ * outcome over every rank. */
+int rb_grid_compute_split(rb_grid *g, rb_journal *jr, const int *todo, int n_todo, double *rec, rb_progress *prog);
 
 /* ---- memory_report.c */
 

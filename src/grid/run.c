@@ -1,8 +1,10 @@
 /* run.c - the distributed benchmark (rb_grid_run, rb_grid.h): the inputs of the selected datasets,
  * each cell scored, dynamic cost-ordered scheduling with an MPI-3 atomic counter and a per-rank
  * journal of finished cells, every record gathered on every rank in canonical order, results.h5
- * written collectively and the tables on rank 0. The run directory (run_dir.c), progress lines
- * (progress.c), saved scores (saved_scores.c) and memory figures (memory_report.c) are beside it. */
+ * written collectively and the tables on rank 0. When ranks outnumber the cells still to do, the
+ * cells' videos are split over the ranks instead (split.c). The run directory (run_dir.c), progress
+ * lines (progress.c), saved scores (saved_scores.c) and memory figures (memory_report.c) are beside
+ * it. */
 #include "rb_grid.h"
 #include "rb_score.h"
 #include "rb_core.h"
@@ -115,21 +117,23 @@ static const char *rb_source_name(int code) {
     return code >= 0 && code < 4 ? names[code] : "?";
 }
 
-static int rb_grid_cell(rb_grid *g, int idx, double *rec, float **scores_out) {
+int rb_grid_scorer(rb_grid *g, int d) {
+    if (g->scorer[d]) return RB_OK;
+    const rb_model *m = &g->models[g->model_of[d]];
+    RB_TRY_CTX(rb_scorer_init(&g->scorer[d], m, &g->data[d].test, &g->ctx[d], g->chunk_rows, g->reuse_mb),
+               "dataset %s", g->specs[d].name);
+    RB_TRY_CTX(rb_scorer_set_methods(g->scorer[d], g->methods, g->M), "dataset %s", g->specs[d].name);
+    return RB_OK;
+}
+
+int rb_grid_cell_condition(const rb_grid *g, int idx, rb_modality_condition cond[2], float *pre[2], int src[2]) {
     const rb_cell *c = &g->cells[idx];
     int d = c->dataset;
-    const rb_model *m = &g->models[g->model_of[d]];
-    if (!g->scorer[d]) {
-        RB_TRY_CTX(rb_scorer_init(&g->scorer[d], m, &g->data[d].test, &g->ctx[d], g->chunk_rows, g->reuse_mb),
-                   "dataset %s", g->specs[d].name);
-        RB_TRY_CTX(rb_scorer_set_methods(g->scorer[d], g->methods, g->M), "dataset %s", g->specs[d].name);
-    }
+    memset(cond, 0, 2 * sizeof *cond);
+    pre[0] = pre[1] = NULL;
+    src[0] = src[1] = 0;
     const char *source_mode;
     RB_TRY(rb_config_string(g->cfg, "grid.source", &source_mode));
-    rb_modality_condition cond[2];
-    memset(cond, 0, sizeof cond);
-    float *pre[2] = {NULL, NULL};
-    int src[2] = {0, 0};
     int rc = RB_OK;
     for (int mod = 0; rc == RB_OK && mod < 2; mod++) {
         if (c->missing[mod]) {
@@ -155,37 +159,54 @@ static int rb_grid_cell(rb_grid *g, int idx, double *rec, float **scores_out) {
             }
         }
     }
-    rb_cell_result res;
-    if (rc == RB_OK) rc = rb_scorer_cell(g->scorer[d], cond, &res);
-    free(pre[0]);
-    free(pre[1]);
-    if (rc != RB_OK) return rb_context("cell %s %s severity %d", g->specs[d].name, c->label, c->severity);
+    return rc;
+}
+
+int rb_grid_cell_record(rb_grid *g, int idx, rb_cell_result *res, const int src[2], double *rec, float **scores_out) {
+    const rb_cell *c = &g->cells[idx];
+    int d = c->dataset;
     rec[RB_REC_CELL] = idx;
-    rec[RB_REC_SECONDS] = res.seconds;
-    rec[RB_REC_W0] = res.weight_mean[0];
-    rec[RB_REC_W1] = res.weight_mean[1];
-    rec[RB_REC_D0] = res.detect_auc[0];
-    rec[RB_REC_D1] = res.detect_auc[1];
+    rec[RB_REC_SECONDS] = res->seconds;
+    rec[RB_REC_W0] = res->weight_mean[0];
+    rec[RB_REC_W1] = res->weight_mean[1];
+    rec[RB_REC_D0] = res->detect_auc[0];
+    rec[RB_REC_D1] = res->detect_auc[1];
     rec[RB_REC_SRC0] = src[0];
     rec[RB_REC_SRC1] = src[1];
     for (int k = 0; k < g->M; k++)
         for (int r = 0; r < g->R; r++) {
-            const rb_metrics *mt = &res.metrics[k * g->R + r];
+            const rb_metrics *mt = &res->metrics[k * g->R + r];
             double *o = rec + RB_REC_HEAD + 3 * (k * g->R + r);
             o[0] = mt->ap;
             o[1] = mt->ap_step;
             o[2] = mt->roc_auc;
         }
-    memcpy(rec + RB_REC_HEAD + 3 * g->M * g->R, res.diag, sizeof res.diag);
+    memcpy(rec + RB_REC_HEAD + 3 * g->M * g->R, res->diag, sizeof res->diag);
     /* the paired bootstrap needs every method's scores: here, on the rank that has them */
-    if (rb_grid_boot_cell(g, d, res.scores, rec + RB_REC_HEAD + 3 * g->M * g->R + 2 * RB_DIAG_COUNT) != RB_OK) {
-        rb_cell_result_free(&res);
+    if (rb_grid_boot_cell(g, d, res->scores, rec + RB_REC_HEAD + 3 * g->M * g->R + 2 * RB_DIAG_COUNT) != RB_OK) {
+        rb_cell_result_free(res);
         return rb_context("cell %s %s severity %d", g->specs[d].name, c->label, c->severity);
     }
-    *scores_out = res.scores; /* [M][R][S] */
-    res.scores = NULL;
-    rb_cell_result_free(&res);
+    *scores_out = res->scores; /* [M][R][S] */
+    res->scores = NULL;
+    rb_cell_result_free(res);
     return RB_OK;
+}
+
+static int rb_grid_cell(rb_grid *g, int idx, double *rec, float **scores_out) {
+    const rb_cell *c = &g->cells[idx];
+    int d = c->dataset;
+    RB_TRY(rb_grid_scorer(g, d));
+    rb_modality_condition cond[2];
+    float *pre[2];
+    int src[2];
+    int rc = rb_grid_cell_condition(g, idx, cond, pre, src);
+    rb_cell_result res;
+    if (rc == RB_OK) rc = rb_scorer_cell(g->scorer[d], cond, &res);
+    free(pre[0]);
+    free(pre[1]);
+    if (rc != RB_OK) return rb_context("cell %s %s severity %d", g->specs[d].name, c->label, c->severity);
+    return rb_grid_cell_record(g, idx, &res, src, rec, scores_out);
 }
 
 /* ---- scheduling ---- */
@@ -213,10 +234,7 @@ static int rb_grid_todo(const rb_grid *g, int **todo_out, int *n_out) {
     return RB_OK;
 }
 
-/* One cell computed, its scores saved (--save-scores) and its record journalled. */
-static int rb_grid_do_cell(rb_grid *g, rb_journal *jr, int idx, double *rec) {
-    float *scores = NULL;
-    RB_TRY(rb_grid_cell(g, idx, rec, &scores));
+int rb_grid_commit_cell(rb_grid *g, rb_journal *jr, int idx, const double *rec, float *scores) {
     const rb_cell *c = &g->cells[idx];
     size_t n_scores = (size_t)g->M * (size_t)g->R * (size_t)g->data[c->dataset].test.n_snippets;
     int rc = g->opt->save_scores ? rb_grid_save_cell_scores(g, idx, scores, n_scores) : RB_OK;
@@ -225,10 +243,56 @@ static int rb_grid_do_cell(rb_grid *g, rb_journal *jr, int idx, double *rec) {
     return rb_grid_journal_append(g, jr, idx, rec); /* tagged with the cell key and the run identity */
 }
 
-/* Every rank takes cells from a shared counter until none is left. A rank that fails (a cell, its
- * scores file, its journal record: seen by that rank only) stops taking cells and moves the counter
- * past the end, so the others stop after their current cell; then every rank leaves through the
- * same collective steps and agrees on the outcome (rb_core.h). */
+void rb_grid_cell_finished(rb_grid *g, rb_progress *prog, int idx, const double *rec) {
+    memcpy(g->records + (size_t)idx * g->rec_len, rec, sizeof(double) * (size_t)g->rec_len);
+    g->have[idx] = 1;
+    g->computed_here[idx] = 1;
+    rb_progress_cell_done(g, prog, idx, rec[RB_REC_SECONDS]);
+}
+
+int rb_grid_do_cell(rb_grid *g, rb_journal *jr, int idx, double *rec) {
+    float *scores = NULL;
+    RB_TRY(rb_grid_cell(g, idx, rec, &scores));
+    return rb_grid_commit_cell(g, jr, idx, rec, scores);
+}
+
+/* Whole cells: every rank takes cells from a shared counter until none is left. A rank that fails (a
+ * cell, its scores file, its journal record: seen by that rank only) stops taking cells and moves the
+ * counter past the end, so the others stop after their current cell; the caller then agrees on the
+ * outcome. Ends with rb_progress_finish. */
+static int rb_grid_compute_cells(rb_grid *g, rb_journal *jr, const int *todo, int n_todo, double *rec, rb_progress *prog) {
+    int rc = RB_OK;
+    int64_t *counter = NULL;
+    MPI_Win win;
+    MPI_Win_allocate(g->rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t), MPI_INFO_NULL, g->comm, &counter, &win);
+    rb_mpi_set_win_error_handler(&win);
+    if (g->rank == 0) *counter = 0;
+    MPI_Win_fence(0, win);
+    for (;;) {
+        int64_t one = 1, next = 0;
+        MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
+        MPI_Fetch_and_op(&one, &next, MPI_INT64_T, 0, 0, MPI_SUM, win);
+        MPI_Win_unlock(0, win);
+        if (next >= n_todo) break;
+        int idx = todo[next];
+        if (rb_grid_do_cell(g, jr, idx, rec) != RB_OK) {
+            rc = RB_ERR;
+            int64_t rest = n_todo, ignored; /* no rank starts another cell */
+            MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
+            MPI_Fetch_and_op(&rest, &ignored, MPI_INT64_T, 0, 0, MPI_SUM, win);
+            MPI_Win_unlock(0, win);
+            break;
+        }
+        rb_grid_cell_finished(g, prog, idx, rec);
+    }
+    rb_progress_finish(g, prog); /* before the window goes: rank 0 waits for every end marker */
+    MPI_Win_free(&win);
+    return rc;
+}
+
+/* The cells still to do: whole cells from a shared counter while there are at least as many cells as
+ * ranks, otherwise each cell's videos split over a group of ranks (split.c). Then every rank leaves
+ * through the same collective steps and agrees on the outcome (rb_core.h). */
 static int rb_grid_compute(rb_grid *g) {
     int *todo = NULL, n_todo = 0;
     int rc = rb_grid_todo(g, &todo, &n_todo);
@@ -243,38 +307,12 @@ static int rb_grid_compute(rb_grid *g) {
         rb_journal_close(&jr);
         return RB_ERR;
     }
-    int64_t *counter = NULL;
-    MPI_Win win;
-    MPI_Win_allocate(g->rank == 0 ? (MPI_Aint)sizeof(int64_t) : 0, sizeof(int64_t), MPI_INFO_NULL, g->comm, &counter, &win);
-    rb_mpi_set_win_error_handler(&win);
-    if (g->rank == 0) *counter = 0;
-    MPI_Win_fence(0, win);
     rb_progress prog;
     rb_progress_start(g, &prog, todo, n_todo);
-    for (;;) {
-        int64_t one = 1, next = 0;
-        MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
-        MPI_Fetch_and_op(&one, &next, MPI_INT64_T, 0, 0, MPI_SUM, win);
-        MPI_Win_unlock(0, win);
-        if (next >= n_todo) break;
-        int idx = todo[next];
-        if (rb_grid_do_cell(g, &jr, idx, rec) != RB_OK) {
-            rc = RB_ERR;
-            int64_t rest = n_todo, ignored; /* no rank starts another cell */
-            MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
-            MPI_Fetch_and_op(&rest, &ignored, MPI_INT64_T, 0, 0, MPI_SUM, win);
-            MPI_Win_unlock(0, win);
-            break;
-        }
-        memcpy(g->records + (size_t)idx * g->rec_len, rec, sizeof(double) * (size_t)g->rec_len);
-        g->have[idx] = 1;
-        g->computed_here[idx] = 1;
-        rb_progress_cell_done(g, &prog, idx, rec[RB_REC_SECONDS]);
-    }
-    rb_progress_finish(g, &prog);
+    if (n_todo > 0 && g->size > n_todo) rc = rb_grid_compute_split(g, &jr, todo, n_todo, rec, &prog);
+    else rc = rb_grid_compute_cells(g, &jr, todo, n_todo, rec, &prog);
     free(rec);
     rb_journal_close(&jr);
-    MPI_Win_free(&win);
     free(todo);
     return rb_mpi_agree(rc, &g->comm);
 }

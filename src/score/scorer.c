@@ -1,5 +1,8 @@
 /* scorer.c - scoring grid cells (rb_score.h): paths of every detector replica over chunks of
- * whole videos, reuse of the clean modality, dynamic weights, fusion into methods, metrics. */
+ * whole videos, reuse of the clean modality, dynamic weights, fusion into methods, metrics. A cell
+ * can also be scored chunk range by chunk range on several scorers and finished on one (the grid's
+ * split cells, src/grid/split.c): the chunks are the blocks, and the packed per-snippet path scores
+ * and NLLs of a block range move between scorers unchanged. */
 #include "rb_score.h"
 #include "exact_ties.h"
 #include "folded.h"
@@ -57,6 +60,7 @@ struct rb_scorer {
     const rb_split *test;
     const rb_corrupt_ctx *ctx;
     int64_t S, chunk_rows, max_video;
+    int64_t n_blocks, *block_v;        /* the chunks: [n_blocks + 1] first video of each, then n_videos */
     int C, Dv, Da, R, h1;
     int have[N_PATHS];
     /* per path: [R][S][width] with width C (visual-input paths and concat) or 1 */
@@ -120,6 +124,7 @@ void rb_scorer_free(rb_scorer *s) {
     free(s->fold);
     free(s->video_tmp);
     free(s->tmp);
+    free(s->block_v);
     rb_exact_ties_free(&s->ties);
     free(s);
 }
@@ -287,20 +292,30 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
     return RB_OK;
 }
 
-/* Run the chunks of a cell. */
-static int rb_score_all(rb_scorer *s, const rb_modality_condition cond[2], const int dirty[2], float *const out[N_PATHS],
-                        double *const nll[2], int fill_cache) {
+int64_t rb_score_blocks(const rb_split *test, int64_t chunk_rows, int64_t *first_video) {
+    int64_t longest = rb_corrupt_max_video_len(test), rows_max = chunk_rows > longest ? chunk_rows : longest, n = 0;
+    for (int64_t v0 = 0; v0 < test->n_videos; n++) {
+        int64_t v1 = v0 + 1;
+        while (v1 < test->n_videos && test->offsets[v1 + 1] - test->offsets[v0] <= rows_max) v1++;
+        if (first_video) first_video[n] = v0;
+        v0 = v1;
+    }
+    if (first_video) first_video[n] = test->n_videos;
+    return n;
+}
+
+/* Run chunks [b0, b1) of a cell (all of them: [0, n_blocks)). */
+static int rb_score_range(rb_scorer *s, const rb_modality_condition cond[2], const int dirty[2], float *const out[N_PATHS],
+                          double *const nll[2], int fill_cache, int64_t b0, int64_t b1) {
     const rb_split *t = s->test;
     int missing[2] = {cond[0].missing, cond[1].missing};
-    for (int64_t v0 = 0; v0 < t->n_videos;) {
-        int64_t v1 = v0 + 1;
-        while (v1 < t->n_videos && t->offsets[v1 + 1] - t->offsets[v0] <= s->chunk_rows) v1++;
+    for (int64_t b = b0; b < b1; b++) {
+        int64_t v0 = s->block_v[b], v1 = s->block_v[b + 1];
         int64_t s0 = t->offsets[v0], rows = t->offsets[v1] - s0;
         const float *xv = NULL, *xa = NULL;
         RB_TRY(rb_chunk_features(s, 0, &cond[0], v0, v1, &xv));
         RB_TRY(rb_chunk_features(s, 1, &cond[1], v0, v1, &xa));
         RB_TRY(rb_score_chunk(s, xv, xa, s0, rows, dirty, missing, out, nll, fill_cache));
-        v0 = v1;
     }
     return RB_OK;
 }
@@ -350,12 +365,15 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
     s->reuse = 1;
     s->max_video = rb_corrupt_max_video_len(test);
     s->chunk_rows = chunk_rows > s->max_video ? chunk_rows : s->max_video;
+    s->n_blocks = rb_score_blocks(test, chunk_rows, NULL);
     for (int p = 0; p < N_PATHS; p++) s->have[p] = rb_model_slot(model, rb_path_kind[p]) >= 0;
     for (int p = 0; p < N_PATHS; p++)
         if (s->have[p] && rb_model_detector(model, rb_model_slot(model, rb_path_kind[p]), 0)->arch == RB_ARCH_HLNET)
             s->any_hlnet = 1;
     s->h1 = s->have[P_CONCAT] ? rb_path_det(s, P_CONCAT, 0)->hidden1 : 0;
-    int rc = RB_OK;
+    s->block_v = rb_malloc(sizeof(int64_t) * (size_t)(s->n_blocks + 1), "chunk list");
+    int rc = s->block_v ? RB_OK : RB_ERR;
+    if (rc == RB_OK) rb_score_blocks(test, chunk_rows, s->block_v);
     for (int p = 0; rc == RB_OK && p < N_PATHS; p++) {
         if (!s->have[p]) continue;
         size_t n = (size_t)s->R * (size_t)s->S * (size_t)rb_path_width(s, p);
@@ -392,7 +410,7 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
     if (rc == RB_OK) {
         rb_modality_condition clean[2] = {{0}, {0}};
         int dirty[2] = {1, 1};
-        rc = rb_score_all(s, clean, dirty, s->clean, s->clean_nll, s->pre_v != NULL);
+        rc = rb_score_range(s, clean, dirty, s->clean, s->clean_nll, s->pre_v != NULL, 0, s->n_blocks);
     }
     for (int m = 0; rc == RB_OK && m < 2; m++)
         rc = rb_weight_from_nll(&model->calib[m], s->clean_nll[m], s->S, m == 0 ? s->C : 1, test->offsets,
@@ -491,19 +509,120 @@ static int rb_scorer_reference_fuse(rb_scorer *s, rb_method method, const rb_mod
     return rb_fuse_scores(pv, pv ? s->w_ref[0] : NULL, s->C, pa, pa ? s->w_ref[1] : NULL, s->S, f);
 }
 
+/* Which modalities a cell changes, and which it recomputes (no reuse: the clean one too). */
+static void rb_cell_dirty(const rb_scorer *s, const rb_modality_condition cond[2], int changed[2], int dirty[2]) {
+    for (int m = 0; m < 2; m++) {
+        changed[m] = cond[m].corruption != NULL || cond[m].missing;
+        dirty[m] = changed[m] || !s->reuse;
+    }
+}
+
+/* Does the cell recompute path p / the NLL of modality m (what rb_score_chunk writes)? */
+static int rb_path_dirty(const rb_scorer *s, int p, const int dirty[2]) {
+    int m = rb_path_modality[p];
+    return s->have[p] && (m == 2 ? dirty[0] || dirty[1] : dirty[m]);
+}
+static int rb_nll_dirty(const rb_modality_condition cond[2], int m, const int dirty[2]) {
+    return dirty[m] && !cond[m].missing;
+}
+
+/* The methods' scores and metrics of a cell whose recomputed paths and NLLs are in s->work and
+ * s->nll (scored by rb_score_range, or moved there block by block). */
+static int rb_scorer_finish(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_result *r);
+
 int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_result *r) {
     memset(r, 0, sizeof *r);
     double t0 = rb_now();
-    const int changed[2] = {cond[0].corruption != NULL || cond[0].missing, cond[1].corruption != NULL || cond[1].missing};
-    int dirty[2] = {changed[0] || !s->reuse, changed[1] || !s->reuse}; /* no reuse: recompute the clean one too */
-    float *paths[N_PATHS];
+    int changed[2], dirty[2];
+    rb_cell_dirty(s, cond, changed, dirty);
+    if (dirty[0] || dirty[1]) RB_TRY(rb_score_range(s, cond, dirty, s->work, s->nll, 0, 0, s->n_blocks));
+    RB_TRY(rb_scorer_finish(s, cond, r));
+    r->seconds = rb_now() - t0;
+    return RB_OK;
+}
+
+int64_t rb_scorer_n_blocks(const rb_scorer *s) { return s->n_blocks; }
+
+int rb_scorer_block_rows(const rb_scorer *s, int64_t b0, int64_t b1, int64_t *row0, int64_t *rows) {
+    if (b0 < 0 || b1 < b0 || b1 > s->n_blocks)
+        return rb_fail("scorer: block range [%lld, %lld) outside the %lld blocks of the cell", (long long)b0,
+                       (long long)b1, (long long)s->n_blocks);
+    *row0 = s->test->offsets[s->block_v[b0]];
+    *rows = s->test->offsets[s->block_v[b1]] - *row0;
+    return RB_OK;
+}
+
+size_t rb_scorer_block_row_bytes(const rb_scorer *s, const rb_modality_condition cond[2]) {
+    int changed[2], dirty[2];
+    rb_cell_dirty(s, cond, changed, dirty);
+    size_t bytes = 0;
+    for (int p = 0; p < N_PATHS; p++)
+        if (rb_path_dirty(s, p, dirty)) bytes += sizeof(float) * (size_t)s->R * (size_t)rb_path_width(s, p);
+    for (int m = 0; m < 2; m++)
+        if (rb_nll_dirty(cond, m, dirty)) bytes += sizeof(double) * (size_t)(m == 0 ? s->C : 1);
+    return bytes;
+}
+
+/* Copy the recomputed paths and NLLs of rows [row0, row0 + rows) from the scorer into out, or from in
+ * into the scorer (the other is NULL). Packed layout: per recomputed path [R][rows][width] floats,
+ * then per recomputed NLL [rows][width] doubles. */
+static void rb_blocks_copy(rb_scorer *s, const rb_modality_condition cond[2], int64_t row0, int64_t rows,
+                           unsigned char *out, const unsigned char *in) {
+    int changed[2], dirty[2];
+    rb_cell_dirty(s, cond, changed, dirty);
+    size_t at = 0;
+    const int to_packed = out != NULL;
     for (int p = 0; p < N_PATHS; p++) {
-        int m = rb_path_modality[p];
-        int uses_dirty = m == 2 ? dirty[0] || dirty[1] : dirty[m];
-        paths[p] = uses_dirty ? s->work[p] : s->clean[p];
+        if (!rb_path_dirty(s, p, dirty)) continue;
+        size_t width = (size_t)rb_path_width(s, p), n = sizeof(float) * (size_t)rows * width;
+        for (int r = 0; r < s->R; r++) {
+            float *rows_at = s->work[p] + ((size_t)r * (size_t)s->S + (size_t)row0) * width;
+            if (to_packed) memcpy(out + at, rows_at, n);
+            else memcpy(rows_at, in + at, n);
+            at += n;
+        }
     }
+    for (int m = 0; m < 2; m++) {
+        if (!rb_nll_dirty(cond, m, dirty)) continue;
+        size_t width = (size_t)(m == 0 ? s->C : 1), n = sizeof(double) * (size_t)rows * width;
+        double *rows_at = s->nll[m] + (size_t)row0 * width;
+        if (to_packed) memcpy(out + at, rows_at, n);
+        else memcpy(rows_at, in + at, n);
+        at += n;
+    }
+}
+
+int rb_scorer_score_blocks(rb_scorer *s, const rb_modality_condition cond[2], int64_t b0, int64_t b1, void *packed) {
+    int64_t row0, rows;
+    RB_TRY(rb_scorer_block_rows(s, b0, b1, &row0, &rows));
+    int changed[2], dirty[2];
+    rb_cell_dirty(s, cond, changed, dirty);
+    if (dirty[0] || dirty[1]) RB_TRY(rb_score_range(s, cond, dirty, s->work, s->nll, 0, b0, b1));
+    if (packed) rb_blocks_copy(s, cond, row0, rows, packed, NULL);
+    return RB_OK;
+}
+
+int rb_scorer_put_blocks(rb_scorer *s, const rb_modality_condition cond[2], int64_t b0, int64_t b1, const void *packed) {
+    int64_t row0, rows;
+    RB_TRY(rb_scorer_block_rows(s, b0, b1, &row0, &rows));
+    rb_blocks_copy(s, cond, row0, rows, NULL, packed);
+    return RB_OK;
+}
+
+int rb_scorer_finish_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_result *r) {
+    double t0 = rb_now();
+    RB_TRY(rb_scorer_finish(s, cond, r));
+    r->seconds = rb_now() - t0;
+    return RB_OK;
+}
+
+static int rb_scorer_finish(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_result *r) {
+    memset(r, 0, sizeof *r);
+    int changed[2], dirty[2];
+    rb_cell_dirty(s, cond, changed, dirty);
+    float *paths[N_PATHS];
+    for (int p = 0; p < N_PATHS; p++) paths[p] = rb_path_dirty(s, p, dirty) ? s->work[p] : s->clean[p];
     double *nll[2] = {dirty[0] ? s->nll[0] : s->clean_nll[0], dirty[1] ? s->nll[1] : s->clean_nll[1]};
-    if (dirty[0] || dirty[1]) RB_TRY(rb_score_all(s, cond, dirty, paths, nll, 0));
     const double *w[2];
     for (int m = 0; m < 2; m++) {
         int width = m == 0 ? s->C : 1;
@@ -582,6 +701,5 @@ int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_re
         rb_cell_result_free(r);
         return RB_ERR;
     }
-    r->seconds = rb_now() - t0;
     return RB_OK;
 }

@@ -135,4 +135,29 @@ mkdir -p "$E2E_TMP/baddata" && cp "$E2E_TMP/bad.h5" "$E2E_TMP/baddata/xdv-like.h
 expect_error "an error on one rank ends the 3-rank job with its message, no hang" "non-finite value" \
   timeout 300 "${MPIRUN[@]}" -np 3 "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" "${grid[@]}" --set data.datasets.[0].file=\"$E2E_TMP/baddata/xdv-like.h5\" \
   --set data.datasets.[0].model=\"$d/xdv-like.model.h5\" --set data.datasets.[0].generator=\"none\" --out "$E2E_TMP/bad"
+# more ranks than cells: each cell's videos are split in blocks over a group of ranks (src/grid/split.c).
+# grid.chunk_rows=1 makes each block as many whole videos as fit in the longest one, so the tiny test
+# splits have several blocks; the same config on every rank count.
+six=(--set 'grid.visual=[gaussian_noise]' --set 'grid.audio=[reverb]' --set 'grid.severities=[3]' --set grid.missing=false
+     --set grid.chunk_rows=1 --set stats.bootstrap=50)
+for n in 1 8 16; do
+  check "6 cells on $n rank(s)" timeout 300 "${MPIRUN[@]}" -np $n "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" "${six[@]}" --out "$E2E_TMP/six$n"
+done
+check "8 and 16 ranks split the cells' videos over several ranks" bash -c \
+  "grep -q 'split in blocks over up to [2-9] ranks' '$E2E_TMP/six8/log.txt' && grep -q 'split in blocks over up to [3-9] ranks' '$E2E_TMP/six16/log.txt'"
+metrics "$E2E_TMP/six1/results.h5" >"$E2E_TMP/six1.txt"
+for n in 8 16; do
+  metrics "$E2E_TMP/six$n/results.h5" >"$E2E_TMP/six$n.txt"
+  check "split cells on $n ranks: results.h5 metrics and summary.md identical to 1 rank" \
+    bash -c "cmp -s '$E2E_TMP/six1.txt' '$E2E_TMP/six$n.txt' && cmp -s '$E2E_TMP/six1/summary.md' '$E2E_TMP/six$n/summary.md'"
+done
+expect_error "an allocation failing on one helper rank of a split cell ends the 8-rank job with its message, no hang" \
+  "out of memory allocating split cell blocks" \
+  timeout 120 "${MPIRUN[@]}" -np 8 -x RB_FAULT="alloc:1@1:split cell blocks" "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" "${six[@]}" --out "$E2E_TMP/splitfault"
+four=(--set 'grid.visual=[]' --set 'grid.audio=[reverb]' --set 'grid.severities=[3]' --set grid.missing=false
+      --set grid.chunk_rows=1 --set stats.bootstrap=50) # 4 cells: the bad one (xdv-like reverb 3) gets several ranks
+expect_error "NaN pre-extracted features in a split cell end the 8-rank job with the message, no hang" "non-finite value" \
+  timeout 120 "${MPIRUN[@]}" -np 8 "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" "${four[@]}" --set data.datasets.[0].file=\"$E2E_TMP/baddata/xdv-like.h5\" \
+  --set data.datasets.[0].model=\"$d/xdv-like.model.h5\" --set data.datasets.[0].generator=\"none\" --out "$E2E_TMP/badsplit"
+check "the split run with NaN features logged the split" grep -q 'split in blocks over up to [2-9] ranks' "$E2E_TMP/badsplit/log.txt"
 finish
