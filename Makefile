@@ -51,7 +51,7 @@ $(BUILD)/rel/src/io/provenance.o $(BUILD)/asan/src/io/provenance.o: $(VERSION_ST
 # rng_normals.c: no errno for sqrtf (never negative there), so its Box-Muller loop vectorises.
 $(BUILD)/rel/src/core/rng_normals.o $(BUILD)/asan/src/core/rng_normals.o: CFLAGS += -fno-math-errno
 
-.PHONY: all asan lib install run test test-unit test-e2e test-slurm check-layout bench bench-scale fuzz clean deps help toolchain
+.PHONY: all asan lib install run test test-unit test-e2e test-slurm check-layout bench bench-scale bench-grid fuzz clean deps help toolchain
 all: bin/robusta bin/robusta-unit bin/robusta-bench bin/robusta-h5poke
 
 # Before compiling anything: the compiler and libraries are there, or say which packages to install
@@ -158,6 +158,13 @@ bench-scale:
 	@$(MAKE) --no-print-directory all
 	@bash scripts/bench-scale.sh
 
+# The grid at XD-Violence test size (configs/xdv-grid.cfg, 28 cells, ~10 min on 2 cores the first time)
+# against the sgemm floors of its cells, and what the bootstrap adds: docs/scaling.md.
+bench-grid:
+	@bash scripts/check-deps.sh
+	@$(MAKE) --no-print-directory all
+	@bash scripts/bench-grid.sh
+
 fuzz:
 	@bash tests/fuzz/run.sh 60
 
@@ -178,6 +185,7 @@ help:
 	@echo "make bench        benchmarks (throughput, GFLOP/s next to sgemm)"
 	@echo "make test-slurm   the Slurm scripts against a real local Slurm (root)"
 	@echo "make bench-scale  XD-Violence-sized subset run: stage times, cells/s, memory (docs/scaling.md)"
+	@echo "make bench-grid   the grid at XD test size against its cells' sgemm floors; what the bootstrap adds"
 	@echo "make fuzz         fuzz the .npy header, journal tag and --set parsers (60 s each)"
 	@echo "make install PREFIX=/opt/robusta"
 	@echo "make clean        remove build/ and bin/"
