@@ -14,8 +14,8 @@
 
 /* ---- the benchmark's results in memory, in canonical order (docs/formats.md "Results
  * file"): one condition row per grid cell, and per cell the metrics of every method and replica.
- * The grid fills it, results_io.c writes and reads results.h5, results_tables.c renders summary.md
- * and cells.csv, and report/audit read it back. */
+ * The grid fills it, results_file.c writes and reads results.h5, tables.c renders summary.md
+ * and the csv files, and report/audit read it back. */
 
 #define RB_RESULTS_MAX_METHODS 12
 
