@@ -204,6 +204,13 @@ typedef struct {
 int rb_report_layout(const rb_results *r, rb_report_dataset **datasets, int *n_datasets);
 void rb_report_layout_free(rb_report_dataset *datasets, int n_datasets);
 
+/* One robustness summary of family "all" (every corrupted cell of dataset d) for one metric and
+ * method, computed as rb_results_summaries computes it (robustness.c; the same numbers as that row of
+ * summaries.csv) without computing the others: out = {value, lo, hi}; NaN where the summary does not
+ * apply, lo = hi = NaN without resamples. */
+int rb_results_summary_all(const rb_results *r, const rb_report_dataset *d, rb_summary_kind kind, int metric,
+                           int method, double out[3]);
+
 /* The "What the weights did" section of summary.md for one dataset (weights_table.c): on the clean
  * cell, per modality, how much the GMM NLL is itself an anomaly score and what that does to the
  * weights; over the corrupted cells of each modality (missing and pairs left out), how many the

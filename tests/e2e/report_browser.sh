@@ -80,6 +80,11 @@ cells = {}
 import csv
 for r in csv.DictReader(open(f"{run}/cells.csv")):
     cells[(r["dataset"], r["corruption"], r["modality"], int(r["severity"]), r["method"])] = r
+summ = {}
+for r in csv.DictReader(open(f"{run}/report/summaries.csv")):
+    if r["family"] == "all":
+        summ[(r["dataset"], r["method"], r["summary"], r["metric"])] = (float(r["value"]), float(r["lo"]), float(r["hi"]))
+check(j["n_boot"] > 0 and summ, f"the run has intervals: n_boot {j['n_boot']}, {len(summ)} summaries of family all")
 check([d["name"] for d in j["datasets"]] == ["xdv-like", "ucf-like"], "datasets in file order")
 for d in j["datasets"]:
     q = d["positive_fraction"]
@@ -97,6 +102,19 @@ for d in j["datasets"]:
             check(abs(h[k]["clean"]["mean"] - clean) < 1e-12 and abs(h[k]["corrupted"]["mean"] - mean_corr) < 1e-12
                   and typed(h[k]["drop"]["sd"], float) and typed(h[k]["relative"]["mean"], float),
                   f"{d['name']} {m} {k}: clean {clean:.4f}, corrupted {mean_corr:.4f} recomputed from cells.csv")
+            # the ranked quantity's interval and relative robustness's: summaries.csv's family "all" rows, exactly
+            c_v, c_lo, c_hi = summ[(d["name"], m, "mean_corrupted", k)]
+            r_v, r_lo, r_hi = summ[(d["name"], m, "relative", k)]
+            ci, ri = h[k].get("corrupted_interval"), h[k].get("relative_interval")
+            check(ci == [c_lo, c_hi] and ri == [r_lo, r_hi] and c_lo < c_hi and r_lo < r_hi
+                  and abs(c_v - h[k]["corrupted"]["mean"]) < 1e-12 and c_lo <= c_v <= c_hi,
+                  f"{d['name']} {m} {k}: corrupted_interval {ci}, relative_interval {ri} = summaries.csv")
+            if k == "ap_step":  # the report's default metric: the ranking table prints the same intervals
+                row = re.search(r'<tr><td>\d+</td><td class="l">' + re.escape(m) + r'</td><td>[^<]*</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td>',
+                                html[html.index(f"Ranking on <code>{d['name']}</code>"):])
+                want = (f"{h[k]['corrupted']['mean']:.4f} [{c_lo:.4f}, {c_hi:.4f}]", f"{r_v:.4f} [{r_lo:.4f}, {r_hi:.4f}]")
+                check(row is not None and (row.group(1), row.group(2)) == want,
+                      f"{d['name']} {m}: report.html ranking shows corrupted {row and row.group(1)}, relative {row and row.group(2)} (want {want})")
     for k in ["ap", "ap_step", "roc_auc"]:
         order = sorted(j["methods"], key=lambda m: -[h for h in d["headline"] if h["method"] == m][0][k]["corrupted"]["mean"])
         check(d["ranking"][k] == order, f"{d['name']}: ranking by {k} = sorted corrupted means")
