@@ -29,11 +29,18 @@ static const char rb_page_css[] =
     "div.note{border-left:4px solid #E69F00;padding:4px 10px;background:#fff8e8}\n"
     "@media print{body{max-width:none;font-size:11pt}h2{page-break-before:auto}img.fig{page-break-inside:avoid}}\n";
 
-/* Records script errors and failed loads, then checks every figure decoded; writes the verdict into
- * #render-check (read by tests/e2e/report_browser.sh through --dump-dom). */
+/* Records script errors, failed loads, unhandled rejections and every console.error / console.warn
+ * call (hooked here, in the first script of the page, before anything else runs: headless Chromium
+ * logs console.error at level INFO, so its log alone cannot tell an error from a message), then
+ * checks every figure decoded; writes the verdict into #render-check (read by
+ * tests/e2e/report_browser.sh through --dump-dom). */
 static const char rb_page_script[] =
     "(function(){var errs=[];\n"
     "window.addEventListener('error',function(e){errs.push(String(e.message||(e.target&&e.target.alt)||'load error'));},true);\n"
+    "window.addEventListener('unhandledrejection',function(e){errs.push('unhandled rejection: '+String(e.reason));});\n"
+    "if(window.console){['error','warn'].forEach(function(k){var f=console[k];\n"
+    "console[k]=function(){errs.push('console.'+k+': '+Array.prototype.join.call(arguments,' '));"
+    "if(f){return f.apply(console,arguments);}};});}\n"
     "window.addEventListener('load',function(){var im=document.getElementsByTagName('img'),ok=0,bad=[];\n"
     "for(var i=0;i<im.length;i++){if(im[i].complete&&im[i].naturalWidth>0){ok++;}else{bad.push(im[i].alt);}}\n"
     "var s=document.getElementById('render-check');if(!s){return;}\n"
