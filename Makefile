@@ -138,7 +138,7 @@ test-unit: bin/robusta-unit bin/robusta-unit-asan
 test-e2e: bin/robusta bin/robusta-asan bin/robusta-h5poke
 	@bash tests/run.sh --e2e $(if $(T),--only '$(T)')
 
-# The include rule between the stages (docs/architecture.md).
+# The include rule between the stages, and no outside reference or machine path (docs/architecture.md).
 check-layout:
 	@bash tests/check-layout.sh
 
@@ -180,7 +180,7 @@ help:
 	@echo "make test         the whole test suite, ending in 'N passed, N failed' (T=pattern: a subset)"
 	@echo "make test-unit    the layout check and the unit tests, plain and under the sanitizers (T=pattern)"
 	@echo "make test-e2e     end-to-end tests only (T=script name pattern)"
-	@echo "make check-layout the include rule between the stage folders"
+	@echo "make check-layout the include rule between the stage folders; no outside or machine path"
 	@echo "make asan         sanitizer build (address, undefined)"
 	@echo "make bench        benchmarks (throughput, GFLOP/s next to sgemm)"
 	@echo "make test-slurm   the Slurm scripts against a real local Slurm (root)"

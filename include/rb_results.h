@@ -14,8 +14,8 @@
 
 /* ---- the benchmark's results in memory, in canonical order (docs/formats.md "Results
  * file"): one condition row per grid cell, and per cell the metrics of every method and replica.
- * The grid fills it, results_io.c writes and reads results.h5, results_tables.c renders summary.md
- * and cells.csv, and report/audit read it back. */
+ * The grid fills it, results_file.c writes and reads results.h5, tables.c renders summary.md
+ * and the csv files, and report/audit read it back. */
 
 #define RB_RESULTS_MAX_METHODS 12
 
@@ -203,6 +203,13 @@ typedef struct {
  * duplicate condition, an unknown modality or more than RB_REPORT_MAX_SEV severities. */
 int rb_report_layout(const rb_results *r, rb_report_dataset **datasets, int *n_datasets);
 void rb_report_layout_free(rb_report_dataset *datasets, int n_datasets);
+
+/* One robustness summary of family "all" (every corrupted cell of dataset d) for one metric and
+ * method, computed as rb_results_summaries computes it (robustness.c; the same numbers as that row of
+ * summaries.csv) without computing the others: out = {value, lo, hi}; NaN where the summary does not
+ * apply, lo = hi = NaN without resamples. */
+int rb_results_summary_all(const rb_results *r, const rb_report_dataset *d, rb_summary_kind kind, int metric,
+                           int method, double out[3]);
 
 /* The "What the weights did" section of summary.md for one dataset (weights_table.c): on the clean
  * cell, per modality, how much the GMM NLL is itself an anomaly score and what that does to the

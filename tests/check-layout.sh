@@ -5,6 +5,13 @@
 #     stages below it, and private headers only from its own folder;
 #   - a public header includes only public headers of stages below it;
 #   - no production source includes a test header, and no source or header stands outside a stage.
+# and that the repository is self-contained (docs/README issue 14 item 5):
+#   - docs/, README.md, src/, include/, configs/, jobs/, slurm/ and scripts/ name no file outside the
+#     repository (design.md) and no path of one machine (/tmp/, /home/, /work/, /root/), except the
+#     uses allowed one by one below;
+#   - every repository path docs/ and README.md name (docs/*.md, configs/*.cfg, src/..., include/...,
+#     jobs/..., slurm/..., scripts/..., tests/...) exists, and every *.c file a comment in src/ or
+#     include/ names exists under src/ or tests/.
 # Prints one line per violation and ends with "N passed, N failed" (one check per file).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -46,5 +53,38 @@ for h in include/*.h; do
   if [[ -z ${level[$s]+x} ]]; then bad "$h is not the public header of a stage"; continue; fi
   check_file "$h" "$s" public
 done
+
+# ---- self-contained: no outside reference, no machine path
+# Allowed uses, FILE:PATTERN (grep -E on the matching line), each with its reason:
+allowed=(
+  # the apt-get log of the dependency installer: a scratch file of the machine it runs on, by design
+  'scripts/check-deps.sh:/tmp/robusta-apt\.log'
+)
+scan=(docs README.md src include configs jobs slurm scripts)
+while IFS= read -r hit; do
+  file=${hit%%:*}; line=${hit#*:}; line=${line#*:}; ok=0
+  for a in "${allowed[@]}"; do
+    [[ $file == "${a%%:*}" ]] && grep -qE -- "${a#*:}" <<<"$line" && { ok=1; break; }
+  done
+  ((ok)) || bad "${hit%%:*}:$(cut -d: -f2 <<<"$hit") names a file outside the repository or a machine path: $(head -c 160 <<<"$line")"
+done < <(grep -rnE 'design\.md|/tmp/|/home/|/work/|/root/' "${scan[@]}" 2>/dev/null)
+pass=$((pass + 1))
+
+# ---- every repository path the docs name exists
+repo_path='(docs/[A-Za-z0-9_.-]+\.md|configs/[A-Za-z0-9_.-]+\.cfg|(src|include|jobs|slurm|scripts|tests)/[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.(c|h|sh|py|md|cfg|txt))'
+for f in docs/*.md README.md; do
+  ok=1
+  while IFS= read -r p; do
+    [[ -e $p ]] || { bad "$f names $p, which does not exist"; ok=0; }
+  done < <(grep -oE "(^|[^A-Za-z0-9_./-])$repo_path" "$f" | sed -E 's/^[^A-Za-z]//' | sort -u)
+  ((ok)) && pass=$((pass + 1))
+done
+# *.c files named in the comments of src/ and include/ (headers are left out: most are system ones)
+while IFS= read -r hit; do
+  file=${hit%%:*}; name=${hit#*:}
+  [[ -n $(find src tests -name "$name" -print -quit) ]] || bad "$file names $name, which is no file under src/ or tests/"
+done < <(grep -oE '\b[a-z][a-z0-9_]*\.c\b' src/*/*.[ch] include/*.h | sort -u)
+pass=$((pass + 1))
+
 echo "$pass passed, $fail failed"
 ((fail == 0))

@@ -1,4 +1,4 @@
-/* sha256.c - SHA-256 (FIPS 180-4), streaming over files for provenance checksums (rb_sha256.h). */
+/* sha256.c - SHA-256 (FIPS 180-4), streaming over files for provenance checksums (declared in rb_core.h). */
 #include "rb_core.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* dataset.c - allocation, release and validation of in-memory dataset splits (rb_data.h).
- * File I/O lives in dataset_io.c. */
+ * File I/O lives in dataset_file.c. */
 #include "rb_data.h"
 #include "rb_core.h"
 

@@ -1,5 +1,5 @@
 /* report_compare.c - `robusta report A.h5 B.h5 ...` (docs/results.md "Comparing runs"): one
- * report.html that sets runs (nights, commits, configs) side by side: which runs they are, the
+ * compare.html that sets runs (nights, commits, configs) side by side: which runs they are, the
  * headline of every (dataset, method) with a column per run, and the cells that differ from the
  * first run beyond the audit tolerances (rb_audit_compare, the same matching and tolerances as
  * `robusta audit`), flagged. */

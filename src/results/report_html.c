@@ -29,11 +29,18 @@ static const char rb_page_css[] =
     "div.note{border-left:4px solid #E69F00;padding:4px 10px;background:#fff8e8}\n"
     "@media print{body{max-width:none;font-size:11pt}h2{page-break-before:auto}img.fig{page-break-inside:avoid}}\n";
 
-/* Records script errors and failed loads, then checks every figure decoded; writes the verdict into
- * #render-check (read by tests/e2e/report_browser.sh through --dump-dom). */
+/* Records script errors, failed loads, unhandled rejections and every console.error / console.warn
+ * call (hooked here, in the first script of the page, before anything else runs: headless Chromium
+ * logs console.error at level INFO, so its log alone cannot tell an error from a message), then
+ * checks every figure decoded; writes the verdict into #render-check (read by
+ * tests/e2e/report_browser.sh through --dump-dom). */
 static const char rb_page_script[] =
     "(function(){var errs=[];\n"
     "window.addEventListener('error',function(e){errs.push(String(e.message||(e.target&&e.target.alt)||'load error'));},true);\n"
+    "window.addEventListener('unhandledrejection',function(e){errs.push('unhandled rejection: '+String(e.reason));});\n"
+    "if(window.console){['error','warn'].forEach(function(k){var f=console[k];\n"
+    "console[k]=function(){errs.push('console.'+k+': '+Array.prototype.join.call(arguments,' '));"
+    "if(f){return f.apply(console,arguments);}};});}\n"
     "window.addEventListener('load',function(){var im=document.getElementsByTagName('img'),ok=0,bad=[];\n"
     "for(var i=0;i<im.length;i++){if(im[i].complete&&im[i].naturalWidth>0){ok++;}else{bad.push(im[i].alt);}}\n"
     "var s=document.getElementById('render-check');if(!s){return;}\n"
@@ -57,6 +64,15 @@ void rb_report_page_tail(FILE *f) {
 }
 
 /* "mean +- sd" (one replica: the mean alone). */
+/* "value [lo, hi]" with 4 decimals */
+static void rb_ci(char *buf, size_t cap, double value, double lo, double hi) {
+    char a[32], b[32], e[32];
+    rb_results_fmt4(a, sizeof a, value);
+    rb_results_fmt4(b, sizeof b, lo);
+    rb_results_fmt4(e, sizeof e, hi);
+    snprintf(buf, cap, "%s [%s, %s]", a, b, e);
+}
+
 static void rb_ms(char *buf, size_t cap, double mean, double sd, int n_replicas) {
     char a[32], b[32];
     rb_results_fmt4(a, sizeof a, mean);
@@ -120,37 +136,49 @@ static int rb_section_ranking(FILE *f, const rb_results *r, const rb_report_data
     fprintf(f, "<h3>Ranking on <code>");
     rb_xml_text(f, d->dataset);
     fprintf(f, "</code> by the mean %s over the %d corrupted cells</h3>\n", rb_report_metric_name(k), d->n_corrupted);
-    fprintf(f, "<table><tr><th>rank</th><th class=\"l\">method</th><th>clean%s</th><th>corrupted (mean)</th>"
-               "<th>drop</th><th>relative</th></tr>\n",
-            lo_arr ? " [95% interval]" : "");
+    /* the corrupted mean and relative robustness with the bootstrap intervals of their summaries
+     * (summaries.csv, family "all"), when the file has intervals; else mean +- sd over replicas */
+    int iv = lo_arr != NULL;
+    fprintf(f, "<table><tr><th>rank</th><th class=\"l\">method</th><th>clean%s</th><th>corrupted (mean)%s</th>"
+               "<th>drop</th><th>relative%s</th></tr>\n",
+            iv ? " [95% interval]" : "", iv ? " [95% interval]" : "", iv ? " [95% interval]" : "");
     double lo = INFINITY, hi = -INFINITY;
     rb_headline hs[RB_RESULTS_MAX_METHODS];
-    double bars[RB_RESULTS_MAX_METHODS][3];
+    double bars[RB_RESULTS_MAX_METHODS][3], cbars[RB_RESULTS_MAX_METHODS][2];
     for (int i = 0; i < r->n_methods; i++) {
         int m = order[i];
         RB_TRY(rb_report_headline(r, d, rb_report_metric(r, k), m, &hs[m]));
-        char c[128], cor[96], dr[96], rel[96];
+        char c[128], cor[128], dr[96], rel[128];
         double mean = NAN, blo = NAN, bhi = NAN;
         int interval = d->clean >= 0 ? rb_report_cell_bar(r, k, d->clean, m, &mean, &blo, &bhi) : 0;
         bars[m][0] = mean;
         bars[m][1] = blo;
         bars[m][2] = bhi;
-        if (interval) {
-            char a[32], b[32], e[32];
-            rb_results_fmt4(a, sizeof a, mean);
-            rb_results_fmt4(b, sizeof b, blo);
-            rb_results_fmt4(e, sizeof e, bhi);
-            snprintf(c, sizeof c, "%s [%s, %s]", a, b, e);
-        } else {
-            rb_ms(c, sizeof c, hs[m].clean[0], hs[m].clean[1], r->n_replicas);
+        if (interval) rb_ci(c, sizeof c, mean, blo, bhi);
+        else rb_ms(c, sizeof c, hs[m].clean[0], hs[m].clean[1], r->n_replicas);
+        double cs[3] = {NAN, NAN, NAN}, rs[3] = {NAN, NAN, NAN};
+        if (iv) {
+            RB_TRY(rb_results_summary_all(r, d, RB_SUM_MEAN_CORRUPTED, k, m, cs));
+            RB_TRY(rb_results_summary_all(r, d, RB_SUM_RELATIVE, k, m, rs));
         }
-        rb_ms(cor, sizeof cor, hs[m].corrupted[0], hs[m].corrupted[1], r->n_replicas);
+        double csd = r->n_replicas > 1 ? hs[m].corrupted[1] : 0;
+        cbars[m][0] = hs[m].corrupted[0] - csd;
+        cbars[m][1] = hs[m].corrupted[0] + csd;
+        if (iv && isfinite(cs[1])) {
+            rb_ci(cor, sizeof cor, hs[m].corrupted[0], cs[1], cs[2]);
+            cbars[m][0] = cs[1];
+            cbars[m][1] = cs[2];
+        } else {
+            rb_ms(cor, sizeof cor, hs[m].corrupted[0], hs[m].corrupted[1], r->n_replicas);
+        }
         rb_ms(dr, sizeof dr, hs[m].drop[0], hs[m].drop[1], r->n_replicas);
-        rb_ms(rel, sizeof rel, hs[m].relative[0], hs[m].relative[1], r->n_replicas);
+        /* with an interval: the summary's own point value (corrupted / clean of the replica means) */
+        if (iv && isfinite(rs[1])) rb_ci(rel, sizeof rel, rs[0], rs[1], rs[2]);
+        else rb_ms(rel, sizeof rel, hs[m].relative[0], hs[m].relative[1], r->n_replicas);
         fprintf(f, "<tr><td>%d</td><td class=\"l\">", i + 1);
         rb_xml_text(f, r->methods[m]);
         fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", c, cor, dr, rel);
-        double v[4] = {blo, bhi, hs[m].corrupted[0] - hs[m].corrupted[1], hs[m].corrupted[0] + hs[m].corrupted[1]};
+        double v[4] = {blo, bhi, cbars[m][0], cbars[m][1]};
         for (int j = 0; j < 4; j++)
             if (isfinite(v[j])) {
                 lo = fmin(lo, v[j]);
@@ -197,9 +225,10 @@ static int rb_section_ranking(FILE *f, const rb_results *r, const rb_report_data
         if (isfinite(bars[m][0]))
             fprintf(s, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"4.5\" fill=\"#FFFFFF\" stroke=\"#555555\" stroke-width=\"1.6\"/>\n",
                     rb_ax_x(&a, bars[m][0]), y - 5);
-        double cm = hs[m].corrupted[0], cs = r->n_replicas > 1 ? hs[m].corrupted[1] : 0;
+        double cm = hs[m].corrupted[0];
         if (isfinite(cm)) {
-            if (cs > 0) rb_svg_line(s, rb_ax_x(&a, cm - cs), y + 5, rb_ax_x(&a, cm + cs), y + 5, rb_palette(m), 1.8, NULL);
+            if (isfinite(cbars[m][0]) && isfinite(cbars[m][1]) && cbars[m][1] > cbars[m][0])
+                rb_svg_line(s, rb_ax_x(&a, cbars[m][0]), y + 5, rb_ax_x(&a, cbars[m][1]), y + 5, rb_palette(m), 1.8, NULL);
             rb_svg_marker(s, m, rb_ax_x(&a, cm), y + 5, 4.5, rb_palette(m));
         }
     }
@@ -211,10 +240,14 @@ static int rb_section_ranking(FILE *f, const rb_results *r, const rb_report_data
     char id[64];
     snprintf(id, sizeof id, "fig-ranking-%d", di);
     RB_TRY(rb_embed(f, s, &text, &len, title, id));
+    const char *bar = lo_arr ? "95% bootstrap interval" : (r->n_replicas > 1 ? "&#177; sd over replicas" : "none, one replica");
     fprintf(f, "<p class=\"cap\">Open circle: the clean cell (bar: %s); filled marker: the mean over every corrupted "
-               "cell (bar: &#177; sd over %d replica%s). Dashed: chance level of %s%s.</p>\n",
-            lo_arr ? "95% bootstrap interval" : (r->n_replicas > 1 ? "&#177; sd over replicas" : "none, one replica"),
-            r->n_replicas, r->n_replicas == 1 ? "" : "s", rb_report_metric_name(k),
+               "cell (bar: %s). %sDashed: chance level of %s%s.</p>\n",
+            bar, bar,
+            lo_arr ? "Relative: corrupted mean / clean of the replica means, with its interval (summaries.csv "
+                     "<code>relative</code>, family <code>all</code>). "
+                   : "",
+            rb_report_metric_name(k),
             isfinite(chance) ? "" : " (unknown: this file does not record the positive-frame fraction)");
     return RB_OK;
 }

@@ -11,10 +11,16 @@
 
 /* ---- report_svg.c: figure primitives (every number printed with %.2f: deterministic output) */
 
+/* Series i's style is (rb_palette(i), rb_dash(i), rb_marker_shape(i)): the three cycles have
+ * pairwise coprime lengths, so every series up to 280 gets its own style. */
 #define RB_PALETTE_N 8
-/* Okabe-Ito colours, ordered so the hard-to-see yellow comes last (an 8th method). */
+#define RB_DASH_N 7
+#define RB_MARKER_N 5
+/* Colour of series i: Okabe-Ito without the yellow that is hard to see on white, then a dark wine. */
 const char *rb_palette(int i);
-/* Marker of series i (circle, square, triangle, diamond, ...) drawn at (x, y) in colour. */
+/* Marker shape of series i: 0 circle, 1 square, 2 triangle, 3 diamond, 4 triangle pointing down. */
+int rb_marker_shape(int i);
+/* That marker drawn at (x, y) in colour. */
 void rb_svg_marker(FILE *f, int i, double x, double y, double size, const char *colour);
 /* Dash pattern of series i ("" = solid), so lines stay apart in grey print. */
 const char *rb_dash(int i);

@@ -122,6 +122,20 @@ static int rb_json_dataset(FILE *f, const rb_results *r, const rb_report_dataset
                 rb_json_num(f, hi[(int64_t)d->clean * r->n_methods + m]);
                 fputc(']', f);
             }
+            if (lo) { /* the intervals of summaries.csv's family "all" rows */
+                double cs[3], rs[3];
+                RB_TRY(rb_results_summary_all(r, d, RB_SUM_MEAN_CORRUPTED, k, m, cs));
+                RB_TRY(rb_results_summary_all(r, d, RB_SUM_RELATIVE, k, m, rs));
+                fputs(", \"corrupted_interval\": [", f);
+                rb_json_num(f, cs[1]);
+                fputs(", ", f);
+                rb_json_num(f, cs[2]);
+                fputs("], \"relative_interval\": [", f);
+                rb_json_num(f, rs[1]);
+                fputs(", ", f);
+                rb_json_num(f, rs[2]);
+                fputc(']', f);
+            }
             fputc('}', f);
         }
         fputc('}', f);

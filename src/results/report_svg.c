@@ -1,6 +1,6 @@
 /* report_svg.c - the figure primitives of report.html (report_internal.h): an SVG document written
- * to a stream, text and shapes, axes with round ticks, the Okabe-Ito palette with marker shapes and
- * dash patterns per series, a viridis colour scale for heatmaps, and base64 embedding of a finished
+ * to a stream, text and shapes, axes with round ticks, a colour-blind-safe palette (Okabe-Ito
+ * without its yellow) with marker shapes and dash patterns per series, a viridis colour scale for heatmaps, and base64 embedding of a finished
  * SVG into the page as a data: URI. Every coordinate is printed with two decimals, so a figure is a
  * pure function of its numbers. */
 #include "report_internal.h"
@@ -9,18 +9,26 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const rb_okabe_ito[RB_PALETTE_N] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                                       "#E69F00", "#56B4E9", "#000000", "#F0E442"};
+/* The seven Okabe-Ito colours other than yellow (#F0E442, hard to see on white), then Paul Tol's
+ * wine as an eighth dark colour. 8 colours, 7 dash patterns and 5 marker shapes: the periods are
+ * pairwise coprime, so series i and j get the same (colour, dash, marker) only when i and j differ by
+ * a multiple of 280; two series of the same colour (i and i + 8) differ in both dash and marker. */
+static const char *const rb_series_colours[RB_PALETTE_N] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                                            "#E69F00", "#56B4E9", "#000000", "#882255"};
 
-const char *rb_palette(int i) { return rb_okabe_ito[((i % RB_PALETTE_N) + RB_PALETTE_N) % RB_PALETTE_N]; }
+static int rb_cycle(int i, int n) { return ((i % n) + n) % n; }
+
+const char *rb_palette(int i) { return rb_series_colours[rb_cycle(i, RB_PALETTE_N)]; }
 
 const char *rb_dash(int i) {
-    static const char *const dashes[] = {"", "6,3", "2,2", "8,3,2,3", "", "4,4", "1,3", "10,4"};
-    return dashes[((i % 8) + 8) % 8];
+    static const char *const dashes[RB_DASH_N] = {"", "6,3", "2,2", "8,3,2,3", "1,3", "10,4", "4,2,1,2"};
+    return dashes[rb_cycle(i, RB_DASH_N)];
 }
 
+int rb_marker_shape(int i) { return rb_cycle(i, RB_MARKER_N); }
+
 void rb_svg_marker(FILE *f, int i, double x, double y, double s, const char *colour) {
-    switch (((i % 4) + 4) % 4) {
+    switch (rb_marker_shape(i)) {
     case 0: fprintf(f, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.2f\" fill=\"%s\"/>\n", x, y, s, colour); break;
     case 1:
         fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/>\n", x - s, y - s, 2 * s,
@@ -30,9 +38,13 @@ void rb_svg_marker(FILE *f, int i, double x, double y, double s, const char *col
         fprintf(f, "<polygon points=\"%.2f,%.2f %.2f,%.2f %.2f,%.2f\" fill=\"%s\"/>\n", x, y - 1.3 * s, x - 1.2 * s,
                 y + s, x + 1.2 * s, y + s, colour);
         break;
-    default:
+    case 3:
         fprintf(f, "<polygon points=\"%.2f,%.2f %.2f,%.2f %.2f,%.2f %.2f,%.2f\" fill=\"%s\"/>\n", x, y - 1.4 * s,
                 x + 1.4 * s, y, x, y + 1.4 * s, x - 1.4 * s, y, colour);
+        break;
+    default: /* triangle pointing down */
+        fprintf(f, "<polygon points=\"%.2f,%.2f %.2f,%.2f %.2f,%.2f\" fill=\"%s\"/>\n", x, y + 1.3 * s, x - 1.2 * s,
+                y - s, x + 1.2 * s, y - s, colour);
         break;
     }
 }

@@ -1,6 +1,6 @@
 /* results.c - the in-memory results (rb_results.h: allocation, replica statistics, method
  * lookup) and their reading as tables (rb_results.h: conditions grouped into corruption rows by
- * severity, headline numbers per replica). Rendering is in results_tables.c. */
+ * severity, headline numbers per replica). Rendering is in tables.c. */
 #include "rb_core.h"
 #include "rb_results.h"
 

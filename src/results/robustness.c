@@ -165,6 +165,29 @@ static int64_t rb_emit_all(const rb_results *r, const rb_report_dataset *ds, int
     return n;
 }
 
+int rb_results_summary_all(const rb_results *r, const rb_report_dataset *d, rb_summary_kind kind, int metric,
+                           int method, double out[3]) {
+    out[0] = out[1] = out[2] = NAN;
+    if (d->n_rows == 0) return RB_OK;
+    const rb_report_row **tmp = rb_malloc(sizeof *tmp * (size_t)d->n_rows, "summary family");
+    double *buf = rb_malloc(sizeof(double) * (size_t)(r->n_boot > 0 ? r->n_boot : 1), "summary resamples");
+    int rc = tmp && buf ? RB_OK : RB_ERR;
+    if (rc == RB_OK) {
+        for (int i = 0; i < d->n_rows; i++) tmp[i] = &d->rows[i];
+        rb_family f = {r, d, tmp, d->n_rows, metric, rb_results_method(r, r->baseline)};
+        if (rb_kind_applies(&f, kind)) {
+            out[0] = rb_summary_value(&f, kind, method, -1);
+            if (r->n_boot > 0 && r->boot) {
+                for (int b = 0; b < r->n_boot; b++) buf[b] = rb_summary_value(&f, kind, method, b);
+                rb_percentile_interval(buf, r->n_boot, r->confidence, &out[1], &out[2]);
+            }
+        }
+    }
+    free(tmp);
+    free(buf);
+    return rc;
+}
+
 int rb_results_summaries(const rb_results *r, rb_summary **rows, int64_t *n) {
     *rows = NULL;
     *n = 0;

@@ -19,8 +19,8 @@
 const char rb_report_caveat[] =
     "> **Caveat (docs/metrics.md).** `ap` is the XD-Violence \"AP\": the trapezoid area\n"
     "> under the frame-level precision-recall curve, which starts at (recall 0, precision 1). A constant\n"
-    "> score therefore already gets `ap` = (1 + q) / 2 (about 0.57 on XD-like data), where q is the\n"
-    "> positive-frame fraction, and a collapsed detector can look better in `ap` than it is. Step-wise AP\n"
+    "> score therefore already gets `ap` = (1 + q) / 2 (each dataset's value is on its chance line), where q\n"
+    "> is the positive-frame fraction, and a collapsed detector can look better in `ap` than it is. Step-wise AP\n"
     "> (`ap_step`, chance level q) and ROC-AUC (`roc_auc`, chance level 0.5) give a constant score its\n"
     "> honest chance level. XD-Violence papers report `ap`; UCF-Crime papers report `roc_auc`.\n";
 
@@ -125,6 +125,22 @@ static void rb_rank_diff(const rb_results *r, const rb_report_dataset *d, int a,
     out[4] = (double)neg / r->n_boot;
 }
 
+/* One line: the chance levels of the three metrics on dataset d, from its positive-frame fraction q
+ * (rb_report_chance); "unknown" when the file does not record q. q = metric names' quote. */
+static void rb_fmt_chance(FILE *f, const rb_results *r, const rb_report_dataset *d, const char *lead, const char *q) {
+    double pf = rb_report_dataset_q(r, d->dataset);
+    char a[32], s[32], p[32];
+    if (isnan(rb_report_chance(0, pf))) {
+        fprintf(f, "%s: %sap%s and %sap_step%s unknown (the file does not record q), %sroc_auc%s 0.5.\n", lead, q, q, q, q,
+                q, q);
+        return;
+    }
+    rb_results_fmt4(a, sizeof a, rb_report_chance(0, pf));
+    rb_results_fmt4(s, sizeof s, rb_report_chance(1, pf));
+    rb_results_fmt4(p, sizeof p, pf);
+    fprintf(f, "%s: %sap%s %s, %sap_step%s %s, %sroc_auc%s 0.5 (q = %s).\n", lead, q, q, a, q, q, s, q, q, p);
+}
+
 static void rb_md_sources(FILE *f, const rb_results *r, const rb_report_dataset *d) {
     static const char *const names[] = {"surrogate", "preextracted", "none", "mixed", "clean"};
     int count[6] = {0};
@@ -138,7 +154,9 @@ static void rb_md_sources(FILE *f, const rb_results *r, const rb_report_dataset 
             d->clean >= 0 ? "1" : "no", d->n_corrupted, count[0], count[1], count[2]);
     if (count[3]) fprintf(f, ", %d mixed", count[3]);
     if (count[4] + count[5]) fprintf(f, ", %d other", count[4] + count[5]);
-    fprintf(f, "). Methods: %d. Replicas: %d.\n\n", r->n_methods, r->n_replicas);
+    fprintf(f, "). Methods: %d. Replicas: %d.\n", r->n_methods, r->n_replicas);
+    rb_fmt_chance(f, r, d, "Chance level (a constant score)", "`");
+    fprintf(f, "\n");
 }
 
 /* The ranking table and, in words, which adjacent differences (and which differences to the
@@ -429,12 +447,13 @@ int rb_results_print_headline(const rb_results *r, FILE *out) {
     int n_ds;
     RB_TRY(rb_report_layout(r, &ds, &n_ds));
     fprintf(out, "headline: clean -> mean over the corrupted cells (drop, relative); AP = XD-Violence trapezoid\n"
-                 "  (a constant score gets (1 + q)/2, about 0.57), step AP (chance q) and ROC-AUC (chance 0.5)\n");
+                 "  (a constant score gets (1 + q)/2, q = positive-frame fraction), step AP (chance q), ROC-AUC (0.5)\n");
     int rc = RB_OK;
     for (int i = 0; i < n_ds && rc == RB_OK; i++) {
         const rb_report_dataset *d = &ds[i];
         fprintf(out, "dataset %s: %d corrupted cells, %d replica%s%s\n", d->dataset, d->n_corrupted, r->n_replicas,
                 r->n_replicas == 1 ? "" : "s", r->n_replicas > 1 ? " (mean +- sd)" : "");
+        rb_fmt_chance(out, r, d, "  chance", "");
         for (int m = 0; m < r->n_methods && rc == RB_OK; m++) {
             rb_headline h[3];
             for (int k = 0; k < 3 && rc == RB_OK; k++) rc = rb_report_headline(r, d, rb_metric_array(r, k), m, &h[k]);

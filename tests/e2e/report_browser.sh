@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # report_browser.sh - report.html, overview.svg, results.json, compare.html and `audit --junit` on a
-# small real run (docs/results.md, docs/formats.md, docs/audit.md): the HTML passes
-# `xmllint --html` with no message, the SVG is well-formed XML, and in headless Chromium the page
-# loads with no script error and every figure decodes (the page's render check, read through
-# --dump-dom; a screenshot goes under the run directory). results.json is checked against its
+# small real run (docs/results.md, docs/formats.md, docs/audit.md): report.html and compare.html pass
+# `xmllint --html` with no message, the SVG is well-formed XML, and in headless Chromium each page
+# loads with no script error, console.error or console.warn, and no console line at all in the log,
+# and every figure decodes (the page's render check, read through --dump-dom; a page with a
+# console.error added must fail; a screenshot goes under the run directory). results.json is checked against its
 # documented schema and JUnit XML is parsed with Python's xml.etree, including a failing audit.
 # Installs nothing: without chromium (or xmllint) those checks are skipped with a message.
 source "$(dirname "$0")/lib.sh"
@@ -80,6 +81,11 @@ cells = {}
 import csv
 for r in csv.DictReader(open(f"{run}/cells.csv")):
     cells[(r["dataset"], r["corruption"], r["modality"], int(r["severity"]), r["method"])] = r
+summ = {}
+for r in csv.DictReader(open(f"{run}/report/summaries.csv")):
+    if r["family"] == "all":
+        summ[(r["dataset"], r["method"], r["summary"], r["metric"])] = (float(r["value"]), float(r["lo"]), float(r["hi"]))
+check(j["n_boot"] > 0 and summ, f"the run has intervals: n_boot {j['n_boot']}, {len(summ)} summaries of family all")
 check([d["name"] for d in j["datasets"]] == ["xdv-like", "ucf-like"], "datasets in file order")
 for d in j["datasets"]:
     q = d["positive_fraction"]
@@ -97,6 +103,19 @@ for d in j["datasets"]:
             check(abs(h[k]["clean"]["mean"] - clean) < 1e-12 and abs(h[k]["corrupted"]["mean"] - mean_corr) < 1e-12
                   and typed(h[k]["drop"]["sd"], float) and typed(h[k]["relative"]["mean"], float),
                   f"{d['name']} {m} {k}: clean {clean:.4f}, corrupted {mean_corr:.4f} recomputed from cells.csv")
+            # the ranked quantity's interval and relative robustness's: summaries.csv's family "all" rows, exactly
+            c_v, c_lo, c_hi = summ[(d["name"], m, "mean_corrupted", k)]
+            r_v, r_lo, r_hi = summ[(d["name"], m, "relative", k)]
+            ci, ri = h[k].get("corrupted_interval"), h[k].get("relative_interval")
+            check(ci == [c_lo, c_hi] and ri == [r_lo, r_hi] and c_lo < c_hi and r_lo < r_hi
+                  and abs(c_v - h[k]["corrupted"]["mean"]) < 1e-12 and c_lo <= c_v <= c_hi,
+                  f"{d['name']} {m} {k}: corrupted_interval {ci}, relative_interval {ri} = summaries.csv")
+            if k == "ap_step":  # the report's default metric: the ranking table prints the same intervals
+                row = re.search(r'<tr><td>\d+</td><td class="l">' + re.escape(m) + r'</td><td>[^<]*</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td>',
+                                html[html.index(f"Ranking on <code>{d['name']}</code>"):])
+                want = (f"{h[k]['corrupted']['mean']:.4f} [{c_lo:.4f}, {c_hi:.4f}]", f"{r_v:.4f} [{r_lo:.4f}, {r_hi:.4f}]")
+                check(row is not None and (row.group(1), row.group(2)) == want,
+                      f"{d['name']} {m}: report.html ranking shows corrupted {row and row.group(1)}, relative {row and row.group(2)} (want {want})")
     for k in ["ap", "ap_step", "roc_auc"]:
         order = sorted(j["methods"], key=lambda m: -[h for h in d["headline"] if h["method"] == m][0][k]["corrupted"]["mean"])
         check(d["ranking"][k] == order, f"{d['name']}: ranking by {k} = sorted corrupted means")
@@ -125,21 +144,41 @@ browse() { # browse OUTFILE PAGE ARGS...: headless Chromium, its stderr into OUT
     --user-data-dir="$E2E_TMP/chromium-profile" --enable-logging=stderr --v=0 --virtual-time-budget=10000 \
     "$@" "file://$page" >"$out" 2>"$out.err"
 }
+# page_quiet ERRFILE: the page wrote nothing to the console. Chromium logs console.error, .warn and .log
+# alike as INFO:CONSOLE, so any CONSOLE line of any level fails (the report logs nothing), as do
+# uncaught exceptions and failed loads; the offending lines are shown.
+page_quiet() {
+  local lines
+  lines=$(grep -E ':CONSOLE[:(]|Uncaught|Failed to load resource' "$1")
+  [[ -z $lines ]] || { head -n 5 <<<"$lines"; false; }
+}
+page_noisy() { ! page_quiet "$1" >/dev/null; }
+# render_check DOMFILE: "figures rendered errors" from the page's #render-check paragraph
+render_check() {
+  local line
+  line=$(grep -o '<p id="render-check"[^>]*>[^<]*' "$1" || true)
+  echo "$(sed -n 's/.*data-figures="\([0-9]*\)".*/\1/p' <<<"$line") $(sed -n 's/.*data-rendered="\([0-9]*\)".*/\1/p' <<<"$line") $(sed -n 's/.*data-errors="\([0-9]*\)".*/\1/p' <<<"$line")"
+}
 if [[ -n $chromium_bin ]]; then
   for page in "$run/report/report.html" "$E2E_TMP/compare/compare.html"; do
     [[ $page == */compare.html ]] && { "$ROBUSTA" report "$run/results.h5" "$E2E_TMP/run2/results.h5" --out "$E2E_TMP/compare" >/dev/null 2>&1 || fail "compare.html written"; }
     name=$(basename "$page")
     browse "$E2E_TMP/$name.dom" "$page" --dump-dom
-    line=$(grep -o '<p id="render-check"[^>]*>[^<]*' "$E2E_TMP/$name.dom" || true)
-    figs=$(sed -n 's/.*data-figures="\([0-9]*\)".*/\1/p' <<<"$line"); rend=$(sed -n 's/.*data-rendered="\([0-9]*\)".*/\1/p' <<<"$line")
-    errs=$(sed -n 's/.*data-errors="\([0-9]*\)".*/\1/p' <<<"$line")
+    read -r figs rend errs < <(render_check "$E2E_TMP/$name.dom")
     want_figs=$(grep -o '<img class="fig"' "$page" | wc -l)
     check "chromium: $name: every figure rendered ($rend of $figs, $want_figs in the file)" \
       test -n "$figs" -a "$figs" = "$want_figs" -a "$rend" = "$figs"
-    check "chromium: $name: no script error (render check: ${errs:-not run})" test "$errs" = 0
-    check "chromium: $name: no console error in the browser log" \
-      bash -c "! grep -E 'CONSOLE.*(Error|error)|Uncaught|Failed to load resource' '$E2E_TMP/$name.dom.err'"
+    check "chromium: $name: no script error, console.error or console.warn (render check: ${errs:-not run})" test "${errs:-x}" = 0
+    check "chromium: $name: no console output, uncaught exception or failed load in the browser log" \
+      page_quiet "$E2E_TMP/$name.dom.err"
   done
+  # the two checks above catch a console.error whose text has no "error" in it (Chromium logs it as
+  # INFO:CONSOLE): report.html with one such call added must fail both
+  sed 's#</body>#<script>console.error("x");</script>\n</body>#' "$run/report/report.html" >"$E2E_TMP/console.html"
+  browse "$E2E_TMP/console.dom" "$E2E_TMP/console.html" --dump-dom
+  read -r figs rend errs < <(render_check "$E2E_TMP/console.dom")
+  check "chromium: a page calling console.error(\"x\") fails the render check (errors: ${errs:-not run})" test "${errs:-0}" -ge 1
+  check "chromium: ... and the browser-log check" page_noisy "$E2E_TMP/console.dom.err"
   browse "$E2E_TMP/shot.out" "$run/report/report.html" --hide-scrollbars --window-size=1200,2400 --screenshot="$run/report/report.png"
   check "chromium: screenshot written under the run directory ($run/report/report.png)" \
     bash -c "[[ \$(head -c 8 '$run/report/report.png' | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]]"
@@ -151,6 +190,9 @@ fi
 check "report A.h5 B.h5 writes compare.html" bash -c "'$ROBUSTA' report '$run/results.h5' '$E2E_TMP/run2/results.h5' --out '$E2E_TMP/compare' >'$E2E_TMP/compare.log' 2>&1"
 check "compare.html has a column per run and flags differences" \
   bash -c "grep -q '<th>run 2</th>' '$E2E_TMP/compare/compare.html' && grep -q 'class=\"flag\"' '$E2E_TMP/compare/compare.html' && grep -q 'DIFFER' '$E2E_TMP/compare/compare.html'"
+if command -v xmllint >/dev/null 2>&1; then
+  check "xmllint --html: compare.html without errors" bash -c "out=\$(xmllint --html --noout '$E2E_TMP/compare/compare.html' 2>&1) && [[ -z \$out ]] || { echo \"\$out\" | head -5; false; }"
+fi
 check "a run compared with itself flags nothing" \
   bash -c "'$ROBUSTA' report '$run/results.h5' '$run/results.h5' --out '$E2E_TMP/self' >/dev/null 2>&1 && ! grep -q 'class=\"flag\"' '$E2E_TMP/self/compare.html' && grep -q '<td class=\"l\">MATCH</td>' '$E2E_TMP/self/compare.html'"
 

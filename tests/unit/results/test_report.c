@@ -114,7 +114,47 @@ RB_TEST(report_base64_and_colours) {
     RB_EXPECT(strcmp(c, "#FDE725") == 0);
     rb_heat_colour(NAN, c);
     RB_EXPECT(strcmp(c, "#DDDDDD") == 0);
-    RB_EXPECT(strcmp(rb_palette(0), "#0072B2") == 0 && strcmp(rb_palette(7), "#F0E442") == 0);
+    RB_EXPECT(strcmp(rb_palette(0), "#0072B2") == 0);
+}
+
+/* WCAG relative luminance of "#RRGGBB" */
+static double rb_test_luminance(const char *hex) {
+    double l = 0;
+    const double w[3] = {0.2126, 0.7152, 0.0722};
+    for (int k = 0; k < 3; k++) {
+        unsigned v = 0;
+        sscanf(hex + 1 + 2 * k, "%2x", &v);
+        double c = v / 255.0;
+        l += w[k] * (c <= 0.03928 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4));
+    }
+    return l;
+}
+
+/* The nine methods of configs/default.cfg (and every count up to RB_RESULTS_MAX_METHODS) get pairwise
+ * distinct (colour, dash, marker) styles, and no colour is too light to see on white (the old
+ * palette gave the 9th method the 1st one's style and the 8th yellow #F0E442, contrast 1.07). */
+RB_TEST(report_series_styles_distinct) {
+    for (int i = 0; i < RB_RESULTS_MAX_METHODS; i++) {
+        RB_EXPECT(strlen(rb_palette(i)) == 7 && rb_palette(i)[0] == '#');
+        double contrast = 1.05 / (rb_test_luminance(rb_palette(i)) + 0.05);
+        if (contrast < 2.0) fprintf(stderr, "series %d: colour %s has contrast %.2f on white\n", i, rb_palette(i), contrast);
+        RB_EXPECT(contrast >= 2.0);
+        RB_EXPECT(rb_marker_shape(i) >= 0 && rb_marker_shape(i) < RB_MARKER_N);
+        for (int j = 0; j < i; j++) {
+            int same = strcmp(rb_palette(i), rb_palette(j)) == 0 && strcmp(rb_dash(i), rb_dash(j)) == 0 &&
+                       rb_marker_shape(i) == rb_marker_shape(j);
+            if (same) fprintf(stderr, "series %d and %d share colour, dash and marker\n", j, i);
+            RB_EXPECT(!same);
+            /* two series of one colour differ in dash and marker both */
+            if (strcmp(rb_palette(i), rb_palette(j)) == 0)
+                RB_EXPECT(strcmp(rb_dash(i), rb_dash(j)) != 0 && rb_marker_shape(i) != rb_marker_shape(j));
+        }
+    }
+    /* the colours themselves: 8 distinct ones before they repeat */
+    for (int i = 0; i < RB_PALETTE_N; i++)
+        for (int j = 0; j < i; j++) RB_EXPECT(strcmp(rb_palette(i), rb_palette(j)) != 0);
+    for (int i = 0; i < RB_DASH_N; i++)
+        for (int j = 0; j < i; j++) RB_EXPECT(strcmp(rb_dash(i), rb_dash(j)) != 0);
 }
 
 static char *rb_slurp_file(const char *path) {

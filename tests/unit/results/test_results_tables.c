@@ -201,6 +201,9 @@ RB_TEST(results_tables_headline_by_hand) {
     RB_EXPECT_NEAR(h.relative[1], fabs(0.8 - rel1) / sqrt(2.0), 1e-15);
     RB_EXPECT_NEAR(h.corrupted[1], 0.125 / sqrt(2.0), 1e-16);
     rb_report_layout_free(ds, n_ds);
+    /* q = 3/16 on the clean cell only: the dataset's chance levels are ap (1 + 3/16) / 2 = 0.59375,
+     * ap_step 0.1875 (printed, not a fixed "about 0.57") */
+    r.conds[0].positive_fraction = 0.1875;
 
     char dir[600], path[700];
     rb_mkdir_test("tables_headline", dir, sizeof dir);
@@ -219,6 +222,10 @@ RB_TEST(results_tables_headline_by_hand) {
         RB_EXPECT(strstr(md, "No intervals (stats.bootstrap = 0)") != NULL);
         RB_EXPECT(strstr(md, "(1 + q) / 2") != NULL);
         RB_EXPECT(strstr(md, "UCF-Crime") != NULL);
+        RB_EXPECT_MSG(strstr(md, "Chance level (a constant score): `ap` 0.5938, `ap_step` 0.1875, `roc_auc` 0.5 "
+                                 "(q = 0.1875).\n") != NULL,
+                      "summary.md lacks the dataset's chance line");
+        RB_EXPECT(strstr(md, "0.57") == NULL);
         /* the caveat once */
         const char *c1 = strstr(md, "(1 + q) / 2");
         RB_EXPECT(c1 && strstr(c1 + 1, "(1 + q) / 2") == NULL);
@@ -236,6 +243,18 @@ RB_TEST(results_tables_headline_by_hand) {
                                      "relative 0.7846 +- 0.0218)"),
                   "headline text:\n%s", buf ? buf : "(null)");
     RB_EXPECT(buf && strstr(buf, "dataset xd: 1 corrupted cells, 2 replicas") != NULL);
+    RB_EXPECT_MSG(buf && strstr(buf, "  chance: ap 0.5938, ap_step 0.1875, roc_auc 0.5 (q = 0.1875).\n") != NULL,
+                  "headline lacks the chance line:\n%s", buf ? buf : "(null)");
+    RB_EXPECT(buf && strstr(buf, "0.57") == NULL);
+    /* without q the levels that need it are unknown, not a guess */
+    r.conds[0].positive_fraction = NAN;
+    free(buf);
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    RB_EXPECT_OK(rb_results_print_headline(&r, f));
+    fclose(f);
+    RB_EXPECT_MSG(buf && strstr(buf, "  chance: ap and ap_step unknown (the file does not record q), roc_auc 0.5.\n"),
+                  "headline without q:\n%s", buf ? buf : "(null)");
     free(buf);
     rb_results_free(&r);
 }
