@@ -420,6 +420,21 @@ static int rb_grid_results(rb_grid *g, rb_results *r) {
     return rb_results_boot_intervals(r);
 }
 
+/* The run's name for run_id: the last component of its directory (run.id, or that of --out), so that
+ * results.h5, cells.csv, results.json and report.html never carry a path of the machine that ran. */
+static char *rb_run_name(const char *run_dir) {
+    size_t end = strlen(run_dir);
+    while (end > 1 && run_dir[end - 1] == '/') end--;
+    size_t start = end;
+    while (start > 0 && run_dir[start - 1] != '/') start--;
+    char *name = rb_malloc(end - start + 1, "run id");
+    if (name) {
+        memcpy(name, run_dir + start, end - start);
+        name[end - start] = '\0';
+    }
+    return name;
+}
+
 /* results.h5 (collective, with the saved scores), then on rank 0 the tables and the closing line;
  * the scratch score files go once results.h5 holds them. t0, t_grid, t_write: when the run, the grid
  * and the writing started. Returns a status every rank agrees on; a failed write leaves the run's
@@ -428,7 +443,7 @@ static int rb_grid_write(rb_grid *g, rb_results *results, double t0, double t_gr
     int rc = rb_grid_results(g, results);
     if (rc == RB_OK) {
         results->config_text = rb_strdup(rb_config_text(g->cfg), "config text");
-        results->run_id = rb_strdup(g->opt->run_dir, "run id");
+        results->run_id = rb_run_name(g->opt->run_dir);
         results->git_commit = rb_strdup(rb_build_commit(), "commit");
         if (!results->config_text || !results->run_id || !results->git_commit) rc = RB_ERR;
     }

@@ -45,6 +45,8 @@ check "bench with stats.bootstrap = 0" timeout 600 "${MPIRUN[@]}" -np 2 "$ROBUST
   --set stats.bootstrap=0 --out "$E2E_TMP/b0"
 check "stats.bootstrap = 0: no /bootstrap, no interval columns, the same metrics, and summary.md says so" bash -c \
   "! h5ls '$E2E_TMP/b0/results.h5/bootstrap' >/dev/null 2>&1 && ! h5ls '$E2E_TMP/b0/results.h5/cells/ap_lo' >/dev/null 2>&1 && grep -q 'No intervals (stats.bootstrap = 0)' '$E2E_TMP/b0/summary.md' && diff <(h5dump -d /cells/ap '$E2E_TMP/b0/results.h5' | tail -n +2) <(h5dump -d /cells/ap '$E2E_TMP/np1/results.h5' | tail -n +2) >/dev/null"
+check "run_id is the run directory's name, not a path of this machine (cells.csv, results.h5)" bash -c \
+  "csv_run_ids() { awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if (\$i == \"run_id\") c = i; next } { print \$c }' \"\$1\" | sort -u; }; [[ \$(csv_run_ids '$E2E_TMP/np1/cells.csv') == np1 ]] && h5dump -a /run_id '$E2E_TMP/np1/results.h5' | grep -q '\"np1\"'"
 check "provenance records the rank count" bash -c "h5dump -a /provenance/ranks '$E2E_TMP/np3/results.h5' | grep -q '(0): 3'"
 check "provenance records input checksums" bash -c "h5dump -d /provenance/inputs '$E2E_TMP/np1/results.h5' | grep -Eq '[0-9a-f]{64}  .*xdv-like.model.h5'"
 
