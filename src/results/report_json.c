@@ -76,7 +76,43 @@ static void rb_json_provenance(FILE *f, const rb_results *r, const rb_audit_prov
     fputs("]},\n", f);
 }
 
-static int rb_json_dataset(FILE *f, const rb_results *r, const rb_report_dataset *d) {
+/* The robustness summaries of one dataset for its family groups (all, visual, audio, missing,
+ * pairs): every summary kind, metric and method, as in summaries.csv, which also has them per
+ * corruption. */
+static void rb_json_summaries(FILE *f, const rb_results *r, const char *dataset, const rb_summary *rows, int64_t n) {
+    static const char *const groups[] = {"all", "visual", "audio", "missing", "pairs"};
+    fputs(",\n     \"summaries\": [", f);
+    int first = 1;
+    for (int64_t i = 0; i < n; i++) {
+        const rb_summary *s = &rows[i];
+        int group = 0;
+        for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) group |= strcmp(s->family, groups[g]) == 0;
+        if (!group || strcmp(s->dataset, dataset) != 0) continue;
+        fputs(first ? "\n      {" : ",\n      {", f);
+        first = 0;
+        rb_json_kv_str(f, "family", s->family, 1);
+        rb_json_kv_str(f, "summary", rb_summary_name(s->kind), 1);
+        rb_json_kv_str(f, "metric", rb_report_metric_name(s->metric), 1);
+        rb_json_kv_str(f, "method", r->methods[s->method], 1);
+        fputs("\"value\": ", f);
+        rb_json_num(f, s->value);
+        fputs(", \"interval\": ", f);
+        if (isfinite(s->lo) && isfinite(s->hi)) {
+            fputc('[', f);
+            rb_json_num(f, s->lo);
+            fputs(", ", f);
+            rb_json_num(f, s->hi);
+            fputc(']', f);
+        } else {
+            fputs("null", f);
+        }
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+static int rb_json_dataset(FILE *f, const rb_results *r, const rb_report_dataset *d, const rb_summary *sums,
+                           int64_t n_sums) {
     double q = rb_report_dataset_q(r, d->dataset);
     fputs("    {", f);
     rb_json_kv_str(f, "name", d->dataset, 1);
@@ -164,7 +200,9 @@ static int rb_json_dataset(FILE *f, const rb_results *r, const rb_report_dataset
         }
         fputs("}}", f);
     }
-    fputs("]}", f);
+    fputc(']', f);
+    rb_json_summaries(f, r, d->dataset, sums, n_sums);
+    fputc('}', f);
     return RB_OK;
 }
 
@@ -179,6 +217,12 @@ static int rb_json_fn(FILE *f, void *vctx) {
     rb_report_dataset *ds;
     int n_ds;
     RB_TRY(rb_report_layout(r, &ds, &n_ds));
+    rb_summary *sums = NULL;
+    int64_t n_sums = 0;
+    if (rb_results_summaries(r, &sums, &n_sums) != RB_OK) {
+        rb_report_layout_free(ds, n_ds);
+        return rb_context("results.json: robustness summaries");
+    }
     fprintf(f, "{\n  \"schema\": \"%s\",\n  \"schema_version\": %d,\n  ", RB_JSON_SCHEMA, RB_JSON_VERSION);
     rb_json_kv_str(f, "run_id", r->run_id, 0);
     fputs(",\n  \"methods\": [", f);
@@ -191,10 +235,11 @@ static int rb_json_fn(FILE *f, void *vctx) {
     fputs("  \"datasets\": [\n", f);
     int rc = RB_OK;
     for (int i = 0; i < n_ds && rc == RB_OK; i++) {
-        rc = rb_json_dataset(f, r, &ds[i]);
+        rc = rb_json_dataset(f, r, &ds[i], sums, n_sums);
         fputs(i + 1 < n_ds ? ",\n" : "\n", f);
     }
     fputs("  ]\n}\n", f);
+    free(sums);
     rb_report_layout_free(ds, n_ds);
     return rc;
 }

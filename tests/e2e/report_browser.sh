@@ -119,6 +119,17 @@ for d in j["datasets"]:
     for k in ["ap", "ap_step", "roc_auc"]:
         order = sorted(j["methods"], key=lambda m: -[h for h in d["headline"] if h["method"] == m][0][k]["corrupted"]["mean"])
         check(d["ranking"][k] == order, f"{d['name']}: ranking by {k} = sorted corrupted means")
+    # the family-group robustness summaries: exactly summaries.csv's rows of those families
+    want = {}
+    for r in csv.DictReader(open(f"{run}/report/summaries.csv")):
+        if r["dataset"] == d["name"] and r["family"] in ("all", "visual", "audio", "missing", "pairs"):
+            want[(r["family"], r["summary"], r["metric"], r["method"])] = (float(r["value"]), float(r["lo"]), float(r["hi"]))
+    got = {(s["family"], s["summary"], s["metric"], s["method"]): (s["value"], s["interval"]) for s in d["summaries"]}
+    same = set(got) == set(want) and all(
+        (math.isnan(w[0]) and got[k][0] is None or got[k][0] == w[0]) and
+        (got[k][1] is None and math.isnan(w[1]) or got[k][1] == [w[1], w[2]]) for k, w in want.items())
+    check(same and len(got) > 0 and {k[1] for k in got} >= {"mean_corrupted", "relative", "mce", "effective_robustness"},
+          f"{d['name']}: results.json summaries ({len(got)}) = summaries.csv's family-group rows ({len(want)})")
     fams = {c["family"] for c in d["corruptions"]}
     check(fams <= {"visual", "audio", "missing", "pairs"} and "missing" in fams, f"{d['name']}: corruption families {sorted(fams)}")
 print(f"assertions {ok} {fail}")
