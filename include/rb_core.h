@@ -78,6 +78,13 @@ int rb_check_name(const char *what, const char *name);
 /* A path to be joined under a root: non-empty, not absolute, no ".." component, no control
  * characters. Otherwise an error naming what and the value. */
 int rb_check_relative_path(const char *what, const char *path);
+/* A key value read back from a results file (a corruption, modality, condition label or source):
+ * 1-159 characters from A-Z a-z 0-9 _ - . + : (so no space, quote, '/' or control character).
+ * Otherwise an error naming what and the value (escaped). */
+int rb_check_key_value(const char *what, const char *value);
+/* A config string (a path or a name) without control characters (bytes below 0x20 and 0x7f), so it
+ * can never add a line to a manifest, a script or a message. Otherwise an error naming what. */
+int rb_check_no_control(const char *what, const char *value);
 
 /* ---- logging, the MPI error discipline and the clock (errors.c)
  *
