@@ -54,6 +54,10 @@ int rb_read_file(const char *path, char **text);
 /* Create dir and any missing parents (mkdir -p; mode 0777 less the umask). Directories that exist
  * are fine; a file or anything else in the way is an error naming it. */
 int rb_mkdir_p(const char *dir);
+/* mkdir of one directory whose parent exists; an existing real directory is fine, a symbolic link
+ * (or anything else) at that name is an error: for the folders robusta owns inside a run or report
+ * directory (journal/, scores/, plots/), which must never lead elsewhere. */
+int rb_mkdir_real(const char *dir);
 /* Create a new temporary file next to path, "<path>.tmp.XXXXXX" (mkstemp: a fresh random name,
  * O_CREAT|O_EXCL, so never an existing file and never through a symbolic link; mode 0666 less the
  * umask). tmp (cap >= strlen(path) + 12) receives the name ("" on failure), *fd the open descriptor.

@@ -58,6 +58,20 @@ static int rb_mkdir_one(const char *dir) {
     return rb_fail("cannot create directory %s: %s", dir, strerror(err));
 }
 
+int rb_mkdir_real(const char *dir) {
+    if (mkdir(dir, 0777) == 0) return RB_OK;
+    int err = errno;
+    struct stat st;
+    if (err == EEXIST && lstat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) return RB_OK;
+        if (S_ISLNK(st.st_mode))
+            return rb_fail("%s is a symbolic link, not a directory: robusta writes only into real directories "
+                           "(remove the link)", dir);
+        return rb_fail("cannot create directory %s: it exists and is not a directory", dir);
+    }
+    return rb_fail("cannot create directory %s: %s", dir, strerror(err));
+}
+
 int rb_mkdir_p(const char *dir) {
     char *buf = rb_strdup(dir, "directory name");
     if (!buf) return RB_ERR;

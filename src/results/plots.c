@@ -3,7 +3,7 @@
  * hand), run once by fork + exec with its exit status checked. Per dataset and corruption: AP versus
  * severity (one line per method, the method's clean AP dashed) and the mean dynamic weights versus
  * severity (visual, audio; clean weights dashed), as PNG and SVG in <dir>/plots/<dataset>/.
- * gnuplot runs shell commands from a line starting with '!' (and system()), so every name put into
+ * gnuplot runs shell commands from a line starting with '!' (and its system command), so every name put into
  * the script goes through rb_gnuplot_string, which refuses any control character: a name can never
  * end a line of the script. */
 #include "rb_core.h"
@@ -225,7 +225,8 @@ int rb_report_plots(const rb_results *r, const char *dir, const char *gnuplot) {
     if (!gnuplot) gnuplot = "gnuplot";
     char plots[4096], script[4200], log[4200];
     snprintf(plots, sizeof plots, "%s/plots", dir);
-    RB_TRY(rb_mkdir_p(plots));
+    RB_TRY(rb_mkdir_p(dir));
+    RB_TRY(rb_mkdir_real(plots)); /* never a planted link to elsewhere */
     snprintf(script, sizeof script, "%s/plots.gp", plots);
     snprintf(log, sizeof log, "%s/gnuplot.log", plots);
     /* pngcairo when this gnuplot has it (Debian gnuplot-nox does), else the libgd png terminal */
@@ -247,7 +248,7 @@ int rb_report_plots(const rb_results *r, const char *dir, const char *gnuplot) {
         char sub[4200], dsname[96];
         rb_safe_name(ds[i].dataset, dsname, sizeof dsname);
         snprintf(sub, sizeof sub, "%s/%s", plots, dsname);
-        rc = rb_mkdir_p(sub);
+        rc = rb_mkdir_real(sub);
         for (int k = 0; rc == RB_OK && k < ds[i].n_rows; k++) {
             const rb_report_row *row = &ds[i].rows[k];
             if (row->group == RB_GROUP_MISSING || row->n_sev < 1) continue;

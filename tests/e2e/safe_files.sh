@@ -46,21 +46,36 @@ mkdir -p "$d"
 ln -s "$victim" "$d/xdv-like.h5.tmp"
 ln -s "$victim" "$d/xdv-like.model.h5.tmp"
 good=$T/good
-mkdir -p "$good"
-ln -s "$victim" "$good/results.h5.tmp"
-ln -s "$victim" "$good/manifest.txt.tmp"
-ln -s "$victim" "$good/summary.md.tmp"
-# a run directory that holds only the planted links may be refused as not empty; then plant them
-# after the directory is made, in a fresh one, by making it with the run's own first file
-out=$(bench --out "$good" 2>&1); rc=$?
-if ((rc != 0)) && grep -q 'not empty' <<<"$out"; then
-  rm -rf "$good" && check "a clean run for the tests below" bench --out "$good"
-else
-  check "bench with links at results.h5.tmp, manifest.txt.tmp, summary.md.tmp, a dataset's and a model's .tmp succeeds" \
-    test "$rc" = 0
-  check "  ... its results.h5 is a new regular file" bash -c "[[ -f '$good/results.h5' && ! -L '$good/results.h5' ]]"
-  check "  ... the planted links are untouched" bash -c "[[ -L '$good/results.h5.tmp' && -L '$good/manifest.txt.tmp' ]]"
-fi
+check "bench with links at a dataset's and a model's .tmp" bench --out "$good"
+check "  ... its results.h5 is a new regular file" bash -c "[[ -f '$good/results.h5' && ! -L '$good/results.h5' ]]"
+# links planted inside a run killed part-way (no results or tables; rank 1's journal lost, so its
+# cells are computed again), then --resume: the links are left alone and never written through
+part=$T/partial
+cp -r "$good" "$part" && rm -f "$part/results.h5" "$part/summary.md" "$part/cells.csv" "$part"/journal/*rank-000001.bin
+for f in results.h5.tmp manifest.txt.tmp summary.md.tmp cells.csv.tmp; do ln -s "$victim" "$part/$f"; done
+safe "--resume of a partial run with links at results.h5.tmp, manifest.txt.tmp, summary.md.tmp, cells.csv.tmp" \
+  "$part/results.h5" bench --out "$part" --resume
+check "  ... it resumed (results.h5 is a new regular file, as in the uninterrupted run)" bash -c \
+  "[[ -f '$part/results.h5' && ! -L '$part/results.h5' ]] && '$ROBUSTA' audit '$good/results.h5' '$part/results.h5' --tolerance 0 | tail -n 1 | grep -q 'audit: MATCH'"
+check "  ... the planted links are untouched" bash -c \
+  "for f in results.h5.tmp manifest.txt.tmp summary.md.tmp cells.csv.tmp; do [[ -L '$part/'\$f && \$(readlink '$part/'\$f) == '$victim' ]] || exit 1; done"
+# a symbolic link at a run's journal/, scores/ or plots/ is refused, not followed
+for sub in journal scores plots; do
+  r=$T/link-$sub elsewhere=$T/elsewhere-$sub
+  rm -rf "$r" "$elsewhere" && cp -r "$part" "$r" && mkdir -p "$elsewhere" && echo keep >"$elsewhere/keep.txt"
+  if [[ -d $r/$sub ]]; then cp -a "$r/$sub/." "$elsewhere/" && rm -rf "$r/$sub"; fi
+  before=$(cd "$elsewhere" && find . -type f -exec sha256sum {} + | sort | sha256sum)
+  ln -s "$elsewhere" "$r/$sub"
+  rm -f "$r/results.h5"
+  expect_error "--resume refuses a symbolic link at $sub/" "$sub is a symbolic link, not a directory" bench --out "$r" --resume
+  check "  ... nothing was written through it ($sub)" bash -c \
+    "[[ \$(cd '$elsewhere' && find . -type f -exec sha256sum {} + | sort | sha256sum) == '$before' && ! -e '$r/results.h5' ]]"
+done
+rep=$T/plots-link-report elsewhere=$T/elsewhere-report
+mkdir -p "$rep" "$elsewhere" && ln -s "$elsewhere" "$rep/plots"
+expect_error "report --plots refuses a symbolic link at plots/" "plots is a symbolic link, not a directory" \
+  timeout 300 "$ROBUSTA" report "$good/results.h5" --out "$rep" --plots-required
+check "  ... and wrote nothing through it" bash -c "[[ -z \$(ls -A '$elsewhere') ]]"
 check "  ... the dataset's and model's planted temporaries are untouched links" bash -c \
   "[[ -L '$d/xdv-like.h5.tmp' && -L '$d/xdv-like.model.h5.tmp' && -f '$d/xdv-like.h5' && ! -L '$d/xdv-like.h5' ]]"
 check "  ... the link target is intact" victim_intact
