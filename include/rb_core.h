@@ -51,6 +51,9 @@ size_t rb_size_mul(size_t a, size_t b, int *ok);
 /* Read a whole file into a NUL-terminated buffer (free()). A missing or unreadable file is an error
  * naming it. */
 int rb_read_file(const char *path, char **text);
+/* Open path for reading only if it is a regular file (a FIFO, device, directory or socket is an
+ * error naming it, returned at once: never blocks on a FIFO). */
+int rb_open_regular(const char *path, int *fd);
 /* Create dir and any missing parents (mkdir -p; mode 0777 less the umask). Directories that exist
  * are fine; a file or anything else in the way is an error naming it. */
 int rb_mkdir_p(const char *dir);

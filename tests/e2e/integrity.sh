@@ -171,7 +171,13 @@ check "  ... and wrote no dataset" test ! -e "$T/nodata"
 
 # ---- config files are bounded (1 MiB), /dev/zero fails at once
 printf '@include "/dev/zero"\n' >"$T/zero.cfg"
-expect_error "@include /dev/zero fails at once" "/dev/zero: holds a NUL byte" timeout 20 "$ROBUSTA" config -c "$T/zero.cfg"
+expect_error "@include /dev/zero fails at once" "/dev/zero: not a regular file (a device)" timeout 20 "$ROBUSTA" config -c "$T/zero.cfg"
+# a FIFO (no writer ever comes) or a directory as -c or @include: refused at once, never a hang
+mkfifo "$T/fifo.cfg" && printf '@include "%s"\n' "$T/fifo.cfg" >"$T/inc-fifo.cfg"
+expect_error "-c FIFO is refused, no hang" "fifo.cfg: not a regular file (a FIFO)" timeout 20 "$ROBUSTA" config -c "$T/fifo.cfg"
+expect_error "@include of a FIFO is refused, no hang" "fifo.cfg: not a regular file (a FIFO)" timeout 20 "$ROBUSTA" config -c "$T/inc-fifo.cfg"
+expect_error "bench -c FIFO is refused, no hang" "not a regular file (a FIFO)" timeout 20 "$ROBUSTA" bench -c "$T/fifo.cfg" --out "$T/fifo-run"
+expect_error "-c a directory is refused" "not a regular file (a directory)" timeout 20 "$ROBUSTA" config -c "$T"
 python3 -c "
 import sys
 with open(sys.argv[1], 'w') as f:
