@@ -161,6 +161,7 @@ late "weights.smooth even (an existing model)" "weights.smooth = 4 must be odd" 
 late "synthetic crops out of range" "crops = 10 is out of range [1, 8]" 'data.datasets.[0].crops=10'
 late "a step schedule that decays to zero" "train.step_gamma = 0 must be in (0, 1]" 'train.step_gamma=0'
 late "a train set too small" "needs at least 2 train videos" 'data.datasets.[0].n_train=1' 'data.datasets.[0].n_train_violent=0'
+late "more GMM components than subsampled rows" "gmm.components = 1000 exceeds gmm.subsample = 10" 'gmm.subsample=10' 'gmm.components=1000'
 late "data.dir with a newline (it would add a line to manifest.txt)" 'data.dir "'"$T"'/x\ny" contains a control character (byte 0x0a)' \
   "data.dir=\"$T/x"$'\n'"y\""
 late "a dataset file with a DEL" 'data.datasets.[0].file "'"$T"'/a\x7fb.h5" contains a control character (byte 0x7f)' \
