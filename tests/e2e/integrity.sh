@@ -103,6 +103,11 @@ refused() { # refused NAME WANT EDIT-COMMAND [bench args...]: a copy of the inte
 }
 refused version "robusta version differs from the run's (run: 0.0.1-old" "sed -i 's/^robusta_version: .*/robusta_version: 0.0.1-old/' manifest.txt"
 refused commit "git commit of the binary differs from the run's (run: 0123456789ab" "sed -i 's/^git_commit: .*/git_commit: 0123456789ab/' manifest.txt"
+refused dirty-build "-dirty-000000000000, this binary: " \
+  "sed -i 's/^git_commit: \\([0-9a-f]\\{12\\}\\).*/git_commit: \\1-dirty-000000000000/' manifest.txt"
+check "the binary's identity: a commit, with a source digest when built dirty, or unknown" bash -c \
+  "'$ROBUSTA' --version | grep -Eq '^robusta [0-9.]+ \\(commit ([0-9a-f]{12}(-dirty-[0-9a-f]{12})?|unknown)\\)$' &&
+   grep -Eq '^git_commit: ([0-9a-f]{12}(-dirty-[0-9a-f]{12})?|unknown)$' '$T/whole1/manifest.txt'"
 refused config "config digest differs from the run's" ":" --set 'grid.visual=[pixelate]'
 refused no-manifest "holds 5 committed cells in journal/ but no manifest.txt" "rm manifest.txt" --set 'grid.visual=[pixelate]'
 refused no-manifest-same-config "but no manifest.txt" "rm manifest.txt"
