@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # integrity.sh - run identity and run directories (docs/run-directory.md): a resumed run is bitwise
 # equal to an uninterrupted one on 1 and 2 ranks, or refused with the reason - another binary
-# (version or commit in the manifest), another config (with or without its manifest), a journal
+# (version or commit in the manifest, a dirty build of other sources), another config (with or
+# without its manifest), other inputs (an input file or the inputs digest), another --datasets shard, a journal
 # record whose cell key the run does not have, --resume --save-scores on a run started without it;
 # the run lock refuses a second job on the same directory (a real concurrent run, left unaffected,
 # and a held lock on 2 ranks); a new run refuses a non-empty directory (user files intact, --out /);
@@ -24,7 +25,7 @@ bench2() { timeout 120 "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench -c configs/default.
 metrics() { # every metric dataset of a results file, values only
   for obj in /cells/ap /cells/ap_step /cells/roc_auc /replicas/ap /replicas/roc_auc /conditions/weight_visual \
              /conditions/weight_audio /conditions/detect_auc_visual /cells/method /cells/corruption /cells/severity; do
-    h5dump -d "$obj" "$1" | tail -n +2; done; }
+    h5dump -m '%.17g' -d "$obj" "$1" | tail -n +2; done; } # %.17g: every bit of a double (the default prints 6 digits)
 same_results() { # same metrics, cells.csv (but its run_id column) and summary.md
   cmp -s <(metrics "$1/results.h5") <(metrics "$2/results.h5") && cmp -s <(csv_without_run_id "$1/cells.csv") <(csv_without_run_id "$2/cells.csv") &&
     cmp -s "$1/summary.md" "$2/summary.md"; }
@@ -106,13 +107,18 @@ refused commit "git commit of the binary differs from the run's (run: 0123456789
 refused dirty-build "-dirty-000000000000, this binary: " \
   "sed -i 's/^git_commit: \\([0-9a-f]\\{12\\}\\).*/git_commit: \\1-dirty-000000000000/' manifest.txt"
 check "the binary's identity: a commit, with a source digest when built dirty, or unknown" bash -c \
-  "'$ROBUSTA' --version | grep -Eq '^robusta [0-9.]+ \\(commit ([0-9a-f]{12}(-dirty-[0-9a-f]{12})?|unknown)\\)$' &&
+  "timeout 300 '$ROBUSTA' --version | grep -Eq '^robusta [0-9.]+ \\(commit ([0-9a-f]{12}(-dirty-[0-9a-f]{12})?|unknown)\\)$' &&
    grep -Eq '^git_commit: ([0-9a-f]{12}(-dirty-[0-9a-f]{12})?|unknown)$' '$T/whole1/manifest.txt'"
 refused config "config digest differs from the run's" ":" --set 'grid.visual=[pixelate]'
 refused no-manifest "holds 5 committed cells in journal/ but no manifest.txt" "rm manifest.txt" --set 'grid.visual=[pixelate]'
 refused no-manifest-same-config "but no manifest.txt" "rm manifest.txt"
 refused unknown-key "a record names cell xdv-like/visual.nosuch/1, which is not a cell of this run" \
   "python3 '$T/journal.py' rekey journal/attempt-0000-rank-000000.bin 2 xdv-like/visual.nosuch/1"
+refused input "input differs from the run's (run: 000000000000.." \
+  "sed -i '0,/^input: /s/^input: [0-9a-f]\\{64\\}/input: $(printf '0%.0s' {1..64})/' manifest.txt"
+refused inputs-digest "inputs digest differs from the run's" \
+  "sed -i 's/^inputs_digest: .*/inputs_digest: $(printf '0%.0s' {1..64})/' manifest.txt"
+refused datasets "--datasets differs from the run's (run: all, now: xdv-like)" ":" --datasets xdv-like
 refused save-scores "the run was started without --save-scores; resume it without --save-scores" ":" --save-scores
 refused old-manifest "written by a robusta without run identities" "sed -i '/^format: /d' manifest.txt"
 expect_error "a new run over an interrupted one is refused" "already holds a run (5 cells committed); use --resume" bench --out "$T/part1.orig"
@@ -157,7 +163,7 @@ late() { # late DESCRIPTION WANT SET...
   rm -rf "$T/late"
   expect_error "bench: $desc" "$want" bench --out "$T/late" "${sets[@]}"
   check "  ... no run directory left ($desc)" test ! -e "$T/late"
-  expect_error "config: $desc" "$want" "$ROBUSTA" config -c configs/default.cfg "${small[@]}" "${sets[@]}"
+  expect_error "config: $desc" "$want" timeout 300 "$ROBUSTA" config -c configs/default.cfg "${small[@]}" "${sets[@]}"
 }
 late "duplicate severities" "grid.severities lists 3 twice" 'grid.severities=[1, 3, 3]'
 late "a pair naming an unknown corruption" '"nosuch" is not an audio corruption' 'grid.pairs=["fog+nosuch"]'
