@@ -98,7 +98,7 @@ int rb_check_no_control(const char *what, const char *value);
  * THE MPI ERROR DISCIPLINE (docs/failure-model.md). Every fault -- a full disk, a quota, an
  * unwritable file, a failed allocation, a bad input -- is an ordinary error: the function that sees
  * it records one message (rb_fail) and returns RB_ERR up the call chain. Library code does not exit
- * or abort (rb_die / rb_collective_check, below, have no caller left). Under MPI that is only safe
+ * or abort (there is no job-wide abort function any more). Under MPI that is only safe
  * with one more rule:
  *
  *   No rank may enter a collective step that another rank skipped. So every collective step
@@ -151,17 +151,6 @@ int rb_error_report(void);
 void rb_mpi_set_error_handler(void);
 void rb_mpi_set_win_error_handler(void *win);
 
-/* Deprecated, and unused: no code outside errors.c calls it (main.c neither; every command returns
- * its errors to main, docs/failure-model.md). Prints "robusta: error: <message>" to stderr and
- * terminates (MPI_Abort on a multi-rank job, exit(1) otherwise; an error just agreed by every rank
- * with rb_mpi_agree is printed by rank 0 only and every rank finalises and exits 1). Kept only for
- * a debugging stop; new code returns its errors instead. */
-void rb_die(void) __attribute__((noreturn));
-
-/* Deprecated, and unused (no caller outside errors.c): the abort-on-failure form of rb_mpi_agree.
- * If any rank failed, the lowest failing rank prints its message and aborts the job. Returns only
- * when every rank succeeded. New code uses rb_mpi_agree and returns. */
-void rb_collective_check(int rc, const void *comm);
 
 /* ---- fault injection for the tests (fault.c; docs/failure-model.md "Fault injection").
  *
