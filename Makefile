@@ -9,7 +9,21 @@ CC       := mpicc
 PKGS     := hdf5-openmpi openblas libconfig
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+# The build identity recorded in every manifest, journal record and results file (docs/run-directory.md):
+# the commit; with uncommitted changes "-dirty-" and the first 12 hex digits of a SHA-256 over the
+# contents of src/, include/ and the Makefile (tracked and untracked, sorted), so two builds from
+# different uncommitted sources never share an identity (--resume refuses the other one);
+# "unknown" without git.
+GIT_HEAD := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+ifeq ($(GIT_HEAD),)
+GIT_COMMIT := unknown
+else ifeq ($(shell git diff --quiet HEAD 2>/dev/null || echo dirty; git ls-files -o --exclude-standard src include | head -c1),)
+GIT_COMMIT := $(GIT_HEAD)
+else
+GIT_SRC_DIGEST := $(shell git ls-files -co --exclude-standard -z src include Makefile 2>/dev/null | LC_ALL=C sort -z | \
+                    xargs -0 -r sha256sum 2>/dev/null | sha256sum | cut -c1-12)
+GIT_COMMIT := $(GIT_HEAD)-dirty-$(GIT_SRC_DIGEST)
+endif
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CFLAGS   ?= -O2 -g

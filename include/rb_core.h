@@ -51,9 +51,16 @@ size_t rb_size_mul(size_t a, size_t b, int *ok);
 /* Read a whole file into a NUL-terminated buffer (free()). A missing or unreadable file is an error
  * naming it. */
 int rb_read_file(const char *path, char **text);
+/* Open path for reading only if it is a regular file (a FIFO, device, directory or socket is an
+ * error naming it, returned at once: never blocks on a FIFO). */
+int rb_open_regular(const char *path, int *fd);
 /* Create dir and any missing parents (mkdir -p; mode 0777 less the umask). Directories that exist
  * are fine; a file or anything else in the way is an error naming it. */
 int rb_mkdir_p(const char *dir);
+/* mkdir of one directory whose parent exists; an existing real directory is fine, a symbolic link
+ * (or anything else) at that name is an error: for the folders robusta owns inside a run or report
+ * directory (journal/, scores/, plots/), which must never lead elsewhere. */
+int rb_mkdir_real(const char *dir);
 /* Create a new temporary file next to path, "<path>.tmp.XXXXXX" (mkstemp: a fresh random name,
  * O_CREAT|O_EXCL, so never an existing file and never through a symbolic link; mode 0666 less the
  * umask). tmp (cap >= strlen(path) + 12) receives the name ("" on failure), *fd the open descriptor.
@@ -78,13 +85,20 @@ int rb_check_name(const char *what, const char *name);
 /* A path to be joined under a root: non-empty, not absolute, no ".." component, no control
  * characters. Otherwise an error naming what and the value. */
 int rb_check_relative_path(const char *what, const char *path);
+/* A key value read back from a results file (a corruption, modality, condition label or source):
+ * 1-159 characters from A-Z a-z 0-9 _ - . + : (so no space, quote, '/' or control character).
+ * Otherwise an error naming what and the value (escaped). */
+int rb_check_key_value(const char *what, const char *value);
+/* A config string (a path or a name) without control characters (bytes below 0x20 and 0x7f), so it
+ * can never add a line to a manifest, a script or a message. Otherwise an error naming what. */
+int rb_check_no_control(const char *what, const char *value);
 
 /* ---- logging, the MPI error discipline and the clock (errors.c)
  *
  * THE MPI ERROR DISCIPLINE (docs/failure-model.md). Every fault -- a full disk, a quota, an
  * unwritable file, a failed allocation, a bad input -- is an ordinary error: the function that sees
  * it records one message (rb_fail) and returns RB_ERR up the call chain. Library code does not exit
- * or abort (rb_die / rb_collective_check, below, have no caller left). Under MPI that is only safe
+ * or abort (there is no job-wide abort function any more). Under MPI that is only safe
  * with one more rule:
  *
  *   No rank may enter a collective step that another rank skipped. So every collective step
@@ -137,17 +151,6 @@ int rb_error_report(void);
 void rb_mpi_set_error_handler(void);
 void rb_mpi_set_win_error_handler(void *win);
 
-/* Deprecated, and unused: no code outside errors.c calls it (main.c neither; every command returns
- * its errors to main, docs/failure-model.md). Prints "robusta: error: <message>" to stderr and
- * terminates (MPI_Abort on a multi-rank job, exit(1) otherwise; an error just agreed by every rank
- * with rb_mpi_agree is printed by rank 0 only and every rank finalises and exits 1). Kept only for
- * a debugging stop; new code returns its errors instead. */
-void rb_die(void) __attribute__((noreturn));
-
-/* Deprecated, and unused (no caller outside errors.c): the abort-on-failure form of rb_mpi_agree.
- * If any rank failed, the lowest failing rank prints its message and aborts the job. Returns only
- * when every rank succeeded. New code uses rb_mpi_agree and returns. */
-void rb_collective_check(int rc, const void *comm);
 
 /* ---- fault injection for the tests (fault.c; docs/failure-model.md "Fault injection").
  *

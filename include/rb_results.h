@@ -252,6 +252,10 @@ extern const char rb_report_caveat[];
 int rb_report_plots(const rb_results *r, const char *dir, const char *gnuplot);
 /* Whether a gnuplot executable is on PATH (or, for a name with '/', is executable). */
 int rb_report_have_gnuplot(const char *gnuplot);
+/* Write s to f as a gnuplot string literal (double quotes; '"' and '\' escaped). Refuses (RB_ERR,
+ * nothing written) a string with any control character, so a name can never end a script line and
+ * start a gnuplot command (a '!' line runs a shell). */
+int rb_gnuplot_string(FILE *f, const char *s);
 
 /* The markdown "measured effect" table of docs/corruptions.md for one dataset of a results file. */
 int rb_report_corruption_table(const rb_results *r, const char *dataset, FILE *out);

@@ -142,7 +142,7 @@ if ((want_e2e)); then
     matches "$name" && run_part "e2e $name" "e2e $name" script bash "$t"
   done
   # The MPI paths (collective HDF5, journal, resume, shared windows, merge) under the sanitizer binary.
-  for name in train grid merge faults integrity; do
+  for name in train grid merge faults integrity safe_files error_returns; do
     matches "$name" && run_part "e2e $name (address + undefined sanitizers)" "e2e-asan $name" script \
       ROBUSTA="$PWD/bin/robusta-asan" "${SAN_ENV[@]}" bash "tests/e2e/$name.sh"
   done

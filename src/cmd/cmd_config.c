@@ -31,8 +31,9 @@ static void rb_print_keys(void) {
            "the file, line and key; a mistyped key names the nearest valid one (\"did you mean train.epochs?\",\n"
            "by edit distance). Absent optional keys get the default below and the effective config\n"
            "(stored in every output file) lists them explicitly.\n\n"
-           "A config file (the `-c` file and each `@include`) is at most 1 MiB (1,048,576 bytes) of text: a\n"
-           "larger file, or one holding a NUL byte (`@include \"/dev/zero\"`), is an error at once.\n\n"
+           "A config file (the `-c` file and each `@include`) is a regular file of at most 1 MiB (1,048,576\n"
+           "bytes) of text: a larger file, one holding a NUL byte, or anything but a regular file (a FIFO, a\n"
+           "device such as `/dev/zero`, a directory) is an error at once, never a wait.\n\n"
            "## Validation\n\n"
            "Every command that reads a config (`config`, `synth`, `train`, `bench`, `audit --rerun`) checks all\n"
            "of it before any work starts, so an error never appears after training or leaves a run directory\n"
@@ -41,7 +42,8 @@ static void rb_print_keys(void) {
            "`grid.audio`, `grid.pairs` or `train.detectors`; each `grid.pairs` entry is\n"
            "`\"<visual>+<audio>\"` of names `grid.visual` and `grid.audio` take; `weights.smooth` is odd;\n"
            "`weights.percentile` in (50, 100], `weights.low_percentile` in [0, 50), `weights.median_weight`\n"
-           "in (0.5, 1), `train.step_gamma` in (0, 1]; and for a synthetic dataset (`generator` not `none`)\n"
+           "in (0.5, 1), `train.step_gamma` in (0, 1], `gmm.components` <= `gmm.subsample` (the fit needs a\n"
+           "row per component); and for a synthetic dataset (`generator` not `none`)\n"
            "`n_test` >= 1, 1 <= `n_test_violent` <= `n_test` (a test set without anomalies has no frame-level\n"
            "AP), `n_train_violent` <= `n_train`, `n_train` >= 2 when it is trained on itself, and\n"
            "`synth.len_min` <= `synth.len_max`. Then each stage reads the config as it will when it runs\n"
@@ -67,10 +69,13 @@ static void rb_print_keys(void) {
            "So a name is never `.` or `..`, and has no `/`, space, quote, newline or other control character;\n"
            "anything else is an error naming the key and showing the value (control characters escaped).\n"
            "Paths (`run.out_root`, `data.dir`, `data.datasets.[].file`, `.model`) are the user's own and may be\n"
-           "absolute. A results file is not trusted: `robusta audit --rerun` re-runs its stored config but\n"
-           "writes `rerun.cfg`, every dataset it builds, every model and the run only under its `--out`\n"
-           "directory, whatever paths the stored config names (docs/audit.md). Corruption names come from\n"
-           "the registry (the choices above), never from free text.\n", RB_NAME_MAX);
+           "absolute, but no string value of a config (path, name or choice) may hold a control character\n"
+           "(bytes below 0x20, and 0x7f): a newline in `data.dir` would add a line to `manifest.txt`. Such a\n"
+           "value is an error naming the key, before any work. A results file is not trusted: `robusta audit\n"
+           "--rerun` re-runs its stored config but writes `rerun.cfg`, every dataset it builds, every model\n"
+           "and the run only under its `--out` directory, whatever paths the stored config names\n"
+           "(docs/audit.md). Corruption names come from the registry (the choices above), never from free\n"
+           "text.\n", RB_NAME_MAX);
 }
 
 /* What `robusta config` reads from its command line. */

@@ -12,17 +12,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The largest config file (the -c file and each @include) robusta reads: configs are a few KiB, so
  * a larger file, or one that never ends (/dev/zero), is a mistake reported at once (docs/config.md). */
 #define RB_CONFIG_FILE_MAX (1024 * 1024)
 
-/* Read a config file of at most RB_CONFIG_FILE_MAX bytes of text (no NUL byte) into *text. */
+/* Read a config file of at most RB_CONFIG_FILE_MAX bytes of text (no NUL byte) into *text. Only a
+ * regular file: a FIFO would block forever waiting for a writer, a device need never end. */
 static int rb_read_config_file(const char *path, char **text) {
     *text = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return rb_fail("%s: %s", path, strerror(errno));
+    int fd;
+    RB_TRY(rb_open_regular(path, &fd));
     char *buf = rb_malloc(RB_CONFIG_FILE_MAX + 1, "config file");
     if (!buf) {
         close(fd);

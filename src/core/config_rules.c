@@ -2,7 +2,8 @@
  * the schema (rb_config_validate) so that every command - config, synth, train, bench - refuses the
  * same configs before any work starts (docs/config.md, "Validation"): no value listed twice
  * (severities, corruptions, detectors, pairs), each pair "<visual>+<audio>" of known corruptions,
- * weights.smooth odd, the open ends of the weight calibration and a positive step-schedule factor.
+ * weights.smooth odd, the open ends of the weight calibration, a positive step-schedule factor and
+ * no more GMM components than the GMM subsample has rows.
  * Each error names file:line (or --set) and the key. The rules of a dataset's video counts need the
  * generator's defaults and live with them (src/cmd/setup.c, src/data/synth_params.c). */
 #include "rb_core.h"
@@ -113,5 +114,13 @@ int rb_config_check_rules(rb_config *c) {
     RB_TRY(rb_rule_open(c, "weights.low_percentile", -1e-9, 50.0, "in [0, 50)"));
     RB_TRY(rb_rule_open(c, "weights.median_weight", 0.5, 1.0, "in (0.5, 1)"));
     RB_TRY(rb_rule_open(c, "train.step_gamma", 0.0, 1.0 + 1e-9, "in (0, 1]"));
+    /* the GMM fit needs at least one row per component (gmm_fit.c), and it fits at most subsample rows */
+    config_setting_t *k = config_lookup(&c->cfg, "gmm.components"), *sub = config_lookup(&c->cfg, "gmm.subsample");
+    if (k && sub && config_setting_get_int(k) > config_setting_get_int(sub)) {
+        char loc[RB_PATH_MAX + 32];
+        rb_rule_location(k, c->origin, loc, sizeof loc);
+        return rb_fail("%s: gmm.components = %d exceeds gmm.subsample = %d: the GMM fit needs at least one training "
+                       "snippet per component", loc, config_setting_get_int(k), config_setting_get_int(sub));
+    }
     return RB_OK;
 }

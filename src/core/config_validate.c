@@ -1,6 +1,7 @@
 /* config_validate.c - the schema check of an experiment config (the key table of config_schema.c).
  * One pass validates the whole tree after includes and overrides: unknown keys, wrong types,
- * out-of-range values and missing required keys are errors naming file:line (or --set) and the key;
+ * out-of-range values, string values with a control character and missing required keys are errors
+ * naming file:line (or --set) and the key;
  * optional keys that are absent get their default written into the tree. */
 #include "rb_core.h"
 #include "config_internal.h"
@@ -54,14 +55,16 @@ static int rb_check_number(const rb_key_spec *spec, double v, const char *loc, c
     return RB_OK;
 }
 
+/* Every string value of the schema is a path, a name or a choice: none may hold a control character
+ * (a newline in data.dir would add a line to manifest.txt). */
 static int rb_check_choice(const rb_key_spec *spec, const char *v, const char *loc, const char *path) {
+    char what[RB_PATH_MAX * 2 + 8];
+    snprintf(what, sizeof what, "%s: %s", loc, path);
+    RB_TRY(rb_check_no_control(what, v));
     if (!spec->choices) return RB_OK;
     if (strcmp(spec->choices, RB_CHOICE_NAME_OR_EMPTY) == 0 && !v[0]) return RB_OK;
-    if (strcmp(spec->choices, RB_CHOICE_NAME) == 0 || strcmp(spec->choices, RB_CHOICE_NAME_OR_EMPTY) == 0) {
-        char what[RB_PATH_MAX * 2 + 8];
-        snprintf(what, sizeof what, "%s: %s", loc, path);
+    if (strcmp(spec->choices, RB_CHOICE_NAME) == 0 || strcmp(spec->choices, RB_CHOICE_NAME_OR_EMPTY) == 0)
         return rb_check_name(what, v);
-    }
     size_t n = strlen(v);
     for (const char *p = spec->choices; *p;) {
         const char *bar = strchr(p, '|');

@@ -1,7 +1,6 @@
 /* errors.c - the error message of the failing call chain (rb_fail, rb_context), logging, the MPI
  * error discipline (rb_mpi_agree, rb_error_report, the MPI error handler; described in rb_core.h and
- * docs/failure-model.md), the old job-wide abort (rb_die, rb_collective_check), and the wall clock
- * the log lines time with (rb_now). Checked allocation is in memory.c, files in files.c. */
+ * docs/failure-model.md), and the wall clock the log lines time with (rb_now). Checked allocation is in memory.c, files in files.c. */
 #define _POSIX_C_SOURCE 200809L
 #include "rb_core.h"
 
@@ -65,42 +64,6 @@ void rb_log(const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-}
-
-void rb_die(void) {
-    int initialized = 0, finalized = 0, size = 1, rank = 0;
-    MPI_Initialized(&initialized);
-    MPI_Finalized(&finalized);
-    if (initialized && !finalized) {
-        MPI_Comm_size(MPI_COMM_WORLD, &size);
-        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    }
-    if (size > 1 && rb_error_agreed) { /* every rank is here with the same message: rank 0 prints it */
-        if (rank == 0) fprintf(stderr, "robusta: error (rank %d of %d): %s\n", rb_error_origin, size, rb_error_message());
-        fflush(stderr);
-        MPI_Finalize();
-        exit(1);
-    }
-    if (size > 1)
-        fprintf(stderr, "robusta: error (rank %d of %d): %s\n", rank, size, rb_error_message());
-    else
-        fprintf(stderr, "robusta: error: %s\n", rb_error_message());
-    fflush(stderr);
-    if (size > 1) MPI_Abort(MPI_COMM_WORLD, 1);
-    if (initialized && !finalized) MPI_Finalize();
-    exit(1);
-}
-
-void rb_collective_check(int rc, const void *comm_ptr) {
-    MPI_Comm comm = *(const MPI_Comm *)comm_ptr;
-    int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
-    int mine = rc == RB_OK ? size : rank, first = size;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
-    if (first == size) return;
-    if (rank == first) rb_die();
-    for (;;) MPI_Barrier(comm); /* the failing rank's MPI_Abort ends us */
 }
 
 int rb_mpi_agree(int rc, const void *comm_ptr) {

@@ -13,10 +13,39 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int rb_open_regular(const char *path, int *fd) {
+    /* O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting for one */
+    int f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    *fd = -1;
+    if (f < 0) return rb_fail("%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(f, &st) != 0) {
+        int err = errno;
+        close(f);
+        return rb_fail("%s: %s", path, strerror(err));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(f);
+        return rb_fail("%s: not a regular file (%s): robusta reads configs and manifests only from regular files",
+                       path, S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+                             S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a socket or other special file");
+    }
+    int flags = fcntl(f, F_GETFL);
+    if (flags >= 0) fcntl(f, F_SETFL, flags & ~O_NONBLOCK);
+    *fd = f;
+    return RB_OK;
+}
+
 int rb_read_file(const char *path, char **text) {
     *text = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return rb_fail("%s: %s", path, strerror(errno));
+    int fd;
+    RB_TRY(rb_open_regular(path, &fd));
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int err = errno;
+        close(fd);
+        return rb_fail("%s: %s", path, strerror(err));
+    }
     char *buf = NULL;
     size_t len = 0, cap = 0, n;
     char chunk[8192];
@@ -53,6 +82,20 @@ static int rb_mkdir_one(const char *dir) {
     struct stat st;
     if (err == EEXIST && stat(dir, &st) == 0) {
         if (S_ISDIR(st.st_mode)) return RB_OK;
+        return rb_fail("cannot create directory %s: it exists and is not a directory", dir);
+    }
+    return rb_fail("cannot create directory %s: %s", dir, strerror(err));
+}
+
+int rb_mkdir_real(const char *dir) {
+    if (mkdir(dir, 0777) == 0) return RB_OK;
+    int err = errno;
+    struct stat st;
+    if (err == EEXIST && lstat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) return RB_OK;
+        if (S_ISLNK(st.st_mode))
+            return rb_fail("%s is a symbolic link, not a directory: robusta writes only into real directories "
+                           "(remove the link)", dir);
         return rb_fail("cannot create directory %s: it exists and is not a directory", dir);
     }
     return rb_fail("cannot create directory %s: %s", dir, strerror(err));

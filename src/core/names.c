@@ -63,3 +63,27 @@ int rb_check_relative_path(const char *what, const char *path) {
     if (!why) return RB_OK;
     return rb_fail("%s \"%s\" must be a relative path that stays under its directory: %s", what, shown, why);
 }
+
+int rb_check_key_value(const char *what, const char *value) {
+    char shown[400];
+    rb_quote_value(value, shown, sizeof shown);
+    const char *why = NULL;
+    if (!value[0]) why = "it is empty";
+    else if (strlen(value) > 159) why = "it is longer than 159 characters";
+    for (const unsigned char *p = (const unsigned char *)value; *p && !why; p++)
+        if (!rb_name_char(*p) && *p != ':')
+            why = *p < 0x20 || *p == 0x7f ? "it contains a control character" : "it contains a character outside A-Z a-z 0-9 _ - . + :";
+    if (!why) return RB_OK;
+    return rb_fail("%s \"%s\" is not a valid key: %s", what, shown, why);
+}
+
+int rb_check_no_control(const char *what, const char *value) {
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) {
+            char shown[400];
+            rb_quote_value(value, shown, sizeof shown);
+            return rb_fail("%s \"%s\" contains a control character (byte 0x%02x); paths and names in a config "
+                           "may not", what, shown, *p);
+        }
+    return RB_OK;
+}

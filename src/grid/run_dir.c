@@ -162,12 +162,30 @@ static int rb_check_not_in_use(const char *dir) {
     return rc;
 }
 
+/* The folders a run writes into must be real directories: a symbolic link planted at journal/,
+ * scores/ or plots/ of an existing run directory would send its files elsewhere. */
+static int rb_check_run_subdirs(const char *dir) {
+    static const char *const sub[3] = {"journal", "scores", "plots"};
+    for (int i = 0; i < 3; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, sub[i]);
+        struct stat st;
+        if (lstat(path, &st) != 0) continue;
+        if (S_ISLNK(st.st_mode))
+            return rb_fail("run directory %s: %s is a symbolic link, not a directory: robusta writes only into real "
+                           "directories (remove the link)", dir, sub[i]);
+        if (!S_ISDIR(st.st_mode)) return rb_fail("run directory %s: %s is not a directory", dir, sub[i]);
+    }
+    return RB_OK;
+}
+
 static int rb_claim_rank0(const char *dir, const rb_manifest *now, int resume) {
     if (rb_lock_fd >= 0) { /* an earlier run of this process (audit --rerun): its lock is released */
         close(rb_lock_fd);
         rb_lock_fd = -1;
     }
     RB_TRY(rb_check_not_in_use(dir));
+    RB_TRY(rb_check_run_subdirs(dir));
     int exists, n_foreign;
     char foreign[300], mpath[4200], rpath[4200];
     snprintf(mpath, sizeof mpath, "%s/manifest.txt", dir);
@@ -249,7 +267,7 @@ int rb_grid_make_run_dir(const rb_grid *g) {
     if (g->rank == 0 && g->opt->save_scores) {
         char sdir[4200];
         snprintf(sdir, sizeof sdir, "%s/scores", g->opt->run_dir);
-        rc = rb_mkdir_p(sdir);
+        rc = rb_mkdir_real(sdir);
     }
     return rb_mpi_agree(rc, &g->comm);
 }

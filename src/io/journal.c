@@ -130,7 +130,8 @@ int rb_journal_tag_parse(const char *text, size_t len, rb_journal_tag *tag) {
 int rb_journal_open(rb_journal *j, const char *run_dir, int attempt, int rank) {
     char dir[4000];
     snprintf(dir, sizeof dir, "%s/journal", run_dir);
-    RB_TRY(rb_mkdir_p(dir));
+    RB_TRY(rb_mkdir_p(run_dir));
+    RB_TRY(rb_mkdir_real(dir)); /* never a planted link to elsewhere */
     snprintf(j->path, sizeof j->path, "%s/attempt-%04d-rank-%06d.bin", dir, attempt, rank);
     j->fd = open(j->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0666); /* never through a link */
     if (j->fd < 0) return rb_fail("cannot open journal %s: %s", j->path, strerror(errno));

@@ -2,7 +2,10 @@
  * <dir>/plots/plots.gp, with the numbers inline as data blocks (so it can be edited and rerun by
  * hand), run once by fork + exec with its exit status checked. Per dataset and corruption: AP versus
  * severity (one line per method, the method's clean AP dashed) and the mean dynamic weights versus
- * severity (visual, audio; clean weights dashed), as PNG and SVG in <dir>/plots/<dataset>/. */
+ * severity (visual, audio; clean weights dashed), as PNG and SVG in <dir>/plots/<dataset>/.
+ * gnuplot runs shell commands from a line starting with '!' (and its system command), so every name put into
+ * the script goes through rb_gnuplot_string, which refuses any control character: a name can never
+ * end a line of the script. */
 #include "rb_core.h"
 #include "rb_results.h"
 
@@ -79,14 +82,24 @@ static void rb_safe_name(const char *s, char *buf, size_t cap) {
     buf[i] = '\0';
 }
 
-/* A gnuplot string literal body (double quotes and backslashes escaped). */
-static void rb_gp_string(FILE *f, const char *s) {
+/* A name may go into the script only without control characters (none can end a script line). */
+static int rb_gp_check(const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return rb_fail("plots: refusing to put a name with a control character (byte 0x%02x) into the gnuplot "
+                           "script", *p);
+    return RB_OK;
+}
+
+int rb_gnuplot_string(FILE *f, const char *s) {
+    RB_TRY(rb_gp_check(s));
     fputc('"', f);
     for (; *s; s++) {
         if (*s == '"' || *s == '\\') fputc('\\', f);
         fputc(*s, f);
     }
     fputc('"', f);
+    return RB_OK;
 }
 
 static void rb_gp_num(FILE *f, double v) {
@@ -95,15 +108,16 @@ static void rb_gp_num(FILE *f, double v) {
 }
 
 /* Emit the same plot to PNG and SVG: settings and plot command in body. */
-static void rb_gp_outputs(FILE *f, const char *png_term, const char *stem, const char *body) {
+static int rb_gp_outputs(FILE *f, const char *png_term, const char *stem, const char *body) {
     fprintf(f, "set terminal %s noenhanced size 900,560\nset output ", png_term);
     char path[1200];
     snprintf(path, sizeof path, "%s.png", stem);
-    rb_gp_string(f, path);
+    RB_TRY(rb_gnuplot_string(f, path));
     fprintf(f, "\n%sset terminal svg noenhanced size 900,560\nset output ", body);
     snprintf(path, sizeof path, "%s.svg", stem);
-    rb_gp_string(f, path);
+    RB_TRY(rb_gnuplot_string(f, path));
     fprintf(f, "\n%sunset output\n\n", body);
+    return RB_OK;
 }
 
 static void rb_gp_xrange(FILE *f, const rb_report_row *row) {
@@ -115,7 +129,10 @@ static void rb_gp_xrange(FILE *f, const rb_report_row *row) {
 static int rb_ap_plot(FILE *f, const rb_results *r, const rb_report_dataset *d, const rb_report_row *row, int id,
                       const char *png_term, const char *stem) {
     fprintf(f, "$ap%d << EOD\n# severity", id);
-    for (int m = 0; m < r->n_methods; m++) fprintf(f, " %s", r->methods[m]);
+    for (int m = 0; m < r->n_methods; m++) {
+        RB_TRY(rb_gp_check(r->methods[m]));
+        fprintf(f, " %s", r->methods[m]);
+    }
     fputc('\n', f);
     for (int j = 0; j < row->n_sev; j++) {
         fprintf(f, "%d", row->severity[j]);
@@ -135,22 +152,22 @@ static int rb_ap_plot(FILE *f, const rb_results *r, const rb_report_dataset *d, 
     char title[512];
     snprintf(title, sizeof title, "%s: %s %s - XD-Violence AP (trapezoid; dashed: clean AP)", d->dataset, row->modality,
              row->corruption);
-    rb_gp_string(b, title);
+    int rc = rb_gnuplot_string(b, title);
     fprintf(b, "\nset ylabel \"AP (ap)\"\nset yrange [*:*]\n");
     rb_gp_xrange(b, row);
     fprintf(b, "plot");
     for (int m = 0; m < r->n_methods; m++) {
         fprintf(b, "%s $ap%d using 1:%d with linespoints lw 2 lc %d title ", m ? "," : "", id, m + 2, m + 1);
-        rb_gp_string(b, r->methods[m]);
+        if (rc == RB_OK) rc = rb_gnuplot_string(b, r->methods[m]);
         double clean = NAN, sd;
         if (d->clean >= 0) rb_results_mean_sd(r, r->ap, d->clean, m, &clean, &sd);
         if (!isnan(clean)) fprintf(b, ", %.17g with lines dt 2 lc %d notitle", clean, m + 1);
     }
     fprintf(b, "\n");
     fclose(b);
-    rb_gp_outputs(f, png_term, stem, body);
+    if (rc == RB_OK) rc = rb_gp_outputs(f, png_term, stem, body);
     free(body);
-    return RB_OK;
+    return rc;
 }
 
 static int rb_weight_plot(FILE *f, const rb_results *r, const rb_report_dataset *d, const rb_report_row *row, int id,
@@ -171,7 +188,7 @@ static int rb_weight_plot(FILE *f, const rb_results *r, const rb_report_dataset 
     snprintf(title, sizeof title, "%s: %s %s - mean dynamic weight (dashed: clean)", d->dataset, row->modality,
              row->corruption);
     fprintf(b, "set title ");
-    rb_gp_string(b, title);
+    int rc = rb_gnuplot_string(b, title);
     fprintf(b, "\nset ylabel \"weight\"\nset yrange [0:1.05]\n");
     rb_gp_xrange(b, row);
     fprintf(b, "plot $w%d using 1:2 with linespoints lw 2 lc 1 title \"visual\", $w%d using 1:3 with linespoints lw 2 lc 2 "
@@ -182,9 +199,9 @@ static int rb_weight_plot(FILE *f, const rb_results *r, const rb_report_dataset 
                 fprintf(b, ", %.17g with lines dt 2 lc %d notitle", r->conds[d->clean].weight[k], k + 1);
     fprintf(b, "\n");
     fclose(b);
-    rb_gp_outputs(f, png_term, stem, body);
+    if (rc == RB_OK) rc = rb_gp_outputs(f, png_term, stem, body);
     free(body);
-    return RB_OK;
+    return rc;
 }
 
 /* The first line of the log that mentions an error (or its first line). */
@@ -208,7 +225,8 @@ int rb_report_plots(const rb_results *r, const char *dir, const char *gnuplot) {
     if (!gnuplot) gnuplot = "gnuplot";
     char plots[4096], script[4200], log[4200];
     snprintf(plots, sizeof plots, "%s/plots", dir);
-    RB_TRY(rb_mkdir_p(plots));
+    RB_TRY(rb_mkdir_p(dir));
+    RB_TRY(rb_mkdir_real(plots)); /* never a planted link to elsewhere */
     snprintf(script, sizeof script, "%s/plots.gp", plots);
     snprintf(log, sizeof log, "%s/gnuplot.log", plots);
     /* pngcairo when this gnuplot has it (Debian gnuplot-nox does), else the libgd png terminal */
@@ -230,7 +248,7 @@ int rb_report_plots(const rb_results *r, const char *dir, const char *gnuplot) {
         char sub[4200], dsname[96];
         rb_safe_name(ds[i].dataset, dsname, sizeof dsname);
         snprintf(sub, sizeof sub, "%s/%s", plots, dsname);
-        rc = rb_mkdir_p(sub);
+        rc = rb_mkdir_real(sub);
         for (int k = 0; rc == RB_OK && k < ds[i].n_rows; k++) {
             const rb_report_row *row = &ds[i].rows[k];
             if (row->group == RB_GROUP_MISSING || row->n_sev < 1) continue;

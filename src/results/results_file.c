@@ -3,7 +3,8 @@
  * The writer keeps the MPI error discipline of rb_core.h: every helper returns a status all ranks
  * agree on (rb_mpi_agree before each collective HDF5 call), so a full disk or a failed allocation on
  * one rank makes every rank skip the remaining writes, close the file together and remove the
- * temporary; results.h5 itself is only ever replaced by a complete file. */
+ * temporary; results.h5 itself is only ever replaced by a complete file. A file read back is untrusted:
+ * every method, dataset and key value in it is checked (names.c) before anything uses it. */
 #include "rb_results.h"
 #include "rb_core.h"
 #include "rb_io.h"
@@ -288,6 +289,30 @@ static int rb_read_f64_col(hid_t g, const char *name, int64_t n, double **out, c
     return RB_OK;
 }
 
+/* Every name read from the file is untrusted: methods and dataset names must be plain names
+ * (rb_check_name), the other keys plain key values (rb_check_key_value), so nothing read from a
+ * results file can carry a quote, a newline or a control character into a table, a script or a
+ * path. One error naming the file, the dataset and the bad value. */
+static int rb_results_check_names(const rb_results *r, const char *path) {
+    char what[600];
+    for (int m = 0; m < r->n_methods; m++) {
+        snprintf(what, sizeof what, "%s: method", path);
+        RB_TRY(rb_check_name(what, r->methods[m]));
+    }
+    for (int c = 0; c < r->n_conds; c++) {
+        const rb_result_cond *co = &r->conds[c];
+        snprintf(what, sizeof what, "%s: /conditions row %d: dataset", path, c);
+        RB_TRY(rb_check_name(what, co->dataset));
+        const char *const value[4] = {co->corruption, co->modality, co->label, co->source};
+        static const char *const col[4] = {"corruption", "modality", "label", "source"};
+        for (int q = 0; q < 4; q++) {
+            snprintf(what, sizeof what, "%s: dataset %s: /conditions row %d: %s", path, co->dataset, c, col[q]);
+            RB_TRY(rb_check_key_value(what, value[q]));
+        }
+    }
+    return RB_OK;
+}
+
 int rb_results_load(const char *path, rb_results *r, rb_results_check *chk) {
     memset(r, 0, sizeof *r);
     hid_t file;
@@ -384,6 +409,7 @@ int rb_results_load(const char *path, rb_results *r, rb_results_check *chk) {
         if (n_gap == 3) r->cond_columns |= RB_COND_HAS_ORACLE_GAP;
     }
     if (g >= 0) H5Gclose(g);
+    if (rc == RB_OK) rc = rb_results_check_names(r, path);
     if (rc == RB_OK) rc = rb_results_fill_replicas(file, r, path, chk); /* by key, never by position */
     if (rc == RB_OK && rb_h5_exists(file, "provenance/config")) {
         hid_t pg = H5Gopen2(file, "provenance", H5P_DEFAULT);

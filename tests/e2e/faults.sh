@@ -44,7 +44,7 @@ check "train the small models" timeout 300 "$ROBUSTA" train -c configs/default.c
 check "a complete 2-rank run to fault later" timeout $LIMIT "${MPIRUN[@]}" -np 2 "${bench[@]}" --out "$E2E_TMP/run"
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 committed=$(sum "$E2E_TMP/run/results.h5")
-h5dump -d /cells/ap -d /replicas/roc_auc "$E2E_TMP/run/results.h5" | tail -n +2 >"$E2E_TMP/committed-metrics.txt"
+h5dump -m '%.17g' -d /cells/ap -d /replicas/roc_auc "$E2E_TMP/run/results.h5" | tail -n +2 >"$E2E_TMP/committed-metrics.txt"
 
 # ---- the results.h5 write: a resumed run rewrites results.h5 from the journal; a fault in that
 # write must leave the committed file as it was.
@@ -60,7 +60,7 @@ for spec in "1:write:1@0:results.h5.tmp." "1:write:4@0:results.h5.tmp.*/cells" \
 done
 # without the fault, the same resume rewrites the same metrics (the failures left nothing behind)
 check "the resumed run completes once the fault is gone" timeout $LIMIT "${MPIRUN[@]}" -np 2 "${bench[@]}" --out "$E2E_TMP/run" --resume
-check "  ... with the metrics of the committed file" bash -c "h5dump -d /cells/ap -d /replicas/roc_auc '$E2E_TMP/run/results.h5' | tail -n +2 | cmp -s - '$E2E_TMP/committed-metrics.txt'"
+check "  ... with the metrics of the committed file" bash -c "h5dump -m '%.17g' -d /cells/ap -d /replicas/roc_auc '$E2E_TMP/run/results.h5' | tail -n +2 | cmp -s - '$E2E_TMP/committed-metrics.txt'"
 
 # ---- a journal record, a cell's allocation: the failing rank stops, the others stop after their
 # cell, nobody writes results.h5

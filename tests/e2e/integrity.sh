@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # integrity.sh - run identity and run directories (docs/run-directory.md): a resumed run is bitwise
 # equal to an uninterrupted one on 1 and 2 ranks, or refused with the reason - another binary
-# (version or commit in the manifest), another config (with or without its manifest), a journal
+# (version or commit in the manifest, a dirty build of other sources), another config (with or
+# without its manifest), other inputs (an input file or the inputs digest), another --datasets shard, a journal
 # record whose cell key the run does not have, --resume --save-scores on a run started without it;
 # the run lock refuses a second job on the same directory (a real concurrent run, left unaffected,
 # and a held lock on 2 ranks); a new run refuses a non-empty directory (user files intact, --out /);
@@ -24,7 +25,7 @@ bench2() { timeout 120 "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench -c configs/default.
 metrics() { # every metric dataset of a results file, values only
   for obj in /cells/ap /cells/ap_step /cells/roc_auc /replicas/ap /replicas/roc_auc /conditions/weight_visual \
              /conditions/weight_audio /conditions/detect_auc_visual /cells/method /cells/corruption /cells/severity; do
-    h5dump -d "$obj" "$1" | tail -n +2; done; }
+    h5dump -m '%.17g' -d "$obj" "$1" | tail -n +2; done; } # %.17g: every bit of a double (the default prints 6 digits)
 same_results() { # same metrics, cells.csv (but its run_id column) and summary.md
   cmp -s <(metrics "$1/results.h5") <(metrics "$2/results.h5") && cmp -s <(csv_without_run_id "$1/cells.csv") <(csv_without_run_id "$2/cells.csv") &&
     cmp -s "$1/summary.md" "$2/summary.md"; }
@@ -103,11 +104,21 @@ refused() { # refused NAME WANT EDIT-COMMAND [bench args...]: a copy of the inte
 }
 refused version "robusta version differs from the run's (run: 0.0.1-old" "sed -i 's/^robusta_version: .*/robusta_version: 0.0.1-old/' manifest.txt"
 refused commit "git commit of the binary differs from the run's (run: 0123456789ab" "sed -i 's/^git_commit: .*/git_commit: 0123456789ab/' manifest.txt"
+refused dirty-build "-dirty-000000000000, this binary: " \
+  "sed -i 's/^git_commit: \\([0-9a-f]\\{12\\}\\).*/git_commit: \\1-dirty-000000000000/' manifest.txt"
+check "the binary's identity: a commit, with a source digest when built dirty, or unknown" bash -c \
+  "timeout 300 '$ROBUSTA' --version | grep -Eq '^robusta [0-9.]+ \\(commit ([0-9a-f]{12}(-dirty-[0-9a-f]{12})?|unknown)\\)$' &&
+   grep -Eq '^git_commit: ([0-9a-f]{12}(-dirty-[0-9a-f]{12})?|unknown)$' '$T/whole1/manifest.txt'"
 refused config "config digest differs from the run's" ":" --set 'grid.visual=[pixelate]'
 refused no-manifest "holds 5 committed cells in journal/ but no manifest.txt" "rm manifest.txt" --set 'grid.visual=[pixelate]'
 refused no-manifest-same-config "but no manifest.txt" "rm manifest.txt"
 refused unknown-key "a record names cell xdv-like/visual.nosuch/1, which is not a cell of this run" \
   "python3 '$T/journal.py' rekey journal/attempt-0000-rank-000000.bin 2 xdv-like/visual.nosuch/1"
+refused input "input differs from the run's (run: 000000000000.." \
+  "sed -i '0,/^input: /s/^input: [0-9a-f]\\{64\\}/input: $(printf '0%.0s' {1..64})/' manifest.txt"
+refused inputs-digest "inputs digest differs from the run's" \
+  "sed -i 's/^inputs_digest: .*/inputs_digest: $(printf '0%.0s' {1..64})/' manifest.txt"
+refused datasets "--datasets differs from the run's (run: all, now: xdv-like)" ":" --datasets xdv-like
 refused save-scores "the run was started without --save-scores; resume it without --save-scores" ":" --save-scores
 refused old-manifest "written by a robusta without run identities" "sed -i '/^format: /d' manifest.txt"
 expect_error "a new run over an interrupted one is refused" "already holds a run (5 cells committed); use --resume" bench --out "$T/part1.orig"
@@ -152,7 +163,7 @@ late() { # late DESCRIPTION WANT SET...
   rm -rf "$T/late"
   expect_error "bench: $desc" "$want" bench --out "$T/late" "${sets[@]}"
   check "  ... no run directory left ($desc)" test ! -e "$T/late"
-  expect_error "config: $desc" "$want" "$ROBUSTA" config -c configs/default.cfg "${small[@]}" "${sets[@]}"
+  expect_error "config: $desc" "$want" timeout 300 "$ROBUSTA" config -c configs/default.cfg "${small[@]}" "${sets[@]}"
 }
 late "duplicate severities" "grid.severities lists 3 twice" 'grid.severities=[1, 3, 3]'
 late "a pair naming an unknown corruption" '"nosuch" is not an audio corruption' 'grid.pairs=["fog+nosuch"]'
@@ -161,13 +172,24 @@ late "weights.smooth even (an existing model)" "weights.smooth = 4 must be odd" 
 late "synthetic crops out of range" "crops = 10 is out of range [1, 8]" 'data.datasets.[0].crops=10'
 late "a step schedule that decays to zero" "train.step_gamma = 0 must be in (0, 1]" 'train.step_gamma=0'
 late "a train set too small" "needs at least 2 train videos" 'data.datasets.[0].n_train=1' 'data.datasets.[0].n_train_violent=0'
+late "more GMM components than subsampled rows" "gmm.components = 1000 exceeds gmm.subsample = 10" 'gmm.subsample=10' 'gmm.components=1000'
+late "data.dir with a newline (it would add a line to manifest.txt)" 'data.dir "'"$T"'/x\ny" contains a control character (byte 0x0a)' \
+  "data.dir=\"$T/x"$'\n'"y\""
+late "a dataset file with a DEL" 'data.datasets.[0].file "'"$T"'/a\x7fb.h5" contains a control character (byte 0x7f)' \
+  "data.datasets.[0].file=\"$T/a"$'\x7f'"b.h5\""
 expect_error "2 ranks: a late config error is one message" "grid.severities lists 1 twice" bench2 --out "$T/late" --set 'grid.severities=[1, 1]'
 expect_error "synth refuses what config refuses" "crops = 10 is out of range" timeout 60 "$ROBUSTA" synth -c configs/default.cfg --set data.dir=\"$T/nodata\" --set data.datasets.[0].crops=10
 check "  ... and wrote no dataset" test ! -e "$T/nodata"
 
 # ---- config files are bounded (1 MiB), /dev/zero fails at once
 printf '@include "/dev/zero"\n' >"$T/zero.cfg"
-expect_error "@include /dev/zero fails at once" "/dev/zero: holds a NUL byte" timeout 20 "$ROBUSTA" config -c "$T/zero.cfg"
+expect_error "@include /dev/zero fails at once" "/dev/zero: not a regular file (a device)" timeout 20 "$ROBUSTA" config -c "$T/zero.cfg"
+# a FIFO (no writer ever comes) or a directory as -c or @include: refused at once, never a hang
+mkfifo "$T/fifo.cfg" && printf '@include "%s"\n' "$T/fifo.cfg" >"$T/inc-fifo.cfg"
+expect_error "-c FIFO is refused, no hang" "fifo.cfg: not a regular file (a FIFO)" timeout 20 "$ROBUSTA" config -c "$T/fifo.cfg"
+expect_error "@include of a FIFO is refused, no hang" "fifo.cfg: not a regular file (a FIFO)" timeout 20 "$ROBUSTA" config -c "$T/inc-fifo.cfg"
+expect_error "bench -c FIFO is refused, no hang" "not a regular file (a FIFO)" timeout 20 "$ROBUSTA" bench -c "$T/fifo.cfg" --out "$T/fifo-run"
+expect_error "-c a directory is refused" "not a regular file (a directory)" timeout 20 "$ROBUSTA" config -c "$T"
 python3 -c "
 import sys
 with open(sys.argv[1], 'w') as f:

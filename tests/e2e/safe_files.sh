@@ -6,7 +6,7 @@
 # --rerun of a file whose stored config names paths outside writes only under its --out; no shell
 # in the binary; and the audit blind spots (an edited /cells value, method labels swapped between
 # two /replicas rows; one value of /bootstrap/values, of a weighting diagnostic or of /comparisons)
-# are caught by audit --check, audit and report. Every MPI run is bounded.
+# are caught by audit --check, audit and report. Every run is bounded by timeout.
 source "$(dirname "$0")/lib.sh"
 H5POKE=${H5POKE:-$PWD/bin/robusta-h5poke}
 T=$E2E_TMP
@@ -46,21 +46,36 @@ mkdir -p "$d"
 ln -s "$victim" "$d/xdv-like.h5.tmp"
 ln -s "$victim" "$d/xdv-like.model.h5.tmp"
 good=$T/good
-mkdir -p "$good"
-ln -s "$victim" "$good/results.h5.tmp"
-ln -s "$victim" "$good/manifest.txt.tmp"
-ln -s "$victim" "$good/summary.md.tmp"
-# a run directory that holds only the planted links may be refused as not empty; then plant them
-# after the directory is made, in a fresh one, by making it with the run's own first file
-out=$(bench --out "$good" 2>&1); rc=$?
-if ((rc != 0)) && grep -q 'not empty' <<<"$out"; then
-  rm -rf "$good" && check "a clean run for the tests below" bench --out "$good"
-else
-  check "bench with links at results.h5.tmp, manifest.txt.tmp, summary.md.tmp, a dataset's and a model's .tmp succeeds" \
-    test "$rc" = 0
-  check "  ... its results.h5 is a new regular file" bash -c "[[ -f '$good/results.h5' && ! -L '$good/results.h5' ]]"
-  check "  ... the planted links are untouched" bash -c "[[ -L '$good/results.h5.tmp' && -L '$good/manifest.txt.tmp' ]]"
-fi
+check "bench with links at a dataset's and a model's .tmp" bench --out "$good"
+check "  ... its results.h5 is a new regular file" bash -c "[[ -f '$good/results.h5' && ! -L '$good/results.h5' ]]"
+# links planted inside a run killed part-way (no results or tables; rank 1's journal lost, so its
+# cells are computed again), then --resume: the links are left alone and never written through
+part=$T/partial
+cp -r "$good" "$part" && rm -f "$part/results.h5" "$part/summary.md" "$part/cells.csv" "$part"/journal/*rank-000001.bin
+for f in results.h5.tmp manifest.txt.tmp summary.md.tmp cells.csv.tmp; do ln -s "$victim" "$part/$f"; done
+safe "--resume of a partial run with links at results.h5.tmp, manifest.txt.tmp, summary.md.tmp, cells.csv.tmp" \
+  "$part/results.h5" bench --out "$part" --resume
+check "  ... it resumed (results.h5 is a new regular file, as in the uninterrupted run)" bash -c \
+  "[[ -f '$part/results.h5' && ! -L '$part/results.h5' ]] && timeout 300 '$ROBUSTA' audit '$good/results.h5' '$part/results.h5' --tolerance 0 | tail -n 1 | grep -q 'audit: MATCH'"
+check "  ... the planted links are untouched" bash -c \
+  "for f in results.h5.tmp manifest.txt.tmp summary.md.tmp cells.csv.tmp; do [[ -L '$part/'\$f && \$(readlink '$part/'\$f) == '$victim' ]] || exit 1; done"
+# a symbolic link at a run's journal/, scores/ or plots/ is refused, not followed
+for sub in journal scores plots; do
+  r=$T/link-$sub elsewhere=$T/elsewhere-$sub
+  rm -rf "$r" "$elsewhere" && cp -r "$part" "$r" && mkdir -p "$elsewhere" && echo keep >"$elsewhere/keep.txt"
+  if [[ -d $r/$sub ]]; then cp -a "$r/$sub/." "$elsewhere/" && rm -rf "$r/$sub"; fi
+  before=$(cd "$elsewhere" && find . -type f -exec sha256sum {} + | sort | sha256sum)
+  ln -s "$elsewhere" "$r/$sub"
+  rm -f "$r/results.h5"
+  expect_error "--resume refuses a symbolic link at $sub/" "$sub is a symbolic link, not a directory" bench --out "$r" --resume
+  check "  ... nothing was written through it ($sub)" bash -c \
+    "[[ \$(cd '$elsewhere' && find . -type f -exec sha256sum {} + | sort | sha256sum) == '$before' && ! -e '$r/results.h5' ]]"
+done
+rep=$T/plots-link-report elsewhere=$T/elsewhere-report
+mkdir -p "$rep" "$elsewhere" && ln -s "$elsewhere" "$rep/plots"
+expect_error "report --plots refuses a symbolic link at plots/" "plots is a symbolic link, not a directory" \
+  timeout 300 "$ROBUSTA" report "$good/results.h5" --out "$rep" --plots-required
+check "  ... and wrote nothing through it" bash -c "[[ -z \$(ls -A '$elsewhere') ]]"
 check "  ... the dataset's and model's planted temporaries are untouched links" bash -c \
   "[[ -L '$d/xdv-like.h5.tmp' && -L '$d/xdv-like.model.h5.tmp' && -f '$d/xdv-like.h5' && ! -L '$d/xdv-like.h5' ]]"
 check "  ... the link target is intact" victim_intact
@@ -77,7 +92,7 @@ ln -s "$victim" "$T/m2.h5"
 expect_error "merge -o X refuses a link at X without --force" "exists" timeout 120 "$ROBUSTA" merge -o "$T/m2.h5" "$A"
 safe "merge -o X --force with a link at X replaces the link" "$T/m2.h5" \
   timeout 120 "$ROBUSTA" merge -o "$T/m2.h5" --force "$A"
-check "merged files audit equal to their shard" bash -c "'$ROBUSTA' audit '$A' '$T/m2.h5' | tail -n 1 | grep -q 'audit: MATCH'"
+check "merged files audit equal to their shard" bash -c "timeout 300 '$ROBUSTA' audit '$A' '$T/m2.h5' | tail -n 1 | grep -q 'audit: MATCH'"
 
 # import-xdv --out X: a link at X.tmp
 fx=$T/fx
@@ -149,26 +164,26 @@ if command -v gnuplot >/dev/null; then
 fi
 
 # --- the audit blind spots --------------------------------------------------------------------
-check "audit --check: a file as written is consistent" bash -c "'$ROBUSTA' audit --check '$A' | tail -n 1 | grep -qx 'check: CONSISTENT'"
+check "audit --check: a file as written is consistent" bash -c "timeout 300 '$ROBUSTA' audit --check '$A' | tail -n 1 | grep -qx 'check: CONSISTENT'"
 cp "$A" "$T/cells.h5"
 check "edit: every /cells/ap set to 0.999" "$H5POKE" "$T/cells.h5" set-f64 /cells/ap all 0.999
-out=$("$ROBUSTA" audit --check "$T/cells.h5"); rc=$?
+out=$(timeout 300 "$ROBUSTA" audit --check "$T/cells.h5"); rc=$?
 check "audit --check fails on the edited /cells/ap" test "$rc" = 1
 check "  ... reporting MISMATCH /cells/ap" grep -q 'MISMATCH /cells/ap at' <<<"$out"
 check "  ... and the changed digest" grep -q 'DIGEST /cells/ap:' <<<"$out"
 check "  ... INCONSISTENT verdict" grep -q '^check: INCONSISTENT' <<<"$out"
-out=$("$ROBUSTA" audit "$A" "$T/cells.h5"); rc=$?
+out=$(timeout 300 "$ROBUSTA" audit "$A" "$T/cells.h5"); rc=$?
 check "audit A edited: DIFFER (exit 1)" bash -c "[[ $rc == 1 ]] && grep -q '^audit: DIFFER' <<<'$(tail -n 1 <<<"$out")'"
 check "  ... naming MISMATCH /cells/ap" grep -q 'MISMATCH /cells/ap' <<<"$out"
-expect_error "report refuses the edited file" "is inconsistent" "$ROBUSTA" report "$T/cells.h5" --out "$T/rep" --no-plots
+expect_error "report refuses the edited file" "is inconsistent" timeout 300 "$ROBUSTA" report "$T/cells.h5" --out "$T/rep" --no-plots
 check "  ... and writes no table" test ! -e "$T/rep/summary.md"
 cp "$A" "$T/labels.h5"
 check "edit: method labels swapped between /replicas rows 0 and 1" "$H5POKE" "$T/labels.h5" swap-str /replicas/method 0 1
-out=$("$ROBUSTA" audit --check "$T/labels.h5"); rc=$?
+out=$(timeout 300 "$ROBUSTA" audit --check "$T/labels.h5"); rc=$?
 check "audit --check fails on the swapped labels" bash -c "[[ $rc == 1 ]] && grep -q 'DIGEST /replicas/method' <<<'$out'"
-out=$("$ROBUSTA" audit "$A" "$T/labels.h5"); rc=$?
+out=$(timeout 300 "$ROBUSTA" audit "$A" "$T/labels.h5"); rc=$?
 check "audit A swapped: DIFFER" bash -c "[[ $rc == 1 ]] && grep -q '^audit: DIFFER' <<<'$(tail -n 1 <<<"$out")'"
-expect_error "report refuses the swapped file" "is inconsistent" "$ROBUSTA" report "$T/labels.h5" --out "$T/rep2" --no-plots
+expect_error "report refuses the swapped file" "is inconsistent" timeout 300 "$ROBUSTA" report "$T/labels.h5" --out "$T/rep2" --no-plots
 # the columns added after the first digests: one resample value, one weighting diagnostic, one
 # /comparisons value; each is covered by /digests, so each edit alone makes the file inconsistent
 for edit in "/bootstrap/values 5 0.5" "/conditions/weight_q50_audio 1 0.25" "/comparisons/diff 0 0.75"; do
@@ -176,22 +191,22 @@ for edit in "/bootstrap/values 5 0.5" "/conditions/weight_q50_audio 1 0.25" "/co
   f=$T/edit$(tr / _ <<<"$1").h5
   cp "$A" "$f"
   check "edit: $1 element $2 set to $3" "$H5POKE" "$f" set-f64 "$1" "$2" "$3"
-  out=$("$ROBUSTA" audit --check "$f"); rc=$?
+  out=$(timeout 300 "$ROBUSTA" audit --check "$f"); rc=$?
   check "  ... audit --check fails (exit 1)" test "$rc" = 1
   check "  ... naming the changed digest of $1 only" bash -c \
     "grep -q '^  DIGEST $1: stored sha256' <<<'$out' && [[ \$(grep -c '^  DIGEST' <<<'$out') == 1 ]]"
   check "  ... INCONSISTENT verdict" grep -q '^check: INCONSISTENT (1 problems)' <<<"$out"
   expect_error "  ... report refuses it" "is inconsistent (1 problem; first: DIGEST $1" \
-    "$ROBUSTA" report "$f" --out "$T/rep-$(basename "$f" .h5)" --no-plots
+    timeout 300 "$ROBUSTA" report "$f" --out "$T/rep-$(basename "$f" .h5)" --no-plots
   check "  ... and writes no table" test ! -e "$T/rep-$(basename "$f" .h5)/summary.md"
 done
-out=$("$ROBUSTA" audit --check "$A")
+out=$(timeout 300 "$ROBUSTA" audit --check "$A")
 n_dig=$(grep -oE 'digests: [0-9]+ of [0-9]+ match' <<<"$out")
 check "the untouched file: all of its $n_dig, more than the 31 base columns" bash -c \
   "[[ '$n_dig' =~ ^digests:\ ([0-9]+)\ of\ ([0-9]+)\ match$ ]] && ((BASH_REMATCH[1] == BASH_REMATCH[2] && BASH_REMATCH[1] > 31)) &&
    grep -q 'check: CONSISTENT' <<<'$out'"
-check "report still accepts the untouched file" "$ROBUSTA" report "$A" --out "$T/rep3" --no-plots
+check "report still accepts the untouched file" timeout 300 "$ROBUSTA" report "$A" --out "$T/rep3" --no-plots
 check "  ... and names every file it wrote" bash -c \
-  "'$ROBUSTA' report '$A' --out '$T/rep4' --no-plots 2>&1 | grep -q 'summary.md, cells.csv, summaries.csv and comparisons.csv' &&
+  "timeout 300 '$ROBUSTA' report '$A' --out '$T/rep4' --no-plots 2>&1 | grep -q 'summary.md, cells.csv, summaries.csv and comparisons.csv' &&
    for x in report.html overview.svg results.json summary.md cells.csv summaries.csv comparisons.csv; do [[ -f '$T/rep4/'\$x ]] || exit 1; done"
 finish

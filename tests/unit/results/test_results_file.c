@@ -160,3 +160,71 @@ RB_TEST_MPI(results_file_round_trip_every_column) {
     rb_results_free(&b);
     rb_results_free(&a);
 }
+
+/* A results file is untrusted input: a name that would end a line of the gnuplot script (and start a
+ * '!' shell command there) or a key with a control character is refused when the file is read, with
+ * the file, the dataset and the value named. */
+RB_TEST_MPI(results_file_refuses_hostile_names) {
+    static const char *const hostile = "x\n!touch /tmp/PWNED\n#";
+    char path[600];
+    int owner[N_CONDS] = {0};
+    char *inputs[2] = {"data/xdv-like.h5", "data/ucf-like.h5"}, *sha[2] = {"00aa", "00bb"};
+    for (int which = 0; which < 4; which++) {
+        rb_results a, b;
+        memset(&a, 0, sizeof a);
+        if (rb_build_results(&a) != RB_OK) {
+            rb_test_fail(__FILE__, __LINE__, "building the results: %s", rb_error_message());
+            rb_results_free(&a);
+            return;
+        }
+        const char *want = NULL;
+        if (which == 0) { /* every condition of the dataset renamed, so /replicas stays consistent */
+            for (int c = 0; c < 4; c++) snprintf(a.conds[c].dataset, sizeof a.conds[c].dataset, "%s", hostile);
+            want = "/conditions row 0: dataset \"x\\n!touch /tmp/PWNED\\n#\" is not a valid name";
+        } else if (which == 1) {
+            snprintf(a.methods[1], sizeof a.methods[1], "%s", "m\n!id");
+            want = ": method \"m\\n!id\" is not a valid name";
+        } else if (which == 2) {
+            snprintf(a.conds[1].corruption, sizeof a.conds[1].corruption, "%s", "fog\n!id");
+            want = "dataset xdv-like: /conditions row 1: corruption \"fog\\n!id\" is not a valid key: it contains a "
+                   "control character";
+        } else {
+            snprintf(a.conds[3].label, sizeof a.conds[3].label, "%s", "pair.fog+reverb\"; !id");
+            want = "label \"pair.fog+reverb\\x22; !id\" is not a valid key";
+        }
+        snprintf(path, sizeof path, "%s/hostile%d.results.h5", rb_test_tmpdir(), which);
+        RB_EXPECT_OK(rb_results_write(path, &a, owner, MPI_COMM_WORLD, inputs, sha, 2, NULL, NULL));
+        memset(&b, 0, sizeof b);
+        RB_EXPECT_ERR(rb_results_read(path, &b), want);
+        RB_EXPECT_MSG(strstr(rb_error_message(), path) != NULL, "error \"%s\" does not name %s", rb_error_message(), path);
+        rb_results_free(&a);
+    }
+}
+
+/* The second layer: the gnuplot script writer refuses any control character itself, so even an
+ * rb_results built in memory cannot put a shell line into plots.gp. */
+RB_TEST(results_gnuplot_string_refuses_control_characters) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    RB_EXPECT_OK(rb_gnuplot_string(f, "a \"b\" \\c"));
+    RB_EXPECT_ERR(rb_gnuplot_string(f, "x\n!touch /tmp/PWNED\n#"), "control character (byte 0x0a)");
+    RB_EXPECT_ERR(rb_gnuplot_string(f, "x\r!id"), "control character (byte 0x0d)");
+    RB_EXPECT_ERR(rb_gnuplot_string(f, "x\x7f"), "control character (byte 0x7f)");
+    fclose(f);
+    RB_EXPECT_MSG(strcmp(text, "\"a \\\"b\\\" \\\\c\"") == 0, "script text %s", text);
+    free(text);
+
+    rb_results a;
+    memset(&a, 0, sizeof a);
+    if (rb_build_results(&a) != RB_OK) {
+        rb_test_fail(__FILE__, __LINE__, "building the results: %s", rb_error_message());
+        rb_results_free(&a);
+        return;
+    }
+    snprintf(a.methods[0], sizeof a.methods[0], "%s", "m\n!id\n#");
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/hostile-plots", rb_test_tmpdir());
+    RB_EXPECT_ERR(rb_report_plots(&a, dir, "/nonexistent/gnuplot"), "control character");
+    rb_results_free(&a);
+}
