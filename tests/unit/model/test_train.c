@@ -454,6 +454,49 @@ RB_TEST(train_is_bitwise_deterministic) {
     rb_split_free(&s);
 }
 
+/* The first Adam step moves each parameter by its rate times about the sign of its gradient (m_hat = g,
+ * v_hat = g^2, so the step is lr g / (|g| + eps)): an hlnet detector's online branch, its last
+ * n_params_slow parameters, at lr / 2 as the public HL-Net optimizer's parameter groups, the rest at
+ * lr. One step: every bag in one batch, one epoch. */
+RB_TEST(train_hlnet_online_branch_at_half_rate) {
+    rb_split s;
+    uint8_t *truth;
+    make_mil_split(&s, &truth, 24, 2, 8, 4, 3.0);
+    rb_train_params p;
+    small_params(&p);
+    p.arch = RB_ARCH_HLNET;
+    p.epochs = 1;
+    p.batch = 48; /* 24 videos x 2 crops: one step */
+    p.dropout = 0.0f;
+    p.lr = 1e-3;
+    rb_detector d;
+    RB_EXPECT_OK(rb_train_detector_init(&d, RB_DET_VISUAL, 8, 4, &p));
+    float *before = malloc(sizeof(float) * (size_t)d.n_params);
+    RB_EXPECT(before != NULL && d.n_params_slow > 0);
+    if (before) {
+        memcpy(before, d.params, sizeof(float) * (size_t)d.n_params);
+        RB_EXPECT_OK(rb_train_detector(&d, &s, &p, NULL));
+        const int64_t n_fast = d.n_params - d.n_params_slow;
+        /* a gradient much larger than eps moves its parameter by the full rate, a tiny one by less;
+         * no step exceeds its group's rate, and each group has many steps at its rate */
+        int64_t at_rate[2] = {0, 0}, over[2] = {0, 0};
+        for (int64_t i = 0; i < d.n_params; i++) {
+            int slow = i >= n_fast;
+            double rate = slow ? 0.5 * p.lr : p.lr, step = fabs((double)d.params[i] - (double)before[i]);
+            at_rate[slow] += step >= 0.98 * rate;
+            over[slow] += step > 1.001 * rate;
+        }
+        RB_EXPECT_MSG(at_rate[0] > 100 && at_rate[1] > 100, "steps at the rate: %lld fast (lr), %lld slow (lr / 2)",
+                      (long long)at_rate[0], (long long)at_rate[1]);
+        RB_EXPECT_MSG(over[0] == 0 && over[1] == 0, "steps over the rate: %lld fast, %lld slow", (long long)over[0],
+                      (long long)over[1]);
+    }
+    free(before);
+    rb_detector_free(&d);
+    free(truth);
+    rb_split_free(&s);
+}
+
 RB_TEST(train_rejects_bad_inputs) {
     rb_split s;
     uint8_t *truth;
