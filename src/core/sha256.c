@@ -1,11 +1,15 @@
-/* sha256.c - SHA-256 (FIPS 180-4), streaming over files for provenance checksums (declared in rb_core.h). */
+/* sha256.c - SHA-256 (FIPS 180-4), streaming over files for provenance checksums (declared in rb_core.h).
+ * Whole blocks go straight from the caller's buffer to the compression function: the SHA-NI one of
+ * sha256_shani.c where the CPU has it, else the portable one below (chosen once, at first use). */
 #include "rb_core.h"
+#include "sha256_blocks.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
-static const uint32_t rb_k[64] = {
+const uint32_t rb_sha256_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -17,7 +21,7 @@ static const uint32_t rb_k[64] = {
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-static void rb_sha256_block(rb_sha256 *h, const unsigned char *p) {
+static void rb_sha256_block(uint32_t state[8], const unsigned char *p) {
     uint32_t w[64];
     for (int i = 0; i < 16; i++)
         w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
@@ -26,15 +30,32 @@ static void rb_sha256_block(rb_sha256 *h, const unsigned char *p) {
         uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
         w[i] = w[i - 16] + s0 + w[i - 7] + s1;
     }
-    uint32_t a = h->state[0], b = h->state[1], c = h->state[2], d = h->state[3];
-    uint32_t e = h->state[4], f = h->state[5], g = h->state[6], k = h->state[7];
+    uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+    uint32_t e = state[4], f = state[5], g = state[6], k = state[7];
     for (int i = 0; i < 64; i++) {
-        uint32_t t1 = k + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + rb_k[i] + w[i];
+        uint32_t t1 = k + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + rb_sha256_k[i] + w[i];
         uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
         k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
     }
-    h->state[0] += a; h->state[1] += b; h->state[2] += c; h->state[3] += d;
-    h->state[4] += e; h->state[5] += f; h->state[6] += g; h->state[7] += k;
+    state[0] += a; state[1] += b; state[2] += c; state[3] += d;
+    state[4] += e; state[5] += f; state[6] += g; state[7] += k;
+}
+
+void rb_sha256_blocks_portable(uint32_t state[8], const unsigned char *data, size_t n_blocks) {
+    for (; n_blocks > 0; n_blocks--, data += 64) rb_sha256_block(state, data);
+}
+
+/* The compression function of this CPU, found once; every thread that races here stores the same. */
+static _Atomic(rb_sha256_blocks_fn) rb_sha256_blocks_chosen;
+
+static rb_sha256_blocks_fn rb_sha256_blocks(void) {
+    rb_sha256_blocks_fn f = atomic_load_explicit(&rb_sha256_blocks_chosen, memory_order_relaxed);
+    if (!f) {
+        f = rb_sha256_blocks_shani();
+        if (!f) f = rb_sha256_blocks_portable;
+        atomic_store_explicit(&rb_sha256_blocks_chosen, f, memory_order_relaxed);
+    }
+    return f;
 }
 
 void rb_sha256_init(rb_sha256 *h) {
@@ -48,17 +69,23 @@ void rb_sha256_init(rb_sha256 *h) {
 void rb_sha256_update(rb_sha256 *h, const void *data, size_t n) {
     const unsigned char *p = data;
     h->length += n;
-    while (n) {
+    if (h->used > 0) { /* complete the buffered block first */
         size_t take = 64 - h->used < n ? 64 - h->used : n;
         memcpy(h->block + h->used, p, take);
         h->used += take;
         p += take;
         n -= take;
-        if (h->used == 64) {
-            rb_sha256_block(h, h->block);
-            h->used = 0;
-        }
+        if (h->used < 64) return;
+        rb_sha256_blocks()(h->state, h->block, 1);
+        h->used = 0;
     }
+    if (n >= 64) {
+        rb_sha256_blocks()(h->state, p, n / 64);
+        p += n / 64 * 64;
+        n %= 64;
+    }
+    memcpy(h->block, p, n);
+    h->used = n;
 }
 
 void rb_sha256_hex(rb_sha256 *h, char hex[65]) {

@@ -159,24 +159,6 @@ RB_TEST(dataset_bad_files_give_one_clear_error) {
     rb_dataset_free(&d);
 }
 
-RB_TEST(sha256_known_answers) {
-    rb_sha256 h;
-    char hex[65];
-    rb_sha256_init(&h);
-    rb_sha256_update(&h, "abc", 3);
-    rb_sha256_hex(&h, hex);
-    RB_EXPECT(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0);
-    rb_sha256_init(&h);
-    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    rb_sha256_update(&h, two, strlen(two));
-    rb_sha256_hex(&h, hex);
-    RB_EXPECT(strcmp(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1") == 0);
-    rb_sha256_init(&h);
-    rb_sha256_hex(&h, hex);
-    RB_EXPECT(strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == 0);
-}
-
-
 /* The streaming writer produces exactly the dataset the in-memory generator + writer produce. */
 RB_TEST(dataset_streamed_synth_equals_in_memory) {
     rb_synth_params p;
