@@ -1,5 +1,5 @@
 /* rb_core.h - the core stage (src/core/): errors and checked allocation, files (read, mkdir -p,
- * atomic replace), the counter-based random numbers, SHA-256, the configuration with its schema, and
+ * atomic replace), the counter-based random numbers, SHA-256, a radix sort, the configuration with its schema, and
  * the command-line option tables. Every other stage builds on it; it depends on no other stage. */
 #ifndef RB_CORE_H
 #define RB_CORE_H
@@ -244,6 +244,15 @@ void rb_sha256_init(rb_sha256 *h);
 void rb_sha256_update(rb_sha256 *h, const void *data, size_t n);
 void rb_sha256_hex(rb_sha256 *h, char hex[65]); /* finalises */
 int rb_sha256_file(const char *path, char hex[65]);
+
+/* ---- sorting records by a double field (sort.c): an LSD radix sort on the key's bits, stable, so
+ * equal keys keep their input order and the result is the same on every machine. Ascending or
+ * descending by numeric value; -0.0 sorts next to +0.0 (before it ascending, after it descending), so
+ * a walk that groups equal keys with == still sees them together. Keys must not be NaN (callers check
+ * finiteness first). Linear in n (8 passes at most, a pass skipped when every key shares its byte):
+ * about 10x qsort for the 10^4-10^6 snippet scores of a cell. RB_ERR (message set) only when the
+ * 32 n + size n bytes of scratch cannot be allocated; `what` names the records in that message. */
+int rb_sort_by_double(void *records, int64_t n, size_t size, size_t key_offset, int descending, const char *what);
 
 /* ---- experiment configuration: libconfig files with @include, a schema that rejects
  * unknown keys, wrong types and out-of-range values (naming file, line and key), and command-line

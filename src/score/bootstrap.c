@@ -14,6 +14,7 @@
 #include "rb_core.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,11 +53,6 @@ typedef struct {
     double score;
     int32_t pos, neg, video;
 } rb_boot_entry;
-
-static int rb_boot_by_score_desc(const void *a, const void *b) {
-    double x = ((const rb_boot_entry *)a)->score, y = ((const rb_boot_entry *)b)->score;
-    return (x < y) - (x > y);
-}
 
 /* All B resamples over the score order (entries e, sorted by score descending; last[i] marks the end
  * of a tie group), in blocks of RB_BOOT_BLOCK resamples whose state stays in L1 cache while the walk
@@ -167,9 +163,8 @@ int rb_metrics_bootstrap(const double *scores, const int32_t *pos, const int32_t
     double *totals = rb_malloc(sizeof *totals * (size_t)B * 2, "bootstrap: positive and negative frames per resample");
     rb_boot_block *block = rb_malloc(sizeof *block, "bootstrap: resample state");
     int rc = e && last && vpos && w && totals && block ? RB_OK : RB_ERR;
+    int64_t m = 0, *vneg = vpos ? vpos + n_videos : NULL;
     if (rc == RB_OK) {
-        int64_t *vneg = vpos + n_videos;
-        int64_t m = 0;
         for (int64_t v = 0; v < n_videos; v++)
             for (int64_t i = offsets[v]; i < offsets[v + 1]; i++) {
                 vpos[v] += pos[i];
@@ -181,7 +176,9 @@ int rb_metrics_bootstrap(const double *scores, const int32_t *pos, const int32_t
                 e[m].video = (int32_t)v;
                 m++;
             }
-        qsort(e, (size_t)m, sizeof *e, rb_boot_by_score_desc);
+        rc = rb_sort_by_double(e, m, sizeof *e, offsetof(rb_boot_entry, score), 1, "bootstrap snippet scores");
+    }
+    if (rc == RB_OK) {
         for (int64_t i = 0; i < m; i++) last[i] = i + 1 == m || e[i + 1].score != e[i].score;
         for (int b = 0; b < B; b++)
             for (int64_t v = 0; v < n_videos; v++) w[(size_t)v * (size_t)B + (size_t)b] = counts[(size_t)b * (size_t)n_videos + (size_t)v];

@@ -13,6 +13,7 @@
 #include "rb_core.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 typedef struct {
@@ -34,12 +35,6 @@ static void rb_ksum_add(rb_ksum *k, double x) {
 }
 
 static double rb_ksum_value(const rb_ksum *k) { return k->sum + k->comp; }
-
-/* Descending by score; -0.0 and 0.0 compare equal (as np.diff sees them). */
-static int rb_by_score_desc(const void *a, const void *b) {
-    double x = ((const rb_snippet_counts *)a)->score, y = ((const rb_snippet_counts *)b)->score;
-    return (x < y) - (x > y);
-}
 
 int rb_metrics_check_inputs(const double *scores, const int32_t *pos, const int32_t *frames, int64_t n,
                             int64_t *n_pos_frames, int64_t *n_frames) {
@@ -80,7 +75,12 @@ int rb_metrics_compute(const double *scores, const int32_t *pos, const int32_t *
         c[m].neg = frames[i] - pos[i];
         m++;
     }
-    qsort(c, (size_t)m, sizeof *c, rb_by_score_desc);
+    /* descending by score; -0.0 lands next to 0.0, and the walk below groups them with == (as np.diff
+     * sees them) */
+    if (rb_sort_by_double(c, m, sizeof *c, offsetof(rb_snippet_counts, score), 1, "snippet scores") != RB_OK) {
+        free(c);
+        return rb_context("frame metrics");
+    }
 
     /* Walk the distinct thresholds from the highest score down. The PR curve starts at the point
      * (recall 0, precision 1) that scikit-learn appends and stops at the first threshold with full

@@ -50,11 +50,6 @@ int rb_ref_decor_weights(const rb_weight_calib *c, const double *nll, const floa
     return rb_weight_from_nll(c, out, n, width, offsets, n_videos, out);
 }
 
-static int rb_cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 double rb_ref_percentile_sorted(const double *s, int64_t m, double q) {
     if (m < 1) return NAN;
     double pos = (double)(m - 1) * q / 100.0;
@@ -103,7 +98,10 @@ int rb_weight_diagnostics(const rb_split *test, const double *nll, const double 
     out[RB_DIAG_WEIGHT_NORMAL] = nn ? sn / (double)nn : NAN;
     out[RB_DIAG_WEIGHT_LOW_FRAC] = n ? (double)low / (double)n : NAN;
     memcpy(tmp, w, sizeof(double) * (size_t)n);
-    qsort(tmp, (size_t)n, sizeof(double), rb_cmp_double);
+    if (rb_sort_by_double(tmp, n, sizeof(double), 0, 0, "weights") != RB_OK) {
+        free(tmp);
+        return rb_context("weight quantiles");
+    }
     static const double q[5] = {5, 25, 50, 75, 95};
     for (int k = 0; k < 5; k++) out[RB_DIAG_WEIGHT_Q05 + k] = rb_ref_percentile_sorted(tmp, n, q[k]);
     free(tmp);
