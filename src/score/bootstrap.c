@@ -71,7 +71,7 @@ typedef struct {
 enum { RB_BOOT_BLOCK = 256 }; /* 9 state vectors of 256 doubles: 18 KiB */
 
 typedef struct {
-    double tp[RB_BOOT_BLOCK], fp[RB_BOOT_BLOCK], p_prev[RB_BOOT_BLOCK], done[RB_BOOT_BLOCK];
+    double tp[RB_BOOT_BLOCK], fp[RB_BOOT_BLOCK], done[RB_BOOT_BLOCK];
     double step[RB_BOOT_BLOCK], trap[RB_BOOT_BLOCK], roc[RB_BOOT_BLOCK], n_pos[RB_BOOT_BLOCK];
     double dtp[RB_BOOT_BLOCK], dfp[RB_BOOT_BLOCK]; /* a tie group's frames, when it has several snippets */
 } rb_boot_block;
@@ -91,9 +91,14 @@ typedef struct {
 
 /* One threshold of each of the nb resamples: dtp(b) and dfp(b) new frames, a no-op where both are 0.
  * Branch-free, so the loop vectorises: a is 1.0 for a threshold of resample b before full recall,
- * else 0.0, and a * x + (1 - a) * y selects x or y exactly (both finite). */
+ * else 0.0, and a * x adds x or exactly nothing (x finite).
+ * The previous threshold's precision is recomputed from the counts, not carried: before full recall
+ * every threshold that changed TP or FP was one with a = 1, so TP / (TP + FP) now is the precision of
+ * the last one, bit for bit (the same operation on the same integers); 1.0 before the first. */
 static inline __attribute__((always_inline)) void rb_boot_step(rb_boot_block *restrict s, int b, double dtp,
                                                                double dfp) {
+    double all_prev = s->tp[b] + s->fp[b];
+    double p_prev = all_prev < 1.0 ? 1.0 : s->tp[b] / all_prev;
     s->roc[b] += dfp * (2.0 * s->tp[b] + dtp);
     double tp = s->tp[b] + dtp, fp = s->fp[b] + dfp;
     s->tp[b] = tp;
@@ -102,10 +107,23 @@ static inline __attribute__((always_inline)) void rb_boot_step(rb_boot_block *re
     double precision = tp / (all < 1.0 ? 1.0 : all);
     double a = (dtp + dfp > 0 ? 1.0 : 0.0) * (s->done[b] == 0.0 ? 1.0 : 0.0);
     s->step[b] += a * (dtp * precision);
-    s->trap[b] += a * (dtp * (precision + s->p_prev[b]));
-    s->p_prev[b] = a * precision + (1.0 - a) * s->p_prev[b];
+    s->trap[b] += a * (dtp * (precision + p_prev));
     double reached = tp == s->n_pos[b] ? a : 0.0;
     s->done[b] = reached > s->done[b] ? reached : s->done[b];
+}
+
+/* A tie group of one snippet with no positive frame (most snippets): rb_boot_step with dtp = 0, where
+ * most of it does nothing. The PR sums add a * (0 * precision) = +0.0 (no change); the precision
+ * carried to the next threshold is recomputed there; full recall cannot be reached by a step that
+ * adds no TP (a resample reaches it on the step whose TP reaches P, or, with P = 0, has NaN metrics).
+ * What is left: FP and the ROC area, 2 TP dFP (2 TP + 0.0 is 2 TP exactly). Same bits as the general
+ * step, without its two divisions. */
+RB_VECTORISE static void rb_boot_negative(rb_boot_block *restrict s, int nb, const int32_t *restrict wv, double neg) {
+    for (int b = 0; b < nb; b++) {
+        double dfp = wv[b] * neg;
+        s->roc[b] += dfp * (2.0 * s->tp[b]);
+        s->fp[b] += dfp;
+    }
 }
 
 /* A tie group of one snippet (the usual case): its frames times each resample's multiplicity. */
@@ -137,12 +155,12 @@ static void rb_boot_walk(const rb_boot_entry *e, const uint8_t *last, int64_t m,
     for (int b = 0; b < nb; b++) {
         s->tp[b] = s->fp[b] = s->done[b] = s->step[b] = s->trap[b] = s->roc[b] = 0.0;
         s->dtp[b] = s->dfp[b] = 0.0;
-        s->p_prev[b] = 1.0;
     }
     for (int64_t i = 0; i < m; i++) {
         const int32_t *wv = w + (size_t)e[i].video * (size_t)B + (size_t)b0;
         if (last[i] && (i == 0 || last[i - 1])) {
-            rb_boot_single(s, nb, wv, e[i].pos, e[i].neg);
+            if (e[i].pos == 0) rb_boot_negative(s, nb, wv, e[i].neg);
+            else rb_boot_single(s, nb, wv, e[i].pos, e[i].neg);
         } else {
             rb_boot_add(s, nb, wv, e[i].pos, e[i].neg);
             if (last[i]) rb_boot_group(s, nb);
