@@ -238,12 +238,51 @@ static int rb_double_cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static double rb_quantile_sorted(const double *s, int n, double p) {
+static void rb_swap_double(double *a, double *b) {
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Puts the k-th smallest of v[0..n) at v[k], no larger value before it and no smaller one after it:
+ * quickselect with a median-of-three pivot and a three-way partition (many bootstrap values tie),
+ * expected linear; past 64 rounds (adversarial input) the rest is sorted. */
+static void rb_select_kth(double *v, int n, int k) {
+    int lo = 0, hi = n - 1;
+    for (int round = 0; hi > lo; round++) {
+        if (round == 64) {
+            qsort(v + lo, (size_t)(hi - lo + 1), sizeof *v, rb_double_cmp);
+            return;
+        }
+        double a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        int lt = lo, i = lo, gt = hi; /* [lo, lt) < pivot, [lt, i) == pivot, (gt, hi] > pivot */
+        while (i <= gt) {
+            if (v[i] < pivot) rb_swap_double(&v[lt++], &v[i++]);
+            else if (v[i] > pivot) rb_swap_double(&v[i], &v[gt--]);
+            else i++;
+        }
+        if (k < lt) hi = lt - 1;
+        else if (k > gt) lo = gt + 1;
+        else return;
+    }
+}
+
+/* The p-quantile of v[from..n) with numpy's linear interpolation between the order statistics
+ * h = (n - 1) p, where every value before v[from] is no larger than those from it on; the two order
+ * statistics are selected, so v is reordered. */
+static double rb_quantile_select(double *v, int n, int from, double p) {
     double h = (n - 1) * p;
-    int lo = (int)floor(h);
-    if (lo >= n - 1) return s[n - 1];
-    double frac = h - lo;
-    return frac == 0.0 ? s[lo] : s[lo] + frac * (s[lo + 1] - s[lo]);
+    int at = (int)floor(h);
+    if (at >= n - 1) at = n - 1;
+    rb_select_kth(v + from, n - from, at - from);
+    if (at == n - 1) return v[n - 1];
+    double frac = h - at;
+    if (frac == 0.0) return v[at];
+    double next = v[at + 1]; /* the (at + 1)-th smallest: the least value after v[at] */
+    for (int i = at + 2; i < n; i++)
+        if (v[i] < next) next = v[i];
+    return v[at] + frac * (next - v[at]);
 }
 
 void rb_percentile_interval(double *values, int n, double confidence, double *lo, double *hi) {
@@ -251,7 +290,8 @@ void rb_percentile_interval(double *values, int n, double confidence, double *lo
     if (n < 1) return;
     for (int i = 0; i < n; i++)
         if (isnan(values[i])) return;
-    qsort(values, (size_t)n, sizeof *values, rb_double_cmp);
-    *lo = rb_quantile_sorted(values, n, (1.0 - confidence) / 2.0);
-    *hi = rb_quantile_sorted(values, n, (1.0 + confidence) / 2.0);
+    const double p_lo = (1.0 - confidence) / 2.0, p_hi = (1.0 + confidence) / 2.0;
+    *lo = rb_quantile_select(values, n, 0, p_lo);
+    int from = (int)floor((n - 1) * p_lo); /* values from here on are >= the lower order statistic */
+    *hi = rb_quantile_select(values, n, from < n - 1 ? from : n - 1, p_hi);
 }

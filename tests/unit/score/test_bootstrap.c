@@ -153,7 +153,7 @@ RB_TEST(bootstrap_percentile_by_hand) {
     double lo, hi;
     rb_percentile_interval(v, 5, 0.5, &lo, &hi); /* p = 0.25, 0.75: h = 1, 3 -> 2, 4 */
     RB_EXPECT(lo == 2.0 && hi == 4.0);
-    RB_EXPECT(v[0] == 1 && v[4] == 5); /* sorted in place */
+    RB_EXPECT(v[0] + v[1] + v[2] + v[3] + v[4] == 15.0); /* reordered in place, the same values */
     double v2[5] = {5, 1, 4, 2, 3};
     rb_percentile_interval(v2, 5, 0.9, &lo, &hi); /* h = 0.2, 3.8 -> 1.2, 4.8 */
     RB_EXPECT_NEAR(lo, 1.2, 1e-15);
@@ -164,6 +164,51 @@ RB_TEST(bootstrap_percentile_by_hand) {
     double one[1] = {5};
     rb_percentile_interval(one, 1, 0.95, &lo, &hi);
     RB_EXPECT(lo == 5.0 && hi == 5.0);
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* numpy's "linear" quantile of a sorted array, written out for the test */
+static double sorted_quantile(const double *s, int n, double p) {
+    double h = (n - 1) * p;
+    int i = (int)floor(h);
+    return i >= n - 1 ? s[n - 1] : s[i] + (h - i) * (s[i + 1] - s[i]);
+}
+
+/* The selected order statistics give the interval of the fully sorted values, bit for bit: random
+ * sizes, confidences and values with many ties (bootstrap values repeat). */
+RB_TEST(bootstrap_percentile_selection_equals_sorting) {
+    enum { NMAX = 1500 };
+    double *v = malloc(sizeof *v * NMAX), *sorted = malloc(sizeof *v * NMAX);
+    RB_EXPECT(v && sorted);
+    if (!v || !sorted) goto done;
+    rb_rng r;
+    rb_rng_init(&r, 5, RB_PURPOSE_TEST, 258, 0, 0);
+    static const double conf[] = {0.95, 0.9, 0.5, 0.99, 0.0, 0.999};
+    int differ = 0;
+    for (int trial = 0; trial < 400; trial++) {
+        int n = 1 + (int)rb_rng_below(&r, trial < 200 ? 40u : (uint32_t)NMAX);
+        int levels = 1 + (int)rb_rng_below(&r, trial % 3 ? 1000u : 4u);
+        for (int i = 0; i < n; i++) v[i] = (double)rb_rng_below(&r, (uint32_t)levels) / levels + 0.25;
+        if (trial % 5 == 0) /* an already sorted or reversed input */
+            for (int i = 0; i < n; i++) v[i] = trial % 10 ? (double)i : (double)(n - i);
+        memcpy(sorted, v, sizeof *v * (size_t)n);
+        qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
+        double c = conf[trial % 6], lo, hi;
+        rb_percentile_interval(v, n, c, &lo, &hi);
+        double want_lo = sorted_quantile(sorted, n, (1.0 - c) / 2.0), want_hi = sorted_quantile(sorted, n, (1.0 + c) / 2.0);
+        if ((lo != want_lo || hi != want_hi) && differ++ < 3)
+            RB_EXPECT_MSG(0, "n = %d, c = %g: [%.17g, %.17g] selected, [%.17g, %.17g] sorted", n, c, lo, hi, want_lo, want_hi);
+        qsort(v, (size_t)n, sizeof *v, cmp_double); /* still a permutation of the input */
+        differ += memcmp(v, sorted, sizeof *v * (size_t)n) != 0;
+    }
+    RB_EXPECT_MSG(differ == 0, "%d intervals differ", differ);
+done:
+    free(v);
+    free(sorted);
 }
 
 RB_TEST(bootstrap_counts_stratified_and_deterministic) {
