@@ -215,6 +215,9 @@ typedef struct {
 
 void rb_rng_init(rb_rng *r, uint32_t seed, uint32_t purpose, uint32_t id0, uint32_t id1, uint32_t id2);
 uint32_t rb_rng_u32(rb_rng *r);
+/* out[0..n) = the next n words of the stream: exactly what n calls of rb_rng_u32 return (words left in
+ * the current block first), whole Philox blocks written straight to out. */
+void rb_rng_fill_u32(rb_rng *r, uint32_t *out, int64_t n);
 /* Uniform double in the open interval (0, 1), 53 random bits. */
 double rb_rng_uniform(rb_rng *r);
 /* Standard normal (Box-Muller on two uniforms). */

@@ -1,5 +1,5 @@
-/* rng_normals.c - many standard normal deviates at once from a counter-based stream (rb_core.h:
- * rb_rng_normals_f32), written so the compiler vectorises it.
+/* rng_normals.c - many standard normal deviates (rb_rng_normals_f32) or raw words (rb_rng_fill_u32, the
+ * dropout masks) at once from a counter-based stream (rb_core.h), written so the compiler vectorises it.
  *
  * Deviate j of the stream (seed, purpose, id0, id1, id2) comes from Philox4x32-10 block j / 4 (the
  * block counter is the fourth counter word, as in rb_rng), words (w0, w1) giving deviates 4b and 4b+1
@@ -153,4 +153,26 @@ void rb_rng_normals_f32(uint32_t seed, uint32_t purpose, uint32_t id0, uint32_t 
         }
         done += take;
     }
+}
+
+/* The next n words of r: what n rb_rng_u32 calls return. Buffered words first, then whole blocks from
+ * the vectorised kernel (counters ctr[3], ctr[3] + 1, ..., wrapping as rb_rng's does), then a partial
+ * block through rb_rng_u32, which leaves its remaining words buffered. */
+void rb_rng_fill_u32(rb_rng *r, uint32_t *out, int64_t n) {
+    int64_t i = 0;
+    while (i < n && r->avail > 0) out[i++] = r->buf[4 - r->avail--];
+    uint32_t w[4][RB_NORMAL_LANES];
+    while (n - i >= 4) {
+        const int64_t left = (n - i) / 4;
+        const int blocks = left < RB_NORMAL_LANES ? (int)left : RB_NORMAL_LANES;
+        rb_philox_lanes(r->key[0], r->key[1], r->ctr[0], r->ctr[1], r->ctr[2], r->ctr[3], w);
+        for (int b = 0; b < blocks; b++, i += 4) {
+            out[i] = w[0][b];
+            out[i + 1] = w[1][b];
+            out[i + 2] = w[2][b];
+            out[i + 3] = w[3][b];
+        }
+        r->ctr[3] += (uint32_t)blocks;
+    }
+    while (i < n) out[i++] = rb_rng_u32(r);
 }

@@ -110,14 +110,15 @@ void rb_nn_relu_dropout(float *h, int64_t rows, int n, float p, rb_rng *stream) 
     const float scale = rb_nn_dropout_scale(p);
     enum { CHUNK = 512 };
     float mask[CHUNK];
+    uint32_t words[CHUNK / 2];
     for (int64_t i0 = 0; i0 < count; i0 += CHUNK) {
-        int nb = count - i0 < CHUNK ? (int)(count - i0) : CHUNK;
+        int nb = count - i0 < CHUNK ? (int)(count - i0) : CHUNK, nw = (nb + 1) / 2;
         /* every element consumes 16 bits (low half first), whatever h holds: the mask depends only
-         * on the stream and the element index */
-        for (int j = 0; j < nb; j += 2) {
-            uint32_t u = rb_rng_u32(stream);
-            mask[j] = scale * (float)((u & 0xffffu) >= thr);
-            mask[j + 1] = scale * (float)((u >> 16) >= thr); /* mask has room for an odd tail */
+         * on the stream and the element index; an odd tail uses the low half of one more word */
+        rb_rng_fill_u32(stream, words, nw);
+        for (int j = 0; j < nw; j++) {
+            mask[2 * j] = scale * (float)((words[j] & 0xffffu) >= thr);
+            mask[2 * j + 1] = scale * (float)((words[j] >> 16) >= thr); /* mask has room for an odd tail */
         }
         float *hc = h + i0;
         for (int j = 0; j < nb; j++) hc[j] = rb_relu(hc[j]) * mask[j];

@@ -65,13 +65,13 @@ check "hlnet: resumed results metrics identical to the uninterrupted run's" cmp 
 check "hlnet: saved scores present" bash -c "h5ls -r '$E2E_TMP/b1/results.h5' | grep -q '/scores/xdv-like/clean/0/visual'"
 # the independent PyTorch recomputation of the saved test scores and of one training step
 if python_torch=$(bash tests/hlnet_python.sh); then
-  check "hlnet: PyTorch recomputes the saved clean scores (max |diff| <= 1e-5)" \
+  check "hlnet: PyTorch recomputes the saved scores of every method, clean and missing-stream cells (max |diff| <= 1e-5)" \
     "$python_torch" tests/hlnet_check.py scores --model "$d/np1/xdv-like.model.h5" --data "$d/np1/xdv-like.h5" \
     --results "$E2E_TMP/b1/results.h5" --dataset xdv-like --tol 1e-5
-  check "hlnet: PyTorch loss and gradients of one training step match the C code" \
+  check "hlnet: PyTorch loss and gradients of one training step of every kind match the C code" \
     "$python_torch" tests/hlnet_check.py step --robusta-unit "$PWD/bin/robusta-unit" --tol 2e-5
 else
-  echo "skip hlnet PyTorch check: no python3 with torch, h5py and numpy (apt-get install python3-torch python3-h5py)"
+  echo "skip hlnet PyTorch check: no python3 with torch, h5py and numpy (apt-get install python3-torch python3-h5py python3-numpy)"
 fi
 expect_error "hlnet: an unknown architecture is one clear error" "model.arch" \
   "$ROBUSTA" train -c configs/default.cfg "${small[@]}" --set 'model.arch="gcn"' --set data.dir=\"$d/np1\"

@@ -16,6 +16,41 @@ RB_TEST(rng_matches_philox_reference) {
     RB_EXPECT_INT(rb_rng_u32(&r), 0x9b00dbd8u);
 }
 
+/* The bulk fill returns the words successive rb_rng_u32 calls would, whatever is buffered before and
+ * left after it (fills of 0..9 and of 535 words after 0..3 single reads, then single reads again). */
+RB_TEST(rng_fill_matches_single_words) {
+    for (int pre = 0; pre < 4; pre++)
+        for (int n = 0; n < 10; n++) {
+            rb_rng a, b;
+            rb_rng_init(&a, 5, RB_PURPOSE_TEST, 7, pre, n);
+            rb_rng_init(&b, 5, RB_PURPOSE_TEST, 7, pre, n);
+            uint32_t fill[16], one[16];
+            int same = 1;
+            for (int i = 0; i < pre; i++) same &= rb_rng_u32(&a) == rb_rng_u32(&b);
+            rb_rng_fill_u32(&a, fill, n);
+            for (int i = 0; i < n; i++) one[i] = rb_rng_u32(&b);
+            same &= memcmp(fill, one, sizeof(uint32_t) * (size_t)n) == 0;
+            for (int i = 0; i < 6; i++) same &= rb_rng_u32(&a) == rb_rng_u32(&b);
+            RB_EXPECT_MSG(same, "%d words read before, fill of %d", pre, n);
+        }
+    for (int pre = 0; pre < 3; pre++) { /* several kernel batches (64 blocks each), then a partial block */
+        rb_rng a, b;
+        rb_rng_init(&a, 6, RB_PURPOSE_TEST, 1, 2, pre);
+        rb_rng_init(&b, 6, RB_PURPOSE_TEST, 1, 2, pre);
+        enum { M = 4 * 64 * 2 + 4 * 5 + 3 };
+        static uint32_t fill[M], one[M];
+        for (int i = 0; i < pre; i++) rb_rng_u32(&a), rb_rng_u32(&b);
+        rb_rng_fill_u32(&a, fill, M);
+        for (int i = 0; i < M; i++) one[i] = rb_rng_u32(&b);
+        RB_EXPECT(memcmp(fill, one, sizeof fill) == 0 && rb_rng_u32(&a) == rb_rng_u32(&b));
+    }
+    rb_rng r; /* the known answer through the fill */
+    rb_rng_init(&r, 0, 0, 0, 0, 0);
+    uint32_t w[4];
+    rb_rng_fill_u32(&r, w, 4);
+    RB_EXPECT(w[0] == 0x6627e8d5u && w[1] == 0xe169c58du && w[2] == 0xbc57ac4cu && w[3] == 0x9b00dbd8u);
+}
+
 RB_TEST(rng_streams_depend_only_on_ids) {
     rb_rng a, b;
     rb_rng_init(&a, 7, RB_PURPOSE_TEST, 1, 2, 3);

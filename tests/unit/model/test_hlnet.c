@@ -317,20 +317,20 @@ static void dump_floats(FILE *f, const char *tag, const char *name, int64_t rows
     fputc('\n', f);
 }
 
-/* One step (dropout off: PyTorch cannot draw our masks) of a concat and a shared detector on the
- * gradient-check batch: its loss terms and gradients, deterministic (two passes give the same bits).
- * With RB_HLNET_STEP_DUMP=<path> the inputs, weights, loss and gradients are written there as text
- * for tests/hlnet_check.py. */
+/* One step (dropout off: PyTorch cannot draw our masks) of every detector kind (concat, visual, audio,
+ * shared, shared-pad) on the gradient-check batch: its loss terms and gradients, deterministic (two
+ * passes give the same bits). With RB_HLNET_STEP_DUMP=<path> the inputs, weights, loss and gradients
+ * are written there as text for tests/hlnet_check.py, which fails unless it finds all five kinds. */
 RB_TEST(hlnet_step_for_pytorch_check) {
     const char *path = getenv("RB_HLNET_STEP_DUMP");
     FILE *f = path ? fopen(path, "w") : NULL;
     RB_EXPECT(!path || f);
-    rb_detector_kind kinds[2] = {RB_DET_CONCAT, RB_DET_SHARED};
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < RB_DET_N_KINDS; k++) {
+        const rb_detector_kind kind = (rb_detector_kind)k;
         rb_detector d;
-        RB_EXPECT_OK(rb_detector_init_arch(&d, RB_ARCH_HLNET, kinds[k], GV, GA, GH1, GH2, 0.0f, 11, 0));
+        RB_EXPECT_OK(rb_detector_init_arch(&d, RB_ARCH_HLNET, kind, GV, GA, GH1, GH2, 0.0f, 11, 0));
         grad_batch g;
-        make_grad_batch(&g, kinds[k]);
+        make_grad_batch(&g, kind);
         g.b.dropout_on = 0;
         rb_det_work w;
         RB_EXPECT_OK(rb_det_work_alloc(&w, &d, GROWS));
@@ -342,7 +342,7 @@ RB_TEST(hlnet_step_for_pytorch_check) {
         RB_EXPECT(loss == loss2 && memcmp(grad, grad2, sizeof(float) * (size_t)d.n_params) == 0);
         RB_EXPECT(isfinite(loss) && fabs(loss - (terms[0] + terms[1] + 5 * terms[2])) < 1e-12);
         if (f) {
-            fprintf(f, "case %s %d %d %d %d %d %lld %lld\n", rb_detector_kind_name(kinds[k]), GV, GA, GH1, GH2, g.b.n_bags,
+            fprintf(f, "case %s %d %d %d %d %d %lld %lld\n", rb_detector_kind_name(kind), GV, GA, GH1, GH2, g.b.n_bags,
                     (long long)g.b.rows_v, (long long)g.b.rows_a);
             for (int i = 0; i < g.b.n_bags; i++)
                 fprintf(f, "bag %lld %d %g\n", (long long)g.b.start[i], g.b.len[i], (double)g.b.labels[i]);

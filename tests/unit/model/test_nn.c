@@ -157,6 +157,31 @@ RB_TEST(nn_dropout_rate_and_determinism) {
     free(b);
 }
 
+/* The mask, element by element from the stream's words: element 2j is kept when the low 16 bits of
+ * word j are >= 39322 (p = 0.6), element 2j+1 when its high 16 bits are; 1,001 elements (two chunks
+ * and an odd tail) of one call, and the stream continues after the word the odd tail half used. */
+RB_TEST(nn_dropout_mask_is_the_stream_halves) {
+    enum { N = 1001 };
+    float h[N];
+    for (int i = 0; i < N; i++) h[i] = 1.0f;
+    rb_rng r, ref;
+    rb_rng_init(&r, 9, RB_PURPOSE_TRAIN_DROPOUT, 4, 5, 6);
+    rb_rng_init(&ref, 9, RB_PURPOSE_TRAIN_DROPOUT, 4, 5, 6);
+    rb_nn_relu_dropout(h, 1, N, 0.6f, &r);
+    int bad = 0, kept = 0;
+    for (int j = 0; j < (N + 1) / 2; j++) {
+        uint32_t w = rb_rng_u32(&ref);
+        for (int half = 0; half < 2 && 2 * j + half < N; half++) {
+            int keep = ((half ? w >> 16 : w & 0xffffu) >= 39322u);
+            kept += keep;
+            bad += h[2 * j + half] != (keep ? rb_nn_dropout_scale(0.6f) : 0.0f);
+        }
+    }
+    RB_EXPECT_INT(bad, 0);
+    RB_EXPECT(kept > 300 && kept < 500);
+    RB_EXPECT(rb_rng_u32(&r) == rb_rng_u32(&ref));
+}
+
 RB_TEST(nn_sigmoid_softplus_stable) {
     RB_EXPECT_NEAR(rb_nn_sigmoid(0), 0.5, 0);
     RB_EXPECT_NEAR(rb_nn_sigmoid(-800), 0.0, 1e-300);
