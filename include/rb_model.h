@@ -40,6 +40,13 @@ void rb_nn_matmul_nt(const float *dy, int64_t rows, int out, int lddy, const flo
                      float *dx, int lddx, float beta);
 /* y[r][j] += b[j]. */
 void rb_nn_add_bias(float *y, int64_t rows, int n, int ldy, const float *b);
+/* y[r][j] = relu(y[r][j] + b[j]): rb_nn_add_bias then relu (eval mode) in one pass, the same bits. */
+void rb_nn_add_bias_relu(float *y, int64_t rows, int n, int ldy, const float *b);
+/* y[r][j] = relu((a[r][j] + c[r][j]) + b[j]), all [rows][n] contiguous: the concat detector's two
+ * first-layer halves, bias and relu in one pass. */
+void rb_nn_sum_bias_relu(float *y, const float *a, const float *c, int64_t rows, int n, const float *b);
+/* y[r][j] = relu((a[r][j] + b0[j]) + b[j]), or relu(a[r][j] + b[j]) when b0 is NULL. */
+void rb_nn_bias2_relu(float *y, const float *a, const float *b0, int64_t rows, int n, const float *b);
 /* db[j] = beta * db[j] + sum_r dy[r][j]; the sum runs in double, rows in ascending order. */
 void rb_nn_colsum(const float *dy, int64_t rows, int n, int lddy, float *db, float beta);
 
@@ -243,8 +250,9 @@ int rb_detector_score_partials(const rb_detector *d, const float *pre_visual, co
                                int64_t rows, float *scores);
 /* Any detector: scores of rows snippets from their first-layer pre-activations pre[rows][hidden1]
  * without the bias (x W1 for an input x, or an equivalent such as a folded product, src/score/folded.c):
- * the trunk from the bias of layer 1 on, in eval mode. */
-int rb_detector_score_pre(const rb_detector *d, const float *pre, int64_t rows, float *scores);
+ * the trunk from the bias of layer 1 on, in eval mode. pre_bias (NULL for none, else [hidden1]) is
+ * added to pre first: z1 = (pre + pre_bias) + b1. */
+int rb_detector_score_pre(const rb_detector *d, const float *pre, const float *pre_bias, int64_t rows, float *scores);
 
 /* Scores of whole videos: video v owns rows offsets[v] - offsets[0] .. offsets[v+1] - offsets[0] - 1 of
  * x (leading dimension ld). mlp: exactly rb_detector_score on all rows. hlnet: each video is one graph

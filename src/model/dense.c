@@ -100,6 +100,27 @@ static inline float rb_active(float x) {
     return (float)(i > 0);
 }
 
+void rb_nn_sum_bias_relu(float *y, const float *a, const float *c, int64_t rows, int n, const float *b) {
+    for (int64_t r = 0; r < rows; r++)
+        for (int j = 0; j < n; j++) y[r * n + j] = rb_relu((a[r * n + j] + c[r * n + j]) + b[j]);
+}
+
+void rb_nn_bias2_relu(float *y, const float *a, const float *b0, int64_t rows, int n, const float *b) {
+    for (int64_t r = 0; r < rows; r++) {
+        if (b0)
+            for (int j = 0; j < n; j++) y[r * n + j] = rb_relu((a[r * n + j] + b0[j]) + b[j]);
+        else
+            for (int j = 0; j < n; j++) y[r * n + j] = rb_relu(a[r * n + j] + b[j]);
+    }
+}
+
+void rb_nn_add_bias_relu(float *y, int64_t rows, int n, int ldy, const float *b) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *yr = y + r * ldy;
+        for (int j = 0; j < n; j++) yr[j] = rb_relu(yr[j] + b[j]);
+    }
+}
+
 void rb_nn_relu_dropout(float *h, int64_t rows, int n, float p, rb_rng *stream) {
     int64_t count = rows * (int64_t)n;
     if (p <= 0.0f || !stream) {

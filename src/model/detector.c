@@ -238,14 +238,19 @@ static void rb_score_work_free(rb_score_work *w) {
     free(w->h1); free(w->h2); free(w->z3); free(w->p);
 }
 
-/* w->h1 holds z1 without bias for n rows: finish the trunk in eval mode and write sigmoid scores. */
-static void rb_det_tail_eval(const rb_detector *d, rb_score_work *w, int64_t n, float *scores) {
-    rb_nn_add_bias(w->h1, n, d->hidden1, d->hidden1, d->l1.b);
-    rb_nn_relu_dropout(w->h1, n, d->hidden1, 0.0f, NULL);
-    rb_dense_forward(&d->l2, w->h1, n, d->hidden1, w->h2);
-    rb_nn_relu_dropout(w->h2, n, d->hidden2, 0.0f, NULL);
+/* w->h1 holds the first layer's activations relu(z1) for n rows: the rest of the trunk in eval mode,
+ * sigmoid scores out. Bias and relu are one pass (rb_nn_add_bias_relu: the same bits as two). */
+static void rb_det_tail_active(const rb_detector *d, rb_score_work *w, int64_t n, float *scores) {
+    rb_nn_matmul(w->h1, n, d->hidden1, d->hidden1, d->l2.w, d->hidden2, d->hidden2, w->h2, d->hidden2, 0.0f);
+    rb_nn_add_bias_relu(w->h2, n, d->hidden2, d->hidden2, d->l2.b);
     rb_dense_forward(&d->l3, w->h2, n, d->hidden2, w->z3);
     for (int64_t i = 0; i < n; i++) scores[i] = (float)rb_nn_sigmoid(w->z3[i]);
+}
+
+/* w->h1 holds z1 without bias for n rows: finish the trunk in eval mode and write sigmoid scores. */
+static void rb_det_tail_eval(const rb_detector *d, rb_score_work *w, int64_t n, float *scores) {
+    rb_nn_add_bias_relu(w->h1, n, d->hidden1, d->hidden1, d->l1.b);
+    rb_det_tail_active(d, w, n, scores);
 }
 
 static int rb_check_rows(const rb_detector *d, int64_t rows, int ld, int width, const char *what) {
@@ -340,23 +345,22 @@ int rb_detector_score_partials(const rb_detector *d, const float *pre_visual, co
     const int h = d->hidden1;
     for (int64_t r0 = 0; r0 < rows; r0 += RB_SCORE_CHUNK) {
         int64_t n = rows - r0 < RB_SCORE_CHUNK ? rows - r0 : RB_SCORE_CHUNK;
-        const float *pv = pre_visual + r0 * h, *pa = pre_audio + r0 * h;
-        for (int64_t i = 0; i < n * h; i++) w.h1[i] = pv[i] + pa[i];
-        rb_det_tail_eval(d, &w, n, scores + r0);
+        rb_nn_sum_bias_relu(w.h1, pre_visual + r0 * h, pre_audio + r0 * h, n, h, d->l1.b);
+        rb_det_tail_active(d, &w, n, scores + r0);
     }
     rb_score_work_free(&w);
     return RB_OK;
 }
 
-int rb_detector_score_pre(const rb_detector *d, const float *pre, int64_t rows, float *scores) {
+int rb_detector_score_pre(const rb_detector *d, const float *pre, const float *pre_bias, int64_t rows, float *scores) {
     RB_TRY(rb_check_rows(d, rows, d->hidden1, d->hidden1, "pre-activations"));
     rb_score_work w;
     RB_TRY_CTX(rb_score_work_alloc(&w, d, 0), "detector %s", rb_kind_names[d->kind]);
     const int h = d->hidden1;
     for (int64_t r0 = 0; r0 < rows; r0 += RB_SCORE_CHUNK) {
         int64_t n = rows - r0 < RB_SCORE_CHUNK ? rows - r0 : RB_SCORE_CHUNK;
-        memcpy(w.h1, pre + r0 * h, sizeof(float) * (size_t)(n * h));
-        rb_det_tail_eval(d, &w, n, scores + r0);
+        rb_nn_bias2_relu(w.h1, pre + r0 * h, pre_bias, n, h, d->l1.b);
+        rb_det_tail_active(d, &w, n, scores + r0);
     }
     rb_score_work_free(&w);
     return RB_OK;

@@ -57,8 +57,7 @@ int rb_folded_audio_score(const void *fold, const float *x, int64_t rows, int ld
     for (int64_t r0 = 0; r0 < rows; r0 += RB_FOLDED_CHUNK) {
         const int64_t n = rows - r0 < RB_FOLDED_CHUNK ? rows - r0 : RB_FOLDED_CHUNK;
         rb_nn_matmul(x + r0 * (int64_t)ld, n, f->d_audio, ld, f->w, f->hidden1, f->hidden1, f->pre, f->hidden1, 0.0f);
-        rb_nn_add_bias(f->pre, n, f->hidden1, f->hidden1, f->b);
-        RB_TRY(rb_detector_score_pre(f->det, f->pre, n, scores + r0));
+        RB_TRY(rb_detector_score_pre(f->det, f->pre, f->b, n, scores + r0)); /* (a P W1 + p W1) + b1 */
     }
     return RB_OK;
 }
