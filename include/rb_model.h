@@ -284,7 +284,16 @@ typedef struct {
     int dropout_on;
     uint32_t seed, replica, epoch;
     const uint32_t *bag_id;
+    /* The mlp shared detector's audio rows, (xa P + p) W1: 0 (the default) folds them into
+     * xa (P W1) + p W1 when that costs fewer multiply-adds (rb_detector_fold_pays), 1 always folds,
+     * -1 never does (the tests check both paths' gradients). A deterministic choice per group. */
+    int audio_fold;
 } rb_det_batch;
+
+/* Whether folding pays for ra audio rows of a shared mlp detector: the per-call products P W1, P^T G
+ * and G W1^T (3 (d_audio + 1) d_visual hidden1 multiply-adds) against the per-row saving
+ * (3 hidden1 + 2 d_audio) d_visual - 2 d_audio hidden1: above 119 rows at the protocol widths. */
+int rb_detector_fold_pays(const rb_detector *d, int64_t ra);
 
 /* Scratch memory for batches of up to cap_rows trunk rows. */
 typedef struct {
@@ -293,6 +302,8 @@ typedef struct {
     float *h2, *dh2;   /* [cap][hidden2] */
     float *z3, *dz3;   /* [cap] */
     float *p, *dp;     /* [cap][d_visual], shared (projection) only */
+    float *fold, *dfold; /* shared mlp: [d_audio + 1][hidden1], P W1 with p W1 as its last row, and the
+                          * gradient products xa^T dZ with colsum(dZ) (the folded audio path) */
     struct rb_hlnet_work *hl; /* hlnet only: head scratch, grown on demand (src/model/hlnet.c) */
 } rb_det_work;
 

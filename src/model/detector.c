@@ -383,7 +383,10 @@ int rb_det_work_alloc(rb_det_work *w, const rb_detector *d, int64_t cap_rows) {
     if (ok && d->has_proj) {
         w->p = rb_malloc(sizeof(float) * c * (size_t)d->d_visual, "training projections");
         w->dp = rb_malloc(sizeof(float) * c * (size_t)d->d_visual, "training projection gradients");
-        ok = w->p && w->dp;
+        size_t fold = (size_t)(d->d_audio + 1) * (size_t)d->hidden1;
+        w->fold = rb_malloc(sizeof(float) * fold, "training folded projection");
+        w->dfold = rb_malloc(sizeof(float) * fold, "training folded projection gradients");
+        ok = w->p && w->dp && w->fold && w->dfold;
     }
     if (!ok) {
         rb_det_work_free(w);
@@ -395,7 +398,7 @@ int rb_det_work_alloc(rb_det_work *w, const rb_detector *d, int64_t cap_rows) {
 void rb_det_work_free(rb_det_work *w) {
     rb_hlnet_work_free(w->hl);
     free(w->h1); free(w->dh1); free(w->h2); free(w->dh2);
-    free(w->z3); free(w->dz3); free(w->p); free(w->dp);
+    free(w->z3); free(w->dz3); free(w->p); free(w->dp); free(w->fold); free(w->dfold);
     memset(w, 0, sizeof *w);
 }
 
@@ -512,6 +515,12 @@ static int rb_det_hlnet_head(const rb_detector *d, const rb_det_batch *b, rb_det
     return rc;
 }
 
+int rb_detector_fold_pays(const rb_detector *d, int64_t ra) {
+    const double dv = d->d_visual, da = d->d_audio, h1 = d->hidden1;
+    const double per_row = (3.0 * h1 + 2.0 * da) * dv - 2.0 * da * h1, per_call = 3.0 * (da + 1.0) * dv * h1;
+    return d->kind == RB_DET_SHARED && d->arch == RB_ARCH_MLP && (double)ra * per_row > per_call;
+}
+
 int rb_detector_loss_grad(const rb_detector *d, const rb_det_batch *b, rb_det_work *w, double *loss,
                           float *grad) {
     const int64_t R = rb_batch_rows(d, b), rv = b->rows_v, ra = b->rows_a;
@@ -519,6 +528,8 @@ int rb_detector_loss_grad(const rb_detector *d, const rb_det_batch *b, rb_det_wo
     RB_TRY(rb_batch_check(d, b, w, R));
     const int dv = d->d_visual, da = d->d_audio, h1 = d->hidden1, h2 = d->hidden2;
     const float *W1 = d->l1.w;
+    const int folded = d->kind == RB_DET_SHARED && d->arch == RB_ARCH_MLP &&
+                       (b->audio_fold > 0 || (b->audio_fold == 0 && rb_detector_fold_pays(d, ra)));
     /* layer 1 pre-activation */
     switch (d->kind) {
     case RB_DET_CONCAT:
@@ -529,8 +540,15 @@ int rb_detector_loss_grad(const rb_detector *d, const rb_det_batch *b, rb_det_wo
     case RB_DET_AUDIO: rb_nn_matmul(b->xa, R, da, da, W1, h1, h1, w->h1, h1, 0.0f); break;
     case RB_DET_SHARED:
         rb_nn_matmul(b->xv, rv, dv, dv, W1, h1, h1, w->h1, h1, 0.0f);
-        rb_dense_forward(&d->proj, b->xa, ra, da, w->p);
-        rb_nn_matmul(w->p, ra, dv, dv, W1, h1, h1, w->h1 + rv * h1, h1, 0.0f);
+        if (folded) { /* (xa P + p) W1 = xa (P W1) + p W1: 128-wide rows instead of 128 -> 1024 -> 512 */
+            rb_nn_matmul(d->proj.w, da, dv, dv, W1, h1, h1, w->fold, h1, 0.0f);
+            rb_nn_matmul(d->proj.b, 1, dv, dv, W1, h1, h1, w->fold + (int64_t)da * h1, h1, 0.0f);
+            rb_nn_matmul(b->xa, ra, da, da, w->fold, h1, h1, w->h1 + rv * h1, h1, 0.0f);
+            rb_nn_add_bias(w->h1 + rv * h1, ra, h1, h1, w->fold + (int64_t)da * h1);
+        } else { /* hlnet: its similarity graph needs the projected rows themselves */
+            rb_dense_forward(&d->proj, b->xa, ra, da, w->p);
+            rb_nn_matmul(w->p, ra, dv, dv, W1, h1, h1, w->h1 + rv * h1, h1, 0.0f);
+        }
         break;
     case RB_DET_SHARED_PAD:
         rb_nn_matmul(b->xv, rv, dv, dv, W1, h1, h1, w->h1, h1, 0.0f);
@@ -572,6 +590,18 @@ int rb_detector_loss_grad(const rb_detector *d, const rb_det_batch *b, rb_det_wo
     case RB_DET_SHARED: {
         rb_dense gp = rb_grad_view(d, &d->proj, grad);
         rb_nn_matmul_tn(b->xv, rv, dv, dv, w->dh1, h1, h1, g1.w, h1, 0.0f);
+        if (folded) {
+            /* with G = xa^T dZa [da][h1] and c = colsum(dZa) [h1] (the audio rows' first-layer
+             * gradient): dW1 += P^T G + p^T c, dP = G W1^T, dp = c W1^T */
+            float *G = w->dfold, *c = w->dfold + (int64_t)da * h1;
+            rb_nn_matmul_tn(b->xa, ra, da, da, dh1a, h1, h1, G, h1, 0.0f);
+            rb_nn_colsum(dh1a, ra, h1, h1, c, 0.0f);
+            rb_nn_matmul_tn(d->proj.w, da, dv, dv, G, h1, h1, g1.w, h1, 1.0f);
+            rb_nn_matmul_tn(d->proj.b, 1, dv, dv, c, h1, h1, g1.w, h1, 1.0f);
+            rb_nn_matmul_nt(G, da, h1, h1, W1, dv, h1, gp.w, dv, 0.0f);
+            rb_nn_matmul_nt(c, 1, h1, h1, W1, dv, h1, gp.b, dv, 0.0f);
+            break;
+        }
         rb_nn_matmul_tn(w->p, ra, dv, dv, dh1a, h1, h1, g1.w, h1, 1.0f);
         /* hlnet already put the similarity graph's gradient into dp: add to it */
         rb_nn_matmul_nt(dh1a, ra, h1, h1, W1, dv, h1, w->dp, dv, d->arch == RB_ARCH_HLNET ? 1.0f : 0.0f);
@@ -597,6 +627,13 @@ double rb_detector_train_flops(const rb_detector *d, int64_t rows, int64_t rows_
     double tail = R * (h1 * h2 + h2);          /* layers 2 and 3, forward */
     double macs = 2.0 * (l1_macs + tail)        /* forward + weight gradients */
                   + R * (h2 + h1 * h2);         /* input gradients of layers 3 and 2 */
-    if (d->kind == RB_DET_SHARED) macs += ra * dv * h1 + 2.0 * ra * da * dv; /* dp, proj fwd + wgrad */
+    if (rb_detector_fold_pays(d, rows_a)) {
+        /* folded audio path: its rows are da wide in the forward and in G = xa^T dZ instead of dv
+         * (the default count above), plus the per-batch products P W1, P^T G and G W1^T */
+        macs -= 2.0 * ra * (dv - da) * h1;
+        macs += 3.0 * (da + 1) * dv * h1;
+    } else if (d->kind == RB_DET_SHARED) {
+        macs += ra * dv * h1 + 2.0 * ra * da * dv; /* dp, proj fwd + wgrad */
+    }
     return 2.0 * macs;
 }

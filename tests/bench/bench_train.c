@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { BAGS = 128, SNIPS = 200, DV = 1024, DA = 128, H1 = 512, H2 = 128 };
 
@@ -144,5 +145,88 @@ RB_BENCH(train_step) {
     }
     bench_kind("train_step_visual", RB_DET_VISUAL, &s);
     bench_kind("train_step_concat", RB_DET_CONCAT, &s);
+    rb_split_free(&s);
+}
+
+/* Thread CPU seconds (one BLAS thread): contention from other processes shows less than in wall time. */
+static double cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int by_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The mlp shared detector's folded audio path in training: one gradient group of `bags` bags x 200
+ * snippets, half fed visual and half audio, forward + backward with and without the fold (medians of
+ * 5 thread CPU times), for the protocol's group (batch 128 over 8 groups: 16 bags) and the default
+ * job's (batch 16: 2 bags); which one rb_detector_fold_pays picks; and the two gradients' largest
+ * relative difference (float rounding). */
+static void bench_fold(const rb_split *s, int bags) {
+    rb_detector d;
+    if (rb_detector_init(&d, RB_DET_SHARED, DV, DA, H1, H2, 0.6f, 3, 0) != RB_OK) {
+        rb_bench_check("train_fold", 0, rb_error_message());
+        return;
+    }
+    int64_t start[BAGS];
+    int32_t len[BAGS];
+    float labels[BAGS];
+    uint32_t ids[BAGS];
+    const int n_vis = bags / 2;
+    for (int b = 0; b < bags; b++) { /* visual bags first, then the audio bags' rows */
+        start[b] = (int64_t)b * SNIPS;
+        len[b] = SNIPS;
+        labels[b] = (float)s->labels[b];
+        ids[b] = (uint32_t)b;
+    }
+    const int64_t rv = (int64_t)n_vis * SNIPS, ra = (int64_t)(bags - n_vis) * SNIPS;
+    rb_det_batch bt = {.xv = s->visual, .rows_v = rv, .xa = s->audio, .rows_a = ra, .n_bags = bags,
+                       .start = start, .len = len, .labels = labels, .dropout_on = 1, .seed = 1, .bag_id = ids};
+    rb_det_work w;
+    float *g[2] = {malloc(sizeof(float) * (size_t)d.n_params), malloc(sizeof(float) * (size_t)d.n_params)};
+    if (!g[0] || !g[1] || rb_det_work_alloc(&w, &d, rv + ra) != RB_OK) {
+        rb_bench_check("train_fold", 0, "allocating the training workspace");
+        free(g[0]);
+        free(g[1]);
+        rb_detector_free(&d);
+        return;
+    }
+    double t[2][5], loss[2] = {0, 0};
+    int ok = 1;
+    for (int rep = 0; rep < 5; rep++)
+        for (int f = 0; f < 2; f++) { /* alternating, so both see the same load */
+            bt.audio_fold = f ? 1 : -1;
+            double t0 = cpu_seconds();
+            ok &= rb_detector_loss_grad(&d, &bt, &w, &loss[f], g[f]) == RB_OK;
+            t[f][rep] = cpu_seconds() - t0;
+        }
+    double worst = 0;
+    for (int64_t i = 0; i < d.n_params; i++)
+        worst = fmax(worst, fabs((double)g[1][i] - g[0][i]) / fmax(1.0, fabs((double)g[0][i])));
+    qsort(t[0], 5, sizeof(double), by_double);
+    qsort(t[1], 5, sizeof(double), by_double);
+    rb_bench_report("train_fold", "bags=%d rows_visual=%lld rows_audio=%lld unfolded_s=%.4f folded_s=%.4f "
+                    "speedup=%.2f chosen=%s max_rel_grad_diff=%.2g",
+                    bags, (long long)rv, (long long)ra, t[0][2], t[1][2], t[0][2] / t[1][2],
+                    rb_detector_fold_pays(&d, ra) ? "folded" : "unfolded", worst);
+    rb_bench_check("train_fold", ok && isfinite(loss[0]) && fabs(loss[0] - loss[1]) <= 1e-4 * fabs(loss[0]) && worst < 1e-3,
+                   "folded and unfolded loss and gradients agree");
+    rb_det_work_free(&w);
+    free(g[0]);
+    free(g[1]);
+    rb_detector_free(&d);
+}
+
+RB_BENCH(train_fold) {
+    rb_split s;
+    if (make_bench_split(&s) != RB_OK) {
+        rb_bench_check("train_fold", 0, rb_error_message());
+        return;
+    }
+    bench_fold(&s, 16);
+    bench_fold(&s, 2);
     rb_split_free(&s);
 }

@@ -109,11 +109,12 @@ static void make_grad_batch(grad_batch *g, rb_detector_kind kind) {
     }
 }
 
-static void check_full_gradient(rb_detector_kind kind, float dropout) {
+static void check_full_gradient_fold(rb_detector_kind kind, float dropout, int audio_fold) {
     rb_detector d;
     RB_EXPECT_OK(rb_detector_init(&d, kind, GV, GA, GH1, GH2, dropout, 8, 0));
     grad_batch g;
     make_grad_batch(&g, kind);
+    g.b.audio_fold = audio_fold;
     rb_det_work w;
     RB_EXPECT_OK(rb_det_work_alloc(&w, &d, GROWS));
     float *grad = calloc((size_t)d.n_params, sizeof(float));
@@ -153,10 +154,39 @@ static void check_full_gradient(rb_detector_kind kind, float dropout) {
     rb_detector_free(&d);
 }
 
+static void check_full_gradient(rb_detector_kind kind, float dropout) { check_full_gradient_fold(kind, dropout, 0); }
+
 RB_TEST(detector_gradient_concat) { check_full_gradient(RB_DET_CONCAT, 0.0f); check_full_gradient(RB_DET_CONCAT, 0.3f); }
 RB_TEST(detector_gradient_visual) { check_full_gradient(RB_DET_VISUAL, 0.3f); }
 RB_TEST(detector_gradient_audio) { check_full_gradient(RB_DET_AUDIO, 0.3f); }
 RB_TEST(detector_gradient_shared_projection) { check_full_gradient(RB_DET_SHARED, 0.0f); check_full_gradient(RB_DET_SHARED, 0.3f); }
+/* The mlp shared detector's audio rows with and without the fold (xa P + p) W1 = xa (P W1) + p W1,
+ * each against finite differences, and the two losses and gradients equal up to float rounding. */
+RB_TEST(detector_gradient_shared_folded_and_unfolded) {
+    check_full_gradient_fold(RB_DET_SHARED, 0.3f, 1);
+    check_full_gradient_fold(RB_DET_SHARED, 0.3f, -1);
+    rb_detector d;
+    RB_EXPECT_OK(rb_detector_init(&d, RB_DET_SHARED, GV, GA, GH1, GH2, 0.3f, 8, 0));
+    grad_batch g;
+    make_grad_batch(&g, RB_DET_SHARED);
+    rb_det_work w;
+    RB_EXPECT_OK(rb_det_work_alloc(&w, &d, GROWS));
+    float *ga = calloc((size_t)d.n_params, sizeof(float)), *gb = calloc((size_t)d.n_params, sizeof(float));
+    double la = 0, lb = 0;
+    g.b.audio_fold = 1;
+    RB_EXPECT_OK(rb_detector_loss_grad(&d, &g.b, &w, &la, ga));
+    g.b.audio_fold = -1;
+    RB_EXPECT_OK(rb_detector_loss_grad(&d, &g.b, &w, &lb, gb));
+    double worst = 0;
+    for (int64_t i = 0; i < d.n_params; i++) worst = fmax(worst, fabs((double)ga[i] - gb[i]) / fmax(1.0, fabs((double)gb[i])));
+    RB_EXPECT_NEAR(la, lb, 1e-5 * fabs(lb));
+    RB_EXPECT_MSG(worst < 1e-5, "folded and unfolded gradients differ by %g", worst);
+    RB_EXPECT(rb_detector_fold_pays(&d, 100) && !rb_detector_fold_pays(&d, 1)); /* 6 x 3 x 5 widths: > 2 rows */
+    free(ga);
+    free(gb);
+    rb_det_work_free(&w);
+    rb_detector_free(&d);
+}
 RB_TEST(detector_gradient_shared_pad) { check_full_gradient(RB_DET_SHARED_PAD, 0.3f); }
 
 /* Two bags A (5 rows, id 7) and B (17 rows, id 9) give the same loss and gradient (up to summation
