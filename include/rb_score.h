@@ -169,6 +169,28 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
                    int64_t chunk_rows, double reuse_mb);
 void rb_scorer_free(rb_scorer *s);
 
+/* rb_scorer_init in three steps, so the clean pass can be shared out (the grid's clean pass over
+ * ranks, src/grid/clean_pass.c): rb_scorer_create allocates the scorer and its per-detector
+ * constants without scoring anything; rb_scorer_clean_blocks scores the clean blocks [b0, b1) (the
+ * blocks of rb_score_blocks below) into the clean arrays; rb_scorer_clean_finish computes what needs
+ * every clean row (the clean dynamic weights, the shared-decor fit) once every block is in, scored
+ * here or copied in. A block is scored by the same float operations whichever scorer scores it, so
+ * create + blocks in any ranges + finish gives rb_scorer_init's scorer bit for bit (tested). */
+int rb_scorer_create(rb_scorer **out, const rb_model *model, const rb_split *test, const rb_corrupt_ctx *ctx,
+                     int64_t chunk_rows, double reuse_mb);
+int rb_scorer_clean_blocks(rb_scorer *s, int64_t b0, int64_t b1);
+int rb_scorer_clean_finish(rb_scorer *s);
+/* The clean arrays as segments of n_snippets rows each: row i of a segment is at base + i * row_bytes
+ * and holds snippet i's values (the clean scores of each path and replica, the clean NLL of each
+ * modality, the cached concat first-layer halves of each replica and crop when kept). Writes at most
+ * cap segments into seg (may be NULL) and returns how many there are; the rows of blocks [b0, b1)
+ * (rb_scorer_block_rows) are what rb_scorer_clean_blocks(b0, b1) writes in every segment. */
+typedef struct {
+    void *base;
+    size_t row_bytes;
+} rb_clean_segment;
+int rb_scorer_clean_segments(const rb_scorer *s, rb_clean_segment *seg, int cap);
+
 /* Score one cell. cond[0] visual, cond[1] audio. r is overwritten (rb_cell_result_free). */
 int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_result *r);
 void rb_cell_result_free(rb_cell_result *r);

@@ -2,8 +2,8 @@
  * run's state (rb_grid), the packed record of one finished cell, and the steps each file supplies
  * to rb_grid_run (run.c): dataset selection and shard plan (plan.c), the run directory (run_dir.c),
  * log and progress lines (progress.c), saved per-snippet scores (saved_scores.c), the memory
- * figures (memory_report.c), and cells split over ranks (split.c, with the cell steps of run.c it
- * shares). */
+ * figures (memory_report.c), cells split over ranks (split.c, with the cell steps of run.c it
+ * shares), and the clean pass shared over ranks (clean_pass.c). */
 #ifndef RB_GRID_INTERNAL_H
 #define RB_GRID_INTERNAL_H
 
@@ -172,7 +172,8 @@ uint32_t rb_grid_dataset_id(const char *name);
 
 /* ---- run.c: the steps of one cell, shared by whole cells and split cells (split.c) */
 
-/* The scorer of dataset d, built at its first use (the clean pass, docs/scaling.md "I"). */
+/* The scorer of dataset d: the one the shared clean pass built (clean_pass.c), or built here on this
+ * rank alone at its first use (the whole clean pass, docs/scaling.md "I"). */
 int rb_grid_scorer(rb_grid *g, int d);
 /* The conditions of cell idx per modality (corruption, severity, missing) with its pre-extracted
  * corrupted features when grid.source finds them (pre[m]: to free, also on error), and the source
@@ -202,6 +203,14 @@ int rb_grid_split_ranks(const double *cost, const int64_t *cap, int n, int P, in
  * scores its cell whole (rb_grid_do_cell). Ends with rb_progress_finish; the caller agrees on the
  * outcome over every rank. */
 int rb_grid_compute_split(rb_grid *g, rb_journal *jr, const int *todo, int n_todo, double *rec, rb_progress *prog);
+
+/* ---- clean_pass.c: the clean pass of each dataset, computed once across the ranks */
+
+/* For every dataset with a cell in todo and no scorer yet, in dataset order: its scorer on every
+ * rank, the clean blocks dealt contiguously over the ranks of g->comm, scored, allgathered in row
+ * ranges, and finished (clean weights, shared-decor fit) on every rank; bitwise the scorer
+ * rb_scorer_init builds. Collective; returns a status every rank agrees on. */
+int rb_grid_clean_pass(rb_grid *g, const int *todo, int n_todo);
 
 /* ---- memory_report.c */
 

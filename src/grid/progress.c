@@ -62,8 +62,9 @@ static void rb_progress_line(const rb_grid *g, rb_progress *p, int idx, double s
     p->done++;
     const rb_cell *c = &g->cells[idx];
     rb_eta_add(&p->eta, c->cost, seconds);
-    /* the per-dataset setup (clean scoring pass, docs/scaling.md "I"): measured as the wall time before
-     * the first cell that is not in its seconds, charged once per dataset without a finished cell */
+    /* the per-dataset setup: measured as the wall time before the first cell that is not in its
+     * seconds, charged once per dataset without a finished cell (near zero since the clean pass,
+     * docs/scaling.md "I", is shared over the ranks before the progress starts: clean_pass.c) */
     if (c->dataset < 64) {
         if (!p->setup_measured) {
             p->setup_measured = 1;

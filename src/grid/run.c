@@ -2,7 +2,8 @@
  * each cell scored, dynamic cost-ordered scheduling with an MPI-3 atomic counter and a per-rank
  * journal of finished cells, every record gathered on every rank in canonical order, results.h5
  * written collectively and the tables on rank 0. When ranks outnumber the cells still to do, the
- * cells' videos are split over the ranks instead (split.c). The run directory (run_dir.c), progress
+ * cells' videos are split over the ranks instead (split.c); before either, the clean pass of each
+ * dataset is computed once across the ranks (clean_pass.c). The run directory (run_dir.c), progress
  * lines (progress.c), saved scores (saved_scores.c) and memory figures (memory_report.c) are beside
  * it. */
 #include "rb_grid.h"
@@ -290,9 +291,10 @@ static int rb_grid_compute_cells(rb_grid *g, rb_journal *jr, const int *todo, in
     return rc;
 }
 
-/* The cells still to do: whole cells from a shared counter while there are at least as many cells as
- * ranks, otherwise each cell's videos split over a group of ranks (split.c). Then every rank leaves
- * through the same collective steps and agrees on the outcome (rb_core.h). */
+/* The cells still to do: first the clean pass of each dataset with cells left, shared over every
+ * rank (clean_pass.c); then whole cells from a shared counter while there are at least as many cells
+ * as ranks, otherwise each cell's videos split over a group of ranks (split.c). Then every rank
+ * leaves through the same collective steps and agrees on the outcome (rb_core.h). */
 static int rb_grid_compute(rb_grid *g) {
     int *todo = NULL, n_todo = 0;
     int rc = rb_grid_todo(g, &todo, &n_todo);
@@ -301,7 +303,7 @@ static int rb_grid_compute(rb_grid *g) {
     rb_journal jr;
     jr.fd = -1;
     if (rc == RB_OK) rc = rb_journal_open(&jr, g->opt->run_dir, g->attempt, g->rank);
-    if (rb_mpi_agree(rc, &g->comm) != RB_OK) {
+    if (rb_mpi_agree(rc, &g->comm) != RB_OK || rb_grid_clean_pass(g, todo, n_todo) != RB_OK) {
         free(todo);
         free(rec);
         rb_journal_close(&jr);

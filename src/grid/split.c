@@ -8,9 +8,8 @@
  * the whole cell draws) - and the group's first rank, the cell's owner, gathers the packed results
  * (MPI_Gatherv in the group's communicator, after rb_mpi_agree on the group's status), then computes
  * the dynamic weights, fusion, metrics, bootstrap and journal record exactly as for a whole cell. So
- * results are bitwise those of any other rank count. Each rank works on one cell, hence one dataset:
- * its clean pass (the scorer's initial scoring) is paid once per rank, as before. A group of one rank
- * scores its cell whole (run.c). */
+ * results are bitwise those of any other rank count. The clean pass of each dataset was computed
+ * before, once across every rank (clean_pass.c). A group of one rank scores its cell whole (run.c). */
 #include "rb_core.h"
 #include "rb_score.h"
 #include "grid_internal.h"

@@ -346,8 +346,8 @@ static int rb_scorer_constants(rb_scorer *s) {
     return rc;
 }
 
-int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test, const rb_corrupt_ctx *ctx,
-                   int64_t chunk_rows, double reuse_mb) {
+int rb_scorer_create(rb_scorer **out, const rb_model *model, const rb_split *test, const rb_corrupt_ctx *ctx,
+                     int64_t chunk_rows, double reuse_mb) {
     *out = NULL;
     if (test->d_visual != model->d_visual || test->d_audio != model->d_audio || test->n_crops != model->n_crops)
         return rb_fail("test features (%d crops, %d/%d wide) do not match the model (%d crops, %d/%d wide)",
@@ -407,33 +407,81 @@ int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test,
         if (!s->pre_v || !s->pre_a) rc = RB_ERR;
     }
     if (rc == RB_OK) rc = rb_scorer_constants(s);
-    if (rc == RB_OK) {
-        rb_modality_condition clean[2] = {{0}, {0}};
-        int dirty[2] = {1, 1};
-        rc = rb_score_range(s, clean, dirty, s->clean, s->clean_nll, s->pre_v != NULL, 0, s->n_blocks);
-    }
-    for (int m = 0; rc == RB_OK && m < 2; m++)
-        rc = rb_weight_from_nll(&model->calib[m], s->clean_nll[m], s->S, m == 0 ? s->C : 1, test->offsets,
-                                test->n_videos, s->clean_w[m]);
-    if (rc == RB_OK && s->have[P_SV]) { /* shared-decor: slope of the clean NLL on the clean shared score */
+    if (rc == RB_OK && s->have[P_SV]) {
         s->decor_beta = rb_malloc(sizeof(double) * 2 * (size_t)s->R, "decor slopes");
         s->decor_mean = rb_malloc(sizeof(double) * 2 * (size_t)s->R, "decor centres");
         if (!s->decor_beta || !s->decor_mean) rc = RB_ERR;
-        for (int m = 0; rc == RB_OK && m < 2; m++)
-            for (int r = 0; r < s->R; r++) {
-                int64_t n = s->S * (m == 0 ? s->C : 1);
-                rb_ref_decor_fit(s->clean_nll[m], s->clean[m == 0 ? P_SV : P_SA] + (size_t)r * (size_t)n, n,
-                                 &s->decor_beta[m * s->R + r], &s->decor_mean[m * s->R + r]);
-            }
     }
     for (int me = 0; me < RB_N_STANDARD_METHODS; me++)
         if (rb_method_available(model, (rb_method)me)) s->sel[s->n_sel++] = (rb_method)me;
     if (rc != RB_OK) {
         rb_scorer_free(s);
-        return rb_context("scoring the clean test split");
+        return rb_context("preparing the scorer of the test split");
     }
     *out = s;
     return RB_OK;
+}
+
+int rb_scorer_clean_blocks(rb_scorer *s, int64_t b0, int64_t b1) {
+    if (b0 < 0 || b1 < b0 || b1 > s->n_blocks)
+        return rb_fail("scorer: clean block range [%lld, %lld) outside the %lld blocks", (long long)b0, (long long)b1,
+                       (long long)s->n_blocks);
+    rb_modality_condition clean[2] = {{0}, {0}};
+    int dirty[2] = {1, 1};
+    RB_TRY_CTX(rb_score_range(s, clean, dirty, s->clean, s->clean_nll, s->pre_v != NULL, b0, b1),
+               "scoring the clean test split");
+    return RB_OK;
+}
+
+int rb_scorer_clean_segments(const rb_scorer *s, rb_clean_segment *seg, int cap) {
+    int n = 0;
+#define RB_SEGMENT(ptr, bytes)                                                                                          \
+    do {                                                                                                              \
+        if (seg && n < cap) seg[n] = (rb_clean_segment){(void *)(ptr), (bytes)};                                      \
+        n++;                                                                                                          \
+    } while (0)
+    for (int p = 0; p < N_PATHS; p++) {
+        if (!s->have[p]) continue;
+        size_t width = (size_t)rb_path_width(s, p);
+        for (int r = 0; r < s->R; r++) RB_SEGMENT(s->clean[p] + (size_t)r * (size_t)s->S * width, sizeof(float) * width);
+    }
+    for (int m = 0; m < 2; m++) RB_SEGMENT(s->clean_nll[m], sizeof(double) * (size_t)(m == 0 ? s->C : 1));
+    if (s->pre_v && s->pre_a) {
+        size_t h1 = (size_t)s->h1;
+        for (int r = 0; r < s->R; r++)
+            for (int c = 0; c < s->C; c++)
+                RB_SEGMENT(s->pre_v + ((size_t)r * (size_t)s->C + (size_t)c) * (size_t)s->S * h1, sizeof(float) * h1);
+        for (int r = 0; r < s->R; r++) RB_SEGMENT(s->pre_a + (size_t)r * (size_t)s->S * h1, sizeof(float) * h1);
+    }
+#undef RB_SEGMENT
+    return n;
+}
+
+int rb_scorer_clean_finish(rb_scorer *s) {
+    for (int m = 0; m < 2; m++)
+        RB_TRY_CTX(rb_weight_from_nll(&s->model->calib[m], s->clean_nll[m], s->S, m == 0 ? s->C : 1, s->test->offsets,
+                                      s->test->n_videos, s->clean_w[m]),
+                   "the clean test split's %s weights", m == 0 ? "visual" : "audio");
+    if (s->have[P_SV]) /* shared-decor: slope of the clean NLL on the clean shared score */
+        for (int m = 0; m < 2; m++)
+            for (int r = 0; r < s->R; r++) {
+                int64_t n = s->S * (m == 0 ? s->C : 1);
+                rb_ref_decor_fit(s->clean_nll[m], s->clean[m == 0 ? P_SV : P_SA] + (size_t)r * (size_t)n, n,
+                                 &s->decor_beta[m * s->R + r], &s->decor_mean[m * s->R + r]);
+            }
+    return RB_OK;
+}
+
+int rb_scorer_init(rb_scorer **out, const rb_model *model, const rb_split *test, const rb_corrupt_ctx *ctx,
+                   int64_t chunk_rows, double reuse_mb) {
+    RB_TRY(rb_scorer_create(out, model, test, ctx, chunk_rows, reuse_mb));
+    int rc = rb_scorer_clean_blocks(*out, 0, (*out)->n_blocks);
+    if (rc == RB_OK) rc = rb_scorer_clean_finish(*out);
+    if (rc != RB_OK) {
+        rb_scorer_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 void rb_scorer_set_reuse(rb_scorer *s, int on) { s->reuse = on; }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # faults.sh - the MPI error discipline (docs/failure-model.md) under injected faults and a real full
 # filesystem: a write or an allocation made to fail (RB_FAULT=KIND:N[@RANK][:MATCH]) on 1, 2 and 3
-# ranks at the results.h5 write, a journal record, the dataset write of synth, the model write of
-# train and several allocations. Every case must end, within its timeout, with exactly one
-# "robusta: error" line, a non-zero exit, no crash (sanitizer reports, signals), and no half-written
+# ranks at the results.h5 write, a journal record, the shared clean pass of the grid, the dataset
+# write of synth, the model write of train and several allocations. Every case must end, within its
+# timeout, with exactly one "robusta: error" line, a non-zero exit, no crash (sanitizer reports, signals), and no half-written
 # file: the run's previously committed results.h5 stays byte for byte, and no temporary is left.
 # Last, a small tmpfs that fills while a 2-rank job writes results.h5 (skipped when mount is not
 # permitted). Under tests/run.sh the script also runs with ROBUSTA=bin/robusta-asan.
@@ -71,6 +71,17 @@ for spec in "1:write:2@0:journal:journal" "2:write:2@1:journal:journal" "3:write
   rm -rf "$E2E_TMP/j"
   fault_case "a cell fails on $np rank(s) ($f): one error, no hang" "$want" "$np" "$f" "${bench[@]}" --out "$E2E_TMP/j"
   check "  ... no results.h5 and no temporary ($f)" bash -c "[[ ! -e '$E2E_TMP/j/results.h5' ]] && [[ -z \$(find '$E2E_TMP/j' -name '*.tmp' -o -name '*.tmp.*') ]]"
+done
+
+# ---- the clean pass shared over the ranks (src/grid/clean_pass.c): an allocation fails on one rank
+# while it builds its scorer, or after it scored its clean blocks while the others wait to gather
+for spec in "2:alloc:1@1:clean pass row ranges" "3:alloc:1@2:clean pass arrays" "3:alloc:2@0:clean scores" \
+            "4:alloc:1@3:clean pass row offsets"; do
+  np=${spec%%:*} f=${spec#*:}
+  rm -rf "$E2E_TMP/c"
+  fault_case "the shared clean pass fails on one of $np ranks ($f): one error, no hang" "the clean pass of dataset" "$np" "$f" \
+    "${bench[@]}" --out "$E2E_TMP/c"
+  check "  ... no results.h5 and no temporary ($f)" bash -c "[[ ! -e '$E2E_TMP/c/results.h5' ]] && [[ -z \$(find '$E2E_TMP/c' -name '*.tmp' -o -name '*.tmp.*') ]]"
 done
 
 # ---- an unwritable place: the run directory cannot be created (a file is in the way)
