@@ -25,29 +25,9 @@
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define REPS 5
 #define BLOCK 4096 /* rows per product, as the detectors score (detector.c) */
-
-/* CPU seconds of the calling thread (one BLAS thread: all the work runs here). Wall time on a shared
- * machine mostly measures the other processes; CPU time of the thread does not (it still sees their
- * cache and memory-bandwidth pressure, equally for the cells and their floors). */
-static double cpu_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, by_value);
-    return v[n / 2];
-}
 
 /* Seconds of `count` products rows x k times k x n, in row blocks of BLOCK (median of REPS). */
 static double time_products(int64_t rows, int n, int k, int count, int dbl) {
@@ -62,29 +42,29 @@ static double time_products(int64_t rows, int n, int k, int count, int dbl) {
     }
     double t[REPS];
     for (int r = 0; r < REPS; r++) {
-        double t0 = cpu_now();
+        double t0 = rb_bench_cpu_seconds();
         for (int j = 0; j < count; j++)
             for (int64_t r0 = 0; r0 < rows; r0 += BLOCK) {
                 int mm = (int)(rows - r0 < BLOCK ? rows - r0 : BLOCK);
                 if (dbl) cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mm, n, k, 1.0, a, k, b, n, 0.0, c, n);
                 else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mm, n, k, 1.0f, a, k, b, n, 0.0f, c, n);
             }
-        t[r] = cpu_now() - t0;
+        t[r] = rb_bench_cpu_seconds() - t0;
     }
     free(a); free(b); free(c);
-    return median(t, REPS);
+    return rb_bench_median(t, REPS);
 }
 
 static double time_cell(rb_scorer *s, const rb_modality_condition c[2]) {
     double t[REPS];
     for (int i = 0; i < REPS; i++) {
         rb_cell_result r;
-        double t0 = cpu_now();
+        double t0 = rb_bench_cpu_seconds();
         if (rb_scorer_cell(s, c, &r) != RB_OK) return -1.0;
-        t[i] = cpu_now() - t0;
+        t[i] = rb_bench_cpu_seconds() - t0;
         rb_cell_result_free(&r);
     }
-    return median(t, REPS);
+    return rb_bench_median(t, REPS);
 }
 
 RB_BENCH(cell_types) {

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum { BAGS = 16, T = 200, /* VIDEO <= BAGS * T: the video is the first rows of the batch */ DV = 1024, DA = 128, H1 = 512, H2 = 128, GW = 96, VIDEO = 1000 };
 #define REPS 5
@@ -56,23 +55,6 @@ static int hlnet_backward_shapes(int R, rb_shape *s) {
 }
 #undef SH
 
-/* CPU seconds of the calling thread (wall time on a shared machine mostly measures the other processes). */
-static double cpu_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, by_value);
-    return v[n / 2];
-}
-
 static double shapes_flops(const rb_shape *s, int n) {
     double f = 0;
     for (int i = 0; i < n; i++) f += 2.0 * s[i].m * s[i].n * (double)s[i].k * s[i].count;
@@ -94,15 +76,15 @@ static double time_shapes(const rb_shape *s, int n) {
     for (size_t i = 0; i < nb; i++) b[i] = (float)(i % 13) * 0.01f;
     double t[REPS];
     for (int r = 0; r < REPS; r++) {
-        double t0 = cpu_now();
+        double t0 = rb_bench_cpu_seconds();
         for (int i = 0; i < n; i++)
             for (int j = 0; j < s[i].count; j++)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s[i].m, s[i].n, s[i].k, 1.0f, a, s[i].k, b, s[i].n,
                             0.0f, c, s[i].n);
-        t[r] = cpu_now() - t0;
+        t[r] = rb_bench_cpu_seconds() - t0;
     }
     free(a); free(b); free(c);
-    return median(t, REPS);
+    return rb_bench_median(t, REPS);
 }
 
 /* Medians of REPS forward passes (loss, no gradient) and of REPS backward passes, each the full pass
@@ -111,16 +93,16 @@ static void pass_seconds(const rb_detector *d, const rb_det_batch *b, rb_det_wor
                          int *ok, double *fwd, double *bwd) {
     double tf[REPS], tb[REPS];
     for (int r = 0; r < REPS; r++) {
-        double t0 = cpu_now();
+        double t0 = rb_bench_cpu_seconds();
         *ok &= rb_detector_loss_grad(d, b, w, loss, NULL) == RB_OK;
-        double t1 = cpu_now();
+        double t1 = rb_bench_cpu_seconds();
         *ok &= rb_detector_loss_grad(d, b, w, loss, grad) == RB_OK;
-        double t2 = cpu_now();
+        double t2 = rb_bench_cpu_seconds();
         tf[r] = t1 - t0;
         tb[r] = (t2 - t1) - (t1 - t0);
     }
-    *fwd = median(tf, REPS);
-    *bwd = median(tb, REPS);
+    *fwd = rb_bench_median(tf, REPS);
+    *bwd = rb_bench_median(tb, REPS);
 }
 
 static void report_direction(const char *name, double seconds, double flops, double sgemm_seconds) {
@@ -175,11 +157,11 @@ RB_BENCH(hlnet) {
     double tm[REPS], th[REPS];
     int in_range = 1;
     for (int round = 0; ok && round < REPS; round++) {
-        double t0 = cpu_now();
+        double t0 = rb_bench_cpu_seconds();
         ok &= rb_detector_score_videos(&mlp, RB_INPUT_VISUAL, x, DV, offs, 1, scores) == RB_OK;
-        double t1 = cpu_now();
+        double t1 = rb_bench_cpu_seconds();
         ok &= rb_detector_score_videos(&hl, RB_INPUT_VISUAL, x, DV, offs, 1, scores) == RB_OK;
-        double t2 = cpu_now();
+        double t2 = rb_bench_cpu_seconds();
         tm[round] = t1 - t0;
         th[round] = t2 - t1;
     }
@@ -187,7 +169,7 @@ RB_BENCH(hlnet) {
     if (!ok) {
         rb_bench_check("hlnet", 0, rb_error_message());
     } else {
-        double e_m = median(tm, REPS), e_h = median(th, REPS), per = 1e5 / VIDEO;
+        double e_m = rb_bench_median(tm, REPS), e_h = rb_bench_median(th, REPS), per = 1e5 / VIDEO;
         report_direction("hlnet_forward", fh, shapes_flops(fs, nf), sf);
         report_direction("hlnet_backward", bh, shapes_flops(bs, nb), sb);
         rb_bench_report("hlnet_train_group",

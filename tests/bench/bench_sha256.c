@@ -8,13 +8,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double cpu_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static double rate(rb_sha256_blocks_fn f, const unsigned char *buf, size_t blocks, uint32_t state[8]) {
     double best = 1e30;
@@ -22,9 +15,9 @@ static double rate(rb_sha256_blocks_fn f, const unsigned char *buf, size_t block
         static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
         memcpy(state, iv, sizeof iv);
-        double t0 = cpu_now();
+        double t0 = rb_bench_cpu_seconds();
         f(state, buf, blocks);
-        double t = cpu_now() - t0;
+        double t = rb_bench_cpu_seconds() - t0;
         if (t < best) best = t;
     }
     return (double)blocks * 64.0 / best / 1e6;
@@ -44,9 +37,9 @@ RB_BENCH(sha256) {
     const double fast = shani ? rate(shani, buf, blocks, b) : 0.0;
     rb_sha256 h;
     rb_sha256_init(&h);
-    double t0 = cpu_now();
+    double t0 = rb_bench_cpu_seconds();
     rb_sha256_update(&h, buf, blocks * 64);
-    const double streaming = (double)blocks * 64.0 / (cpu_now() - t0) / 1e6;
+    const double streaming = (double)blocks * 64.0 / (rb_bench_cpu_seconds() - t0) / 1e6;
     rb_bench_report("sha256", "portable_MB_s=%.0f shani_MB_s=%.0f%s streaming_MB_s=%.0f speedup=%.2f", portable,
                     fast, shani ? "" : " (no SHA extensions on this CPU)", streaming, shani ? fast / portable : 1.0);
     rb_bench_check("sha256", !shani || memcmp(a, b, sizeof a) == 0, "SHA-NI and portable states agree");

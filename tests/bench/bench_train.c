@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum { BAGS = 128, SNIPS = 200, DV = 1024, DA = 128, H1 = 512, H2 = 128 };
 
@@ -148,18 +147,6 @@ RB_BENCH(train_step) {
     rb_split_free(&s);
 }
 
-/* Thread CPU seconds (one BLAS thread): contention from other processes shows less than in wall time. */
-static double cpu_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int by_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The mlp shared detector's folded audio path in training: one gradient group of `bags` bags x 200
  * snippets, half fed visual and half audio, forward + backward with and without the fold (medians of
  * 5 thread CPU times), for the protocol's group (batch 128 over 8 groups: 16 bags) and the default
@@ -199,18 +186,17 @@ static void bench_fold(const rb_split *s, int bags) {
     for (int rep = 0; rep < 5; rep++)
         for (int f = 0; f < 2; f++) { /* alternating, so both see the same load */
             bt.audio_fold = f ? 1 : -1;
-            double t0 = cpu_seconds();
+            double t0 = rb_bench_cpu_seconds();
             ok &= rb_detector_loss_grad(&d, &bt, &w, &loss[f], g[f]) == RB_OK;
-            t[f][rep] = cpu_seconds() - t0;
+            t[f][rep] = rb_bench_cpu_seconds() - t0;
         }
     double worst = 0;
     for (int64_t i = 0; i < d.n_params; i++)
         worst = fmax(worst, fabs((double)g[1][i] - g[0][i]) / fmax(1.0, fabs((double)g[0][i])));
-    qsort(t[0], 5, sizeof(double), by_double);
-    qsort(t[1], 5, sizeof(double), by_double);
+            const double unfolded = rb_bench_median(t[0], 5), folded = rb_bench_median(t[1], 5);
     rb_bench_report("train_fold", "bags=%d rows_visual=%lld rows_audio=%lld unfolded_s=%.4f folded_s=%.4f "
                     "speedup=%.2f chosen=%s max_rel_grad_diff=%.2g",
-                    bags, (long long)rv, (long long)ra, t[0][2], t[1][2], t[0][2] / t[1][2],
+                    bags, (long long)rv, (long long)ra, unfolded, folded, unfolded / folded,
                     rb_detector_fold_pays(&d, ra) ? "folded" : "unfolded", worst);
     rb_bench_check("train_fold", ok && isfinite(loss[0]) && fabs(loss[0] - loss[1]) <= 1e-4 * fabs(loss[0]) && worst < 1e-3,
                    "folded and unfolded loss and gradients agree");

@@ -12,6 +12,11 @@ void rb_bench_register(const char *name, rb_bench_fn fn);
 void rb_bench_report(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Record a verification outcome: the run's exit status is non-zero if any check failed. */
 void rb_bench_check(const char *name, int passed, const char *what);
+/* CPU seconds of the calling thread. With one BLAS thread all the work runs there, and other
+ * processes on a shared machine show far less in it than in wall time. */
+double rb_bench_cpu_seconds(void);
+/* The median of v[0 .. n) (sorts v). */
+double rb_bench_median(double *v, int n);
 /* Peak-GFLOP/s reference: single-precision sgemm of an m x k by k x n product, best of reps. */
 double rb_bench_sgemm_gflops(int m, int n, int k, int reps);
 

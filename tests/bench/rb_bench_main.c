@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define RB_MAX_BENCH 256
 static struct { const char *name; rb_bench_fn fn; } rb_benches[RB_MAX_BENCH];
@@ -34,6 +35,22 @@ void rb_bench_report(const char *name, const char *fmt, ...) {
 void rb_bench_check(const char *name, int passed, const char *what) {
     printf("CHECK %s %s: %s\n", name, passed ? "PASSED" : "FAILED", what);
     if (!passed) rb_bench_failures++;
+}
+
+double rb_bench_cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int rb_bench_by_value(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double rb_bench_median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, rb_bench_by_value);
+    return v[n / 2];
 }
 
 double rb_bench_sgemm_gflops(int m, int n, int k, int reps) {

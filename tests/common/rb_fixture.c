@@ -21,6 +21,15 @@ int rb_fixture_dataset(const rb_fixture_spec *f, rb_dataset *d) {
     return rb_synth_generate(&p, f->seed, d);
 }
 
+int rb_fixture_scoring(const rb_fixture_spec *f, rb_dataset *d, rb_model *m, rb_corrupt_ctx *ctx) {
+    memset(d, 0, sizeof *d);
+    memset(m, 0, sizeof *m);
+    memset(ctx, 0, sizeof *ctx);
+    RB_TRY(rb_fixture_dataset(f, d));
+    RB_TRY(rb_fixture_model(f, d, m));
+    return rb_corrupt_ctx_init(ctx, 7, 99, &m->stats[0], &m->stats[1]);
+}
+
 int rb_fixture_model(const rb_fixture_spec *f, const rb_dataset *d, rb_model *m) {
     memset(m, 0, sizeof *m);
     const rb_split *tr = &d->train;

@@ -20,8 +20,7 @@ typedef struct {
 
 static void rb_cell_setup(rb_cell_fixture *fx) {
     memset(fx, 0, sizeof *fx);
-    fx->ok = rb_fixture_dataset(&rb_cell_spec, &fx->d) == RB_OK && rb_fixture_model(&rb_cell_spec, &fx->d, &fx->m) == RB_OK &&
-             rb_corrupt_ctx_init(&fx->ctx, 7, 99, &fx->m.stats[0], &fx->m.stats[1]) == RB_OK;
+    fx->ok = rb_fixture_scoring(&rb_cell_spec, &fx->d, &fx->m, &fx->ctx) == RB_OK;
     if (!fx->ok) rb_test_fail(__FILE__, __LINE__, "fixture: %s", rb_error_message());
 }
 

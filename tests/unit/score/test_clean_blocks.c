@@ -61,11 +61,7 @@ RB_TEST(clean_blocks_in_two_ranges_equal_the_whole_clean_pass_bitwise) {
     rb_dataset d;
     rb_model m;
     rb_corrupt_ctx ctx;
-    memset(&d, 0, sizeof d);
-    memset(&m, 0, sizeof m);
-    memset(&ctx, 0, sizeof ctx);
-    int ok = rb_fixture_dataset(&rb_clean_spec, &d) == RB_OK && rb_fixture_model(&rb_clean_spec, &d, &m) == RB_OK &&
-             rb_corrupt_ctx_init(&ctx, 7, 99, &m.stats[0], &m.stats[1]) == RB_OK;
+    int ok = rb_fixture_scoring(&rb_clean_spec, &d, &m, &ctx) == RB_OK;
     RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
     rb_scorer *whole = NULL, *first = NULL, *second = NULL;
     if (ok) {

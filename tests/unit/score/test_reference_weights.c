@@ -108,11 +108,7 @@ RB_TEST(reference_oracle_is_the_remaining_shared_path) {
     rb_dataset d;
     rb_model m;
     rb_corrupt_ctx ctx;
-    memset(&d, 0, sizeof d);
-    memset(&m, 0, sizeof m);
-    memset(&ctx, 0, sizeof ctx);
-    int ok = rb_fixture_dataset(&rb_ref_spec, &d) == RB_OK && rb_fixture_model(&rb_ref_spec, &d, &m) == RB_OK &&
-             rb_corrupt_ctx_init(&ctx, 7, 99, &m.stats[0], &m.stats[1]) == RB_OK;
+    int ok = rb_fixture_scoring(&rb_ref_spec, &d, &m, &ctx) == RB_OK;
     RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
     rb_scorer *s = NULL;
     if (ok) RB_EXPECT_OK(rb_scorer_init(&s, &m, &d.test, &ctx, 4096, 1e9));
