@@ -9,14 +9,17 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* In place row softmax of a T x T matrix (max subtracted; exponentials in float, sums in double). */
+/* In place row softmax of a T x T matrix (max subtracted; exponentials in float, sums in double).
+ * The similarity graph's rows are mostly the threshold's zeros: their exponential expf(0 - m) is
+ * computed once per row (the same value, so the same bits). */
 static void rb_graph_softmax_rows(float *a, int T) {
     for (int i = 0; i < T; i++) {
         float *row = a + (int64_t)i * T, m = row[0];
         for (int j = 1; j < T; j++) m = row[j] > m ? row[j] : m;
+        const float zero = 0.0f, e_zero = expf(zero - m);
         double s = 0.0;
         for (int j = 0; j < T; j++) {
-            row[j] = expf(row[j] - m);
+            row[j] = row[j] == zero ? e_zero : expf(row[j] - m);
             s += row[j];
         }
         float inv = (float)(1.0 / s);
@@ -89,17 +92,21 @@ void rb_graph_similarity_backward(const float *x, int ld, int d, int T, const fl
 
 void rb_graph_distance(int T, float *adj, int ld) {
     const float e = expf(1.0f); /* torch.exp(torch.tensor(1.)) in the public DistanceAdj */
-    for (int i = 0; i < T; i++)
-        for (int j = 0; j < T; j++) adj[(int64_t)i * ld + j] = expf(-(float)abs(i - j) / e);
+    /* the matrix is Toeplitz: the T values exp(-k / e), k = |i - j|, are computed once each, into
+     * the first row, then copied along the diagonals */
+    for (int k = 0; k < T; k++) adj[k] = expf(-(float)k / e);
+    for (int i = 1; i < T; i++)
+        for (int j = 0; j < T; j++) adj[(int64_t)i * ld + j] = adj[abs(i - j)];
 }
 
 void rb_graph_score(const float *o, int T, float *adj, double *scratch) {
     for (int j = 0; j < T; j++) scratch[j] = (float)rb_nn_sigmoid(o[j]);
+    /* symmetric before the softmax (|s_i - s_j| = |s_j - s_i| exactly): each pair computed once */
     for (int i = 0; i < T; i++) {
         float si = (float)scratch[i];
-        for (int j = 0; j < T; j++) {
+        for (int j = i; j < T; j++) {
             float a = 1.0f - fabsf(si - (float)scratch[j]);
-            adj[(int64_t)i * T + j] = 1.0f / (1.0f + expf(-(a - 0.5f) / 0.1f));
+            adj[(int64_t)i * T + j] = adj[(int64_t)j * T + i] = 1.0f / (1.0f + expf(-(a - 0.5f) / 0.1f));
         }
     }
     rb_graph_softmax_rows(adj, T);
