@@ -245,7 +245,9 @@ int rb_detector_score_concat(const rb_detector *d, const float *xv, int ldv, con
  * z1 = pre_visual + pre_audio + b1; a grid cell with one clean modality can reuse its half. */
 int rb_detector_concat_partial(const rb_detector *d, rb_det_input part, const float *x, int64_t rows,
                                int ld, float *pre);
-/* Concat detector: scores from the two partial pre-activations (each [rows][hidden1]). */
+/* Concat detector: scores from the two partial pre-activations (each [rows][hidden1]). A NULL half is
+ * a zero half (a missing modality: 0 W1 = 0), with the same bits as passing zeros: relu((x + 0) + b)
+ * = relu(x + b) for every float x. */
 int rb_detector_score_partials(const rb_detector *d, const float *pre_visual, const float *pre_audio,
                                int64_t rows, float *scores);
 /* Any detector: scores of rows snippets from their first-layer pre-activations pre[rows][hidden1]

@@ -339,13 +339,16 @@ int rb_detector_score_partials(const rb_detector *d, const float *pre_visual, co
     RB_TRY(rb_rows_only(d, "rb_detector_score_partials"));
     if (d->kind != RB_DET_CONCAT)
         return rb_fail("detector %s: rb_detector_score_partials needs a concat detector", rb_kind_names[d->kind]);
+    if (!pre_visual && !pre_audio)
+        return rb_fail("detector concat: rb_detector_score_partials needs at least one partial");
     RB_TRY(rb_check_rows(d, rows, d->hidden1, d->hidden1, "partials"));
     rb_score_work w;
     RB_TRY_CTX(rb_score_work_alloc(&w, d, 0), "detector concat");
     const int h = d->hidden1;
     for (int64_t r0 = 0; r0 < rows; r0 += RB_SCORE_CHUNK) {
         int64_t n = rows - r0 < RB_SCORE_CHUNK ? rows - r0 : RB_SCORE_CHUNK;
-        rb_nn_sum_bias_relu(w.h1, pre_visual + r0 * h, pre_audio + r0 * h, n, h, d->l1.b);
+        if (pre_visual && pre_audio) rb_nn_sum_bias_relu(w.h1, pre_visual + r0 * h, pre_audio + r0 * h, n, h, d->l1.b);
+        else rb_nn_bias2_relu(w.h1, (pre_visual ? pre_visual : pre_audio) + r0 * h, NULL, n, h, d->l1.b);
         rb_det_tail_active(d, &w, n, scores + r0);
     }
     rb_score_work_free(&w);

@@ -246,9 +246,8 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
             const size_t h1 = (size_t)s->h1;
             int cache = s->pre_v && s->pre_a;
             const float *pa;
-            if (missing[1]) { /* x_a W1a = 0: no product (the sum below then gives z1 = x_v W1v + 0) */
-                memset(s->part_tmp[1], 0, sizeof(float) * (size_t)rows * h1);
-                pa = s->part_tmp[1];
+            if (missing[1]) { /* x_a W1a = 0: no product, no zeros (a NULL half is zero) */
+                pa = NULL;
             } else if (cache && !fill_cache && !dirty[1]) {
                 pa = s->pre_a + ((size_t)r * (size_t)s->S + (size_t)s0) * h1;
             } else {
@@ -265,8 +264,7 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
                     continue;
                 }
                 if (missing[0]) { /* x_v W1v = 0 */
-                    memset(s->part_tmp[0], 0, sizeof(float) * (size_t)rows * h1);
-                    pv = s->part_tmp[0];
+                    pv = NULL;
                 } else if (cache && !fill_cache && !dirty[0]) {
                     pv = cached_v;
                 } else {
