@@ -253,8 +253,9 @@ int rb_sha256_file(const char *path, char hex[65]);
  * descending by numeric value; -0.0 sorts next to +0.0 (before it ascending, after it descending), so
  * a walk that groups equal keys with == still sees them together. Keys must not be NaN (callers check
  * finiteness first). Linear in n (8 passes at most, a pass skipped when every key shares its byte):
- * about 10x qsort for the 10^4-10^6 snippet scores of a cell. RB_ERR (message set) only when the
- * 32 n + size n bytes of scratch cannot be allocated; `what` names the records in that message. */
+ * with it the frame metrics of 10^5 snippets take 3.7 ms instead of 13.9 (make bench
+ * metrics_scaling). RB_ERR (message set) only when the 32 n + size n bytes of scratch cannot be
+ * allocated; `what` names the records in that message. */
 int rb_sort_by_double(void *records, int64_t n, size_t size, size_t key_offset, int descending, const char *what);
 
 /* ---- experiment configuration: libconfig files with @include, a schema that rejects

@@ -1,6 +1,7 @@
 /* errors.c - the error message of the failing call chain (rb_fail, rb_context), logging, the MPI
  * error discipline (rb_mpi_agree, rb_error_report, the MPI error handler; described in rb_core.h and
- * docs/failure-model.md), and the wall clock the log lines time with (rb_now). Checked allocation is in memory.c, files in files.c. */
+ * docs/failure-model.md), and the wall clock the log lines time with (rb_now). Checked allocation is
+ * in memory.c, files in files.c. */
 #define _POSIX_C_SOURCE 200809L
 #include "rb_core.h"
 
