@@ -62,8 +62,10 @@ LIB_ASAN := $(BUILD)/asan/librobusta.a
 VERSION_STAMP := $(BUILD)/version-stamp
 $(shell mkdir -p $(BUILD); echo '$(VERSION) $(GIT_COMMIT)' | cmp -s - $(VERSION_STAMP) 2>/dev/null || echo '$(VERSION) $(GIT_COMMIT)' > $(VERSION_STAMP))
 $(BUILD)/rel/src/io/provenance.o $(BUILD)/asan/src/io/provenance.o: $(VERSION_STAMP)
-# rng_normals.c: no errno for sqrtf (never negative there), so its Box-Muller loop vectorises.
-$(BUILD)/rel/src/core/rng_normals.o $(BUILD)/asan/src/core/rng_normals.o: CFLAGS += -fno-math-errno
+# No errno for sqrt, so the loops that call it vectorise: rng_normals.c (Box-Muller) and adam.c (the
+# second-moment root); the argument is never negative in either.
+NO_ERRNO_OBJ := src/core/rng_normals.o src/model/adam.o
+$(addprefix $(BUILD)/rel/,$(NO_ERRNO_OBJ)) $(addprefix $(BUILD)/asan/,$(NO_ERRNO_OBJ)): CFLAGS += -fno-math-errno
 
 .PHONY: all asan lib install run test test-unit test-e2e test-slurm check-layout bench bench-scale bench-grid fuzz clean deps help toolchain
 all: bin/robusta bin/robusta-unit bin/robusta-bench bin/robusta-h5poke

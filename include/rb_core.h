@@ -93,6 +93,22 @@ int rb_check_key_value(const char *what, const char *value);
  * can never add a line to a manifest, a script or a message. Otherwise an error naming what. */
 int rb_check_no_control(const char *what, const char *value);
 
+/* ---- element kernels built for the widest vector unit. RB_VECTOR_KERNEL before a function compiles
+ * it at -O3; on x86-64 Linux with GCC it also gets an AVX-512 and an AVX2 clone beside the baseline
+ * (SSE2) one, and the loader picks the widest the CPU has (target_clones). For loops of IEEE +, -, *,
+ * /, sqrt and integer or bit operations with no reduction across the loop: such a loop gives the same
+ * bits in every clone and unvectorised, since nothing is contracted into fused multiply-adds
+ * (fp-contract=off, also the -std=c11 default) and nothing is reordered. A file whose kernels call
+ * sqrt is built with -fno-math-errno (Makefile), or sqrt keeps the loop scalar. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define RB_VECTOR_KERNEL                                                                                \
+    __attribute__((optimize("O3", "no-trapping-math", "fp-contract=off"), target_clones("avx512f", "avx2", "default")))
+#elif defined(__GNUC__) && !defined(__clang__)
+#define RB_VECTOR_KERNEL __attribute__((optimize("O3", "no-trapping-math", "fp-contract=off")))
+#else
+#define RB_VECTOR_KERNEL
+#endif
+
 /* ---- logging, the MPI error discipline and the clock (errors.c)
  *
  * THE MPI ERROR DISCIPLINE (docs/failure-model.md). Every fault -- a full disk, a quota, an

@@ -34,6 +34,24 @@ void rb_adam_free(rb_adam *a) {
     a->m = a->v = NULL;
 }
 
+/* One update of n parameters, in double per element as PyTorch's reference formulas read (same bits
+ * as the scalar loop in every clone: IEEE operations only, sqrt without errno: Makefile). */
+RB_VECTOR_KERNEL static void rb_adam_update(int64_t n, float *restrict w, const float *restrict g, float *restrict m1,
+                                            float *restrict m2, double b1, double b2, double step, double sc2,
+                                            double eps, int l2, double wd, double shrink) {
+    for (int64_t i = 0; i < n; i++) {
+        double wi = w[i], gi = g[i];
+        if (l2) gi += wd * wi; /* loop-invariant: the loop is unswitched, each copy vectorised */
+        double m = b1 * m1[i] + (1.0 - b1) * gi;
+        double v = b2 * m2[i] + (1.0 - b2) * gi * gi;
+        m1[i] = (float)m;
+        m2[i] = (float)v;
+        wi *= shrink;
+        wi -= step * m / (sqrt(v) / sc2 + eps);
+        w[i] = (float)wi;
+    }
+}
+
 void rb_adam_step(rb_adam *a, float *w, const float *g, double lr) {
     a->t++;
     const double b1 = a->beta1, b2 = a->beta2;
@@ -41,17 +59,7 @@ void rb_adam_step(rb_adam *a, float *w, const float *g, double lr) {
     const double step = lr / c1, sc2 = sqrt(c2), wd = a->weight_decay;
     const int l2 = a->wd_mode == RB_WD_L2 && wd > 0.0;
     const double shrink = a->wd_mode == RB_WD_DECOUPLED ? 1.0 - lr * wd : 1.0;
-    for (int64_t i = 0; i < a->n; i++) {
-        double wi = w[i], gi = g[i];
-        if (l2) gi += wd * wi;
-        double m = b1 * a->m[i] + (1.0 - b1) * gi;
-        double v = b2 * a->v[i] + (1.0 - b2) * gi * gi;
-        a->m[i] = (float)m;
-        a->v[i] = (float)v;
-        wi *= shrink;
-        wi -= step * m / (sqrt(v) / sc2 + a->eps);
-        w[i] = (float)wi;
-    }
+    rb_adam_update(a->n, w, g, a->m, a->v, b1, b2, step, sc2, a->eps, l2, wd, shrink);
 }
 
 double rb_lr_at(rb_lr_schedule s, double lr, int e, int n_epochs, int step_every, double gamma) {

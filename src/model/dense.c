@@ -38,14 +38,14 @@ void rb_nn_matmul_nt(const float *dy, int64_t rows, int out, int lddy, const flo
                 beta, dx, lddx);
 }
 
-void rb_nn_add_bias(float *y, int64_t rows, int n, int ldy, const float *b) {
+RB_VECTOR_KERNEL void rb_nn_add_bias(float *y, int64_t rows, int n, int ldy, const float *b) {
     for (int64_t r = 0; r < rows; r++) {
         float *yr = y + r * ldy;
         for (int j = 0; j < n; j++) yr[j] += b[j];
     }
 }
 
-void rb_nn_colsum(const float *dy, int64_t rows, int n, int lddy, float *db, float beta) {
+RB_VECTOR_KERNEL void rb_nn_colsum(const float *dy, int64_t rows, int n, int lddy, float *db, float beta) {
     double acc[256];
     for (int j0 = 0; j0 < n; j0 += 256) { /* column blocks keep the accumulator on the stack */
         int nb = n - j0 < 256 ? n - j0 : 256;
@@ -83,9 +83,17 @@ float rb_nn_dropout_scale(float p) {
     return (float)(65536.0 / (double)(65536u - rb_dropout_threshold(p)));
 }
 
+/* The two helpers below are always inlined: the vector kernels (RB_VECTOR_KERNEL) are built with
+ * other optimisation options, and GCC does not inline an ordinary function across that difference. */
+#if defined(__GNUC__)
+#define RB_INLINE static inline __attribute__((always_inline))
+#else
+#define RB_INLINE static inline
+#endif
+
 /* relu as bit operations (branchless, vectorisable): a set sign bit clears the word, so negative
  * values and -0 give +0, positive values and positive NaNs pass through. */
-static inline float rb_relu(float x) {
+RB_INLINE float rb_relu(float x) {
     uint32_t u;
     memcpy(&u, &x, sizeof u);
     u &= ~(uint32_t)((int32_t)u >> 31);
@@ -94,18 +102,18 @@ static inline float rb_relu(float x) {
 }
 
 /* 1 where the output of the forward pass is positive (the unit was active and kept), else 0. */
-static inline float rb_active(float x) {
+RB_INLINE float rb_active(float x) {
     int32_t i;
     memcpy(&i, &x, sizeof i);
     return (float)(i > 0);
 }
 
-void rb_nn_sum_bias_relu(float *y, const float *a, const float *c, int64_t rows, int n, const float *b) {
+RB_VECTOR_KERNEL void rb_nn_sum_bias_relu(float *y, const float *a, const float *c, int64_t rows, int n, const float *b) {
     for (int64_t r = 0; r < rows; r++)
         for (int j = 0; j < n; j++) y[r * n + j] = rb_relu((a[r * n + j] + c[r * n + j]) + b[j]);
 }
 
-void rb_nn_bias2_relu(float *y, const float *a, const float *b0, int64_t rows, int n, const float *b) {
+RB_VECTOR_KERNEL void rb_nn_bias2_relu(float *y, const float *a, const float *b0, int64_t rows, int n, const float *b) {
     for (int64_t r = 0; r < rows; r++) {
         if (b0)
             for (int j = 0; j < n; j++) y[r * n + j] = rb_relu((a[r * n + j] + b0[j]) + b[j]);
@@ -114,39 +122,59 @@ void rb_nn_bias2_relu(float *y, const float *a, const float *b0, int64_t rows, i
     }
 }
 
-void rb_nn_add_bias_relu(float *y, int64_t rows, int n, int ldy, const float *b) {
+RB_VECTOR_KERNEL void rb_nn_add_bias_relu(float *y, int64_t rows, int n, int ldy, const float *b) {
     for (int64_t r = 0; r < rows; r++) {
         float *yr = y + r * ldy;
         for (int j = 0; j < n; j++) yr[j] = rb_relu(yr[j] + b[j]);
     }
 }
 
+/* relu over the whole buffer (no dropout) */
+RB_VECTOR_KERNEL static void rb_relu_all(float *h, int64_t count) {
+    for (int64_t i = 0; i < count; i++) h[i] = rb_relu(h[i]);
+}
+
+/* The dropout draws of n elements: 16 bits each from n/2 words, element 2j from the low half of word
+ * j and element 2j + 1 from its high half. On a little-endian machine that is the words' memory order. */
+static void rb_dropout_halves(const uint32_t *words, int nw, uint16_t *half) {
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(half, words, sizeof(uint32_t) * (size_t)nw);
+#else
+    for (int j = 0; j < nw; j++) {
+        half[2 * j] = (uint16_t)(words[j] & 0xffffu);
+        half[2 * j + 1] = (uint16_t)(words[j] >> 16);
+    }
+#endif
+}
+
+/* h = relu(h) * (scale if the element's 16 bits are >= thr, else 0) */
+RB_VECTOR_KERNEL static void rb_relu_keep(float *restrict h, const uint16_t *restrict half, int n, uint32_t thr,
+                                          float scale) {
+    for (int j = 0; j < n; j++) h[j] = rb_relu(h[j]) * (scale * (float)((uint32_t)half[j] >= thr));
+}
+
 void rb_nn_relu_dropout(float *h, int64_t rows, int n, float p, rb_rng *stream) {
     int64_t count = rows * (int64_t)n;
     if (p <= 0.0f || !stream) {
-        for (int64_t i = 0; i < count; i++) h[i] = rb_relu(h[i]);
+        rb_relu_all(h, count);
         return;
     }
     const uint32_t thr = rb_dropout_threshold(p);
     const float scale = rb_nn_dropout_scale(p);
     enum { CHUNK = 512 };
-    float mask[CHUNK];
     uint32_t words[CHUNK / 2];
+    uint16_t half[CHUNK];
     for (int64_t i0 = 0; i0 < count; i0 += CHUNK) {
         int nb = count - i0 < CHUNK ? (int)(count - i0) : CHUNK, nw = (nb + 1) / 2;
         /* every element consumes 16 bits (low half first), whatever h holds: the mask depends only
          * on the stream and the element index; an odd tail uses the low half of one more word */
         rb_rng_fill_u32(stream, words, nw);
-        for (int j = 0; j < nw; j++) {
-            mask[2 * j] = scale * (float)((words[j] & 0xffffu) >= thr);
-            mask[2 * j + 1] = scale * (float)((words[j] >> 16) >= thr); /* mask has room for an odd tail */
-        }
-        float *hc = h + i0;
-        for (int j = 0; j < nb; j++) hc[j] = rb_relu(hc[j]) * mask[j];
+        rb_dropout_halves(words, nw, half);
+        rb_relu_keep(h + i0, half, nb, thr, scale);
     }
 }
 
-void rb_nn_relu_dropout_backward(const float *h, float *dh, int64_t count, float p) {
+RB_VECTOR_KERNEL void rb_nn_relu_dropout_backward(const float *h, float *dh, int64_t count, float p) {
     const float scale = rb_nn_dropout_scale(p);
     for (int64_t i = 0; i < count; i++) dh[i] *= scale * rb_active(h[i]);
 }

@@ -23,6 +23,11 @@ void rb_grad_slice(int64_t n, int P, int k, int64_t *begin, int64_t *end) {
 
 int rb_group_rows(int G, int size) { return (G + size - 1) / size; }
 
+/* o += w * row, element by element */
+RB_VECTOR_KERNEL static void rb_add_scaled(float *restrict o, const float *restrict row, int64_t n, float w) {
+    for (int64_t i = 0; i < n; i++) o[i] += w * row[i];
+}
+
 /* In chunks that stay in L1 cache: each element still gets 0 + w_0 row_0 + w_1 row_1 + .. in group
  * order (the same operations, the same bits), but out is written once per chunk instead of being
  * read and written once per group over the whole vector. */
@@ -37,8 +42,7 @@ void rb_group_sum(float *out, int64_t len, const float *const *rows, int nb, int
             rb_group_bags(nb, G, g, &j0, &j1);
             if (j1 == j0) continue;
             const float w = (float)(j1 - j0) / (float)nb;
-            const float *row = rows[g] + i0;
-            for (int64_t i = 0; i < n; i++) o[i] += w * row[i];
+            rb_add_scaled(o, rows[g] + i0, n, w);
         }
     }
 }

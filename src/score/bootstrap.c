@@ -76,18 +76,10 @@ typedef struct {
     double dtp[RB_BOOT_BLOCK], dfp[RB_BOOT_BLOCK]; /* a tie group's frames, when it has several snippets */
 } rb_boot_block;
 
-/* The loops over b have no reduction across b, so they vectorise; on x86-64 each is also built for
- * AVX-512 and AVX2 and the widest the CPU has is chosen at load time (GCC target_clones): 8 or 4
- * doubles per instruction instead of SSE2's 2 (2.2x faster with AVX-512 at a cell's size).
- * The operations are the same IEEE ones (no contraction into FMA under -std=c11), so every path
- * gives the same bits (tests/unit/score/test_bootstrap.c and the grid's rank-invariance checks). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define RB_VECTORISE __attribute__((optimize("O3", "no-trapping-math"), target_clones("avx512f", "avx2", "default")))
-#elif defined(__GNUC__) && !defined(__clang__)
-#define RB_VECTORISE __attribute__((optimize("O3", "no-trapping-math")))
-#else
-#define RB_VECTORISE
-#endif
+/* The loops over b have no reduction across b, so they vectorise (RB_VECTOR_KERNEL, rb_core.h): 8 or
+ * 4 doubles per instruction with AVX-512 or AVX2 instead of SSE2's 2 (2.2x faster with AVX-512 at a
+ * cell's size), with the same bits in every clone (tests/unit/score/test_bootstrap.c and the grid's
+ * rank-invariance checks). */
 
 /* One threshold of each of the nb resamples: dtp(b) and dfp(b) new frames, a no-op where both are 0.
  * Branch-free, so the loop vectorises: a is 1.0 for a threshold of resample b before full recall,
@@ -118,7 +110,7 @@ static inline __attribute__((always_inline)) void rb_boot_step(rb_boot_block *re
  * adds no TP (a resample reaches it on the step whose TP reaches P, or, with P = 0, has NaN metrics).
  * What is left: FP and the ROC area, 2 TP dFP (2 TP + 0.0 is 2 TP exactly). Same bits as the general
  * step, without its two divisions. */
-RB_VECTORISE static void rb_boot_negative(rb_boot_block *restrict s, int nb, const int32_t *restrict wv, double neg) {
+RB_VECTOR_KERNEL static void rb_boot_negative(rb_boot_block *restrict s, int nb, const int32_t *restrict wv, double neg) {
     for (int b = 0; b < nb; b++) {
         double dfp = wv[b] * neg;
         s->roc[b] += dfp * (2.0 * s->tp[b]);
@@ -127,13 +119,13 @@ RB_VECTORISE static void rb_boot_negative(rb_boot_block *restrict s, int nb, con
 }
 
 /* A tie group of one snippet (the usual case): its frames times each resample's multiplicity. */
-RB_VECTORISE static void rb_boot_single(rb_boot_block *restrict s, int nb, const int32_t *restrict wv, double pos,
+RB_VECTOR_KERNEL static void rb_boot_single(rb_boot_block *restrict s, int nb, const int32_t *restrict wv, double pos,
                                         double neg) {
     for (int b = 0; b < nb; b++) rb_boot_step(s, b, wv[b] * pos, wv[b] * neg);
 }
 
 /* A tie group of several snippets: its frames summed first (exact integers), then one threshold. */
-RB_VECTORISE static void rb_boot_add(rb_boot_block *restrict s, int nb, const int32_t *restrict wv, double pos,
+RB_VECTOR_KERNEL static void rb_boot_add(rb_boot_block *restrict s, int nb, const int32_t *restrict wv, double pos,
                                      double neg) {
     for (int b = 0; b < nb; b++) {
         s->dtp[b] += wv[b] * pos;
@@ -141,7 +133,7 @@ RB_VECTORISE static void rb_boot_add(rb_boot_block *restrict s, int nb, const in
     }
 }
 
-RB_VECTORISE static void rb_boot_group(rb_boot_block *restrict s, int nb) {
+RB_VECTOR_KERNEL static void rb_boot_group(rb_boot_block *restrict s, int nb) {
     for (int b = 0; b < nb; b++) {
         rb_boot_step(s, b, s->dtp[b], s->dfp[b]);
         s->dtp[b] = 0.0;
