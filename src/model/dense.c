@@ -7,12 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* y = beta * y over rows x n (row stride ldy), as sgemm leaves C when the inner dimension is empty:
+ * beta 0 writes zeros (C is not read), beta 1 leaves y as it is. */
+static void rb_scale_rows(float *y, int64_t rows, int n, int ldy, float beta) {
+    if (beta == 1.0f) return;
+    for (int64_t r = 0; r < rows; r++) {
+        float *yr = y + r * ldy;
+        if (beta == 0.0f) memset(yr, 0, sizeof(float) * (size_t)n);
+        else
+            for (int j = 0; j < n; j++) yr[j] *= beta;
+    }
+}
+
 void rb_nn_matmul(const float *x, int64_t rows, int k, int ldx, const float *w, int out, int ldw,
                   float *y, int ldy, float beta) {
     if (rows <= 0 || out <= 0) return;
     if (k <= 0) { /* empty inner dimension: y = beta * y */
-        for (int64_t r = 0; r < rows; r++)
-            for (int j = 0; j < out; j++) y[r * ldy + j] = beta == 0.0f ? 0.0f : beta * y[r * ldy + j];
+        rb_scale_rows(y, rows, out, ldy, beta);
         return;
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, out, k, 1.0f, x, ldx, w, ldw,
@@ -22,9 +33,8 @@ void rb_nn_matmul(const float *x, int64_t rows, int k, int ldx, const float *w, 
 void rb_nn_matmul_tn(const float *x, int64_t rows, int k, int ldx, const float *dy, int out, int lddy,
                      float *g, int ldg, float beta) {
     if (k <= 0 || out <= 0) return;
-    if (rows <= 0) {
-        for (int i = 0; i < k; i++)
-            for (int j = 0; j < out; j++) g[(int64_t)i * ldg + j] = beta == 0.0f ? 0.0f : beta * g[(int64_t)i * ldg + j];
+    if (rows <= 0) { /* no rows (a gradient group without rows of this input): g = beta * g */
+        rb_scale_rows(g, k, out, ldg, beta);
         return;
     }
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, out, (int)rows, 1.0f, x, ldx, dy, lddy,

@@ -339,3 +339,29 @@ RB_TEST(lr_schedules) {
     RB_EXPECT(strcmp(rb_lr_schedule_name(RB_LR_STEP), "step") == 0);
     RB_EXPECT_ERR(rb_lr_schedule_parse("linear", &s), "constant, step or cosine");
 }
+
+/* Products with an empty inner dimension (a gradient group with no rows of an input, a layer with no
+ * inputs) leave C = beta C, as sgemm would: zeros for beta 0 (whatever C held, NaN included), C
+ * unchanged for beta 1, scaled otherwise; the padding beyond each row's n columns is not touched. */
+RB_TEST(nn_matmul_empty_inner_dimension_is_beta_times_c) {
+    enum { K = 3, OUT = 5, LD = 7 };
+    const float betas[3] = {0.0f, 1.0f, 0.5f};
+    for (int t = 0; t < 3; t++) {
+        float g[K * LD], before[K * LD];
+        for (int i = 0; i < K * LD; i++) g[i] = before[i] = (i % 4 == 1) ? NAN : (float)i - 6.5f;
+        rb_nn_matmul_tn(NULL, 0, K, K, NULL, OUT, OUT, g, LD, betas[t]);
+        int bad = 0;
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < LD; j++) {
+                float want = j >= OUT ? before[i * LD + j] : betas[t] == 0.0f ? 0.0f : betas[t] * before[i * LD + j];
+                float got = g[i * LD + j];
+                bad += !(isnan(want) ? isnan(got) : memcmp(&got, &want, sizeof got) == 0);
+            }
+        RB_EXPECT_INT(bad, 0);
+        float y[2 * LD];
+        for (int i = 0; i < 2 * LD; i++) y[i] = NAN;
+        rb_nn_matmul(NULL, 2, 0, 0, NULL, OUT, OUT, y, LD, 0.0f);
+        for (int i = 0; i < 2 * LD; i++) bad += (i % LD < OUT) ? y[i] != 0.0f : !isnan(y[i]);
+        RB_EXPECT_INT(bad, 0);
+    }
+}
