@@ -78,6 +78,8 @@ int rb_results_alloc_boot(rb_results *r, int n_boot, double confidence, const ch
 /* The replica-mean of one metric (0 ap, 1 ap_step, 2 roc_auc) of a cell: in resample b, or the
  * point estimate for b < 0. */
 double rb_results_value(const rb_results *r, int cond, int method, int metric, int b);
+/* The n_boot resample values of one metric of a cell, contiguous (b = 0 .. n_boot - 1). */
+const double *rb_results_boot_values(const rb_results *r, int cond, int method, int metric);
 /* Fill ap_lo ... roc_auc_hi from r->boot (allocating them). No-op when n_boot = 0. */
 int rb_results_boot_intervals(rb_results *r);
 

@@ -33,6 +33,10 @@ static const double *rb_boot_at(const rb_results *r, int cond, int method, int m
     return r->boot + (((size_t)cond * (size_t)r->n_methods + (size_t)method) * 3 + (size_t)metric) * (size_t)r->n_boot;
 }
 
+const double *rb_results_boot_values(const rb_results *r, int cond, int method, int metric) {
+    return rb_boot_at(r, cond, method, metric);
+}
+
 double rb_results_value(const rb_results *r, int cond, int method, int metric, int b) {
     if (b >= 0) return rb_boot_at(r, cond, method, metric)[b];
     const double *m = metric == 0 ? r->ap : metric == 1 ? r->ap_step : r->roc_auc;
