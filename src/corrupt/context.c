@@ -160,6 +160,11 @@ static int rb_check_video_call(const rb_corrupt_ctx *ctx, const rb_corruption *c
     return RB_OK;
 }
 
+/* x = x > 0 ? x : 0 (negative values, -0 and NaN give +0) */
+RB_VECTOR_KERNEL static void rb_clamp_nonnegative(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
 int rb_corrupt_video(const rb_corrupt_ctx *ctx, const rb_corruption *c, int severity, const rb_split *test,
                      int64_t video, int32_t crop, float *out) {
     const int idx = rb_corrupt_index(c);
@@ -188,8 +193,7 @@ int rb_corrupt_video(const rb_corrupt_ctx *ctx, const rb_corruption *c, int seve
         return rb_context("%s %s severity %d, video %lld", rb_modality_name(c->modality), c->name, severity,
                           (long long)video);
     if (with_stats && ctx->nonnegative[m]) { /* never produce a value the clean modality cannot have */
-        const size_t n = (size_t)v.T * (size_t)D;
-        for (size_t i = 0; i < n; i++) out[i] = out[i] > 0.0f ? out[i] : 0.0f;
+        rb_clamp_nonnegative(out, (size_t)v.T * (size_t)D);
     }
     return RB_OK;
 }

@@ -9,15 +9,17 @@
 
 #include "operator.h"
 
+/* y = x + k sd y, element by element (y holds the normals) */
+RB_VECTOR_KERNEL static void rb_noise_row(float *restrict y, const float *restrict x, const float *restrict sd, float k,
+                                          int32_t D) {
+    for (int32_t d = 0; d < D; d++) y[d] = x[d] + k * sd[d] * y[d];
+}
+
 static int rb_apply_noise(const rb_op_video *v, rb_rng *r) {
     const float k = (float)v->p0;
     /* the normals go straight into the output, then each row becomes x + k sd z in place */
     rb_rng_normals_f32(r->key[0], r->key[1], r->ctr[0], r->ctr[1], r->ctr[2], 0, v->out, v->T * (int64_t)v->D);
-    for (int64_t t = 0; t < v->T; t++) {
-        const float *x = rb_op_in_row(v, t);
-        float *y = rb_op_out_row(v, t);
-        for (int32_t d = 0; d < v->D; d++) y[d] = x[d] + k * v->sd[d] * y[d];
-    }
+    for (int64_t t = 0; t < v->T; t++) rb_noise_row(rb_op_out_row(v, t), rb_op_in_row(v, t), v->sd, k, v->D);
     return RB_OK;
 }
 
