@@ -22,15 +22,24 @@ int rb_fixture_dataset(const rb_fixture_spec *f, rb_dataset *d) {
 }
 
 int rb_fixture_scoring(const rb_fixture_spec *f, rb_dataset *d, rb_model *m, rb_corrupt_ctx *ctx) {
+    return rb_fixture_scoring_arch(f, RB_ARCH_MLP, d, m, ctx);
+}
+
+int rb_fixture_scoring_arch(const rb_fixture_spec *f, rb_detector_arch arch, rb_dataset *d, rb_model *m,
+                            rb_corrupt_ctx *ctx) {
     memset(d, 0, sizeof *d);
     memset(m, 0, sizeof *m);
     memset(ctx, 0, sizeof *ctx);
     RB_TRY(rb_fixture_dataset(f, d));
-    RB_TRY(rb_fixture_model(f, d, m));
+    RB_TRY(rb_fixture_model_arch(f, arch, d, m));
     return rb_corrupt_ctx_init(ctx, 7, 99, &m->stats[0], &m->stats[1]);
 }
 
 int rb_fixture_model(const rb_fixture_spec *f, const rb_dataset *d, rb_model *m) {
+    return rb_fixture_model_arch(f, RB_ARCH_MLP, d, m);
+}
+
+int rb_fixture_model_arch(const rb_fixture_spec *f, rb_detector_arch arch, const rb_dataset *d, rb_model *m) {
     memset(m, 0, sizeof *m);
     const rb_split *tr = &d->train;
     m->d_visual = tr->d_visual;
@@ -45,8 +54,8 @@ int rb_fixture_model(const rb_fixture_spec *f, const rb_dataset *d, rb_model *m)
     if (!m->dataset || !m->recipe || !m->det) return RB_ERR;
     for (int k = 0; k < RB_DET_N_KINDS; k++)
         for (int r = 0; r < f->replicas; r++)
-            RB_TRY(rb_detector_init(rb_model_detector(m, k, r), (rb_detector_kind)k, tr->d_visual, tr->d_audio,
-                                    f->hidden1, f->hidden2, 0.0f, f->seed, (uint32_t)r));
+            RB_TRY(rb_detector_init_arch(rb_model_detector(m, k, r), arch, (rb_detector_kind)k, tr->d_visual,
+                                         tr->d_audio, f->hidden1, f->hidden2, 0.0f, f->seed, (uint32_t)r));
     rb_weight_params wp;
     rb_weight_params_default(&wp);
     for (int mod = 0; mod < 2; mod++) {

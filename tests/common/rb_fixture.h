@@ -18,8 +18,13 @@ int rb_fixture_dataset(const rb_fixture_spec *f, rb_dataset *d);
 /* Model for d: detectors initialised from the seed (not trained), GMMs fitted on the train split
  * (a few EM iterations), calibrations from the train split, clean statistics. */
 int rb_fixture_model(const rb_fixture_spec *f, const rb_dataset *d, rb_model *m);
+/* The same with every detector of architecture arch (rb_fixture_model: mlp). */
+int rb_fixture_model_arch(const rb_fixture_spec *f, rb_detector_arch arch, const rb_dataset *d, rb_model *m);
 /* The inputs of the cell scorer: d, m and a corruption context (run seed 7, dataset id 99) from the
  * model's clean statistics. All three are zeroed first, so their frees are safe after a failure. */
 int rb_fixture_scoring(const rb_fixture_spec *f, rb_dataset *d, rb_model *m, rb_corrupt_ctx *ctx);
+/* The same with every detector of architecture arch. */
+int rb_fixture_scoring_arch(const rb_fixture_spec *f, rb_detector_arch arch, rb_dataset *d, rb_model *m,
+                            rb_corrupt_ctx *ctx);
 
 #endif

@@ -1,8 +1,9 @@
 /* test_clean_blocks.c - the clean pass in blocks (the grid's clean pass shared over ranks,
- * src/grid/clean_pass.c): a scorer made with rb_scorer_create whose clean blocks are scored in two
- * ranges on two scorers, the second range copied into the first through rb_scorer_clean_segments and
- * finished there, holds rb_scorer_init's clean arrays bit for bit, and gives its cell results bit for
- * bit (which checks the clean weights and the shared-decor fit as well). */
+ * src/grid/clean_pass.c), with mlp and with hlnet detectors: a scorer made with rb_scorer_create
+ * whose clean blocks are scored in two ranges on two scorers, the second range copied into the first
+ * through rb_scorer_clean_segments and finished there, holds rb_scorer_init's clean arrays bit for
+ * bit, and gives its cell results bit for bit (which checks the clean weights and the shared-decor
+ * fit as well). */
 #include "rb_score.h"
 #include "rb_core.h"
 #include "rb_fixture.h"
@@ -57,11 +58,13 @@ static void rb_clean_copy_rows(rb_scorer *dst, const rb_scorer *src, int64_t row
                (size_t)rows * sd[k].row_bytes);
 }
 
-RB_TEST(clean_blocks_in_two_ranges_equal_the_whole_clean_pass_bitwise) {
+/* The clean pass in two block ranges against the whole, for detectors of architecture arch: mlp (the
+ * concat halves are kept and gathered too) or hlnet (whole-video graphs per block, no halves). */
+static void rb_check_clean_blocks(rb_detector_arch arch) {
     rb_dataset d;
     rb_model m;
     rb_corrupt_ctx ctx;
-    int ok = rb_fixture_scoring(&rb_clean_spec, &d, &m, &ctx) == RB_OK;
+    int ok = rb_fixture_scoring_arch(&rb_clean_spec, arch, &d, &m, &ctx) == RB_OK;
     RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
     rb_scorer *whole = NULL, *first = NULL, *second = NULL;
     if (ok) {
@@ -72,9 +75,9 @@ RB_TEST(clean_blocks_in_two_ranges_equal_the_whole_clean_pass_bitwise) {
     if (whole && first && second) {
         int64_t n = rb_scorer_n_blocks(whole), k = n / 2 + 1, row0, rows, S = d.test.n_snippets;
         RB_EXPECT_MSG(n >= 4, "the fixture gives %lld blocks; the test needs at least 4", (long long)n);
-        /* 7 paths of 2 replicas, two NLLs, the concat halves of 2 replicas x (2 crops + audio) */
+        /* 7 paths of 2 replicas, two NLLs, with mlp the concat halves of 2 replicas x (2 crops + audio) */
         int n_seg = rb_scorer_clean_segments(whole, NULL, 0);
-        RB_EXPECT_INT(n_seg, 2 * 7 + 2 + 2 * (2 + 1));
+        RB_EXPECT_INT(n_seg, 2 * 7 + 2 + (arch == RB_ARCH_MLP ? 2 * (2 + 1) : 0));
         rb_clean_segment seg[64];
         rb_scorer_clean_segments(whole, seg, 64);
         RB_EXPECT_INT(seg[0].row_bytes, sizeof(float) * 2); /* concat: one score per crop */
@@ -119,3 +122,7 @@ RB_TEST(clean_blocks_in_two_ranges_equal_the_whole_clean_pass_bitwise) {
     rb_model_free(&m);
     rb_dataset_free(&d);
 }
+
+RB_TEST(clean_blocks_in_two_ranges_equal_the_whole_clean_pass_bitwise) { rb_check_clean_blocks(RB_ARCH_MLP); }
+
+RB_TEST(clean_blocks_in_two_ranges_equal_the_whole_clean_pass_bitwise_hlnet) { rb_check_clean_blocks(RB_ARCH_HLNET); }
