@@ -179,21 +179,31 @@ int rb_gmm_eval_set(rb_gmm_eval *e, const rb_gmm *g, const double *center) {
     return RB_OK;
 }
 
+/* One row of the load matrix: a = [c^2 | c], c = x - center, in double. Returns how many of the d
+ * values are not finite (counted with integer operations, so the loop vectorises). */
+RB_VECTOR_KERNEL static int rb_gmm_load_row(double *restrict a, const float *restrict xr, const double *restrict center,
+                                            int d) {
+    int bad = 0;
+    for (int t = 0; t < d; t++) {
+        uint32_t u;
+        memcpy(&u, &xr[t], sizeof u);
+        bad += (u & 0x7f800000u) == 0x7f800000u; /* exponent all ones: inf or NaN */
+        double c = (double)xr[t] - center[t];
+        a[t] = c * c;
+        a[d + t] = c;
+    }
+    return bad;
+}
+
 int rb_gmm_eval_load(rb_gmm_eval *e, const float *x, int64_t ld, const int64_t *idx, int64_t first,
                      int rows) {
     int d = e->d;
     for (int r = 0; r < rows; r++) {
         int64_t row = idx ? idx[first + r] : first + r;
         const float *xr = x + (size_t)row * (size_t)ld;
-        double *a = e->A + (size_t)r * 2 * d;
-        for (int t = 0; t < d; t++) {
-            double v = (double)xr[t];
-            if (!isfinite(v))
-                return rb_fail("row %lld column %d is not finite (%g)", (long long)row, t, v);
-            double c = v - e->center[t];
-            a[t] = c * c;
-            a[d + t] = c;
-        }
+        if (rb_gmm_load_row(e->A + (size_t)r * 2 * d, xr, e->center, d) == 0) continue;
+        for (int t = 0; t < d; t++) /* name the first value that is not finite */
+            if (!isfinite(xr[t])) return rb_fail("row %lld column %d is not finite (%g)", (long long)row, t, (double)xr[t]);
     }
     return RB_OK;
 }
