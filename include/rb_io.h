@@ -1,5 +1,6 @@
-/* rb_io.h - the I/O stage (src/io/): checked HDF5 helpers (serial and MPI-IO), the strict .npy
- * reader, the per-run journal of finished cells, and the provenance every output file records. */
+/* rb_io.h - the I/O stage (src/io/): checked HDF5 helpers (serial and MPI-IO), the node communicator
+ * of the node-shared windows, the strict .npy reader, the per-run journal of finished cells, and the
+ * provenance every output file records. */
 #ifndef RB_IO_H
 #define RB_IO_H
 
@@ -78,6 +79,11 @@ int rb_h5_fault_write(hid_t loc, const char *name);
 
 /* Rename a finished temporary (rb_h5_create_tmp) over path; a symbolic link at path is replaced. */
 int rb_h5_publish(const char *tmp, const char *path);
+
+/* ---- the node communicator (node_comm.c): the ranks of comm that share this rank's node memory
+ * (MPI_COMM_TYPE_SHARED; free with MPI_Comm_free). Collective over comm. Under the test setting
+ * ROBUSTA_TEST_NODE_RANKS=k, "nodes" of k consecutive ranks instead. */
+void rb_node_comm(MPI_Comm comm, MPI_Comm *node);
 
 /* ---- a small, strict reader of NumPy .npy files holding little-endian float32 / float64 matrices
  * (the per-video feature files of the public XD-Violence release).

@@ -190,6 +190,14 @@ typedef struct {
     size_t row_bytes;
 } rb_clean_segment;
 int rb_scorer_clean_segments(const rb_scorer *s, rb_clean_segment *seg, int cap);
+/* The clean arrays in caller memory instead of the scorer's own, e.g. one node-shared window for the
+ * ranks of a node (src/grid/clean_pass.c): rb_scorer_clean_bytes is the size they need in one buffer,
+ * rb_scorer_clean_borrow(s, base) frees the scorer's arrays and lays them out from base (64-byte
+ * aligned, at least rb_scorer_clean_bytes(s) bytes; contents undefined until the clean blocks are
+ * scored or copied in). The scorer then never frees that memory: the caller frees it after
+ * rb_scorer_free. Call before any clean block is scored. */
+size_t rb_scorer_clean_bytes(const rb_scorer *s);
+int rb_scorer_clean_borrow(rb_scorer *s, void *base);
 
 /* Score one cell. cond[0] visual, cond[1] audio. r is overwritten (rb_cell_result_free). */
 int rb_scorer_cell(rb_scorer *s, const rb_modality_condition cond[2], rb_cell_result *r);

@@ -250,7 +250,7 @@ int rb_dataset_read_shared(const char *path, const char *split, rb_dataset *d, M
     *win = MPI_WIN_NULL;
     int is_train = strcmp(split, "train") == 0;
     MPI_Comm node;
-    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    rb_node_comm(comm, &node);
     int node_rank;
     MPI_Comm_rank(node, &node_rank);
     int64_t ns = 0, nc = 0, dv = 0, da = 0;

@@ -34,6 +34,8 @@ typedef struct {
     int *model_of;          /* dataset -> index of the spec whose model scores it */
     rb_corrupt_ctx *ctx;
     rb_scorer **scorer;     /* lazily built per dataset */
+    MPI_Win *clean_win;     /* per dataset: the node-shared window of its scorer's clean arrays (clean_pass.c),
+                             * MPI_WIN_NULL when the scorer owns them; freed after the scorer */
     int *selected;          /* dataset runs in this job (all, or the --datasets shard) */
     int *model_loaded;
     rb_cell *cells;

@@ -28,7 +28,7 @@ void rb_memory_peaks(MPI_Comm comm, double *rss_max_mib, double *node_pss_max_mi
     *rss_max_mib = 0;
     *node_pss_max_mib = 0;
     MPI_Comm node;
-    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    rb_node_comm(comm, &node);
     MPI_Allreduce(&pss, &node_pss, 1, MPI_DOUBLE, MPI_SUM, node);
     MPI_Comm_free(&node);
     MPI_Reduce(&rss, rss_max_mib, 1, MPI_DOUBLE, MPI_MAX, 0, comm);

@@ -62,9 +62,12 @@ static int rb_grid_inputs(rb_grid *g) {
     g->model_of = rb_calloc((size_t)n, sizeof *g->model_of, "model map");
     g->ctx = rb_calloc((size_t)n, sizeof *g->ctx, "corruption contexts");
     g->scorer = rb_calloc((size_t)n, sizeof *g->scorer, "scorers");
+    g->clean_win = rb_calloc((size_t)n, sizeof *g->clean_win, "clean windows");
     g->model_loaded = rb_calloc((size_t)n, sizeof *g->model_loaded, "model flags");
     for (int d = 0; g->data_win && d < n; d++) g->data_win[d] = MPI_WIN_NULL; /* for rb_grid_free */
-    int ok = g->data && g->data_win && g->models && g->model_of && g->ctx && g->scorer && g->model_loaded;
+    for (int d = 0; g->clean_win && d < n; d++) g->clean_win[d] = MPI_WIN_NULL;
+    int ok = g->data && g->data_win && g->models && g->model_of && g->ctx && g->scorer && g->clean_win &&
+             g->model_loaded;
     RB_TRY(rb_mpi_agree(ok ? RB_OK : RB_ERR, &g->comm));
     for (int d = 0; d < n; d++) {
         g->model_of[d] = d;
@@ -485,6 +488,7 @@ static void rb_grid_free(rb_grid *g) {
     free(g->shas);
     for (int d = 0; d < g->n_specs; d++) {
         if (g->scorer) rb_scorer_free(g->scorer[d]);
+        if (g->clean_win && g->clean_win[d] != MPI_WIN_NULL) MPI_Win_free(&g->clean_win[d]); /* the node's ranks together */
         if (g->selected && g->selected[d] && g->ctx && g->data && g->data_win) {
             rb_corrupt_ctx_free(&g->ctx[d]);
             rb_dataset_free_shared(&g->data[d], &g->data_win[d]);
@@ -500,6 +504,7 @@ static void rb_grid_free(rb_grid *g) {
     free(g->ctx);
     free(g->data);
     free(g->data_win);
+    free(g->clean_win);
     free(g->models);
     free(g->model_of);
     free(g->cells);

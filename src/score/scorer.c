@@ -83,6 +83,7 @@ struct rb_scorer {
     rb_exact_ties ties;                /* tie-exact scoring of the single-input paths (exact_ties.c) */
     double flops;
     int reuse;                         /* 0: every cell recomputes both modalities (benchmarks, checks) */
+    int clean_borrowed;                /* the clean arrays live in caller memory (rb_scorer_clean_borrow) */
     int n_sel;                         /* the methods rb_scorer_cell computes (rb_scorer_set_methods) */
     rb_method sel[RB_N_METHODS];
     double *decor_beta, *decor_mean;   /* shared-decor: [2][R] slope of NLL on the shared score, mean score */
@@ -100,14 +101,24 @@ static double rb_trunk_flops(const rb_detector *d, int64_t rows, int d_in) {
     return 2.0 * (double)rows * ((double)d_in * d->hidden1 + (double)d->hidden1 * d->hidden2 + d->hidden2);
 }
 
+/* Free the clean arrays (the segments of rb_scorer_clean_segments) unless they are borrowed. */
+static void rb_scorer_free_clean(rb_scorer *s) {
+    if (!s->clean_borrowed) {
+        for (int p = 0; p < N_PATHS; p++) free(s->clean[p]);
+        for (int m = 0; m < 2; m++) free(s->clean_nll[m]);
+        free(s->pre_v);
+        free(s->pre_a);
+    }
+    for (int p = 0; p < N_PATHS; p++) s->clean[p] = NULL;
+    s->clean_nll[0] = s->clean_nll[1] = NULL;
+    s->pre_v = s->pre_a = NULL;
+}
+
 void rb_scorer_free(rb_scorer *s) {
     if (!s) return;
-    for (int p = 0; p < N_PATHS; p++) {
-        free(s->clean[p]);
-        free(s->work[p]);
-    }
+    rb_scorer_free_clean(s);
+    for (int p = 0; p < N_PATHS; p++) free(s->work[p]);
     for (int m = 0; m < 2; m++) {
-        free(s->clean_nll[m]);
         free(s->clean_w[m]);
         free(s->nll[m]);
         free(s->w[m]);
@@ -117,8 +128,6 @@ void rb_scorer_free(rb_scorer *s) {
     }
     free(s->decor_beta);
     free(s->decor_mean);
-    free(s->pre_v);
-    free(s->pre_a);
     free(s->zero_score);
     for (int r = 0; s->fold && r < s->R; r++) rb_folded_audio_free(&s->fold[r]);
     free(s->fold);
@@ -453,6 +462,49 @@ int rb_scorer_clean_segments(const rb_scorer *s, rb_clean_segment *seg, int cap)
     }
 #undef RB_SEGMENT
     return n;
+}
+
+/* The clean arrays in one buffer: each starts on a 64-byte boundary, in the order of
+ * rb_scorer_clean_segments (path arrays with all replicas, the two NLLs, the concat halves). */
+#define RB_CLEAN_ALIGN ((size_t)64)
+static size_t rb_clean_round(size_t n) { return (n + RB_CLEAN_ALIGN - 1) / RB_CLEAN_ALIGN * RB_CLEAN_ALIGN; }
+
+static size_t rb_scorer_clean_layout(rb_scorer *s, char *base) {
+    size_t at = 0;
+    for (int p = 0; p < N_PATHS; p++) {
+        if (!s->have[p]) continue;
+        if (base) s->clean[p] = (float *)(base + at);
+        at += rb_clean_round(sizeof(float) * (size_t)s->R * (size_t)s->S * (size_t)rb_path_width(s, p));
+    }
+    for (int m = 0; m < 2; m++) {
+        if (base) s->clean_nll[m] = (double *)(base + at);
+        at += rb_clean_round(sizeof(double) * (size_t)s->S * (size_t)(m == 0 ? s->C : 1));
+    }
+    if (s->pre_v && s->pre_a) {
+        const size_t h1 = (size_t)s->h1, S = (size_t)s->S, R = (size_t)s->R, C = (size_t)s->C;
+        char *v = base ? base + at : NULL;
+        at += rb_clean_round(sizeof(float) * R * C * S * h1);
+        char *a = base ? base + at : NULL;
+        at += rb_clean_round(sizeof(float) * R * S * h1);
+        if (base) {
+            s->pre_v = (float *)v;
+            s->pre_a = (float *)a;
+        }
+    }
+    return at;
+}
+
+size_t rb_scorer_clean_bytes(const rb_scorer *s) { return rb_scorer_clean_layout((rb_scorer *)s, NULL); }
+
+int rb_scorer_clean_borrow(rb_scorer *s, void *base) {
+    if (!base || ((uintptr_t)base % RB_CLEAN_ALIGN) != 0)
+        return rb_fail("scorer: the memory for the clean arrays must be %zu-byte aligned", RB_CLEAN_ALIGN);
+    const int halves = s->pre_v && s->pre_a;
+    rb_scorer_free_clean(s);
+    if (halves) s->pre_v = s->pre_a = (float *)base; /* marks the halves as kept for the layout */
+    s->clean_borrowed = 1;
+    rb_scorer_clean_layout(s, base);
+    return RB_OK;
 }
 
 int rb_scorer_clean_finish(rb_scorer *s) {

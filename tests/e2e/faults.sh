@@ -84,6 +84,16 @@ for spec in "2:alloc:1@1:clean pass row ranges" "3:alloc:1@2:clean pass arrays" 
   check "  ... no results.h5 and no temporary ($f)" bash -c "[[ ! -e '$E2E_TMP/c/results.h5' ]] && [[ -z \$(find '$E2E_TMP/c' -name '*.tmp' -o -name '*.tmp.*') ]]"
 done
 
+# ... and with the clean arrays shared per "node" of 2 ranks (ROBUSTA_TEST_NODE_RANKS): a fault on the
+# second node's first rank, or on a rank that is not its node's first, before the nodes exchange rows
+for spec in "3:alloc:1@2:clean pass arrays" "4:alloc:1@1:clean pass row ranges" "4:alloc:2@3:clean scores"; do
+  np=${spec%%:*} f=${spec#*:}
+  rm -rf "$E2E_TMP/c"
+  fault_case "the clean pass shared per node of 2 ranks fails on one of $np ranks ($f): one error, no hang" \
+    "the clean pass of dataset" "$np" "$f" -x ROBUSTA_TEST_NODE_RANKS=2 "${bench[@]}" --out "$E2E_TMP/c"
+  check "  ... no results.h5 and no temporary ($f, nodes of 2)" bash -c "[[ ! -e '$E2E_TMP/c/results.h5' ]] && [[ -z \$(find '$E2E_TMP/c' -name '*.tmp' -o -name '*.tmp.*') ]]"
+done
+
 # ---- an unwritable place: the run directory cannot be created (a file is in the way)
 touch "$E2E_TMP/afile"
 fault_case "an uncreatable run directory on 2 ranks: one error, no hang" "afile" 2 "" "${bench[@]}" --out "$E2E_TMP/afile/run"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # grid.sh - `robusta bench` end to end with the real MPI launcher and parallel HDF5: results.h5 and
-# tables bitwise identical on 1, 2, 3 and 4 ranks; saved scores recompute the stored metrics; a
+# tables bitwise identical on 1, 2, 3 and 4 ranks (and with the clean arrays shared per node, nodes of
+# 1-3 ranks); saved scores recompute the stored metrics; a
 # 2-rank run killed part-way and resumed equals an uninterrupted run; resume refuses a changed config;
 # an error seen by one rank ends the whole job with its message (no hang). The bootstrap resamples,
 # intervals, paired comparisons and robustness summaries are part of "identical" throughout.
@@ -152,6 +153,18 @@ for n in 8 16; do
   metrics "$E2E_TMP/six$n/results.h5" >"$E2E_TMP/six$n.txt"
   check "split cells on $n ranks: results.h5 metrics and summary.md identical to 1 rank" \
     bash -c "cmp -s '$E2E_TMP/six1.txt' '$E2E_TMP/six$n.txt' && cmp -s '$E2E_TMP/six1/summary.md' '$E2E_TMP/six$n/summary.md'"
+done
+# the clean arrays are held once per node in a shared window and exchanged between nodes
+# (src/grid/clean_pass.c); ROBUSTA_TEST_NODE_RANKS=k makes "nodes" of k consecutive ranks on this machine
+for spec in 3:2 4:1 8:3; do
+  n=${spec%:*} k=${spec#*:}
+  check "6 cells on $n ranks in nodes of $k" timeout 300 "${MPIRUN[@]}" -np $n -x ROBUSTA_TEST_NODE_RANKS=$k "$ROBUSTA" bench \
+    -c configs/default.cfg "${small[@]}" "${six[@]}" --out "$E2E_TMP/node$n-$k"
+  metrics "$E2E_TMP/node$n-$k/results.h5" >"$E2E_TMP/node$n-$k.txt"
+  check "clean arrays shared per node, $n ranks in nodes of $k: metrics and summary.md identical to 1 rank" \
+    bash -c "cmp -s '$E2E_TMP/six1.txt' '$E2E_TMP/node$n-$k.txt' && cmp -s '$E2E_TMP/six1/summary.md' '$E2E_TMP/node$n-$k/summary.md'"
+  nodes=$(( (n + k - 1) / k ))
+  check "  ... the log names the exchange between $nodes nodes" grep -q "exchange between $nodes nodes" "$E2E_TMP/node$n-$k/log.txt"
 done
 expect_error "an allocation failing on one helper rank of a split cell ends the 8-rank job with its message, no hang" \
   "out of memory allocating split cell blocks" \
