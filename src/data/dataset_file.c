@@ -272,6 +272,7 @@ int rb_dataset_read_shared(const char *path, const char *split, rb_dataset *d, M
         MPI_Comm_free(&node);
         return RB_ERR;
     }
+    rb_mpi_set_win_error_handler(win); /* an MPI error on the window ends the job with one line */
     MPI_Aint qsize;
     int disp;
     MPI_Win_shared_query(*win, 0, &qsize, &disp, &base);

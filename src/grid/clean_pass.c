@@ -73,6 +73,7 @@ static int rb_clean_window(const rb_clean_topology *t, size_t n, MPI_Win *win, v
     MPI_Aint mine = t->node_rank == 0 ? (MPI_Aint)(n + RB_CLEAN_WIN_PAD) : 0;
     if (MPI_Win_allocate_shared(mine, 1, MPI_INFO_NULL, t->node, &base, win) != MPI_SUCCESS)
         return rb_fail("cannot allocate the node-shared window of the clean arrays (%.1f MiB)", (double)n / 1048576.0);
+    rb_mpi_set_win_error_handler(win); /* an MPI error on the window ends the job with one line */
     MPI_Aint size;
     int disp;
     MPI_Win_shared_query(*win, 0, &size, &disp, &base);
