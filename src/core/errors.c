@@ -57,14 +57,19 @@ void rb_error_clear(void) {
     rb_error_from_agree = rb_error_agreed = 0;
 }
 
+/* The whole line in one write: stderr is unbuffered, so three calls (prefix, message, newline) were
+ * three writes, and under mpirun the lines of two ranks could merge into one. Messages longer than the
+ * buffer are cut (with "...") rather than split. */
 void rb_log(const char *fmt, ...) {
     if (rb_log_quiet) return;
+    char msg[4096];
     va_list ap;
     va_start(ap, fmt);
-    fputs("robusta: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (n < 0) msg[0] = '\0';
+    else if (n >= (int)sizeof msg) memcpy(msg + sizeof msg - 4, "...", 4);
+    fprintf(stderr, "robusta: %s\n", msg);
 }
 
 int rb_mpi_agree(int rc, const void *comm_ptr) {
