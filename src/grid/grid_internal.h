@@ -209,9 +209,10 @@ int rb_grid_compute_split(rb_grid *g, rb_journal *jr, const int *todo, int n_tod
 /* ---- clean_pass.c: the clean pass of each dataset, computed once across the ranks */
 
 /* For every dataset with a cell in todo and no scorer yet, in dataset order: its scorer on every
- * rank, the clean blocks dealt contiguously over the ranks of g->comm, scored, allgathered in row
- * ranges, and finished (clean weights, shared-decor fit) on every rank; bitwise the scorer
- * rb_scorer_init builds. Collective; returns a status every rank agrees on. */
+ * rank with its clean arrays in one node-shared window per node (g->clean_win[d]), the clean blocks
+ * dealt contiguously over the nodes and then each node's ranks, scored into the window, exchanged
+ * between the nodes in row ranges, and finished (clean weights, shared-decor fit) on every rank;
+ * bitwise the scorer rb_scorer_init builds. Collective; returns a status every rank agrees on. */
 int rb_grid_clean_pass(rb_grid *g, const int *todo, int n_todo);
 
 /* ---- memory_report.c */

@@ -548,7 +548,8 @@ int rb_detector_loss_grad(const rb_detector *d, const rb_det_batch *b, rb_det_wo
             rb_nn_matmul(d->proj.b, 1, dv, dv, W1, h1, h1, w->fold + (int64_t)da * h1, h1, 0.0f);
             rb_nn_matmul(b->xa, ra, da, da, w->fold, h1, h1, w->h1 + rv * h1, h1, 0.0f);
             rb_nn_add_bias(w->h1 + rv * h1, ra, h1, h1, w->fold + (int64_t)da * h1);
-        } else { /* hlnet: its similarity graph needs the projected rows themselves */
+        } else { /* unfolded: hlnet (its similarity graph needs the projected rows themselves), or an
+                  * mlp group with too few audio rows for the fold to pay */
             rb_dense_forward(&d->proj, b->xa, ra, da, w->p);
             rb_nn_matmul(w->p, ra, dv, dv, W1, h1, h1, w->h1 + rv * h1, h1, 0.0f);
         }

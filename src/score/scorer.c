@@ -465,11 +465,12 @@ int rb_scorer_clean_segments(const rb_scorer *s, rb_clean_segment *seg, int cap)
 }
 
 /* The clean arrays in one buffer: each starts on a 64-byte boundary, in the order of
- * rb_scorer_clean_segments (path arrays with all replicas, the two NLLs, the concat halves). */
+ * rb_scorer_clean_segments (path arrays with all replicas, the two NLLs, the concat halves when
+ * halves is set). Returns the bytes they take; with base, points the scorer's arrays into it. */
 #define RB_CLEAN_ALIGN ((size_t)64)
 static size_t rb_clean_round(size_t n) { return (n + RB_CLEAN_ALIGN - 1) / RB_CLEAN_ALIGN * RB_CLEAN_ALIGN; }
 
-static size_t rb_scorer_clean_layout(rb_scorer *s, char *base) {
+static size_t rb_scorer_clean_layout(rb_scorer *s, int halves, char *base) {
     size_t at = 0;
     for (int p = 0; p < N_PATHS; p++) {
         if (!s->have[p]) continue;
@@ -480,7 +481,7 @@ static size_t rb_scorer_clean_layout(rb_scorer *s, char *base) {
         if (base) s->clean_nll[m] = (double *)(base + at);
         at += rb_clean_round(sizeof(double) * (size_t)s->S * (size_t)(m == 0 ? s->C : 1));
     }
-    if (s->pre_v && s->pre_a) {
+    if (halves) {
         const size_t h1 = (size_t)s->h1, S = (size_t)s->S, R = (size_t)s->R, C = (size_t)s->C;
         char *v = base ? base + at : NULL;
         at += rb_clean_round(sizeof(float) * R * C * S * h1);
@@ -494,16 +495,17 @@ static size_t rb_scorer_clean_layout(rb_scorer *s, char *base) {
     return at;
 }
 
-size_t rb_scorer_clean_bytes(const rb_scorer *s) { return rb_scorer_clean_layout((rb_scorer *)s, NULL); }
+size_t rb_scorer_clean_bytes(const rb_scorer *s) {
+    return rb_scorer_clean_layout((rb_scorer *)s, s->pre_v && s->pre_a, NULL);
+}
 
 int rb_scorer_clean_borrow(rb_scorer *s, void *base) {
     if (!base || ((uintptr_t)base % RB_CLEAN_ALIGN) != 0)
         return rb_fail("scorer: the memory for the clean arrays must be %zu-byte aligned", RB_CLEAN_ALIGN);
     const int halves = s->pre_v && s->pre_a;
     rb_scorer_free_clean(s);
-    if (halves) s->pre_v = s->pre_a = (float *)base; /* marks the halves as kept for the layout */
     s->clean_borrowed = 1;
-    rb_scorer_clean_layout(s, base);
+    rb_scorer_clean_layout(s, halves, base);
     return RB_OK;
 }
 
