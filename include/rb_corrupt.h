@@ -165,6 +165,31 @@ size_t rb_corrupt_video_floats(const rb_split *s, rb_modality m);
 int rb_corrupt_video(const rb_corrupt_ctx *ctx, const rb_corruption *c, int severity, const rb_split *test,
                      int64_t video, int32_t crop, float *out);
 
+/* ---- row-linear corruptions in another row space (the scorer's first-layer shortcut) ----
+ * An entry is row-linear when each corrupted row is a combination of the video's clean rows, the
+ * clean mean and the entry's prototype whose coefficients depend on neither the values nor the
+ * dimension, and are nonnegative: motion_blur, reverb, frame_drop, packet_loss, fog, low_light and
+ * attenuation. For any linear map L (a first layer) the corrupted rows then satisfy
+ * corrupt(x) L = corrupt'(x L), where corrupt' is the same entry, with the same random draws, applied
+ * to the rows x L with mean mu L and prototype proto L; and the clamp at 0 of a nonnegative modality
+ * never acts, because nonnegative coefficients keep nonnegative rows nonnegative. */
+int rb_corrupt_row_linear(const rb_corruption *c);
+/* The clean mean of c's modality and c's prototype (NULL without one): what a row-linear entry mixes in. */
+int rb_corrupt_linear_constants(const rb_corrupt_ctx *ctx, const rb_corruption *c, const float **mean,
+                                const float **proto);
+/* Rows of another space: snippet s of the split at base + s * stride, width floats; mean and proto are
+ * the images of rb_corrupt_linear_constants' vectors (proto may be NULL when the entry has none). */
+typedef struct {
+    const float *base;
+    size_t stride;
+    int32_t width;
+    const float *mean, *proto;
+} rb_corrupt_rows;
+/* corrupt' above for one video (and crop) of the split into out [T][width]; fails for an entry that is
+ * not row-linear. No clamp: rows of another space may be negative. */
+int rb_corrupt_video_rows(const rb_corrupt_ctx *ctx, const rb_corruption *c, int severity, const rb_split *test,
+                          int64_t video, int32_t crop, const rb_corrupt_rows *rows, float *out);
+
 /* The whole split in the split's own layout: visual out [n_snippets][n_crops][d_visual], audio out
  * [n_snippets][d_audio]. Built on rb_corrupt_video (one video-sized scratch buffer). */
 int rb_corrupt_split(const rb_corrupt_ctx *ctx, const rb_corruption *c, int severity, const rb_split *test,

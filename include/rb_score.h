@@ -178,6 +178,14 @@ void rb_scorer_free(rb_scorer *s);
  * create + blocks in any ranges + finish gives rb_scorer_init's scorer bit for bit (tested). */
 int rb_scorer_create(rb_scorer **out, const rb_model *model, const rb_split *test, const rb_corrupt_ctx *ctx,
                      int64_t chunk_rows, double reuse_mb);
+/* The linear shortcut (on after create): a visual cell whose corruption is row-linear
+ * (rb_corrupt_row_linear: motion_blur, fog, low_light, frame_drop) gets the first layers of its mlp
+ * visual-input paths (visual, shared, shared-pad, the concat visual half) by applying the corruption
+ * to the cached clean first-layer rows x W1, with no product; every such path is then scored from
+ * its first-layer rows in every cell. The scores equal the product's up to float rounding
+ * (docs/scaling.md). Costs R x C x S x hidden1 floats per path of clean arrays. Set it between create
+ * and the first clean block or borrow. */
+int rb_scorer_set_linear_visual(rb_scorer *s, int on);
 int rb_scorer_clean_blocks(rb_scorer *s, int64_t b0, int64_t b1);
 int rb_scorer_clean_finish(rb_scorer *s);
 /* The clean arrays as segments of n_snippets rows each: row i of a segment is at base + i * row_bytes

@@ -165,6 +165,29 @@ RB_VECTOR_KERNEL static void rb_clamp_nonnegative(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
+/* Run entry c's operator on one video whose clean rows are base + (offsets[video] + t) * stride,
+ * width D, with the given statistics and prototype, into out [T][D]. The stream is the video's
+ * (and crop's) whatever the rows are, so the same draws hit rows of any space. */
+static int rb_corrupt_apply(const rb_corrupt_ctx *ctx, const rb_corruption *c, const rb_corrupt_ops *ops, int severity,
+                            const rb_split *test, int64_t video, int32_t crop, const float *base, size_t stride,
+                            int32_t D, const float *mu, const float *sd, const float *proto, float *out) {
+    const rb_op_video v = {
+        .ctx = ctx, .c = c, .index = rb_corrupt_index(c), .test = test, .video = video, .base = base,
+        .in = base + (size_t)test->offsets[video] * stride, .stride = stride,
+        .T = rb_split_video_len(test, video), .D = D, .mu = mu, .sd = sd, .proto = proto, .out = out,
+        .p0 = severity > 0 ? c->param[0][severity - 1] : 0.0, .p1 = severity > 0 ? c->param[1][severity - 1] : 0.0};
+    rb_rng r;
+    if (ops->stream != RB_OP_STREAM_NONE) {
+        uint32_t ids[3];
+        rb_corrupt_stream_ids(ctx, c, video, ops->stream == RB_OP_STREAM_CROP ? crop : RB_CORRUPT_SLOT_VIDEO, ids);
+        rb_rng_init(&r, ctx->seed, RB_PURPOSE_CORRUPT, ids[0], ids[1], ids[2]);
+    }
+    if (ops->apply(&v, ops->stream != RB_OP_STREAM_NONE ? &r : NULL) != RB_OK)
+        return rb_context("%s %s severity %d, video %lld", rb_modality_name(c->modality), c->name, severity,
+                          (long long)video);
+    return RB_OK;
+}
+
 int rb_corrupt_video(const rb_corrupt_ctx *ctx, const rb_corruption *c, int severity, const rb_split *test,
                      int64_t video, int32_t crop, float *out) {
     const int idx = rb_corrupt_index(c);
@@ -177,25 +200,50 @@ int rb_corrupt_video(const rb_corrupt_ctx *ctx, const rb_corruption *c, int seve
     const size_t stride = m == RB_MOD_VISUAL ? (size_t)test->n_crops * (size_t)D : (size_t)D;
     const float *base = m == RB_MOD_VISUAL ? test->visual + (size_t)crop * (size_t)D : test->audio;
     const int with_stats = ops->uses_clean_stats;
-    const rb_op_video v = {
-        .ctx = ctx, .c = c, .index = idx, .test = test, .video = video, .base = base,
-        .in = base + (size_t)test->offsets[video] * stride, .stride = stride,
-        .T = rb_split_video_len(test, video), .D = D,
-        .mu = with_stats ? ctx->mean[m] : NULL, .sd = with_stats ? ctx->std[m] : NULL, .out = out,
-        .p0 = severity > 0 ? c->param[0][severity - 1] : 0.0, .p1 = severity > 0 ? c->param[1][severity - 1] : 0.0};
-    rb_rng r;
-    if (ops->stream != RB_OP_STREAM_NONE) {
-        uint32_t ids[3];
-        rb_corrupt_stream_ids(ctx, c, video, ops->stream == RB_OP_STREAM_CROP ? crop : RB_CORRUPT_SLOT_VIDEO, ids);
-        rb_rng_init(&r, ctx->seed, RB_PURPOSE_CORRUPT, ids[0], ids[1], ids[2]);
-    }
-    if (ops->apply(&v, ops->stream != RB_OP_STREAM_NONE ? &r : NULL) != RB_OK)
-        return rb_context("%s %s severity %d, video %lld", rb_modality_name(c->modality), c->name, severity,
-                          (long long)video);
+    RB_TRY(rb_corrupt_apply(ctx, c, ops, severity, test, video, crop, base, stride, D, with_stats ? ctx->mean[m] : NULL,
+                            with_stats ? ctx->std[m] : NULL, ctx->proto[idx], out));
     if (with_stats && ctx->nonnegative[m]) { /* never produce a value the clean modality cannot have */
-        rb_clamp_nonnegative(out, (size_t)v.T * (size_t)D);
+        rb_clamp_nonnegative(out, (size_t)rb_split_video_len(test, video) * (size_t)D);
     }
     return RB_OK;
+}
+
+int rb_corrupt_row_linear(const rb_corruption *c) {
+    const rb_corrupt_ops *ops = rb_corrupt_index(c) >= 0 ? rb_corrupt_ops_of(c) : NULL;
+    return ops && ops->row_linear;
+}
+
+int rb_corrupt_linear_constants(const rb_corrupt_ctx *ctx, const rb_corruption *c, const float **mean,
+                                const float **proto) {
+    const int idx = rb_corrupt_index(c);
+    if (!ctx || idx < 0 || !rb_corrupt_row_linear(c))
+        return rb_fail("%s: not a row-linear corruption", c ? c->name : "(null)");
+    if (ctx->dim[c->modality] == 0)
+        return rb_fail("%s %s: no clean %s statistics in the corruption context", rb_modality_name(c->modality), c->name,
+                       rb_modality_name(c->modality));
+    *mean = ctx->mean[c->modality];
+    *proto = ctx->proto[idx];
+    return RB_OK;
+}
+
+int rb_corrupt_video_rows(const rb_corrupt_ctx *ctx, const rb_corruption *c, int severity, const rb_split *test,
+                          int64_t video, int32_t crop, const rb_corrupt_rows *rows, float *out) {
+    const int idx = rb_corrupt_index(c);
+    const rb_corrupt_ops *ops = idx >= 0 ? rb_corrupt_ops_of(c) : NULL;
+    if (!ctx || !test || !rows || !rows->base || !out || !ops)
+        return rb_fail("corrupting rows: expected a context, a registry entry, a split, rows and a buffer");
+    if (!ops->row_linear)
+        return rb_fail("%s %s: only a row-linear corruption can be applied to rows of another space",
+                       rb_modality_name(c->modality), c->name);
+    if (rows->width < 1 || rows->stride < (size_t)rows->width)
+        return rb_fail("%s %s: rows of width %d with stride %zu: expected width >= 1 and stride >= width",
+                       rb_modality_name(c->modality), c->name, rows->width, rows->stride);
+    if (!rows->mean || (ctx->proto[idx] && !rows->proto))
+        return rb_fail("%s %s: the rows need the image of the clean mean%s", rb_modality_name(c->modality), c->name,
+                       ctx->proto[idx] ? " and of the prototype" : "");
+    RB_TRY(rb_check_video_call(ctx, c, ops, severity, test, video, crop));
+    return rb_corrupt_apply(ctx, c, ops, severity, test, video, crop, rows->base, rows->stride, rows->width, rows->mean,
+                            NULL, rows->proto, out);
 }
 
 int rb_corrupt_split(const rb_corrupt_ctx *ctx, const rb_corruption *c, int severity, const rb_split *test,

@@ -40,7 +40,8 @@ static int rb_apply_drop_zero(const rb_op_video *v, rb_rng *r) {
 }
 
 const rb_corrupt_ops rb_ops_drop_freeze = {
-    .name = "drop_freeze", .stream = RB_OP_STREAM_VIDEO, .uses_clean_stats = 1,
+    .name = "drop_freeze", .stream = RB_OP_STREAM_VIDEO, .uses_clean_stats = 1, .row_linear = 1,
     .apply = rb_apply_drop_freeze};
 const rb_corrupt_ops rb_ops_drop_zero = {
-    .name = "drop_zero", .stream = RB_OP_STREAM_VIDEO, .uses_clean_stats = 1, .apply = rb_apply_drop_zero};
+    .name = "drop_zero", .stream = RB_OP_STREAM_VIDEO, .uses_clean_stats = 1, .row_linear = 1,
+    .apply = rb_apply_drop_zero};

@@ -44,6 +44,8 @@ typedef struct {
     int32_t D;            /* feature width */
     const float *mu, *sd; /* clean mean and floored std of the modality (NULL if the operator
                              does not use clean statistics) */
+    const float *proto;   /* the entry's prototype (ctx->proto[index], or its image in another row
+                             space for rb_corrupt_video_rows); NULL without one */
     float *out;           /* [T][D] */
 } rb_op_video;
 
@@ -61,6 +63,10 @@ typedef struct {
     int uses_clean_stats;     /* 1: needs the modality's clean statistics, output clamped at 0 when
                                  the modality is nonnegative; 0 (zero): works without statistics */
     int64_t min_videos;       /* the test split needs at least this many videos (0: any) */
+    /* 1: row-linear (rb_corrupt_row_linear in rb_corrupt.h): each output row is a combination of the
+     * video's input rows, mu and proto with coefficients that do not depend on the values or the
+     * dimension, nonnegative and never reading sd; apply then also works on rows of another width */
+    int row_linear;
     /* Optional (NULL: nothing derived): derived data of registry entry `index` in ctx (prototype,
      * dimension order), built once by rb_corrupt_ctx_init when the entry's modality has statistics. */
     int (*prepare)(rb_corrupt_ctx *ctx, const rb_corruption *c, int index);

@@ -99,7 +99,7 @@ static int rb_prepare_prototype(rb_corrupt_ctx *ctx, const rb_corruption *c, int
 
 static int rb_apply_mix_prototype(const rb_op_video *v, rb_rng *r) {
     (void)r;
-    const float *p = v->ctx->proto[v->index];
+    const float *p = v->proto;
     const float keep = (float)(1.0 - v->p0), mix = (float)v->p0;
     for (int64_t t = 0; t < v->T; t++) {
         const float *x = rb_op_in_row(v, t);
@@ -110,5 +110,5 @@ static int rb_apply_mix_prototype(const rb_op_video *v, rb_rng *r) {
 }
 
 const rb_corrupt_ops rb_ops_mix_prototype = {
-    .name = "mix_prototype", .stream = RB_OP_STREAM_NONE, .uses_clean_stats = 1,
+    .name = "mix_prototype", .stream = RB_OP_STREAM_NONE, .uses_clean_stats = 1, .row_linear = 1,
     .prepare = rb_prepare_prototype, .apply = rb_apply_mix_prototype};

@@ -48,8 +48,8 @@ static int rb_apply_exp_smoothing(const rb_op_video *v, rb_rng *r) {
 }
 
 const rb_corrupt_ops rb_ops_moving_average = {
-    .name = "moving_average", .stream = RB_OP_STREAM_NONE, .uses_clean_stats = 1,
+    .name = "moving_average", .stream = RB_OP_STREAM_NONE, .uses_clean_stats = 1, .row_linear = 1,
     .apply = rb_apply_moving_average};
 const rb_corrupt_ops rb_ops_exp_smoothing = {
-    .name = "exp_smoothing", .stream = RB_OP_STREAM_NONE, .uses_clean_stats = 1,
+    .name = "exp_smoothing", .stream = RB_OP_STREAM_NONE, .uses_clean_stats = 1, .row_linear = 1,
     .apply = rb_apply_exp_smoothing};

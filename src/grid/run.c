@@ -40,6 +40,7 @@ static int rb_grid_init(rb_grid *g, const rb_config *cfg, const rb_dataset_spec 
     int chunk;
     RB_TRY(rb_config_int(cfg, "grid.chunk_rows", &chunk));
     RB_TRY(rb_config_double(cfg, "grid.reuse_mb", &g->reuse_mb));
+    RB_TRY(rb_config_bool(cfg, "grid.linear_visual", &g->linear_visual));
     g->chunk_rows = chunk;
     return rb_grid_boot_config(g);
 }
@@ -124,8 +125,16 @@ static const char *rb_source_name(int code) {
 int rb_grid_scorer(rb_grid *g, int d) {
     if (g->scorer[d]) return RB_OK;
     const rb_model *m = &g->models[g->model_of[d]];
-    RB_TRY_CTX(rb_scorer_init(&g->scorer[d], m, &g->data[d].test, &g->ctx[d], g->chunk_rows, g->reuse_mb),
-               "dataset %s", g->specs[d].name);
+    rb_scorer *s = NULL;
+    int rc = rb_scorer_create(&s, m, &g->data[d].test, &g->ctx[d], g->chunk_rows, g->reuse_mb);
+    if (rc == RB_OK) rc = rb_scorer_set_linear_visual(s, g->linear_visual);
+    if (rc == RB_OK) rc = rb_scorer_clean_blocks(s, 0, rb_scorer_n_blocks(s));
+    if (rc == RB_OK) rc = rb_scorer_clean_finish(s);
+    if (rc != RB_OK) {
+        rb_scorer_free(s);
+        return rb_context("dataset %s", g->specs[d].name);
+    }
+    g->scorer[d] = s;
     RB_TRY_CTX(rb_scorer_set_methods(g->scorer[d], g->methods, g->M), "dataset %s", g->specs[d].name);
     return RB_OK;
 }

@@ -70,14 +70,19 @@ int rb_exact_ties_score(rb_exact_ties *t, const rb_detector *det, rb_det_input i
 
 int rb_exact_ties_score_with(rb_exact_ties *t, rb_row_scorer fn, const void *ctx, const float *x, int64_t rows, int d,
                              int ld, float *scores) {
+    return rb_exact_ties_score_keyed(t, fn, ctx, x, d, ld, x, d, ld, rows, scores);
+}
+
+int rb_exact_ties_score_keyed(rb_exact_ties *t, rb_row_scorer fn, const void *ctx, const float *key, int key_d,
+                              int key_ld, const float *x, int d, int ld, int64_t rows, float *scores) {
     if (rows <= 0) return RB_OK;
     RB_TRY(rb_exact_ties_reserve(t, rows, d, 0));
     int64_t n_fresh = 0, n_zero = 0;
     for (int64_t i = 0; i < rows; i++) {
-        const float *row = x + (size_t)i * (size_t)ld;
+        const float *row = key + (size_t)i * (size_t)key_ld;
         uint8_t k = RB_ROW_FRESH;
-        if (rb_row_is_zero(row, d)) k = RB_ROW_ZERO;
-        else if (i > 0 && memcmp(row, row - ld, sizeof(float) * (size_t)d) == 0) k = RB_ROW_REPEAT;
+        if (rb_row_is_zero(row, key_d)) k = RB_ROW_ZERO;
+        else if (i > 0 && memcmp(row, row - key_ld, sizeof(float) * (size_t)key_d) == 0) k = RB_ROW_REPEAT;
         t->kind[i] = k;
         n_fresh += k == RB_ROW_FRESH;
         n_zero += k == RB_ROW_ZERO;

@@ -26,6 +26,12 @@ int rb_exact_ties_score(rb_exact_ties *t, const rb_detector *det, rb_det_input i
 typedef int (*rb_row_scorer)(const void *ctx, const float *x, int64_t rows, int ld, float *scores);
 int rb_exact_ties_score_with(rb_exact_ties *t, rb_row_scorer fn, const void *ctx, const float *x, int64_t rows, int d,
                              int ld, float *scores);
+/* The same with the ties found on other rows: row i of key (width key_d, stride key_ld) decides
+ * whether row i of x is scored fresh, as the zero row (key row all zero: x's row must then be zero
+ * too, as x = key W is) or as a repeat of row i-1. For rows x = key W computed by a product whose
+ * rounding may depend on the row's position: the ties of the inputs stay exact in the scores. */
+int rb_exact_ties_score_keyed(rb_exact_ties *t, rb_row_scorer fn, const void *ctx, const float *key, int key_d,
+                              int key_ld, const float *x, int d, int ld, int64_t rows, float *scores);
 void rb_exact_ties_free(rb_exact_ties *t);
 
 #endif

@@ -69,6 +69,17 @@ struct rb_scorer {
     double *clean_nll[2], *clean_w[2]; /* [S][C] visual, [S] audio */
     double *nll[2], *w[2];             /* the current cell's */
     float *pre_v, *pre_a;              /* concat first-layer halves of the clean features: [R][C][S][h1], [R][S][h1] */
+    /* Row-linear visual corruptions (rb_corrupt_row_linear) from the clean first layers: with linear
+     * set, pre_path[p] holds x W1 of the clean visual features for each mlp visual-input path p
+     * (P_V, P_SV, P_PV; [R][C][S][h1]) and pre_v / pre_a are kept whatever reuse_mb says; every such
+     * path is scored from its first-layer rows (rb_score_visual_path). */
+    int linear;
+    int halves_fit;                    /* the concat halves fit in reuse_mb */
+    float *pre_path[N_PATHS];
+    float *zbuf;                       /* [chunk][h1max] first-layer rows of one crop of a block */
+    float *img;                        /* [N_PATHS][R][2][h1max] images of the mean and prototype (linear cells) */
+    const rb_corruption *img_of;       /* the entry whose images img holds (they do not depend on the severity) */
+    int h1max;
     /* chunk scratch */
     float *buf[2];                     /* corrupted features of a chunk: [rows][C][Dv], [rows][Da] */
     int any_hlnet;                     /* some path's detector has model.arch = hlnet */
@@ -84,6 +95,7 @@ struct rb_scorer {
     double flops;
     int reuse;                         /* 0: every cell recomputes both modalities (benchmarks, checks) */
     int clean_borrowed;                /* the clean arrays live in caller memory (rb_scorer_clean_borrow) */
+    int clean_started;                 /* some clean block was scored or the arrays borrowed */
     int n_sel;                         /* the methods rb_scorer_cell computes (rb_scorer_set_methods) */
     rb_method sel[RB_N_METHODS];
     double *decor_beta, *decor_mean;   /* shared-decor: [2][R] slope of NLL on the shared score, mean score */
@@ -108,8 +120,9 @@ static void rb_scorer_free_clean(rb_scorer *s) {
         for (int m = 0; m < 2; m++) free(s->clean_nll[m]);
         free(s->pre_v);
         free(s->pre_a);
+        for (int p = 0; p < N_PATHS; p++) free(s->pre_path[p]);
     }
-    for (int p = 0; p < N_PATHS; p++) s->clean[p] = NULL;
+    for (int p = 0; p < N_PATHS; p++) s->clean[p] = s->pre_path[p] = NULL;
     s->clean_nll[0] = s->clean_nll[1] = NULL;
     s->pre_v = s->pre_a = NULL;
 }
@@ -132,6 +145,8 @@ void rb_scorer_free(rb_scorer *s) {
     for (int r = 0; s->fold && r < s->R; r++) rb_folded_audio_free(&s->fold[r]);
     free(s->fold);
     free(s->video_tmp);
+    free(s->zbuf);
+    free(s->img);
     free(s->tmp);
     free(s->block_v);
     rb_exact_ties_free(&s->ties);
@@ -203,10 +218,97 @@ static int rb_score_paths_hlnet(rb_scorer *s, const rb_detector *d, int m, const
     return RB_OK;
 }
 
+/* ---- first-layer rows (the linear shortcut) ---- */
+
+/* Is p a path whose first-layer rows are cached when linear is set: an mlp visual-input single path. */
+static int rb_path_has_rows(const rb_scorer *s, int p) {
+    return s->have[p] && (p == P_V || p == P_SV || p == P_PV) && rb_path_det(s, p, 0)->arch != RB_ARCH_HLNET;
+}
+
+/* An rb_row_scorer over first-layer rows x W1 (no bias yet, stride hidden1): the rest of detector det. */
+static int rb_first_layer_rows_score(const void *det, const float *z, int64_t rows, int ld, float *scores) {
+    const rb_detector *d = det;
+    if (ld != d->hidden1) return rb_fail("scoring first-layer rows: stride %d, expected %d", ld, d->hidden1);
+    return rb_detector_score_pre(d, z, NULL, rows, scores);
+}
+
+/* out[h] = x W (x [D], W [D][h]), accumulated in double and rounded once: the image of a vector. */
+static void rb_row_image(const float *x, const float *W, int D, int h, double *acc, float *out) {
+    for (int j = 0; j < h; j++) acc[j] = 0.0;
+    for (int k = 0; k < D; k++) {
+        const double xk = x[k];
+        const float *wk = W + (size_t)k * (size_t)h;
+        for (int j = 0; j < h; j++) acc[j] += xk * wk[j];
+    }
+    for (int j = 0; j < h; j++) out[j] = (float)acc[j];
+}
+
+/* For a row-linear visual condition: s->img holds, per path with cached rows and replica, the images
+ * under the path's visual first layer of the clean mean and of the prototype. */
+static int rb_linear_images(rb_scorer *s, const rb_modality_condition *cond) {
+    if (s->img_of == cond->corruption) return RB_OK;
+    s->img_of = NULL;
+    const float *mean, *proto;
+    RB_TRY(rb_corrupt_linear_constants(s->ctx, cond->corruption, &mean, &proto));
+    double *acc = rb_malloc(sizeof(double) * (size_t)s->h1max, "image accumulator");
+    if (!acc) return RB_ERR;
+    for (int p = 0; p < N_PATHS; p++) {
+        if (!s->pre_path[p] && !(p == P_CONCAT && s->pre_v)) continue;
+        for (int r = 0; r < s->R; r++) {
+            const rb_detector *d = rb_path_det(s, p, r);
+            float *img = s->img + ((size_t)p * (size_t)s->R + (size_t)r) * 2 * (size_t)s->h1max;
+            rb_row_image(mean, d->l1.w, s->Dv, d->hidden1, acc, img); /* visual rows of W1 come first */
+            if (proto) rb_row_image(proto, d->l1.w, s->Dv, d->hidden1, acc, img + s->h1max);
+        }
+    }
+    free(acc);
+    s->img_of = cond->corruption;
+    return RB_OK;
+}
+
+/* The row-linear condition's first-layer rows of path p (concat: its visual half; cache its clean
+ * rows [R][C][S][h1]), replica r, crop c, videos [v0, v1), into z: the corruption applied to the
+ * clean rows, with no product (rb_corrupt_video_rows). */
+static int rb_linear_rows(rb_scorer *s, const rb_modality_condition *cond, const float *cache, int p, int r, int c,
+                          int h1, int64_t v0, int64_t v1, float *z) {
+    const rb_split *t = s->test;
+    const float *mean, *proto;
+    RB_TRY(rb_corrupt_linear_constants(s->ctx, cond->corruption, &mean, &proto));
+    const float *img = s->img + ((size_t)p * (size_t)s->R + (size_t)r) * 2 * (size_t)s->h1max;
+    const rb_corrupt_rows rows = {cache + ((size_t)r * (size_t)s->C + (size_t)c) * (size_t)s->S * (size_t)h1, (size_t)h1,
+                                  h1, img, proto ? img + s->h1max : NULL};
+    const int64_t s0 = t->offsets[v0];
+    for (int64_t v = v0; v < v1; v++)
+        RB_TRY(rb_corrupt_video_rows(s->ctx, cond->corruption, cond->severity, t, v, c, &rows,
+                                     z + (size_t)(t->offsets[v] - s0) * (size_t)h1));
+    return RB_OK;
+}
+
+/* Path p (with cached rows), replica r, crop c of rows [s0, s0 + rows) into s->tmp. For a row-linear
+ * condition lin, from the clean rows without a product; otherwise z = x W1 by one product over the
+ * block (into the cache when filling it), scored with the ties of x kept exact. */
+static int rb_score_visual_rows(rb_scorer *s, const rb_detector *d, int p, int r, int c, const rb_modality_condition *lin,
+                                const float *xv, int64_t s0, int64_t rows, int64_t v0, int64_t v1, int fill_cache) {
+    const int h1 = d->hidden1, Dv = s->Dv, ldv = s->C * s->Dv;
+    if (lin) {
+        RB_TRY(rb_linear_rows(s, lin, s->pre_path[p], p, r, c, h1, v0, v1, s->zbuf));
+        s->flops += rb_trunk_flops(d, rows, 0);
+        return rb_exact_ties_score_keyed(&s->ties, rb_first_layer_rows_score, d, s->zbuf, h1, h1, s->zbuf, h1, h1, rows,
+                                         s->tmp);
+    }
+    float *z = fill_cache ? s->pre_path[p] + (((size_t)r * (size_t)s->C + (size_t)c) * (size_t)s->S + (size_t)s0) * (size_t)h1
+                          : s->zbuf;
+    const float *x = xv + (size_t)c * (size_t)Dv;
+    rb_nn_matmul(x, rows, Dv, ldv, d->l1.w, h1, h1, z, h1, 0.0f);
+    s->flops += rb_trunk_flops(d, rows, Dv);
+    return rb_exact_ties_score_keyed(&s->ties, rb_first_layer_rows_score, d, x, Dv, ldv, z, h1, h1, rows, s->tmp);
+}
+
 /* Score the dirty paths of rows [s0, s0+rows) into out[p] ([R][S][width]); nll of dirty modalities
  * into nll[m]. dirty[m]: modality m's features changed. fill_cache: also store the clean concat halves. */
 static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_t s0, int64_t rows, const int dirty[2],
-                          const int missing[2], float *const out[N_PATHS], double *const nll[2], int fill_cache) {
+                          const int missing[2], float *const out[N_PATHS], double *const nll[2], int fill_cache,
+                          const rb_modality_condition *lin, int64_t v0, int64_t v1) {
     const int C = s->C, Dv = s->Dv, Da = s->Da;
     const int ldv = C * Dv;
     for (int r = 0; r < s->R; r++) {
@@ -233,9 +335,13 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
             }
             if (m == 0) {
                 for (int c = 0; c < C; c++) {
-                    RB_TRY(rb_exact_ties_score(&s->ties, d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, rows, Dv, ldv, s->tmp));
+                    if (s->pre_path[p]) {
+                        RB_TRY(rb_score_visual_rows(s, d, p, r, c, lin, xv, s0, rows, v0, v1, fill_cache));
+                    } else {
+                        RB_TRY(rb_exact_ties_score(&s->ties, d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, rows, Dv, ldv, s->tmp));
+                        s->flops += rb_trunk_flops(d, rows, Dv);
+                    }
                     for (int64_t i = 0; i < rows; i++) o[(size_t)i * C + c] = s->tmp[i];
-                    s->flops += rb_trunk_flops(d, rows, Dv);
                 }
             } else {
                 RB_TRY(rb_exact_ties_score(&s->ties, d, RB_INPUT_AUDIO, xa, rows, Da, Da, o));
@@ -274,6 +380,9 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
                 }
                 if (missing[0]) { /* x_v W1v = 0 */
                     pv = NULL;
+                } else if (lin) { /* a row-linear corruption of the cached clean half: no product */
+                    RB_TRY(rb_linear_rows(s, lin, s->pre_v, P_CONCAT, r, c, (int)h1, v0, v1, s->part_tmp[0]));
+                    pv = s->part_tmp[0];
                 } else if (cache && !fill_cache && !dirty[0]) {
                     pv = cached_v;
                 } else {
@@ -316,13 +425,19 @@ static int rb_score_range(rb_scorer *s, const rb_modality_condition cond[2], con
                           double *const nll[2], int fill_cache, int64_t b0, int64_t b1) {
     const rb_split *t = s->test;
     int missing[2] = {cond[0].missing, cond[1].missing};
+    const rb_modality_condition *lin = NULL; /* a row-linear visual corruption scored from the clean rows */
+    if (s->linear && dirty[0] && !missing[0] && cond[0].corruption && !cond[0].preextracted &&
+        rb_corrupt_row_linear(cond[0].corruption)) {
+        lin = &cond[0];
+        RB_TRY(rb_linear_images(s, lin));
+    }
     for (int64_t b = b0; b < b1; b++) {
         int64_t v0 = s->block_v[b], v1 = s->block_v[b + 1];
         int64_t s0 = t->offsets[v0], rows = t->offsets[v1] - s0;
         const float *xv = NULL, *xa = NULL;
         RB_TRY(rb_chunk_features(s, 0, &cond[0], v0, v1, &xv));
         RB_TRY(rb_chunk_features(s, 1, &cond[1], v0, v1, &xa));
-        RB_TRY(rb_score_chunk(s, xv, xa, s0, rows, dirty, missing, out, nll, fill_cache));
+        RB_TRY(rb_score_chunk(s, xv, xa, s0, rows, dirty, missing, out, nll, fill_cache, lin, v0, v1));
     }
     return RB_OK;
 }
@@ -351,6 +466,40 @@ static int rb_scorer_constants(rb_scorer *s) {
     }
     free(zero_row);
     return rc;
+}
+
+/* The caches the settings ask for, in the scorer's own memory (before any borrow): the concat
+ * first-layer halves when they fit in reuse_mb or linear is set (an hlnet concat detector scores whole
+ * videos: no halves), and with linear the first-layer rows of the paths rb_path_has_rows names. */
+static int rb_scorer_alloc_caches(rb_scorer *s) {
+    free(s->pre_v);
+    free(s->pre_a);
+    s->pre_v = s->pre_a = NULL;
+    for (int p = 0; p < N_PATHS; p++) {
+        free(s->pre_path[p]);
+        s->pre_path[p] = NULL;
+    }
+    const size_t R = (size_t)s->R, C = (size_t)s->C, S = (size_t)s->S;
+    if (s->have[P_CONCAT] && rb_path_det(s, P_CONCAT, 0)->arch != RB_ARCH_HLNET && (s->halves_fit || s->linear)) {
+        s->pre_v = rb_malloc(sizeof(float) * R * C * S * (size_t)s->h1, "clean concat visual half");
+        s->pre_a = rb_malloc(sizeof(float) * R * S * (size_t)s->h1, "clean concat audio half");
+        if (!s->pre_v || !s->pre_a) return RB_ERR;
+    }
+    for (int p = 0; s->linear && p < N_PATHS; p++) {
+        if (!rb_path_has_rows(s, p)) continue;
+        s->pre_path[p] = rb_malloc(sizeof(float) * R * C * S * (size_t)rb_path_det(s, p, 0)->hidden1,
+                                   "clean first-layer rows");
+        if (!s->pre_path[p]) return RB_ERR;
+    }
+    return RB_OK;
+}
+
+int rb_scorer_set_linear_visual(rb_scorer *s, int on) {
+    if (s->clean_started)
+        return rb_fail("scorer: the linear shortcut is set before the clean arrays are borrowed or scored");
+    s->linear = on != 0;
+    RB_TRY_CTX(rb_scorer_alloc_caches(s), "scorer: the clean first-layer caches");
+    return RB_OK;
 }
 
 int rb_scorer_create(rb_scorer **out, const rb_model *model, const rb_split *test, const rb_corrupt_ctx *ctx,
@@ -407,12 +556,24 @@ int rb_scorer_create(rb_scorer **out, const rb_model *model, const rb_split *tes
         if (!s->video_tmp || !s->tmp) rc = RB_ERR;
     }
     double cache_mb = s->have[P_CONCAT] ? 4.0 * s->R * (double)s->S * s->h1 * (s->C + 1) / 1048576.0 : 0;
-    /* an hlnet concat detector scores whole videos: no first-layer halves to cache */
-    if (rc == RB_OK && s->have[P_CONCAT] && cache_mb <= reuse_mb && rb_path_det(s, P_CONCAT, 0)->arch != RB_ARCH_HLNET) {
-        s->pre_v = rb_malloc(sizeof(float) * (size_t)s->R * s->C * (size_t)s->S * s->h1, "clean concat visual half");
-        s->pre_a = rb_malloc(sizeof(float) * (size_t)s->R * (size_t)s->S * s->h1, "clean concat audio half");
-        if (!s->pre_v || !s->pre_a) rc = RB_ERR;
+    s->halves_fit = cache_mb <= reuse_mb;
+    s->linear = 1;
+    s->h1max = s->h1 > 1 ? s->h1 : 1;
+    for (int p = 0; rc == RB_OK && p < N_PATHS; p++) {
+        if (!rb_path_has_rows(s, p)) continue;
+        for (int r = 1; rc == RB_OK && r < s->R; r++)
+            if (rb_path_det(s, p, r)->hidden1 != rb_path_det(s, p, 0)->hidden1)
+                rc = rb_fail("detector %s: replicas 0 and %d differ in hidden width (%d, %d)",
+                             rb_detector_kind_name(rb_path_kind[p]), r, rb_path_det(s, p, 0)->hidden1,
+                             rb_path_det(s, p, r)->hidden1);
+        if (rb_path_det(s, p, 0)->hidden1 > s->h1max) s->h1max = rb_path_det(s, p, 0)->hidden1;
     }
+    if (rc == RB_OK) {
+        s->zbuf = rb_malloc(sizeof(float) * ch * (size_t)s->h1max, "first-layer rows");
+        s->img = rb_malloc(sizeof(float) * (size_t)N_PATHS * (size_t)s->R * 2 * (size_t)s->h1max, "first-layer images");
+        if (!s->zbuf || !s->img) rc = RB_ERR;
+    }
+    if (rc == RB_OK) rc = rb_scorer_alloc_caches(s);
     if (rc == RB_OK) rc = rb_scorer_constants(s);
     if (rc == RB_OK && s->have[P_SV]) {
         s->decor_beta = rb_malloc(sizeof(double) * 2 * (size_t)s->R, "decor slopes");
@@ -435,6 +596,7 @@ int rb_scorer_clean_blocks(rb_scorer *s, int64_t b0, int64_t b1) {
                        (long long)s->n_blocks);
     rb_modality_condition clean[2] = {{0}, {0}};
     int dirty[2] = {1, 1};
+    s->clean_started = 1;
     RB_TRY_CTX(rb_score_range(s, clean, dirty, s->clean, s->clean_nll, s->pre_v != NULL, b0, b1),
                "scoring the clean test split");
     return RB_OK;
@@ -460,17 +622,25 @@ int rb_scorer_clean_segments(const rb_scorer *s, rb_clean_segment *seg, int cap)
                 RB_SEGMENT(s->pre_v + ((size_t)r * (size_t)s->C + (size_t)c) * (size_t)s->S * h1, sizeof(float) * h1);
         for (int r = 0; r < s->R; r++) RB_SEGMENT(s->pre_a + (size_t)r * (size_t)s->S * h1, sizeof(float) * h1);
     }
+    for (int p = 0; p < N_PATHS; p++) {
+        if (!s->pre_path[p]) continue;
+        size_t h1 = (size_t)rb_path_det(s, p, 0)->hidden1;
+        for (int r = 0; r < s->R; r++)
+            for (int c = 0; c < s->C; c++)
+                RB_SEGMENT(s->pre_path[p] + ((size_t)r * (size_t)s->C + (size_t)c) * (size_t)s->S * h1, sizeof(float) * h1);
+    }
 #undef RB_SEGMENT
     return n;
 }
 
 /* The clean arrays in one buffer: each starts on a 64-byte boundary, in the order of
  * rb_scorer_clean_segments (path arrays with all replicas, the two NLLs, the concat halves when
- * halves is set). Returns the bytes they take; with base, points the scorer's arrays into it. */
+ * halves is set, the first-layer rows of each path p with bit p of rows_mask). Returns the bytes they
+ * take; with base, points the scorer's arrays into it. */
 #define RB_CLEAN_ALIGN ((size_t)64)
 static size_t rb_clean_round(size_t n) { return (n + RB_CLEAN_ALIGN - 1) / RB_CLEAN_ALIGN * RB_CLEAN_ALIGN; }
 
-static size_t rb_scorer_clean_layout(rb_scorer *s, int halves, char *base) {
+static size_t rb_scorer_clean_layout(rb_scorer *s, int halves, unsigned rows_mask, char *base) {
     size_t at = 0;
     for (int p = 0; p < N_PATHS; p++) {
         if (!s->have[p]) continue;
@@ -492,20 +662,35 @@ static size_t rb_scorer_clean_layout(rb_scorer *s, int halves, char *base) {
             s->pre_a = (float *)a;
         }
     }
+    for (int p = 0; p < N_PATHS; p++) {
+        if (!(rows_mask & (1u << p))) continue;
+        if (base) s->pre_path[p] = (float *)(base + at);
+        at += rb_clean_round(sizeof(float) * (size_t)s->R * (size_t)s->C * (size_t)s->S *
+                             (size_t)rb_path_det(s, p, 0)->hidden1);
+    }
     return at;
 }
 
+static unsigned rb_scorer_rows_mask(const rb_scorer *s) {
+    unsigned mask = 0;
+    for (int p = 0; p < N_PATHS; p++)
+        if (s->pre_path[p]) mask |= 1u << p;
+    return mask;
+}
+
 size_t rb_scorer_clean_bytes(const rb_scorer *s) {
-    return rb_scorer_clean_layout((rb_scorer *)s, s->pre_v && s->pre_a, NULL);
+    return rb_scorer_clean_layout((rb_scorer *)s, s->pre_v && s->pre_a, rb_scorer_rows_mask(s), NULL);
 }
 
 int rb_scorer_clean_borrow(rb_scorer *s, void *base) {
     if (!base || ((uintptr_t)base % RB_CLEAN_ALIGN) != 0)
         return rb_fail("scorer: the memory for the clean arrays must be %zu-byte aligned", RB_CLEAN_ALIGN);
     const int halves = s->pre_v && s->pre_a;
+    const unsigned rows_mask = rb_scorer_rows_mask(s);
     rb_scorer_free_clean(s);
     s->clean_borrowed = 1;
-    rb_scorer_clean_layout(s, halves, base);
+    s->clean_started = 1;
+    rb_scorer_clean_layout(s, halves, rows_mask, base);
     return RB_OK;
 }
 

@@ -1,5 +1,5 @@
-/* bench_cell_types.c - per cell type (visual, visual with noise, audio, missing visual, missing
- * audio, clean) the measured cell time next to its floor: the dense work the cell must do, timed in
+/* bench_cell_types.c - per cell type (visual, visual with noise, row-linear visual, audio, missing
+ * visual, missing audio, clean) the measured cell time next to its floor: the dense work the cell must do, timed in
  * the same run as plain sgemm (and, for the GMM, dgemm) calls of exactly those shapes in the blocks
  * the scorer uses. Shapes: protocol widths (1024-d visual, 128-d audio, 512/128 trunk), 1 crop,
  * 1 replica, every detector kind, a GMM of 8 components per modality.
@@ -7,7 +7,12 @@
  * The work a cell must do (docs/scaling.md, "Cost of a cell"), per replica and crop C:
  *   visual:          4 first layers S x 1024 x 512 (visual, shared, shared-pad, concat half) and
  *                    4 second layers S x 512 x 128, the visual GMM (S C) x 8 x 2048 in double
+ *                    (measured with jpeg, a corruption that is not row-linear)
  *   visual + noise:  the same (generating the noise is the overhead the line shows)
+ *   row-linear visual (fog, motion_blur, low_light, frame_drop): the 4 second layers and the GMM;
+ *                    the first layers come from the cached clean ones with no product
+ *                    (rb_scorer_set_linear_visual). The `linear_shortcut` line times a fog cell with
+ *                    and without the shortcut.
  *   audio:           4 first layers S x 128 x 512 (audio, shared folded, shared-pad, concat half),
  *                    3 + C second layers, the audio GMM S x 8 x 256
  *   missing visual:  the concat second layer once (its audio half is cached; the other paths are
@@ -55,6 +60,21 @@ static double time_products(int64_t rows, int n, int k, int count, int dbl) {
     return rb_bench_median(t, REPS);
 }
 
+static double time_cell(rb_scorer *s, const rb_modality_condition c[2]);
+
+/* A scorer like rb_scorer_init's with the linear shortcut set to `linear`. */
+static int make_scorer(rb_scorer **s, const rb_model *m, const rb_split *test, const rb_corrupt_ctx *ctx, int linear) {
+    RB_TRY(rb_scorer_create(s, m, test, ctx, 8192, 1e9));
+    int rc = rb_scorer_set_linear_visual(*s, linear);
+    if (rc == RB_OK) rc = rb_scorer_clean_blocks(*s, 0, rb_scorer_n_blocks(*s));
+    if (rc == RB_OK) rc = rb_scorer_clean_finish(*s);
+    if (rc != RB_OK) {
+        rb_scorer_free(*s);
+        *s = NULL;
+    }
+    return rc;
+}
+
 static double time_cell(rb_scorer *s, const rb_modality_condition c[2]) {
     double t[REPS];
     for (int i = 0; i < REPS; i++) {
@@ -73,43 +93,52 @@ RB_BENCH(cell_types) {
     rb_dataset d;
     rb_model m;
     rb_corrupt_ctx ctx;
-    rb_scorer *s = NULL;
+    rb_scorer *s = NULL, *s_products = NULL;
     if (rb_fixture_dataset(&spec, &d) != RB_OK || rb_fixture_model(&spec, &d, &m) != RB_OK ||
         rb_corrupt_ctx_init(&ctx, 11, 1, &m.stats[0], &m.stats[1]) != RB_OK ||
-        rb_scorer_init(&s, &m, &d.test, &ctx, 8192, 1e9) != RB_OK) {
+        make_scorer(&s, &m, &d.test, &ctx, 1) != RB_OK || make_scorer(&s_products, &m, &d.test, &ctx, 0) != RB_OK) {
         rb_bench_check("cell_types", 0, rb_error_message());
         return;
     }
     const int64_t S = d.test.n_snippets;
-    rb_modality_condition conds[6][2];
+    enum { N = 7 };
+    rb_modality_condition conds[N][2];
     memset(conds, 0, sizeof conds);
-    rb_corrupt_lookup(RB_MOD_VISUAL, "fog", &conds[0][0].corruption);
+    rb_corrupt_lookup(RB_MOD_VISUAL, "jpeg", &conds[0][0].corruption);
     conds[0][0].severity = 3;
     rb_corrupt_lookup(RB_MOD_VISUAL, "gaussian_noise", &conds[1][0].corruption);
     conds[1][0].severity = 3;
-    rb_corrupt_lookup(RB_MOD_AUDIO, "reverb", &conds[2][1].corruption);
-    conds[2][1].severity = 3;
-    conds[3][0].missing = 1;
-    conds[4][1].missing = 1;
-    static const char *names[6] = {"visual", "visual_noise", "audio", "missing_visual", "missing_audio", "clean"};
+    rb_corrupt_lookup(RB_MOD_VISUAL, "fog", &conds[2][0].corruption);
+    conds[2][0].severity = 3;
+    rb_corrupt_lookup(RB_MOD_AUDIO, "reverb", &conds[3][1].corruption);
+    conds[3][1].severity = 3;
+    conds[4][0].missing = 1;
+    conds[5][1].missing = 1;
+    static const char *names[N] = {"visual", "visual_noise", "visual_linear", "audio", "missing_visual", "missing_audio",
+                                   "clean"};
     /* the floors, in the same run */
     const double l2 = time_products(S, H2, H1, 1, 0);
-    const double vis = C * (4 * time_products(S, H1, DV, 1, 0) + 4 * l2) + time_products(S * C, K, 2 * DV, 1, 1);
+    const double gmm_v = time_products(S * C, K, 2 * DV, 1, 1);
+    const double vis = C * (4 * time_products(S, H1, DV, 1, 0) + 4 * l2) + gmm_v;
     const double aud = 4 * time_products(S, H1, DA, 1, 0) + (3 + C) * l2 + time_products(S, K, 2 * DA, 1, 1);
-    const double floor[6] = {vis, vis, aud, l2, C * l2, 0.0};
-    double t[6];
-    for (int i = 0; i < 6; i++) t[i] = time_cell(s, conds[i]);
-    const double fixed = t[5];
-    for (int i = 0; i < 6; i++)
+    const double floor[N] = {vis, vis, C * 4 * l2 + gmm_v, aud, l2, C * l2, 0.0};
+    double t[N];
+    for (int i = 0; i < N; i++) t[i] = time_cell(s, conds[i]);
+    const double fixed = t[N - 1];
+    for (int i = 0; i < N; i++)
         rb_bench_report("cell_types", "cell=%s snippets=%lld measured_s=%.4f floor_s=%.4f ratio=%.2f fixed_s=%.4f "
                         "ratio_fixed=%.2f",
                         names[i], (long long)S, t[i], floor[i], floor[i] > 0 ? t[i] / floor[i] : 0.0, fixed,
                         t[i] / (floor[i] + fixed));
     rb_bench_report("cell_types", "noise_overhead_of_visual_cell=%.2f", (t[1] - t[0]) / t[1]);
-    int ok = 1;
-    for (int i = 0; i < 6; i++) ok &= t[i] > 0 && floor[i] >= 0;
+    const double fog_products = time_cell(s_products, conds[2]);
+    rb_bench_report("cell_types", "linear_shortcut cell=fog with_s=%.4f without_s=%.4f speedup=%.2f", t[2], fog_products,
+                    fog_products / t[2]);
+    int ok = fog_products > 0;
+    for (int i = 0; i < N; i++) ok &= t[i] > 0 && floor[i] >= 0;
     rb_bench_check("cell_types", ok, "every cell type scored and every floor timed");
     rb_scorer_free(s);
+    rb_scorer_free(s_products);
     rb_corrupt_ctx_free(&ctx);
     rb_model_free(&m);
     rb_dataset_free(&d);

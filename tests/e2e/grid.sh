@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # grid.sh - `robusta bench` end to end with the real MPI launcher and parallel HDF5: results.h5 and
 # tables bitwise identical on 1, 2, 3 and 4 ranks (and with the clean arrays shared per node, nodes of
-# 1-3 ranks); saved scores recompute the stored metrics; a
+# 1-3 ranks); the linear shortcut against the products (same metrics within 1e-4); saved scores
+# recompute the stored metrics; a
 # 2-rank run killed part-way and resumed equals an uninterrupted run; resume refuses a changed config;
 # an error seen by one rank ends the whole job with its message (no hang). The bootstrap resamples,
 # intervals, paired comparisons and robustness summaries are part of "identical" throughout.
@@ -42,6 +43,12 @@ done
 check "results.h5 holds 200 resamples per (cell, method, metric)" bash -c "h5dump -H -d /bootstrap/values '$E2E_TMP/np1/results.h5' | grep -q '( 42, 9, 3, 200 )'"
 check "report rebuilds summary.md and summaries.csv bitwise from results.h5" bash -c \
   "'$ROBUSTA' report '$E2E_TMP/np2/results.h5' --out '$E2E_TMP/rep' --no-plots >/dev/null && cmp -s '$E2E_TMP/rep/summary.md' '$E2E_TMP/np1/summary.md' && cmp -s '$E2E_TMP/rep/summaries.csv' '$E2E_TMP/np1/summaries.csv'"
+# the linear shortcut (fog and frame_drop here) against the products: not the same bits, the same metrics
+check "bench with grid.linear_visual = false" timeout 600 "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" \
+  "${grid[@]}" --set grid.linear_visual=false --out "$E2E_TMP/nolin"
+check "the linear shortcut changed some bits (it was taken)" bash -c "! cmp -s <(h5dump -m '%.17g' -d /cells/ap '$E2E_TMP/np1/results.h5') <(h5dump -m '%.17g' -d /cells/ap '$E2E_TMP/nolin/results.h5')"
+check "the linear shortcut's metrics equal the products' within 1e-4" bash -c \
+  "'$ROBUSTA' audit '$E2E_TMP/nolin/results.h5' '$E2E_TMP/np1/results.h5' --metric-tolerance ap=1e-4,ap_step=1e-4,roc_auc=1e-4,oracle_gap=1e-4,detect_auc=1e-9,weight=1e-9 | tail -n 1 | grep -q 'audit: MATCH'"
 check "bench with stats.bootstrap = 0" timeout 600 "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" "${grid[@]}" \
   --set stats.bootstrap=0 --out "$E2E_TMP/b0"
 check "stats.bootstrap = 0: no /bootstrap, no interval columns, the same metrics, and summary.md says so" bash -c \

@@ -293,6 +293,7 @@ RB_TEST(corrupt_table_operators_match_formulas) {
     /* mixing toward a prototype: 0.75*x + 0.25*proto */
     float proto[2] = {4.0f, -4.0f};
     ctx.proto[0] = proto;
+    v.proto = proto;
     v.p0 = 0.25;
     RB_EXPECT_OK(apply_op(RB_CORRUPT_OP_MIX_PROTOTYPE, &v, NULL));
     const float mix[6] = {1.75f, -1.75f, 1.1875f, 1.25f, -0.5f, 0.875f};
@@ -349,7 +350,7 @@ RB_TEST(corrupt_video_dispatches_through_the_table) {
             rb_op_video v = {.ctx = &ctx, .c = c, .index = i, .test = &s, .video = video, .base = base,
                              .in = base + (size_t)s.offsets[video] * stride, .stride = stride, .T = 3, .D = D,
                              .mu = ops->uses_clean_stats ? ctx.mean[m] : NULL,
-                             .sd = ops->uses_clean_stats ? ctx.std[m] : NULL, .out = want,
+                             .sd = ops->uses_clean_stats ? ctx.std[m] : NULL, .proto = ctx.proto[i], .out = want,
                              .p0 = sev ? c->param[0][sev - 1] : 0.0, .p1 = sev ? c->param[1][sev - 1] : 0.0};
             rb_rng r;
             uint32_t ids[3];

@@ -75,9 +75,10 @@ static void rb_check_clean_blocks(rb_detector_arch arch) {
     if (whole && first && second) {
         int64_t n = rb_scorer_n_blocks(whole), k = n / 2 + 1, row0, rows, S = d.test.n_snippets;
         RB_EXPECT_MSG(n >= 4, "the fixture gives %lld blocks; the test needs at least 4", (long long)n);
-        /* 7 paths of 2 replicas, two NLLs, with mlp the concat halves of 2 replicas x (2 crops + audio) */
+        /* 7 paths of 2 replicas, two NLLs, with mlp the concat halves of 2 replicas x (2 crops + audio)
+         * and the first-layer rows of the visual, shared and shared-pad paths (2 replicas x 2 crops) */
         int n_seg = rb_scorer_clean_segments(whole, NULL, 0);
-        RB_EXPECT_INT(n_seg, 2 * 7 + 2 + (arch == RB_ARCH_MLP ? 2 * (2 + 1) : 0));
+        RB_EXPECT_INT(n_seg, 2 * 7 + 2 + (arch == RB_ARCH_MLP ? 2 * (2 + 1) + 3 * 2 * 2 : 0));
         rb_clean_segment seg[64];
         rb_scorer_clean_segments(whole, seg, 64);
         RB_EXPECT_INT(seg[0].row_bytes, sizeof(float) * 2); /* concat: one score per crop */
