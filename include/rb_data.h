@@ -286,6 +286,10 @@ int rb_synth_write_stream(const rb_synth_params *p, uint32_t seed, const char *n
 /* Build the file if missing (synthetic), else verify its recorded recipe. force rebuilds a
  * synthetic file. *built reports whether it was (re)generated. */
 int rb_dataset_ensure(const rb_dataset_spec *s, const char *config_text, int force, int *built);
+/* Clears wanted[i] for the datasets rank (of size ranks) does not make: dataset i is made by rank
+ * i mod size, so a job's datasets are generated side by side (the file depends on its spec alone);
+ * by rank 0 alone when two specs name the same file. */
+void rb_datasets_share(const rb_dataset_spec *specs, int n, int rank, int size, uint8_t *wanted);
 /* rb_dataset_ensure over the specs with wanted[i] set (wanted NULL: every spec; synthetic_only: skip
  * imported ones), on the calling rank, with one progress counter "synth 1/2 datasets (...% of the
  * predicted work, ETA ...)" over the files it generates, each costing its feature bytes

@@ -92,7 +92,8 @@ void rb_percentile_interval(double *values, int n, double confidence, double *lo
  * Work that does not change between cells is done once per dataset (rb_scorer_init scores the clean
  * test split): a cell that corrupts one modality recomputes only that modality's paths, reusing the
  * clean scores, NLLs and weights of the other, and the clean half of the concat first layer (which is
- * linear in its input) when grid.reuse allows the memory. Features are generated and scored in chunks
+ * linear in its input) when grid.reuse_mb allows the memory (always with the linear shortcut, below).
+ * Features are generated and scored in chunks
  * of whole videos (at least the longest video), so a cell's feature memory does not grow with the
  * test set. */
 
@@ -178,14 +179,15 @@ void rb_scorer_free(rb_scorer *s);
  * create + blocks in any ranges + finish gives rb_scorer_init's scorer bit for bit (tested). */
 int rb_scorer_create(rb_scorer **out, const rb_model *model, const rb_split *test, const rb_corrupt_ctx *ctx,
                      int64_t chunk_rows, double reuse_mb);
-/* The linear shortcut (on after create): a visual cell whose corruption is row-linear
- * (rb_corrupt_row_linear: motion_blur, fog, low_light, frame_drop) gets the first layers of its mlp
- * visual-input paths (visual, shared, shared-pad, the concat visual half) by applying the corruption
- * to the cached clean first-layer rows x W1, with no product; every such path is then scored from
- * its first-layer rows in every cell. The scores equal the product's up to float rounding
- * (docs/scaling.md). Costs R x C x S x hidden1 floats per path of clean arrays. Set it between create
- * and the first clean block or borrow. */
-int rb_scorer_set_linear_visual(rb_scorer *s, int on);
+/* The linear shortcut (on after create): a cell whose corruption of a modality is row-linear
+ * (rb_corrupt_row_linear: motion_blur, fog, low_light, frame_drop; reverb, packet_loss, attenuation)
+ * gets the first layers of the mlp visual-input paths (visual, shared, shared-pad) and the concat
+ * half of that modality by applying the corruption to the cached clean first-layer rows, with no
+ * product; those visual paths are then scored from their first-layer rows in every cell. The audio
+ * paths keep their (128-wide, cheap) products. The scores equal the products' up to float rounding
+ * (docs/scaling.md). Costs R x C x S x hidden1 floats per visual path of clean arrays, and keeps the
+ * concat halves whatever reuse_mb says. Set it between create and the first clean block or borrow. */
+int rb_scorer_set_linear(rb_scorer *s, int on);
 int rb_scorer_clean_blocks(rb_scorer *s, int64_t b0, int64_t b1);
 int rb_scorer_clean_finish(rb_scorer *s);
 /* The clean arrays as segments of n_snippets rows each: row i of a segment is at base + i * row_bytes

@@ -3,8 +3,8 @@
 # videos of 1 crop, 28 cells, six methods) on 2 ranks, against the floors of its cells. Prints BENCH
 # lines:
 #   grid_cell_type   per cell type (visual, visual_noise, visual_linear: the row-linear fog and
-#                    motion_blur scored from the clean first layers, audio, missing_visual,
-#                    missing_audio, clean):
+#                    motion_blur scored from the clean first layers, audio, audio_linear: the
+#                    row-linear reverb and packet_loss, missing_visual, missing_audio, clean):
 #                    cells, mean seconds per cell per 100k test snippets, and the floor per 100k
 #                    snippets (the dense products the cell must do, timed as sgemm of those shapes by
 #                    `robusta-bench cell_types` in the same run, scaled by the snippet count);
@@ -61,12 +61,13 @@ awk -v S="$snippets" -v ranks="$ranks" -v grid="${grid_s[1000]}" -v wall="${wall
     else if (cond == "visual.gaussian_noise") t = "visual_noise"
     else if (cond ~ /^visual\.(motion_blur|fog|low_light|frame_drop)$/) t = "visual_linear" # rb_corrupt_row_linear
     else if (cond ~ /^visual\./) t = "visual"
+    else if (cond ~ /^audio\.(reverb|packet_loss|attenuation)$/) t = "audio_linear" # rb_corrupt_row_linear
     else t = "audio"
     cells[t]++; total[t] += sec; floor_sum += per[t] * S
   }
   END {
-    split("visual visual_noise visual_linear audio missing_visual missing_audio clean", order, " ")
-    for (k = 1; k <= 7; k++) { t = order[k]; if (!cells[t]) continue
+    split("visual visual_noise visual_linear audio audio_linear missing_visual missing_audio clean", order, " ")
+    for (k = 1; k <= 8; k++) { t = order[k]; if (!cells[t]) continue
       printf "BENCH grid_cell_type type=%s cells=%d s_per_cell_per_100k_snippets=%.3f floor_per_100k_snippets=%.3f ratio=%.2f\n",
         t, cells[t], total[t] / cells[t] * 1e5 / S, per[t] * 1e5, (per[t] > 0 ? total[t] / cells[t] / (per[t] * S) : 0) }
     busiest = 0; for (r in rank_cells) if (rank_cells[r] > busiest) busiest = rank_cells[r]

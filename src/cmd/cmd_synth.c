@@ -56,11 +56,14 @@ int rb_cmd_synth(int argc, char **argv) {
         for (int i = 0; i < n; i++) found |= strcmp(specs[i].name, o.datasets.items[k]) == 0;
         if (!found) rc = rb_fail("synth: --dataset %s is not in %s", o.datasets.items[k], o.config.path);
     }
-    /* synthesis is serial: rank 0 builds, the others wait for its status (rb_core.h) */
-    if (rc == RB_OK && rank == 0) {
+    /* each rank makes its share of the datasets (rb_datasets_share); all agree on the status (rb_core.h) */
+    if (rc == RB_OK) {
+        int size;
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
         uint8_t *wanted = rb_calloc((size_t)n + 1, 1, "dataset selection");
         rc = wanted ? RB_OK : RB_ERR;
         for (int i = 0; rc == RB_OK && i < n; i++) wanted[i] = (uint8_t)rb_synth_wanted(&o, specs[i].name);
+        if (rc == RB_OK) rb_datasets_share(specs, n, rank, size, wanted);
         if (rc == RB_OK) rc = rb_datasets_ensure(specs, n, wanted, 1, rb_config_text(cfg), o.force);
         free(wanted);
     }

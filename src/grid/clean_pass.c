@@ -99,7 +99,7 @@ static int rb_clean_pass_dataset(rb_grid *g, int d) {
     rb_clean_topology t;
     rb_clean_topology_make(g, &t);
     int rc = rb_scorer_create(&s, m, test, &g->ctx[d], g->chunk_rows, g->reuse_mb);
-    if (rc == RB_OK) rc = rb_scorer_set_linear_visual(s, g->linear_visual);
+    if (rc == RB_OK) rc = rb_scorer_set_linear(s, g->linear_corruptions);
     if (rc == RB_OK) rc = rb_scorer_set_methods(s, g->methods, g->M);
     if (rc == RB_OK && test->n_snippets > INT_MAX)
         rc = rb_fail("%lld test snippets: the clean pass gathers at most %d rows", (long long)test->n_snippets, INT_MAX);

@@ -47,7 +47,7 @@ typedef struct {
                              * that writes the cell's rows */
     int64_t chunk_rows;
     double reuse_mb;
-    int linear_visual;         /* grid.linear_visual: the scorers' linear shortcut (rb_scorer_set_linear_visual) */
+    int linear_corruptions;         /* grid.linear_corruptions: the scorers' linear shortcut (rb_scorer_set_linear) */
     const rb_grid_options *opt;
     FILE *log;              /* rank 0: <run>/log.txt */
     int attempt;            /* this attempt's number (0 for a new run) */

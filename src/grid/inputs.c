@@ -1,5 +1,5 @@
-/* inputs.c - build-or-verify of datasets and models before a stage (rb_grid.h). Rank 0 builds or
- * checks; every rank then agrees on its status (rb_mpi_agree, the MPI error discipline of rb_core.h)
+/* inputs.c - build-or-verify of datasets and models before a stage (rb_grid.h). Datasets are spread
+ * over the ranks, models are built or checked from rank 0; every rank then agrees on its status (rb_mpi_agree, the MPI error discipline of rb_core.h)
  * before the next collective step, so an error returns on every rank and none waits forever. */
 #include "rb_grid.h"
 #include "rb_core.h"
@@ -10,12 +10,21 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Each rank builds or checks its share of the datasets (rb_datasets_share), then every rank agrees on
+ * the outcome. */
 int rb_pipeline_datasets(const rb_config *cfg, const rb_dataset_spec *specs, int n, int force, MPI_Comm comm) {
-    int rank;
+    int rank, size;
     MPI_Comm_rank(comm, &rank);
-    int rc = RB_OK;
-    if (rank == 0) rc = rb_datasets_ensure(specs, n, NULL, 0, rb_config_text(cfg), force);
-    return rb_mpi_agree(rc, &comm); /* the others wait here for rank 0 */
+    MPI_Comm_size(comm, &size);
+    uint8_t *mine = rb_malloc((size_t)(n > 0 ? n : 1), "datasets of this rank");
+    int rc = mine ? RB_OK : RB_ERR;
+    if (rc == RB_OK) {
+        memset(mine, 1, (size_t)(n > 0 ? n : 1));
+        rb_datasets_share(specs, n, rank, size, mine);
+        rc = rb_datasets_ensure(specs, n, mine, 0, rb_config_text(cfg), force);
+    }
+    free(mine);
+    return rb_mpi_agree(rc, &comm); /* every rank waits here for the others */
 }
 
 static int rb_recipe_from_digest(const rb_config *cfg, const char *sha, char *buf, size_t cap) {

@@ -40,7 +40,7 @@ static int rb_grid_init(rb_grid *g, const rb_config *cfg, const rb_dataset_spec 
     int chunk;
     RB_TRY(rb_config_int(cfg, "grid.chunk_rows", &chunk));
     RB_TRY(rb_config_double(cfg, "grid.reuse_mb", &g->reuse_mb));
-    RB_TRY(rb_config_bool(cfg, "grid.linear_visual", &g->linear_visual));
+    RB_TRY(rb_config_bool(cfg, "grid.linear_corruptions", &g->linear_corruptions));
     g->chunk_rows = chunk;
     return rb_grid_boot_config(g);
 }
@@ -127,7 +127,7 @@ int rb_grid_scorer(rb_grid *g, int d) {
     const rb_model *m = &g->models[g->model_of[d]];
     rb_scorer *s = NULL;
     int rc = rb_scorer_create(&s, m, &g->data[d].test, &g->ctx[d], g->chunk_rows, g->reuse_mb);
-    if (rc == RB_OK) rc = rb_scorer_set_linear_visual(s, g->linear_visual);
+    if (rc == RB_OK) rc = rb_scorer_set_linear(s, g->linear_corruptions);
     if (rc == RB_OK) rc = rb_scorer_clean_blocks(s, 0, rb_scorer_n_blocks(s));
     if (rc == RB_OK) rc = rb_scorer_clean_finish(s);
     if (rc != RB_OK) {

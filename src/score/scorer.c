@@ -69,16 +69,17 @@ struct rb_scorer {
     double *clean_nll[2], *clean_w[2]; /* [S][C] visual, [S] audio */
     double *nll[2], *w[2];             /* the current cell's */
     float *pre_v, *pre_a;              /* concat first-layer halves of the clean features: [R][C][S][h1], [R][S][h1] */
-    /* Row-linear visual corruptions (rb_corrupt_row_linear) from the clean first layers: with linear
-     * set, pre_path[p] holds x W1 of the clean visual features for each mlp visual-input path p
-     * (P_V, P_SV, P_PV; [R][C][S][h1]) and pre_v / pre_a are kept whatever reuse_mb says; every such
-     * path is scored from its first-layer rows (rb_score_visual_path). */
+    /* Row-linear corruptions (rb_corrupt_row_linear) from the clean first layers: with linear set,
+     * pre_path[p] holds the clean first-layer rows x W1 of each path rb_path_has_rows names
+     * ([R][C][S][h1]) and pre_v / pre_a are kept whatever reuse_mb says; every such path is scored
+     * from its first-layer rows (rb_score_rows), and the concat halves of a row-linear modality come
+     * from the cached ones. */
     int linear;
     int halves_fit;                    /* the concat halves fit in reuse_mb */
     float *pre_path[N_PATHS];
     float *zbuf;                       /* [chunk][h1max] first-layer rows of one crop of a block */
-    float *img;                        /* [N_PATHS][R][2][h1max] images of the mean and prototype (linear cells) */
-    const rb_corruption *img_of;       /* the entry whose images img holds (they do not depend on the severity) */
+    float *img[2];                     /* per modality [N_PATHS][R][2][h1max]: images of the mean and prototype */
+    const rb_corruption *img_of[2];    /* the entry whose images img[m] holds (they do not depend on the severity) */
     int h1max;
     /* chunk scratch */
     float *buf[2];                     /* corrupted features of a chunk: [rows][C][Dv], [rows][Da] */
@@ -146,7 +147,8 @@ void rb_scorer_free(rb_scorer *s) {
     free(s->fold);
     free(s->video_tmp);
     free(s->zbuf);
-    free(s->img);
+    free(s->img[0]);
+    free(s->img[1]);
     free(s->tmp);
     free(s->block_v);
     rb_exact_ties_free(&s->ties);
@@ -220,16 +222,34 @@ static int rb_score_paths_hlnet(rb_scorer *s, const rb_detector *d, int m, const
 
 /* ---- first-layer rows (the linear shortcut) ---- */
 
-/* Is p a path whose first-layer rows are cached when linear is set: an mlp visual-input single path. */
+/* Is p a path whose first-layer rows are cached when linear is set: an mlp visual-input single path
+ * (the concat halves are cached anyway). The audio paths are not: their 128-wide first-layer product
+ * costs about what the corruption applied to 512-wide rows does (docs/scaling.md, measured), and
+ * caching them would add R x S x hidden1 floats per path. */
 static int rb_path_has_rows(const rb_scorer *s, int p) {
-    return s->have[p] && (p == P_V || p == P_SV || p == P_PV) && rb_path_det(s, p, 0)->arch != RB_ARCH_HLNET;
+    return s->have[p] && rb_path_modality[p] == 0 && rb_path_det(s, p, 0)->arch != RB_ARCH_HLNET;
 }
 
-/* An rb_row_scorer over first-layer rows x W1 (no bias yet, stride hidden1): the rest of detector det. */
-static int rb_first_layer_rows_score(const void *det, const float *z, int64_t rows, int ld, float *scores) {
-    const rb_detector *d = det;
-    if (ld != d->hidden1) return rb_fail("scoring first-layer rows: stride %d, expected %d", ld, d->hidden1);
-    return rb_detector_score_pre(d, z, NULL, rows, scores);
+/* The first-layer map of path p (concat: its half of modality m), replica r: a row x of the path's
+ * input (width *D) gives x W + pre_bias (W [D][h1] with row stride h1; pre_bias NULL or [h1]), to
+ * which the detector adds its bias. Concat's audio half is the rows of W1 after the visual ones. */
+static void rb_path_map(const rb_scorer *s, int p, int m, int r, const float **W, const float **pre_bias, int *D) {
+    const rb_detector *d = rb_path_det(s, p, r);
+    *D = m == 0 ? s->Dv : s->Da;
+    *pre_bias = NULL;
+    *W = d->l1.w;
+    if (p == P_CONCAT && m == 1) *W = d->l1.w + (size_t)s->Dv * (size_t)d->hidden1;
+}
+
+/* An rb_row_scorer over first-layer rows (stride hidden1): the rest of the detector. */
+typedef struct {
+    const rb_detector *det;
+    const float *pre_bias;
+} rb_rows_scorer;
+static int rb_first_layer_rows_score(const void *ctx, const float *z, int64_t rows, int ld, float *scores) {
+    const rb_rows_scorer *f = ctx;
+    if (ld != f->det->hidden1) return rb_fail("scoring first-layer rows: stride %d, expected %d", ld, f->det->hidden1);
+    return rb_detector_score_pre(f->det, z, f->pre_bias, rows, scores);
 }
 
 /* out[h] = x W (x [D], W [D][h]), accumulated in double and rounded once: the image of a vector. */
@@ -243,40 +263,51 @@ static void rb_row_image(const float *x, const float *W, int D, int h, double *a
     for (int j = 0; j < h; j++) out[j] = (float)acc[j];
 }
 
-/* For a row-linear visual condition: s->img holds, per path with cached rows and replica, the images
- * under the path's visual first layer of the clean mean and of the prototype. */
+static float *rb_img(const rb_scorer *s, int m, int p, int r) {
+    return s->img[m] + ((size_t)p * (size_t)s->R + (size_t)r) * 2 * (size_t)s->h1max;
+}
+
+/* For a row-linear condition of modality m: s->img[m] holds, per path of m with cached rows (and
+ * concat's half of m) and replica, the images under the path's first-layer map of the clean mean and
+ * of the prototype. */
 static int rb_linear_images(rb_scorer *s, const rb_modality_condition *cond) {
-    if (s->img_of == cond->corruption) return RB_OK;
-    s->img_of = NULL;
+    const int m = cond->corruption->modality;
+    if (s->img_of[m] == cond->corruption) return RB_OK;
+    s->img_of[m] = NULL;
     const float *mean, *proto;
     RB_TRY(rb_corrupt_linear_constants(s->ctx, cond->corruption, &mean, &proto));
     double *acc = rb_malloc(sizeof(double) * (size_t)s->h1max, "image accumulator");
     if (!acc) return RB_ERR;
     for (int p = 0; p < N_PATHS; p++) {
-        if (!s->pre_path[p] && !(p == P_CONCAT && s->pre_v)) continue;
+        const int mine = p == P_CONCAT ? s->pre_v != NULL : s->pre_path[p] && rb_path_modality[p] == m;
+        if (!mine) continue;
         for (int r = 0; r < s->R; r++) {
-            const rb_detector *d = rb_path_det(s, p, r);
-            float *img = s->img + ((size_t)p * (size_t)s->R + (size_t)r) * 2 * (size_t)s->h1max;
-            rb_row_image(mean, d->l1.w, s->Dv, d->hidden1, acc, img); /* visual rows of W1 come first */
-            if (proto) rb_row_image(proto, d->l1.w, s->Dv, d->hidden1, acc, img + s->h1max);
+            const float *W, *pre_bias;
+            int D;
+            rb_path_map(s, p, m, r, &W, &pre_bias, &D);
+            const int h = rb_path_det(s, p, r)->hidden1;
+            rb_row_image(mean, W, D, h, acc, rb_img(s, m, p, r));
+            if (proto) rb_row_image(proto, W, D, h, acc, rb_img(s, m, p, r) + s->h1max);
         }
     }
     free(acc);
-    s->img_of = cond->corruption;
+    s->img_of[m] = cond->corruption;
     return RB_OK;
 }
 
-/* The row-linear condition's first-layer rows of path p (concat: its visual half; cache its clean
- * rows [R][C][S][h1]), replica r, crop c, videos [v0, v1), into z: the corruption applied to the
- * clean rows, with no product (rb_corrupt_video_rows). */
+/* The row-linear condition's first-layer rows of path p (concat: its half of the condition's
+ * modality; cache: its clean rows, [R][crops][S][h1]), replica r, crop c, videos [v0, v1), into z:
+ * the corruption applied to the clean rows, with no product (rb_corrupt_video_rows). */
 static int rb_linear_rows(rb_scorer *s, const rb_modality_condition *cond, const float *cache, int p, int r, int c,
                           int h1, int64_t v0, int64_t v1, float *z) {
     const rb_split *t = s->test;
+    const int m = cond->corruption->modality;
+    const size_t crops = m == 0 ? (size_t)s->C : 1;
     const float *mean, *proto;
     RB_TRY(rb_corrupt_linear_constants(s->ctx, cond->corruption, &mean, &proto));
-    const float *img = s->img + ((size_t)p * (size_t)s->R + (size_t)r) * 2 * (size_t)s->h1max;
-    const rb_corrupt_rows rows = {cache + ((size_t)r * (size_t)s->C + (size_t)c) * (size_t)s->S * (size_t)h1, (size_t)h1,
-                                  h1, img, proto ? img + s->h1max : NULL};
+    const float *img = rb_img(s, m, p, r);
+    const rb_corrupt_rows rows = {cache + ((size_t)r * crops + (size_t)c) * (size_t)s->S * (size_t)h1, (size_t)h1, h1, img,
+                                  proto ? img + s->h1max : NULL};
     const int64_t s0 = t->offsets[v0];
     for (int64_t v = v0; v < v1; v++)
         RB_TRY(rb_corrupt_video_rows(s->ctx, cond->corruption, cond->severity, t, v, c, &rows,
@@ -285,30 +316,38 @@ static int rb_linear_rows(rb_scorer *s, const rb_modality_condition *cond, const
 }
 
 /* Path p (with cached rows), replica r, crop c of rows [s0, s0 + rows) into s->tmp. For a row-linear
- * condition lin, from the clean rows without a product; otherwise z = x W1 by one product over the
- * block (into the cache when filling it), scored with the ties of x kept exact. */
-static int rb_score_visual_rows(rb_scorer *s, const rb_detector *d, int p, int r, int c, const rb_modality_condition *lin,
-                                const float *xv, int64_t s0, int64_t rows, int64_t v0, int64_t v1, int fill_cache) {
-    const int h1 = d->hidden1, Dv = s->Dv, ldv = s->C * s->Dv;
+ * condition lin of the path's modality, from the clean rows without a product; otherwise its
+ * first-layer rows by one product over the block (into the cache when filling it), scored with the
+ * ties of the input rows kept exact. */
+static int rb_score_rows(rb_scorer *s, const rb_detector *d, int p, int r, int c, const rb_modality_condition *lin,
+                         const float *xv, const float *xa, int64_t s0, int64_t rows, int64_t v0, int64_t v1,
+                         int fill_cache) {
+    const int m = rb_path_modality[p], h1 = d->hidden1;
+    const float *W, *pre_bias;
+    int D;
+    rb_path_map(s, p, m, r, &W, &pre_bias, &D);
+    const rb_rows_scorer f = {d, pre_bias};
     if (lin) {
         RB_TRY(rb_linear_rows(s, lin, s->pre_path[p], p, r, c, h1, v0, v1, s->zbuf));
         s->flops += rb_trunk_flops(d, rows, 0);
-        return rb_exact_ties_score_keyed(&s->ties, rb_first_layer_rows_score, d, s->zbuf, h1, h1, s->zbuf, h1, h1, rows,
-                                         s->tmp);
+        return rb_exact_ties_score_keyed(&s->ties, rb_first_layer_rows_score, &f, s->zbuf, h1, h1, s->zbuf, h1, h1,
+                                         rows, s->tmp);
     }
-    float *z = fill_cache ? s->pre_path[p] + (((size_t)r * (size_t)s->C + (size_t)c) * (size_t)s->S + (size_t)s0) * (size_t)h1
+    const size_t crops = m == 0 ? (size_t)s->C : 1;
+    float *z = fill_cache ? s->pre_path[p] + (((size_t)r * crops + (size_t)c) * (size_t)s->S + (size_t)s0) * (size_t)h1
                           : s->zbuf;
-    const float *x = xv + (size_t)c * (size_t)Dv;
-    rb_nn_matmul(x, rows, Dv, ldv, d->l1.w, h1, h1, z, h1, 0.0f);
-    s->flops += rb_trunk_flops(d, rows, Dv);
-    return rb_exact_ties_score_keyed(&s->ties, rb_first_layer_rows_score, d, x, Dv, ldv, z, h1, h1, rows, s->tmp);
+    const int ld = m == 0 ? s->C * s->Dv : s->Da;
+    const float *x = m == 0 ? xv + (size_t)c * (size_t)s->Dv : xa;
+    rb_nn_matmul(x, rows, D, ld, W, h1, h1, z, h1, 0.0f);
+    s->flops += rb_trunk_flops(d, rows, D);
+    return rb_exact_ties_score_keyed(&s->ties, rb_first_layer_rows_score, &f, x, D, ld, z, h1, h1, rows, s->tmp);
 }
 
 /* Score the dirty paths of rows [s0, s0+rows) into out[p] ([R][S][width]); nll of dirty modalities
  * into nll[m]. dirty[m]: modality m's features changed. fill_cache: also store the clean concat halves. */
 static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_t s0, int64_t rows, const int dirty[2],
                           const int missing[2], float *const out[N_PATHS], double *const nll[2], int fill_cache,
-                          const rb_modality_condition *lin, int64_t v0, int64_t v1) {
+                          const rb_modality_condition *const lin[2], int64_t v0, int64_t v1) {
     const int C = s->C, Dv = s->Dv, Da = s->Da;
     const int ldv = C * Dv;
     for (int r = 0; r < s->R; r++) {
@@ -328,6 +367,13 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
                 for (int64_t i = 0; i < rows * width; i++) o[i] = z;
                 continue;
             }
+            if (s->pre_path[p]) { /* from first-layer rows (the linear shortcut's cache) */
+                for (int c = 0; c < width; c++) {
+                    RB_TRY(rb_score_rows(s, d, p, r, c, lin[m], xv, xa, s0, rows, v0, v1, fill_cache));
+                    for (int64_t i = 0; i < rows; i++) o[(size_t)i * (size_t)width + (size_t)c] = s->tmp[i];
+                }
+                continue;
+            }
             if (p == P_SA) { /* the projection folded into the first layer (folded.c) */
                 RB_TRY(rb_exact_ties_score_with(&s->ties, rb_folded_audio_score, &s->fold[r], xa, rows, Da, Da, o));
                 s->flops += rb_trunk_flops(d, rows, Da);
@@ -335,13 +381,9 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
             }
             if (m == 0) {
                 for (int c = 0; c < C; c++) {
-                    if (s->pre_path[p]) {
-                        RB_TRY(rb_score_visual_rows(s, d, p, r, c, lin, xv, s0, rows, v0, v1, fill_cache));
-                    } else {
-                        RB_TRY(rb_exact_ties_score(&s->ties, d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, rows, Dv, ldv, s->tmp));
-                        s->flops += rb_trunk_flops(d, rows, Dv);
-                    }
+                    RB_TRY(rb_exact_ties_score(&s->ties, d, RB_INPUT_VISUAL, xv + (size_t)c * Dv, rows, Dv, ldv, s->tmp));
                     for (int64_t i = 0; i < rows; i++) o[(size_t)i * C + c] = s->tmp[i];
+                    s->flops += rb_trunk_flops(d, rows, Dv);
                 }
             } else {
                 RB_TRY(rb_exact_ties_score(&s->ties, d, RB_INPUT_AUDIO, xa, rows, Da, Da, o));
@@ -363,6 +405,9 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
             const float *pa;
             if (missing[1]) { /* x_a W1a = 0: no product, no zeros (a NULL half is zero) */
                 pa = NULL;
+            } else if (lin[1]) { /* a row-linear corruption of the cached clean half: no product */
+                RB_TRY(rb_linear_rows(s, lin[1], s->pre_a, P_CONCAT, r, 0, (int)h1, v0, v1, s->part_tmp[1]));
+                pa = s->part_tmp[1];
             } else if (cache && !fill_cache && !dirty[1]) {
                 pa = s->pre_a + ((size_t)r * (size_t)s->S + (size_t)s0) * h1;
             } else {
@@ -380,8 +425,8 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
                 }
                 if (missing[0]) { /* x_v W1v = 0 */
                     pv = NULL;
-                } else if (lin) { /* a row-linear corruption of the cached clean half: no product */
-                    RB_TRY(rb_linear_rows(s, lin, s->pre_v, P_CONCAT, r, c, (int)h1, v0, v1, s->part_tmp[0]));
+                } else if (lin[0]) { /* a row-linear corruption of the cached clean half: no product */
+                    RB_TRY(rb_linear_rows(s, lin[0], s->pre_v, P_CONCAT, r, c, (int)h1, v0, v1, s->part_tmp[0]));
                     pv = s->part_tmp[0];
                 } else if (cache && !fill_cache && !dirty[0]) {
                     pv = cached_v;
@@ -425,12 +470,13 @@ static int rb_score_range(rb_scorer *s, const rb_modality_condition cond[2], con
                           double *const nll[2], int fill_cache, int64_t b0, int64_t b1) {
     const rb_split *t = s->test;
     int missing[2] = {cond[0].missing, cond[1].missing};
-    const rb_modality_condition *lin = NULL; /* a row-linear visual corruption scored from the clean rows */
-    if (s->linear && dirty[0] && !missing[0] && cond[0].corruption && !cond[0].preextracted &&
-        rb_corrupt_row_linear(cond[0].corruption)) {
-        lin = &cond[0];
-        RB_TRY(rb_linear_images(s, lin));
-    }
+    const rb_modality_condition *lin[2] = {NULL, NULL}; /* row-linear corruptions scored from the clean rows */
+    for (int m = 0; m < 2; m++)
+        if (s->linear && dirty[m] && !missing[m] && cond[m].corruption && !cond[m].preextracted &&
+            rb_corrupt_row_linear(cond[m].corruption)) {
+            lin[m] = &cond[m];
+            RB_TRY(rb_linear_images(s, lin[m]));
+        }
     for (int64_t b = b0; b < b1; b++) {
         int64_t v0 = s->block_v[b], v1 = s->block_v[b + 1];
         int64_t s0 = t->offsets[v0], rows = t->offsets[v1] - s0;
@@ -487,14 +533,15 @@ static int rb_scorer_alloc_caches(rb_scorer *s) {
     }
     for (int p = 0; s->linear && p < N_PATHS; p++) {
         if (!rb_path_has_rows(s, p)) continue;
-        s->pre_path[p] = rb_malloc(sizeof(float) * R * C * S * (size_t)rb_path_det(s, p, 0)->hidden1,
+        s->pre_path[p] = rb_malloc(sizeof(float) * R * (size_t)rb_path_width(s, p) * S *
+                                       (size_t)rb_path_det(s, p, 0)->hidden1,
                                    "clean first-layer rows");
         if (!s->pre_path[p]) return RB_ERR;
     }
     return RB_OK;
 }
 
-int rb_scorer_set_linear_visual(rb_scorer *s, int on) {
+int rb_scorer_set_linear(rb_scorer *s, int on) {
     if (s->clean_started)
         return rb_fail("scorer: the linear shortcut is set before the clean arrays are borrowed or scored");
     s->linear = on != 0;
@@ -570,8 +617,9 @@ int rb_scorer_create(rb_scorer **out, const rb_model *model, const rb_split *tes
     }
     if (rc == RB_OK) {
         s->zbuf = rb_malloc(sizeof(float) * ch * (size_t)s->h1max, "first-layer rows");
-        s->img = rb_malloc(sizeof(float) * (size_t)N_PATHS * (size_t)s->R * 2 * (size_t)s->h1max, "first-layer images");
-        if (!s->zbuf || !s->img) rc = RB_ERR;
+        for (int m = 0; m < 2; m++)
+            s->img[m] = rb_malloc(sizeof(float) * (size_t)N_PATHS * (size_t)s->R * 2 * (size_t)s->h1max, "first-layer images");
+        if (!s->zbuf || !s->img[0] || !s->img[1]) rc = RB_ERR;
     }
     if (rc == RB_OK) rc = rb_scorer_alloc_caches(s);
     if (rc == RB_OK) rc = rb_scorer_constants(s);
@@ -624,10 +672,10 @@ int rb_scorer_clean_segments(const rb_scorer *s, rb_clean_segment *seg, int cap)
     }
     for (int p = 0; p < N_PATHS; p++) {
         if (!s->pre_path[p]) continue;
-        size_t h1 = (size_t)rb_path_det(s, p, 0)->hidden1;
+        size_t h1 = (size_t)rb_path_det(s, p, 0)->hidden1, crops = (size_t)rb_path_width(s, p);
         for (int r = 0; r < s->R; r++)
-            for (int c = 0; c < s->C; c++)
-                RB_SEGMENT(s->pre_path[p] + ((size_t)r * (size_t)s->C + (size_t)c) * (size_t)s->S * h1, sizeof(float) * h1);
+            for (size_t c = 0; c < crops; c++)
+                RB_SEGMENT(s->pre_path[p] + ((size_t)r * crops + c) * (size_t)s->S * h1, sizeof(float) * h1);
     }
 #undef RB_SEGMENT
     return n;
@@ -665,7 +713,7 @@ static size_t rb_scorer_clean_layout(rb_scorer *s, int halves, unsigned rows_mas
     for (int p = 0; p < N_PATHS; p++) {
         if (!(rows_mask & (1u << p))) continue;
         if (base) s->pre_path[p] = (float *)(base + at);
-        at += rb_clean_round(sizeof(float) * (size_t)s->R * (size_t)s->C * (size_t)s->S *
+        at += rb_clean_round(sizeof(float) * (size_t)s->R * (size_t)rb_path_width(s, p) * (size_t)s->S *
                              (size_t)rb_path_det(s, p, 0)->hidden1);
     }
     return at;

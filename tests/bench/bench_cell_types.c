@@ -1,5 +1,5 @@
-/* bench_cell_types.c - per cell type (visual, visual with noise, row-linear visual, audio, missing
- * visual, missing audio, clean) the measured cell time next to its floor: the dense work the cell must do, timed in
+/* bench_cell_types.c - per cell type (visual, visual with noise, row-linear visual, audio, row-linear
+ * audio, missing visual, missing audio, clean) the measured cell time next to its floor: the dense work the cell must do, timed in
  * the same run as plain sgemm (and, for the GMM, dgemm) calls of exactly those shapes in the blocks
  * the scorer uses. Shapes: protocol widths (1024-d visual, 128-d audio, 512/128 trunk), 1 crop,
  * 1 replica, every detector kind, a GMM of 8 components per modality.
@@ -11,10 +11,12 @@
  *   visual + noise:  the same (generating the noise is the overhead the line shows)
  *   row-linear visual (fog, motion_blur, low_light, frame_drop): the 4 second layers and the GMM;
  *                    the first layers come from the cached clean ones with no product
- *                    (rb_scorer_set_linear_visual). The `linear_shortcut` line times a fog cell with
- *                    and without the shortcut.
+ *                    (rb_scorer_set_linear). The `linear_shortcut` lines time a fog and a reverb
+ *                    cell with and without the shortcut.
  *   audio:           4 first layers S x 128 x 512 (audio, shared folded, shared-pad, concat half),
- *                    3 + C second layers, the audio GMM S x 8 x 256
+ *                    3 + C second layers, the audio GMM S x 8 x 256 (measured with clipping)
+ *   row-linear audio (reverb, packet_loss, attenuation): the same but the concat half, which comes
+ *                    from the cached clean one
  *   missing visual:  the concat second layer once (its audio half is cached; the other paths are
  *                    constants)
  *   missing audio:   C concat second layers (the visual halves are cached)
@@ -65,7 +67,7 @@ static double time_cell(rb_scorer *s, const rb_modality_condition c[2]);
 /* A scorer like rb_scorer_init's with the linear shortcut set to `linear`. */
 static int make_scorer(rb_scorer **s, const rb_model *m, const rb_split *test, const rb_corrupt_ctx *ctx, int linear) {
     RB_TRY(rb_scorer_create(s, m, test, ctx, 8192, 1e9));
-    int rc = rb_scorer_set_linear_visual(*s, linear);
+    int rc = rb_scorer_set_linear(*s, linear);
     if (rc == RB_OK) rc = rb_scorer_clean_blocks(*s, 0, rb_scorer_n_blocks(*s));
     if (rc == RB_OK) rc = rb_scorer_clean_finish(*s);
     if (rc != RB_OK) {
@@ -101,7 +103,7 @@ RB_BENCH(cell_types) {
         return;
     }
     const int64_t S = d.test.n_snippets;
-    enum { N = 7 };
+    enum { N = 8 };
     rb_modality_condition conds[N][2];
     memset(conds, 0, sizeof conds);
     rb_corrupt_lookup(RB_MOD_VISUAL, "jpeg", &conds[0][0].corruption);
@@ -110,18 +112,22 @@ RB_BENCH(cell_types) {
     conds[1][0].severity = 3;
     rb_corrupt_lookup(RB_MOD_VISUAL, "fog", &conds[2][0].corruption);
     conds[2][0].severity = 3;
-    rb_corrupt_lookup(RB_MOD_AUDIO, "reverb", &conds[3][1].corruption);
+    rb_corrupt_lookup(RB_MOD_AUDIO, "clipping", &conds[3][1].corruption);
     conds[3][1].severity = 3;
-    conds[4][0].missing = 1;
-    conds[5][1].missing = 1;
-    static const char *names[N] = {"visual", "visual_noise", "visual_linear", "audio", "missing_visual", "missing_audio",
-                                   "clean"};
+    rb_corrupt_lookup(RB_MOD_AUDIO, "reverb", &conds[4][1].corruption);
+    conds[4][1].severity = 3;
+    conds[5][0].missing = 1;
+    conds[6][1].missing = 1;
+    static const char *names[N] = {"visual",         "visual_noise",  "visual_linear", "audio", "audio_linear",
+                                   "missing_visual", "missing_audio", "clean"};
     /* the floors, in the same run */
     const double l2 = time_products(S, H2, H1, 1, 0);
     const double gmm_v = time_products(S * C, K, 2 * DV, 1, 1);
     const double vis = C * (4 * time_products(S, H1, DV, 1, 0) + 4 * l2) + gmm_v;
-    const double aud = 4 * time_products(S, H1, DA, 1, 0) + (3 + C) * l2 + time_products(S, K, 2 * DA, 1, 1);
-    const double floor[N] = {vis, vis, C * 4 * l2 + gmm_v, aud, l2, C * l2, 0.0};
+    const double gmm_a = time_products(S, K, 2 * DA, 1, 1);
+    const double l1a = time_products(S, H1, DA, 1, 0);
+    const double aud = 4 * l1a + (3 + C) * l2 + gmm_a;
+    const double floor[N] = {vis, vis, C * 4 * l2 + gmm_v, aud, 3 * l1a + (3 + C) * l2 + gmm_a, l2, C * l2, 0.0};
     double t[N];
     for (int i = 0; i < N; i++) t[i] = time_cell(s, conds[i]);
     const double fixed = t[N - 1];
@@ -131,10 +137,12 @@ RB_BENCH(cell_types) {
                         names[i], (long long)S, t[i], floor[i], floor[i] > 0 ? t[i] / floor[i] : 0.0, fixed,
                         t[i] / (floor[i] + fixed));
     rb_bench_report("cell_types", "noise_overhead_of_visual_cell=%.2f", (t[1] - t[0]) / t[1]);
-    const double fog_products = time_cell(s_products, conds[2]);
+    const double fog_products = time_cell(s_products, conds[2]), reverb_products = time_cell(s_products, conds[4]);
     rb_bench_report("cell_types", "linear_shortcut cell=fog with_s=%.4f without_s=%.4f speedup=%.2f", t[2], fog_products,
                     fog_products / t[2]);
-    int ok = fog_products > 0;
+    rb_bench_report("cell_types", "linear_shortcut cell=reverb with_s=%.4f without_s=%.4f speedup=%.2f", t[4],
+                    reverb_products, reverb_products / t[4]);
+    int ok = fog_products > 0 && reverb_products > 0;
     for (int i = 0; i < N; i++) ok &= t[i] > 0 && floor[i] >= 0;
     rb_bench_check("cell_types", ok, "every cell type scored and every floor timed");
     rb_scorer_free(s);

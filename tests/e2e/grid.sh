@@ -44,8 +44,8 @@ check "results.h5 holds 200 resamples per (cell, method, metric)" bash -c "h5dum
 check "report rebuilds summary.md and summaries.csv bitwise from results.h5" bash -c \
   "'$ROBUSTA' report '$E2E_TMP/np2/results.h5' --out '$E2E_TMP/rep' --no-plots >/dev/null && cmp -s '$E2E_TMP/rep/summary.md' '$E2E_TMP/np1/summary.md' && cmp -s '$E2E_TMP/rep/summaries.csv' '$E2E_TMP/np1/summaries.csv'"
 # the linear shortcut (fog and frame_drop here) against the products: not the same bits, the same metrics
-check "bench with grid.linear_visual = false" timeout 600 "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" \
-  "${grid[@]}" --set grid.linear_visual=false --out "$E2E_TMP/nolin"
+check "bench with grid.linear_corruptions = false" timeout 600 "${MPIRUN[@]}" -np 2 "$ROBUSTA" bench -c configs/default.cfg "${small[@]}" \
+  "${grid[@]}" --set grid.linear_corruptions=false --out "$E2E_TMP/nolin"
 check "the linear shortcut changed some bits (it was taken)" bash -c "! cmp -s <(h5dump -m '%.17g' -d /cells/ap '$E2E_TMP/np1/results.h5') <(h5dump -m '%.17g' -d /cells/ap '$E2E_TMP/nolin/results.h5')"
 check "the linear shortcut's metrics equal the products' within 1e-4" bash -c \
   "'$ROBUSTA' audit '$E2E_TMP/nolin/results.h5' '$E2E_TMP/np1/results.h5' --metric-tolerance ap=1e-4,ap_step=1e-4,roc_auc=1e-4,oracle_gap=1e-4,detect_auc=1e-9,weight=1e-9 | tail -n 1 | grep -q 'audit: MATCH'"

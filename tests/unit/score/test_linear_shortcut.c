@@ -1,8 +1,10 @@
-/* test_linear_visual.c - the scorer's linear shortcut (rb_scorer_set_linear_visual): a row-linear
- * visual corruption scored from the cached clean first layers gives the scores of the product path
- * up to float rounding, for every such corruption, severity, method and crop; frozen snippets of
- * frame_drop keep exact ties; every other cell is unchanged within rounding too; the shortcut is
- * set before the clean arrays exist, and costs the documented clean-array rows. */
+/* test_linear_shortcut.c - the scorer's linear shortcut (rb_scorer_set_linear): a row-linear
+ * corruption of either modality (and a pair of them) scored from the cached clean first layers (the
+ * visual paths and the concat halves) gives
+ * the scores of the product path up to float rounding, for every such corruption, severity, method
+ * and crop; frozen snippets of frame_drop and lost audio packets keep exact ties; every other cell is
+ * unchanged within rounding too; the shortcut is set before the clean arrays exist, and costs the
+ * documented clean-array rows. */
 #include "rb_score.h"
 #include "rb_core.h"
 #include "rb_fixture.h"
@@ -18,7 +20,7 @@ static const rb_fixture_spec rb_linear_spec = {30, 14, 2, 64, 16, 32, 8, 2, 3, 2
 
 static int rb_make_scorer(rb_scorer **s, const rb_model *m, const rb_split *t, const rb_corrupt_ctx *ctx, int linear) {
     RB_TRY(rb_scorer_create(s, m, t, ctx, 64, 1e9)); /* several blocks */
-    int rc = rb_scorer_set_linear_visual(*s, linear);
+    int rc = rb_scorer_set_linear(*s, linear);
     if (rc == RB_OK) rc = rb_scorer_clean_blocks(*s, 0, rb_scorer_n_blocks(*s));
     if (rc == RB_OK) rc = rb_scorer_clean_finish(*s);
     if (rc == RB_OK) {
@@ -40,7 +42,7 @@ static double rb_max_rel(const rb_cell_result *a, const rb_cell_result *b) {
     return worst;
 }
 
-RB_TEST(linear_visual_scores_equal_the_products_up_to_rounding) {
+RB_TEST(linear_shortcut_scores_equal_the_products_up_to_rounding) {
     rb_dataset d;
     rb_model m;
     rb_corrupt_ctx ctx;
@@ -49,34 +51,46 @@ RB_TEST(linear_visual_scores_equal_the_products_up_to_rounding) {
     rb_scorer *lin = NULL, *prod = NULL;
     if (ok) ok = rb_make_scorer(&lin, &m, &d.test, &ctx, 1) == RB_OK && rb_make_scorer(&prod, &m, &d.test, &ctx, 0) == RB_OK;
     RB_EXPECT_MSG(ok, "scorers: %s", rb_error_message());
-    /* the shortcut's clean arrays: the visual, shared and shared-pad first layers of 2 replicas x 2 crops */
+    /* the shortcut's clean arrays: the visual, shared and shared-pad first layers of 2 replicas x 2
+     * crops (the concat halves are kept by both: reuse_mb allows them here) */
     if (ok) {
         size_t extra = rb_scorer_clean_bytes(lin) - rb_scorer_clean_bytes(prod);
         size_t rows = sizeof(float) * 3 * 2 * 2 * (size_t)d.test.n_snippets * (size_t)rb_linear_spec.hidden1;
         RB_EXPECT_MSG(extra >= rows && extra < rows + 4096, "the shortcut adds %zu bytes of clean arrays, expected %zu",
                       extra, rows);
-        RB_EXPECT_ERR(rb_scorer_set_linear_visual(lin, 0), "before the clean arrays");
+        RB_EXPECT_ERR(rb_scorer_set_linear(lin, 0), "before the clean arrays");
     }
-    static const char *const linear[] = {"fog", "low_light", "motion_blur", "frame_drop"};
-    static const char *const other[] = {"jpeg", "gaussian_noise", "pixelate", "defocus_blur"};
+    /* row-linear: 4 visual, 3 audio, and a pair of both; then cells the shortcut must not touch */
+    static const struct {
+        const char *visual, *audio;
+        int linear;
+    } cells[] = {{"fog", NULL, 1},       {"low_light", NULL, 1},      {"motion_blur", NULL, 1},
+                 {"frame_drop", NULL, 1}, {NULL, "reverb", 1},         {NULL, "packet_loss", 1},
+                 {NULL, "attenuation", 1}, {"fog", "reverb", 1},       {"jpeg", NULL, 0},
+                 {"gaussian_noise", NULL, 0}, {"pixelate", NULL, 0},  {"defocus_blur", NULL, 0},
+                 {NULL, "clipping", 0},   {NULL, "codec", 0},          {NULL, "background_noise", 0},
+                 {"jpeg", "packet_loss", 1}};
     double worst_linear = 0.0, worst_other = 0.0;
     int differs = 0; /* the shortcut really changed how some cell was computed */
-    for (int k = 0; ok && k < 8; k++) {
-        const char *name = k < 4 ? linear[k] : other[k - 4];
+    for (size_t k = 0; ok && k < sizeof cells / sizeof *cells; k++) {
         for (int sev = 1; sev <= 5; sev++) {
             rb_modality_condition cond[2] = {{0}, {0}};
-            RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, name, &cond[0].corruption));
-            cond[0].severity = sev;
-            RB_EXPECT(rb_corrupt_row_linear(cond[0].corruption) == (k < 4));
+            if (cells[k].visual) RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, cells[k].visual, &cond[0].corruption));
+            if (cells[k].audio) RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_AUDIO, cells[k].audio, &cond[1].corruption));
+            cond[0].severity = cond[1].severity = sev;
+            const char *name = cells[k].visual ? cells[k].visual : cells[k].audio;
+            int any_linear = (cond[0].corruption && rb_corrupt_row_linear(cond[0].corruption)) ||
+                             (cond[1].corruption && rb_corrupt_row_linear(cond[1].corruption));
+            RB_EXPECT_MSG(any_linear == cells[k].linear, "%s: row-linear %d", name, any_linear);
             rb_cell_result a, b;
             if (rb_scorer_cell(lin, cond, &a) != RB_OK || rb_scorer_cell(prod, cond, &b) != RB_OK) {
                 RB_EXPECT_MSG(0, "%s severity %d: %s", name, sev, rb_error_message());
                 continue;
             }
             double rel = rb_max_rel(&a, &b);
-            if (k < 4) worst_linear = fmax(worst_linear, rel);
+            if (cells[k].linear) worst_linear = fmax(worst_linear, rel);
             else worst_other = fmax(worst_other, rel);
-            differs |= rel > 0.0;
+            differs |= cells[k].linear && rel > 0.0;
             for (int q = 0; q < a.n_methods * a.n_replicas; q++)
                 RB_EXPECT_MSG(fabs(a.metrics[q].ap - b.metrics[q].ap) < 1e-4, "%s severity %d: AP %.9f against %.9f", name,
                               sev, a.metrics[q].ap, b.metrics[q].ap);
@@ -98,7 +112,7 @@ RB_TEST(linear_visual_scores_equal_the_products_up_to_rounding) {
 
 /* frame_drop repeats the last kept snippet: through the shortcut its first-layer rows are copies, so
  * a frozen snippet's visual-input scores equal the kept snippet's bit for bit. */
-RB_TEST(linear_visual_frame_drop_keeps_exact_ties) {
+RB_TEST(linear_shortcut_frame_drop_keeps_exact_ties) {
     rb_dataset d;
     rb_model m;
     rb_corrupt_ctx ctx;
@@ -141,6 +155,57 @@ RB_TEST(linear_visual_frame_drop_keeps_exact_ties) {
     RB_EXPECT_MSG(!ok || frozen > 0, "frame_drop severity 5 froze no snippet of the fixture");
     RB_EXPECT_MSG(!ok || checked_methods > 0, "the visual method was not scored");
     if (ok) rb_cell_result_free(&r);
+    free(vid);
+    rb_scorer_free(lin);
+    rb_corrupt_ctx_free(&ctx);
+    rb_model_free(&m);
+    rb_dataset_free(&d);
+}
+
+/* packet_loss zeroes lost audio snippets: through the shortcut their first-layer rows are exact
+ * zeros, so every lost snippet gets one audio score, the score of a lone zero row (the missing-audio
+ * constant), bit for bit. */
+RB_TEST(linear_shortcut_packet_loss_keeps_exact_ties) {
+    rb_dataset d;
+    rb_model m;
+    rb_corrupt_ctx ctx;
+    int ok = rb_fixture_scoring(&rb_linear_spec, &d, &m, &ctx) == RB_OK;
+    RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
+    rb_scorer *lin = NULL;
+    if (ok) ok = rb_make_scorer(&lin, &m, &d.test, &ctx, 1) == RB_OK;
+    rb_modality_condition lost[2] = {{0}, {0}}, missing[2] = {{0}, {0}};
+    if (ok) ok = rb_corrupt_lookup(RB_MOD_AUDIO, "packet_loss", &lost[1].corruption) == RB_OK;
+    lost[1].severity = 5;
+    missing[1].missing = 1;
+    const rb_split *t = &d.test;
+    float *vid = ok ? malloc(sizeof(float) * rb_corrupt_video_floats(t, RB_MOD_AUDIO)) : NULL;
+    rb_cell_result r, z;
+    int have_r = ok && vid && rb_scorer_cell(lin, lost, &r) == RB_OK;
+    int have_z = have_r && rb_scorer_cell(lin, missing, &z) == RB_OK;
+    RB_EXPECT_MSG(have_z, "packet_loss / missing audio cells: %s", rb_error_message());
+    int zeros = 0;
+    for (int64_t v = 0; have_z && v < t->n_videos; v++) {
+        int64_t T = rb_split_video_len(t, v);
+        RB_EXPECT_OK(rb_corrupt_video(&ctx, lost[1].corruption, 5, t, v, 0, vid));
+        for (int64_t i = 0; i < T; i++) {
+            int is_zero = 1;
+            for (int q = 0; q < t->d_audio && is_zero; q++) is_zero = vid[(size_t)i * t->d_audio + q] == 0.0f;
+            if (!is_zero) continue;
+            zeros++;
+            int64_t s = t->offsets[v] + i;
+            for (int k = 0; k < r.n_methods; k++) {
+                if (r.methods[k] != RB_METHOD_AUDIO) continue;
+                for (int rep = 0; rep < r.n_replicas; rep++) {
+                    size_t at = ((size_t)k * (size_t)r.n_replicas + (size_t)rep) * (size_t)r.n_snippets + (size_t)s;
+                    RB_EXPECT_MSG(r.scores[at] == z.scores[at], "video %lld snippet %lld: lost score %.9g, missing %.9g",
+                                  (long long)v, (long long)i, r.scores[at], z.scores[at]);
+                }
+            }
+        }
+    }
+    RB_EXPECT_MSG(!have_z || zeros > 0, "packet_loss severity 5 lost no audio snippet of the fixture");
+    if (have_r) rb_cell_result_free(&r);
+    if (have_z) rb_cell_result_free(&z);
     free(vid);
     rb_scorer_free(lin);
     rb_corrupt_ctx_free(&ctx);
