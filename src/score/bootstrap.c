@@ -74,6 +74,7 @@ typedef struct {
     double tp[RB_BOOT_BLOCK], fp[RB_BOOT_BLOCK], done[RB_BOOT_BLOCK];
     double step[RB_BOOT_BLOCK], trap[RB_BOOT_BLOCK], roc[RB_BOOT_BLOCK], n_pos[RB_BOOT_BLOCK];
     double dtp[RB_BOOT_BLOCK], dfp[RB_BOOT_BLOCK]; /* a tie group's frames, when it has several snippets */
+    double prec[RB_BOOT_BLOCK];                     /* the precision the last threshold step computed */
 } rb_boot_block;
 
 /* The loops over b have no reduction across b, so they vectorise (RB_VECTOR_KERNEL, rb_core.h): 8 or
@@ -88,15 +89,18 @@ typedef struct {
  * every threshold that changed TP or FP was one with a = 1, so TP / (TP + FP) now is the precision of
  * the last one, bit for bit (the same operation on the same integers); 1.0 before the first. */
 static inline __attribute__((always_inline)) void rb_boot_step(rb_boot_block *restrict s, int b, double dtp,
-                                                               double dfp) {
+                                                               double dfp, int carried) {
     double all_prev = s->tp[b] + s->fp[b];
-    double p_prev = all_prev < 1.0 ? 1.0 : s->tp[b] / all_prev;
+    /* carried: the last change of TP and FP was a threshold step, whose precision s->prec holds: the
+     * same division of the same counts, so the same bits without dividing again */
+    double p_prev = all_prev < 1.0 ? 1.0 : carried ? s->prec[b] : s->tp[b] / all_prev;
     s->roc[b] += dfp * (2.0 * s->tp[b] + dtp);
     double tp = s->tp[b] + dtp, fp = s->fp[b] + dfp;
     s->tp[b] = tp;
     s->fp[b] = fp;
     double all = tp + fp; /* 0 only when nothing is drawn yet (a = 0 then) */
     double precision = tp / (all < 1.0 ? 1.0 : all);
+    s->prec[b] = precision;
     double a = (dtp + dfp > 0 ? 1.0 : 0.0) * (s->done[b] == 0.0 ? 1.0 : 0.0);
     s->step[b] += a * (dtp * precision);
     s->trap[b] += a * (dtp * (precision + p_prev));
@@ -139,7 +143,14 @@ RB_VECTOR_KERNEL static void rb_boot_negative_close(rb_boot_block *restrict s, i
 /* A tie group of one snippet (the usual case): its frames times each resample's multiplicity. */
 RB_VECTOR_KERNEL static void rb_boot_single(rb_boot_block *restrict s, int nb, const int32_t *restrict wv, double pos,
                                         double neg) {
-    for (int b = 0; b < nb; b++) rb_boot_step(s, b, wv[b] * pos, wv[b] * neg);
+    for (int b = 0; b < nb; b++) rb_boot_step(s, b, wv[b] * pos, wv[b] * neg, 0);
+}
+
+/* The same right after another threshold step (rb_boot_single, rb_boot_group, or this): the previous
+ * precision is carried in s->prec, one division per resample instead of two. */
+RB_VECTOR_KERNEL static void rb_boot_single_carried(rb_boot_block *restrict s, int nb, const int32_t *restrict wv,
+                                                    double pos, double neg) {
+    for (int b = 0; b < nb; b++) rb_boot_step(s, b, wv[b] * pos, wv[b] * neg, 1);
 }
 
 /* A tie group of several snippets: its frames summed first (exact integers), then one threshold. */
@@ -153,7 +164,7 @@ RB_VECTOR_KERNEL static void rb_boot_add(rb_boot_block *restrict s, int nb, cons
 
 RB_VECTOR_KERNEL static void rb_boot_group(rb_boot_block *restrict s, int nb) {
     for (int b = 0; b < nb; b++) {
-        rb_boot_step(s, b, s->dtp[b], s->dfp[b]);
+        rb_boot_step(s, b, s->dtp[b], s->dfp[b], 0);
         s->dtp[b] = 0.0;
         s->dfp[b] = 0.0;
     }
@@ -165,8 +176,9 @@ static void rb_boot_walk(const rb_boot_entry *e, const uint8_t *last, int64_t m,
                          int nb, int runs, rb_boot_block *s) {
     for (int b = 0; b < nb; b++) {
         s->tp[b] = s->fp[b] = s->done[b] = s->step[b] = s->trap[b] = s->roc[b] = 0.0;
-        s->dtp[b] = s->dfp[b] = 0.0;
+        s->dtp[b] = s->dfp[b] = s->prec[b] = 0.0;
     }
+    int carried = 0; /* the last change of TP and FP was a threshold step (s->prec is its precision) */
     for (int64_t i = 0; i < m; i++) {
         const int32_t *wv = w + (size_t)e[i].video * (size_t)B + (size_t)b0;
         if (last[i] && (i == 0 || last[i - 1])) {
@@ -177,14 +189,21 @@ static void rb_boot_walk(const rb_boot_entry *e, const uint8_t *last, int64_t m,
                     rb_boot_negative_sum(s, nb, w + (size_t)e[k].video * (size_t)B + (size_t)b0, e[k].neg);
                 rb_boot_negative_close(s, nb);
                 i = j - 1;
+                carried = 0;
             } else if (e[i].pos == 0) {
                 rb_boot_negative(s, nb, wv, e[i].neg);
+                carried = 0;
             } else {
-                rb_boot_single(s, nb, wv, e[i].pos, e[i].neg);
+                if (carried) rb_boot_single_carried(s, nb, wv, e[i].pos, e[i].neg);
+                else rb_boot_single(s, nb, wv, e[i].pos, e[i].neg);
+                carried = 1;
             }
         } else {
             rb_boot_add(s, nb, wv, e[i].pos, e[i].neg);
-            if (last[i]) rb_boot_group(s, nb);
+            if (last[i]) {
+                rb_boot_group(s, nb);
+                carried = 1;
+            }
         }
     }
 }
