@@ -65,9 +65,10 @@ int rb_metrics_bootstrap(const double *scores, const int32_t *pos, const int32_t
 
 /* Percentile interval of n values at confidence c (e.g. 0.95): lo / hi are the (1 - c)/2 and
  * (1 + c)/2 quantiles with linear interpolation between order statistics (numpy's default
- * "linear" method). NaN when n = 0 or any value is NaN. Reorders values in place (callers pass a
- * scratch copy): the order statistics are selected (expected linear time), not sorted, so it needs no
- * memory and cannot fail. */
+ * "linear" method). NaN when n = 0 or any value is NaN. May reorder values in place (callers pass a
+ * scratch copy): the order statistics are selected, not sorted (one pass with two bounded buffers
+ * when both are within 64 of an end, as for 95% of 1,000 resamples; quickselect otherwise), so it
+ * needs no memory and cannot fail. */
 void rb_percentile_interval(double *values, int n, double confidence, double *lo, double *hi);
 
 /* ---- scoring one grid cell: the (possibly corrupted) test features of a dataset are scored by
