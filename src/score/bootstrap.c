@@ -75,6 +75,7 @@ typedef struct {
     double step[RB_BOOT_BLOCK], trap[RB_BOOT_BLOCK], roc[RB_BOOT_BLOCK], n_pos[RB_BOOT_BLOCK];
     double dtp[RB_BOOT_BLOCK], dfp[RB_BOOT_BLOCK]; /* a tie group's frames, when it has several snippets */
     double prec[RB_BOOT_BLOCK];                     /* the precision the last threshold step computed */
+    int32_t run[RB_BOOT_BLOCK];                     /* a run of negative snippets' frames (rb_boot_negative_sum) */
 } rb_boot_block;
 
 /* The loops over b have no reduction across b, so they vectorise (RB_VECTOR_KERNEL, rb_core.h): 8 or
@@ -126,17 +127,19 @@ RB_VECTOR_KERNEL static void rb_boot_negative(rb_boot_block *restrict s, int nb,
  * the run summed first. TP does not change within the run, so the ROC area gains 2 TP times the
  * run's negative frames; every term is an integer and every sum below 2^53 (the caller checks
  * 2 P N < 2^53 for every resample), so the sums are exact and the bits those of n single steps. The
- * run's frames are summed in dfp (zero outside a tie group): one add per snippet and resample
- * instead of the single step's three. */
-RB_VECTOR_KERNEL static void rb_boot_negative_sum(rb_boot_block *restrict s, int nb, const int32_t *restrict wv, double neg) {
-    for (int b = 0; b < nb; b++) s->dfp[b] += wv[b] * neg;
+ * run's frames are summed in 32-bit integers (the caller checks that every resample's negative
+ * frames fit): one integer multiply-add per snippet and resample, 16 resamples per AVX-512
+ * instruction, instead of the single step's three double operations. */
+RB_VECTOR_KERNEL static void rb_boot_negative_sum(rb_boot_block *restrict s, int nb, const int32_t *restrict wv, int32_t neg) {
+    for (int b = 0; b < nb; b++) s->run[b] += wv[b] * neg;
 }
 
 RB_VECTOR_KERNEL static void rb_boot_negative_close(rb_boot_block *restrict s, int nb) {
     for (int b = 0; b < nb; b++) {
-        s->roc[b] += s->dfp[b] * (2.0 * s->tp[b]);
-        s->fp[b] += s->dfp[b];
-        s->dfp[b] = 0.0;
+        const double dfp = (double)s->run[b];
+        s->roc[b] += dfp * (2.0 * s->tp[b]);
+        s->fp[b] += dfp;
+        s->run[b] = 0;
     }
 }
 
@@ -177,6 +180,7 @@ static void rb_boot_walk(const rb_boot_entry *e, const uint8_t *last, int64_t m,
     for (int b = 0; b < nb; b++) {
         s->tp[b] = s->fp[b] = s->done[b] = s->step[b] = s->trap[b] = s->roc[b] = 0.0;
         s->dtp[b] = s->dfp[b] = s->prec[b] = 0.0;
+        s->run[b] = 0;
     }
     int carried = 0; /* the last change of TP and FP was a threshold step (s->prec is its precision) */
     for (int64_t i = 0; i < m; i++) {
@@ -250,8 +254,10 @@ int rb_metrics_bootstrap(const double *scores, const int32_t *pos, const int32_t
             n_pos[b] = (double)np;
             n_neg[b] = (double)nn;
         }
-        int runs = 1; /* every ROC sum exact: run sums give the single steps' bits */
-        for (int b = 0; b < B; b++) runs &= 2.0 * n_pos[b] * n_neg[b] < 9007199254740992.0;
+        /* run sums give the single steps' bits: every ROC sum exact in double, and every resample's
+         * negative frames (a bound on any run's) exact in 32-bit integers */
+        int runs = 1;
+        for (int b = 0; b < B; b++) runs &= 2.0 * n_pos[b] * n_neg[b] < 9007199254740992.0 && n_neg[b] < 2147483647.0;
         for (int b0 = 0; b0 < B; b0 += RB_BOOT_BLOCK) {
             int nb = B - b0 < RB_BOOT_BLOCK ? B - b0 : RB_BOOT_BLOCK;
             memcpy(block->n_pos, n_pos + b0, sizeof *n_pos * (size_t)nb);
