@@ -397,7 +397,7 @@ void rb_gmm_free(rb_gmm *g);
 
 /* ---- Building blocks shared by gmm_fit.c and gmm_score.c (and used by the tests) ---------------- */
 
-#define RB_GMM_BLOCK 256 /* rows per GEMM block */
+#define RB_GMM_BLOCK 32 /* rows per GEMM block: 32 x 2d doubles stay in L2 cache at d = 1024 (docs/scaling.md) */
 
 /* Evaluation workspace for one model: GEMM operands derived from (weights, means, cov). */
 typedef struct {
