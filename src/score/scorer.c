@@ -183,9 +183,14 @@ static int rb_chunk_features(rb_scorer *s, int m, const rb_modality_condition *c
         return RB_OK;
     }
     int width = m == 0 ? s->Dv : s->Da;
+    const int crops = m == 0 ? s->C : 1;
     for (int64_t v = v0; v < v1; v++) {
         int64_t T = rb_split_video_len(t, v), base = t->offsets[v] - s0;
-        for (int c = 0; c < (m == 0 ? s->C : 1); c++) {
+        if (crops == 1) { /* the block's rows are the video's [T][width] rows: corrupt in place */
+            RB_TRY(rb_corrupt_video(s->ctx, cond->corruption, cond->severity, t, v, 0, s->buf[m] + (size_t)base * row));
+            continue;
+        }
+        for (int c = 0; c < crops; c++) {
             RB_TRY(rb_corrupt_video(s->ctx, cond->corruption, cond->severity, t, v, c, s->video_tmp));
             for (int64_t i = 0; i < T; i++)
                 memcpy(s->buf[m] + (size_t)(base + i) * row + (size_t)c * (size_t)width,
