@@ -190,6 +190,16 @@ typedef struct {
 int rb_corrupt_video_rows(const rb_corrupt_ctx *ctx, const rb_corruption *c, int severity, const rb_split *test,
                           int64_t video, int32_t crop, const rb_corrupt_rows *rows, float *out);
 
+/* ---- dimension-sparse corruptions ----
+ * An entry is dimension-sparse when, at a given severity, it changes the same set of dimensions in
+ * every row and video and copies the others bit for bit: defocus_blur and low_pass (detail
+ * attenuation). rb_corrupt_changed_dims writes that set (ascending, at most the modality's width
+ * entries) into dims and its size into *n, so a first layer of the corrupted rows is the clean one
+ * plus (x' - x) W restricted to those rows of W. */
+int rb_corrupt_dim_sparse(const rb_corruption *c);
+int rb_corrupt_changed_dims(const rb_corrupt_ctx *ctx, const rb_corruption *c, int severity, int32_t *dims,
+                            int32_t *n);
+
 /* The whole split in the split's own layout: visual out [n_snippets][n_crops][d_visual], audio out
  * [n_snippets][d_audio]. Built on rb_corrupt_video (one video-sized scratch buffer). */
 int rb_corrupt_split(const rb_corrupt_ctx *ctx, const rb_corruption *c, int severity, const rb_split *test,

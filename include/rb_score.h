@@ -184,8 +184,11 @@ int rb_scorer_create(rb_scorer **out, const rb_model *model, const rb_split *tes
  * (rb_corrupt_row_linear: motion_blur, fog, low_light, frame_drop; reverb, packet_loss, attenuation)
  * gets the first layers of the mlp visual-input paths (visual, shared, shared-pad) and the concat
  * half of that modality by applying the corruption to the cached clean first-layer rows, with no
- * product; those visual paths are then scored from their first-layer rows in every cell. The audio
- * paths keep their (128-wide, cheap) products. The scores equal the products' up to float rounding
+ * product; those visual paths are then scored from their first-layer rows in every cell. A
+ * dimension-sparse visual corruption (rb_corrupt_dim_sparse: defocus_blur) gets them as the clean
+ * rows plus the product of (x' - x) with the rows of W1 at its changed dimensions only. Neither is
+ * taken when the clamp at 0 could act on a clean test value. The audio paths keep their (128-wide,
+ * cheap) products. The scores equal the products' up to float rounding
  * (docs/scaling.md). Costs R x C x S x hidden1 floats per visual path of clean arrays, and keeps the
  * concat halves whatever reuse_mb says. Set it between create and the first clean block or borrow. */
 int rb_scorer_set_linear(rb_scorer *s, int on);

@@ -60,14 +60,15 @@ awk -v S="$snippets" -v ranks="$ranks" -v grid="${grid_s[1000]}" -v wall="${wall
     else if (cond == "audio.missing") t = "missing_audio"
     else if (cond == "visual.gaussian_noise") t = "visual_noise"
     else if (cond ~ /^visual\.(motion_blur|fog|low_light|frame_drop)$/) t = "visual_linear" # rb_corrupt_row_linear
+    else if (cond == "visual.defocus_blur") t = "visual_sparse" # rb_corrupt_dim_sparse
     else if (cond ~ /^visual\./) t = "visual"
     else if (cond ~ /^audio\.(reverb|packet_loss|attenuation)$/) t = "audio_linear" # rb_corrupt_row_linear
     else t = "audio"
     cells[t]++; total[t] += sec; floor_sum += per[t] * S
   }
   END {
-    split("visual visual_noise visual_linear audio audio_linear missing_visual missing_audio clean", order, " ")
-    for (k = 1; k <= 8; k++) { t = order[k]; if (!cells[t]) continue
+    split("visual visual_noise visual_linear visual_sparse audio audio_linear missing_visual missing_audio clean", order, " ")
+    for (k = 1; k <= 9; k++) { t = order[k]; if (!cells[t]) continue
       printf "BENCH grid_cell_type type=%s cells=%d s_per_cell_per_100k_snippets=%.3f floor_per_100k_snippets=%.3f ratio=%.2f\n",
         t, cells[t], total[t] / cells[t] * 1e5 / S, per[t] * 1e5, (per[t] > 0 ? total[t] / cells[t] / (per[t] * S) : 0) }
     busiest = 0; for (r in rank_cells) if (rank_cells[r] > busiest) busiest = rank_cells[r]

@@ -114,7 +114,8 @@ const rb_key_spec rb_config_schema[] = {
      "memory per rank for the cached clean halves of the concat first layer (0 = recompute)"},
     {"grid.linear_corruptions", RB_KEY_BOOL, "true", ANY, NULL,
      "score row-linear corruptions (motion_blur, fog, low_light, frame_drop, reverb, packet_loss, attenuation) "
-     "from the cached clean first layers, with no product: same scores up to float rounding (docs/scaling.md)"},
+     "from the cached clean first layers with no product, and defocus_blur with a product over its changed "
+     "dimensions only: same scores up to float rounding (docs/scaling.md)"},
     {"grid.chunk_rows", RB_KEY_INT, "8192", 1, 1e9, NULL, "snippets scored per block (at least the longest video); also the blocks a cell is split in when ranks outnumber cells"},
 
     {"stats", RB_KEY_GROUP, "{}", ANY, NULL, "intervals and robustness summaries (docs/metrics.md)"},

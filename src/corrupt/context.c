@@ -226,6 +226,26 @@ int rb_corrupt_linear_constants(const rb_corrupt_ctx *ctx, const rb_corruption *
     return RB_OK;
 }
 
+int rb_corrupt_dim_sparse(const rb_corruption *c) {
+    const rb_corrupt_ops *ops = rb_corrupt_index(c) >= 0 ? rb_corrupt_ops_of(c) : NULL;
+    return ops && ops->changed_dims;
+}
+
+int rb_corrupt_changed_dims(const rb_corrupt_ctx *ctx, const rb_corruption *c, int severity, int32_t *dims,
+                            int32_t *n) {
+    const int idx = rb_corrupt_index(c);
+    const rb_corrupt_ops *ops = idx >= 0 ? rb_corrupt_ops_of(c) : NULL;
+    if (!ctx || !ops || !dims || !n) return rb_fail("changed dimensions: expected a context, a registry entry and buffers");
+    if (!ops->changed_dims) return rb_fail("%s %s: not a dimension-sparse corruption", rb_modality_name(c->modality), c->name);
+    RB_TRY(rb_corrupt_check_severity(c, severity));
+    const int32_t D = ctx->dim[c->modality];
+    if (D == 0 || (ops->prepare && !ctx->rank[idx] && !ctx->proto[idx]))
+        return rb_fail("%s %s: no clean %s statistics in the corruption context", rb_modality_name(c->modality), c->name,
+                       rb_modality_name(c->modality));
+    ops->changed_dims(ctx, idx, c->param[0][severity - 1], c->param[1][severity - 1], D, dims, n);
+    return RB_OK;
+}
+
 int rb_corrupt_video_rows(const rb_corrupt_ctx *ctx, const rb_corruption *c, int severity, const rb_split *test,
                           int64_t video, int32_t crop, const rb_corrupt_rows *rows, float *out) {
     const int idx = rb_corrupt_index(c);

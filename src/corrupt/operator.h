@@ -67,6 +67,11 @@ typedef struct {
      * video's input rows, mu and proto with coefficients that do not depend on the values or the
      * dimension, nonnegative and never reading sd; apply then also works on rows of another width */
     int row_linear;
+    /* Optional (NULL: every dimension may change): the dimensions apply may change for parameters
+     * p0, p1 (the same for every row and video) into dims (ascending), their count into *n; apply
+     * copies every other dimension bit for bit. */
+    void (*changed_dims)(const rb_corrupt_ctx *ctx, int index, double p0, double p1, int32_t D, int32_t *dims,
+                         int32_t *n);
     /* Optional (NULL: nothing derived): derived data of registry entry `index` in ctx (prototype,
      * dimension order), built once by rb_corrupt_ctx_init when the entry's modality has statistics. */
     int (*prepare)(rb_corrupt_ctx *ctx, const rb_corruption *c, int index);

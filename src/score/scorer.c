@@ -81,6 +81,17 @@ struct rb_scorer {
     float *img[2];                     /* per modality [N_PATHS][R][2][h1max]: images of the mean and prototype */
     const rb_corruption *img_of[2];    /* the entry whose images img[m] holds (they do not depend on the severity) */
     int h1max;
+    int clamp_safe[2];                 /* the corruptions' clamp at 0 never changes a clean test value of m */
+    /* Dimension-sparse visual corruptions (rb_corrupt_dim_sparse): with linear set, the visual paths'
+     * first layers are the cached clean ones plus (x' - x) W on the changed dimensions only. */
+    int sparse;                        /* the current rb_score_range call is such a cell */
+    const rb_corruption *sp_of;        /* the entry and severity sp_dims and wsel hold */
+    int sp_sev;
+    int32_t *sp_dims, sp_n;            /* [Dv] the changed dimensions, ascending */
+    float *wsel[N_PATHS];              /* [R][Dv][h1] the rows of each path's visual first layer at sp_dims */
+    float *delta;                      /* [chunk][Dv] x' - x at sp_dims of one crop of a block */
+    int64_t delta_s0;                  /* the block and crop delta holds (-1: none) */
+    int delta_c;
     /* chunk scratch */
     float *buf[2];                     /* corrupted features of a chunk: [rows][C][Dv], [rows][Da] */
     int any_hlnet;                     /* some path's detector has model.arch = hlnet */
@@ -149,6 +160,9 @@ void rb_scorer_free(rb_scorer *s) {
     free(s->zbuf);
     free(s->img[0]);
     free(s->img[1]);
+    free(s->sp_dims);
+    free(s->delta);
+    for (int p = 0; p < N_PATHS; p++) free(s->wsel[p]);
     free(s->tmp);
     free(s->block_v);
     rb_exact_ties_free(&s->ties);
@@ -320,6 +334,60 @@ static int rb_linear_rows(rb_scorer *s, const rb_modality_condition *cond, const
     return RB_OK;
 }
 
+/* For a dimension-sparse visual condition: the changed dimensions and, per path with cached rows
+ * (and concat's visual half) and replica, the rows of its visual first layer at them (kept for the
+ * next cell of the same entry and severity). */
+static int rb_sparse_prepare(rb_scorer *s, const rb_modality_condition *cond) {
+    s->delta_s0 = -1;
+    if (s->sp_of == cond->corruption && s->sp_sev == cond->severity) return RB_OK;
+    s->sp_of = NULL;
+    const size_t Dv = (size_t)s->Dv;
+    if (!s->sp_dims) s->sp_dims = rb_malloc(sizeof(int32_t) * Dv, "changed dimensions");
+    if (!s->delta) s->delta = rb_malloc(sizeof(float) * (size_t)s->chunk_rows * Dv, "changed features");
+    if (!s->sp_dims || !s->delta) return RB_ERR;
+    RB_TRY(rb_corrupt_changed_dims(s->ctx, cond->corruption, cond->severity, s->sp_dims, &s->sp_n));
+    for (int p = 0; p < N_PATHS; p++) {
+        if (!s->pre_path[p] && !(p == P_CONCAT && s->pre_v)) continue;
+        const size_t h1 = (size_t)rb_path_det(s, p, 0)->hidden1;
+        if (!s->wsel[p]) s->wsel[p] = rb_malloc(sizeof(float) * (size_t)s->R * Dv * h1, "first-layer rows at changed dimensions");
+        if (!s->wsel[p]) return RB_ERR;
+        for (int r = 0; r < s->R; r++) {
+            const float *W, *pre_bias;
+            int D;
+            rb_path_map(s, p, 0, r, &W, &pre_bias, &D);
+            for (int32_t j = 0; j < s->sp_n; j++)
+                memcpy(s->wsel[p] + ((size_t)r * Dv + (size_t)j) * h1, W + (size_t)s->sp_dims[j] * h1, sizeof(float) * h1);
+        }
+    }
+    s->sp_of = cond->corruption;
+    s->sp_sev = cond->severity;
+    return RB_OK;
+}
+
+/* x' - x at the changed dimensions for crop c of the block's rows [s0, s0 + rows): [rows][sp_n]. */
+static const float *rb_sparse_delta(rb_scorer *s, const float *xv, int64_t s0, int64_t rows, int c) {
+    if (s->delta_s0 == s0 && s->delta_c == c) return s->delta;
+    const size_t ld = (size_t)s->C * (size_t)s->Dv, n = (size_t)s->sp_n;
+    const float *x = xv + (size_t)c * (size_t)s->Dv, *clean = s->test->visual + (size_t)s0 * ld + (size_t)c * (size_t)s->Dv;
+    for (int64_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < n; j++) {
+            const size_t at = (size_t)i * ld + (size_t)s->sp_dims[j];
+            s->delta[(size_t)i * n + j] = x[at] - clean[at];
+        }
+    s->delta_s0 = s0;
+    s->delta_c = c;
+    return s->delta;
+}
+
+/* z = the cached clean first-layer rows (clean, [rows][h1]) + (x' - x) W at the changed dimensions. */
+static void rb_sparse_rows(rb_scorer *s, int p, int r, int c, const float *xv, int64_t s0, int64_t rows, const float *clean,
+                           int h1, float *z) {
+    const float *delta = rb_sparse_delta(s, xv, s0, rows, c);
+    memcpy(z, clean, sizeof(float) * (size_t)rows * (size_t)h1);
+    rb_nn_matmul(delta, rows, s->sp_n, s->sp_n, s->wsel[p] + (size_t)r * (size_t)s->Dv * (size_t)h1, h1, h1, z, h1, 1.0f);
+    s->flops += 2.0 * (double)rows * s->sp_n * h1;
+}
+
 /* Path p (with cached rows), replica r, crop c of rows [s0, s0 + rows) into s->tmp. For a row-linear
  * condition lin of the path's modality, from the clean rows without a product; otherwise its
  * first-layer rows by one product over the block (into the cache when filling it), scored with the
@@ -339,6 +407,14 @@ static int rb_score_rows(rb_scorer *s, const rb_detector *d, int p, int r, int c
                                          rows, s->tmp);
     }
     const size_t crops = m == 0 ? (size_t)s->C : 1;
+    if (m == 0 && s->sparse && !fill_cache) { /* the clean rows plus the changed dimensions' product */
+        const float *clean = s->pre_path[p] + (((size_t)r * crops + (size_t)c) * (size_t)s->S + (size_t)s0) * (size_t)h1;
+        rb_sparse_rows(s, p, r, c, xv, s0, rows, clean, h1, s->zbuf);
+        s->flops += rb_trunk_flops(d, rows, 0);
+        const int ldv = s->C * s->Dv;
+        return rb_exact_ties_score_keyed(&s->ties, rb_first_layer_rows_score, &f, xv + (size_t)c * (size_t)s->Dv, s->Dv,
+                                         ldv, s->zbuf, h1, h1, rows, s->tmp);
+    }
     float *z = fill_cache ? s->pre_path[p] + (((size_t)r * crops + (size_t)c) * (size_t)s->S + (size_t)s0) * (size_t)h1
                           : s->zbuf;
     const int ld = m == 0 ? s->C * s->Dv : s->Da;
@@ -433,6 +509,9 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
                 } else if (lin[0]) { /* a row-linear corruption of the cached clean half: no product */
                     RB_TRY(rb_linear_rows(s, lin[0], s->pre_v, P_CONCAT, r, c, (int)h1, v0, v1, s->part_tmp[0]));
                     pv = s->part_tmp[0];
+                } else if (s->sparse && !fill_cache) { /* the cached clean half plus the changed dimensions */
+                    rb_sparse_rows(s, P_CONCAT, r, c, xv, s0, rows, cached_v, (int)h1, s->part_tmp[0]);
+                    pv = s->part_tmp[0];
                 } else if (cache && !fill_cache && !dirty[0]) {
                     pv = cached_v;
                 } else {
@@ -477,11 +556,18 @@ static int rb_score_range(rb_scorer *s, const rb_modality_condition cond[2], con
     int missing[2] = {cond[0].missing, cond[1].missing};
     const rb_modality_condition *lin[2] = {NULL, NULL}; /* row-linear corruptions scored from the clean rows */
     for (int m = 0; m < 2; m++)
-        if (s->linear && dirty[m] && !missing[m] && cond[m].corruption && !cond[m].preextracted &&
+        if (s->linear && s->clamp_safe[m] && dirty[m] && !missing[m] && cond[m].corruption && !cond[m].preextracted &&
             rb_corrupt_row_linear(cond[m].corruption)) {
             lin[m] = &cond[m];
             RB_TRY(rb_linear_images(s, lin[m]));
         }
+    /* a dimension-sparse visual corruption: the clean first layers plus the changed dimensions */
+    s->sparse = s->linear && s->clamp_safe[0] && dirty[0] && !missing[0] && cond[0].corruption && !cond[0].preextracted &&
+                cond[0].corruption->modality == RB_MOD_VISUAL && rb_corrupt_dim_sparse(cond[0].corruption);
+    if (s->sparse && rb_sparse_prepare(s, &cond[0]) != RB_OK) {
+        s->sparse = 0;
+        return RB_ERR;
+    }
     for (int64_t b = b0; b < b1; b++) {
         int64_t v0 = s->block_v[b], v1 = s->block_v[b + 1];
         int64_t s0 = t->offsets[v0], rows = t->offsets[v1] - s0;
@@ -610,6 +696,19 @@ int rb_scorer_create(rb_scorer **out, const rb_model *model, const rb_split *tes
     double cache_mb = s->have[P_CONCAT] ? 4.0 * s->R * (double)s->S * s->h1 * (s->C + 1) / 1048576.0 : 0;
     s->halves_fit = cache_mb <= reuse_mb;
     s->linear = 1;
+    /* The shortcut's identities hold when the clamp at 0 after a corruption never acts on a clean
+     * value: no clamp for the modality, or no negative (or NaN) clean test value (docs/corruptions.md) */
+    for (int m = 0; m < 2; m++) {
+        const float *x = m == 0 ? test->visual : test->audio;
+        const size_t n = (size_t)s->S * (size_t)(m == 0 ? s->C * s->Dv : s->Da);
+        s->clamp_safe[m] = 1;
+        if (ctx && ctx->nonnegative[m] && x)
+            for (size_t i = 0; i < n; i++)
+                if (!(x[i] >= 0.0f)) {
+                    s->clamp_safe[m] = 0;
+                    break;
+                }
+    }
     s->h1max = s->h1 > 1 ? s->h1 : 1;
     for (int p = 0; rc == RB_OK && p < N_PATHS; p++) {
         if (!rb_path_has_rows(s, p)) continue;

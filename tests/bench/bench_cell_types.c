@@ -1,5 +1,5 @@
-/* bench_cell_types.c - per cell type (visual, visual with noise, row-linear visual, audio, row-linear
- * audio, missing visual, missing audio, clean) the measured cell time next to its floor: the dense work the cell must do, timed in
+/* bench_cell_types.c - per cell type (visual, visual with noise, row-linear visual, dimension-sparse
+ * visual, audio, row-linear audio, missing visual, missing audio, clean) the measured cell time next to its floor: the dense work the cell must do, timed in
  * the same run as plain sgemm (and, for the GMM, dgemm) calls of exactly those shapes in the blocks
  * the scorer uses. Shapes: protocol widths (1024-d visual, 128-d audio, 512/128 trunk), 1 crop,
  * 1 replica, every detector kind, a GMM of 8 components per modality.
@@ -11,8 +11,11 @@
  *   visual + noise:  the same (generating the noise is the overhead the line shows)
  *   row-linear visual (fog, motion_blur, low_light, frame_drop): the 4 second layers and the GMM;
  *                    the first layers come from the cached clean ones with no product
- *                    (rb_scorer_set_linear). The `linear_shortcut` lines time a fog and a reverb
- *                    cell with and without the shortcut.
+ *                    (rb_scorer_set_linear). The `linear_shortcut` lines time a fog, a defocus_blur
+ *                    and a reverb cell with and without the shortcut.
+ *   dimension-sparse visual (defocus_blur severity 3: 615 of 1024 dims changed): the 4 first layers
+ *                    restricted to the changed dims, S x 615 x 512, added to the cached clean ones;
+ *                    the second layers and the GMM
  *   audio:           4 first layers S x 128 x 512 (audio, shared folded, shared-pad, concat half),
  *                    3 + C second layers, the audio GMM S x 8 x 256 (measured with clipping)
  *   row-linear audio (reverb, packet_loss, attenuation): the same but the concat half, which comes
@@ -103,7 +106,7 @@ RB_BENCH(cell_types) {
         return;
     }
     const int64_t S = d.test.n_snippets;
-    enum { N = 8 };
+    enum { N = 9, SPARSE_DIMS = 615 /* ceil(0.6 x 1024): defocus_blur severity 3 */ };
     rb_modality_condition conds[N][2];
     memset(conds, 0, sizeof conds);
     rb_corrupt_lookup(RB_MOD_VISUAL, "jpeg", &conds[0][0].corruption);
@@ -118,8 +121,10 @@ RB_BENCH(cell_types) {
     conds[4][1].severity = 3;
     conds[5][0].missing = 1;
     conds[6][1].missing = 1;
+    rb_corrupt_lookup(RB_MOD_VISUAL, "defocus_blur", &conds[7][0].corruption);
+    conds[7][0].severity = 3;
     static const char *names[N] = {"visual",         "visual_noise",  "visual_linear", "audio", "audio_linear",
-                                   "missing_visual", "missing_audio", "clean"};
+                                   "missing_visual", "missing_audio", "visual_sparse", "clean"};
     /* the floors, in the same run */
     const double l2 = time_products(S, H2, H1, 1, 0);
     const double gmm_v = time_products(S * C, K, 2 * DV, 1, 1);
@@ -127,7 +132,8 @@ RB_BENCH(cell_types) {
     const double gmm_a = time_products(S, K, 2 * DA, 1, 1);
     const double l1a = time_products(S, H1, DA, 1, 0);
     const double aud = 4 * l1a + (3 + C) * l2 + gmm_a;
-    const double floor[N] = {vis, vis, C * 4 * l2 + gmm_v, aud, 3 * l1a + (3 + C) * l2 + gmm_a, l2, C * l2, 0.0};
+    const double sparse = C * (4 * time_products(S, H1, SPARSE_DIMS, 1, 0) + 4 * l2) + gmm_v;
+    const double floor[N] = {vis, vis, C * 4 * l2 + gmm_v, aud, 3 * l1a + (3 + C) * l2 + gmm_a, l2, C * l2, sparse, 0.0};
     double t[N];
     for (int i = 0; i < N; i++) t[i] = time_cell(s, conds[i]);
     const double fixed = t[N - 1];
@@ -138,11 +144,14 @@ RB_BENCH(cell_types) {
                         t[i] / (floor[i] + fixed));
     rb_bench_report("cell_types", "noise_overhead_of_visual_cell=%.2f", (t[1] - t[0]) / t[1]);
     const double fog_products = time_cell(s_products, conds[2]), reverb_products = time_cell(s_products, conds[4]);
+    const double defocus_products = time_cell(s_products, conds[7]);
     rb_bench_report("cell_types", "linear_shortcut cell=fog with_s=%.4f without_s=%.4f speedup=%.2f", t[2], fog_products,
                     fog_products / t[2]);
+    rb_bench_report("cell_types", "linear_shortcut cell=defocus_blur with_s=%.4f without_s=%.4f speedup=%.2f", t[7],
+                    defocus_products, defocus_products / t[7]);
     rb_bench_report("cell_types", "linear_shortcut cell=reverb with_s=%.4f without_s=%.4f speedup=%.2f", t[4],
                     reverb_products, reverb_products / t[4]);
-    int ok = fog_products > 0 && reverb_products > 0;
+    int ok = fog_products > 0 && reverb_products > 0 && defocus_products > 0;
     for (int i = 0; i < N; i++) ok &= t[i] > 0 && floor[i] >= 0;
     rb_bench_check("cell_types", ok, "every cell type scored and every floor timed");
     rb_scorer_free(s);

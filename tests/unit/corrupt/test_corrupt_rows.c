@@ -126,3 +126,64 @@ RB_TEST(corrupt_rows_match_the_features_and_commute_with_a_linear_map) {
     rb_model_free(&m);
     rb_dataset_free(&d);
 }
+
+/* Dimension-sparse entries (rb_corrupt_changed_dims): defocus_blur and low_pass; at every severity the
+ * set has ceil(p0 D) ascending dims and every other dim of every corrupted row is the clean value bit
+ * for bit; other entries are refused. */
+RB_TEST(corrupt_changed_dims_are_the_only_ones_that_change) {
+    rb_dataset d;
+    rb_model m;
+    rb_corrupt_ctx ctx;
+    int ok = rb_fixture_scoring(&rb_rows_spec, &d, &m, &ctx) == RB_OK;
+    RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
+    const rb_split *t = &d.test;
+    const int Dmax = t->d_visual > t->d_audio ? t->d_visual : t->d_audio;
+    float *out = ok ? malloc(sizeof(float) * rb_corrupt_video_floats(t, RB_MOD_VISUAL) + sizeof(float) * Dmax) : NULL;
+    int32_t *dims = malloc(sizeof(int32_t) * (size_t)Dmax);
+    uint8_t *changed = malloc((size_t)Dmax);
+    ok = ok && out && dims && changed;
+    int sparse_entries = 0, checked = 0;
+    for (int i = 0; ok && i < rb_corrupt_count(); i++) {
+        const rb_corruption *c = rb_corrupt_at(i);
+        int32_t n = -1;
+        if (!rb_corrupt_dim_sparse(c)) {
+            if (!c->is_missing) RB_EXPECT_ERR(rb_corrupt_changed_dims(&ctx, c, 3, dims, &n), "not a dimension-sparse");
+            continue;
+        }
+        sparse_entries++;
+        RB_EXPECT(strcmp(c->name, "defocus_blur") == 0 || strcmp(c->name, "low_pass") == 0);
+        const int mod = c->modality, D = mod == RB_MOD_VISUAL ? t->d_visual : t->d_audio;
+        const int C = mod == RB_MOD_VISUAL ? t->n_crops : 1;
+        for (int sev = 1; sev <= 5; sev++) {
+            RB_EXPECT_OK(rb_corrupt_changed_dims(&ctx, c, sev, dims, &n));
+            RB_EXPECT_INT(n, (int32_t)ceil(c->param[0][sev - 1] * D - 1e-9));
+            memset(changed, 0, (size_t)D);
+            for (int32_t j = 0; j < n; j++) {
+                RB_EXPECT(j == 0 || dims[j] > dims[j - 1]);
+                changed[dims[j]] = 1;
+            }
+            for (int64_t v = 0; v < t->n_videos; v++)
+                for (int crop = 0; crop < C; crop++) {
+                    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, sev, t, v, crop, out));
+                    const float *base = mod == RB_MOD_VISUAL ? t->visual + (size_t)crop * D : t->audio;
+                    for (int64_t k = 0; k < rb_split_video_len(t, v); k++) {
+                        const float *x = base + (size_t)(t->offsets[v] + k) * (size_t)C * D, *y = out + (size_t)k * D;
+                        for (int q = 0; q < D; q++)
+                            if (!changed[q] && memcmp(&x[q], &y[q], sizeof(float)) != 0) {
+                                RB_EXPECT_MSG(0, "%s severity %d: dim %d changed but is not listed", c->name, sev, q);
+                                ok = 0;
+                            }
+                    }
+                    checked++;
+                }
+        }
+    }
+    RB_EXPECT_INT(sparse_entries, 2);
+    RB_EXPECT(checked > 0);
+    free(out);
+    free(dims);
+    free(changed);
+    rb_corrupt_ctx_free(&ctx);
+    rb_model_free(&m);
+    rb_dataset_free(&d);
+}

@@ -61,17 +61,18 @@ RB_TEST(linear_shortcut_scores_equal_the_products_up_to_rounding) {
         RB_EXPECT_ERR(rb_scorer_set_linear(lin, 0), "before the clean arrays");
     }
     /* row-linear: 4 visual, 3 audio, and a pair of both; then cells the shortcut must not touch */
+    /* kind 1: row-linear, 2: dimension-sparse (defocus_blur), 0: neither */
     static const struct {
         const char *visual, *audio;
         int linear;
     } cells[] = {{"fog", NULL, 1},       {"low_light", NULL, 1},      {"motion_blur", NULL, 1},
                  {"frame_drop", NULL, 1}, {NULL, "reverb", 1},         {NULL, "packet_loss", 1},
                  {NULL, "attenuation", 1}, {"fog", "reverb", 1},       {"jpeg", NULL, 0},
-                 {"gaussian_noise", NULL, 0}, {"pixelate", NULL, 0},  {"defocus_blur", NULL, 0},
+                 {"gaussian_noise", NULL, 0}, {"pixelate", NULL, 0},  {"defocus_blur", NULL, 2},
                  {NULL, "clipping", 0},   {NULL, "codec", 0},          {NULL, "background_noise", 0},
-                 {"jpeg", "packet_loss", 1}};
+                 {"jpeg", "packet_loss", 1}, {"defocus_blur", "reverb", 1}};
     double worst_linear = 0.0, worst_other = 0.0;
-    int differs = 0; /* the shortcut really changed how some cell was computed */
+    int differs = 0, differs_sparse = 0; /* the shortcut really changed how some cell was computed */
     for (size_t k = 0; ok && k < sizeof cells / sizeof *cells; k++) {
         for (int sev = 1; sev <= 5; sev++) {
             rb_modality_condition cond[2] = {{0}, {0}};
@@ -81,7 +82,9 @@ RB_TEST(linear_shortcut_scores_equal_the_products_up_to_rounding) {
             const char *name = cells[k].visual ? cells[k].visual : cells[k].audio;
             int any_linear = (cond[0].corruption && rb_corrupt_row_linear(cond[0].corruption)) ||
                              (cond[1].corruption && rb_corrupt_row_linear(cond[1].corruption));
-            RB_EXPECT_MSG(any_linear == cells[k].linear, "%s: row-linear %d", name, any_linear);
+            int sparse = cond[0].corruption && rb_corrupt_dim_sparse(cond[0].corruption);
+            RB_EXPECT_MSG(any_linear ? cells[k].linear == 1 : sparse ? cells[k].linear == 2 : cells[k].linear == 0,
+                          "%s: row-linear %d, dimension-sparse %d", name, any_linear, sparse);
             rb_cell_result a, b;
             if (rb_scorer_cell(lin, cond, &a) != RB_OK || rb_scorer_cell(prod, cond, &b) != RB_OK) {
                 RB_EXPECT_MSG(0, "%s severity %d: %s", name, sev, rb_error_message());
@@ -90,7 +93,8 @@ RB_TEST(linear_shortcut_scores_equal_the_products_up_to_rounding) {
             double rel = rb_max_rel(&a, &b);
             if (cells[k].linear) worst_linear = fmax(worst_linear, rel);
             else worst_other = fmax(worst_other, rel);
-            differs |= cells[k].linear && rel > 0.0;
+            differs |= cells[k].linear == 1 && rel > 0.0;
+            differs_sparse |= cells[k].linear == 2 && rel > 0.0;
             for (int q = 0; q < a.n_methods * a.n_replicas; q++)
                 RB_EXPECT_MSG(fabs(a.metrics[q].ap - b.metrics[q].ap) < 1e-4, "%s severity %d: AP %.9f against %.9f", name,
                               sev, a.metrics[q].ap, b.metrics[q].ap);
@@ -98,11 +102,12 @@ RB_TEST(linear_shortcut_scores_equal_the_products_up_to_rounding) {
             rb_cell_result_free(&b);
         }
     }
-    printf("    linear shortcut: max relative score difference %.2e (row-linear corruptions), %.2e (others)\n",
+    printf("    linear shortcut: max relative score difference %.2e (row-linear and dimension-sparse), %.2e (others)\n",
            worst_linear, worst_other);
     RB_EXPECT_MSG(worst_linear < 1e-4, "row-linear corruptions: scores differ by %.3e relative", worst_linear);
     RB_EXPECT_MSG(worst_other < 1e-4, "other corruptions: scores differ by %.3e relative", worst_other);
-    RB_EXPECT_MSG(!ok || differs, "no cell differs in any bit: the shortcut was not taken");
+    RB_EXPECT_MSG(!ok || differs, "no row-linear cell differs in any bit: the shortcut was not taken");
+    RB_EXPECT_MSG(!ok || differs_sparse, "no defocus_blur cell differs in any bit: the sparse shortcut was not taken");
     rb_scorer_free(lin);
     rb_scorer_free(prod);
     rb_corrupt_ctx_free(&ctx);
@@ -208,6 +213,67 @@ RB_TEST(linear_shortcut_packet_loss_keeps_exact_ties) {
     if (have_z) rb_cell_result_free(&z);
     free(vid);
     rb_scorer_free(lin);
+    rb_corrupt_ctx_free(&ctx);
+    rb_model_free(&m);
+    rb_dataset_free(&d);
+}
+
+/* A negative clean test value where the modality is clamped at 0: the clamp could act, so the
+ * shortcut's identities need not hold and it is not taken: the cell does the products' work (its
+ * counted flops equal the product path's; with the value nonnegative they are far fewer). */
+RB_TEST(linear_shortcut_not_taken_when_the_clamp_could_act) {
+    rb_dataset d;
+    rb_model m;
+    rb_corrupt_ctx ctx;
+    int ok = rb_fixture_scoring(&rb_linear_spec, &d, &m, &ctx) == RB_OK;
+    RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
+    RB_EXPECT_MSG(!ok || ctx.nonnegative[0], "the fixture's visual modality is not clamped: the test shows nothing");
+    if (ok) d.test.visual[5] = -0.25f;
+    rb_scorer *lin = NULL, *prod = NULL;
+    if (ok) ok = rb_make_scorer(&lin, &m, &d.test, &ctx, 1) == RB_OK && rb_make_scorer(&prod, &m, &d.test, &ctx, 0) == RB_OK;
+    static const char *const names[] = {"fog", "frame_drop", "defocus_blur"};
+    for (int k = 0; ok && k < 3; k++) {
+        rb_modality_condition cond[2] = {{0}, {0}};
+        RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, names[k], &cond[0].corruption));
+        cond[0].severity = 4;
+        rb_cell_result a, b;
+        rb_scorer_flops(lin, 1);
+        rb_scorer_flops(prod, 1);
+        if (rb_scorer_cell(lin, cond, &a) != RB_OK || rb_scorer_cell(prod, cond, &b) != RB_OK) {
+            RB_EXPECT_MSG(0, "%s: %s", names[k], rb_error_message());
+            continue;
+        }
+        double f_lin = rb_scorer_flops(lin, 1), f_prod = rb_scorer_flops(prod, 1);
+        RB_EXPECT_MSG(f_lin == f_prod && f_prod > 0, "%s: %.6g flops with the shortcut set, %.6g without: it was taken",
+                      names[k], f_lin, f_prod);
+        RB_EXPECT_MSG(rb_max_rel(&a, &b) < 1e-4, "%s: scores differ", names[k]);
+        rb_cell_result_free(&a);
+        rb_cell_result_free(&b);
+    }
+    /* the check can fail: with the value nonnegative again the shortcut is taken and counts less */
+    if (ok) {
+        d.test.visual[5] = 0.25f;
+        rb_scorer *again = NULL;
+        rb_modality_condition cond[2] = {{0}, {0}};
+        RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "fog", &cond[0].corruption));
+        cond[0].severity = 4;
+        rb_cell_result a, b;
+        int made = rb_make_scorer(&again, &m, &d.test, &ctx, 1) == RB_OK;
+        if (made) rb_scorer_flops(again, 1); /* not the clean pass */
+        if (made && rb_scorer_cell(again, cond, &a) == RB_OK) {
+            rb_scorer_flops(prod, 1);
+            double f_again = rb_scorer_flops(again, 1);
+            RB_EXPECT_OK(rb_scorer_cell(prod, cond, &b));
+            RB_EXPECT_MSG(f_again < 0.5 * rb_scorer_flops(prod, 1), "fog with the shortcut: %.6g flops", f_again);
+            rb_cell_result_free(&a);
+            rb_cell_result_free(&b);
+        } else {
+            RB_EXPECT_MSG(0, "scorer: %s", rb_error_message());
+        }
+        rb_scorer_free(again);
+    }
+    rb_scorer_free(lin);
+    rb_scorer_free(prod);
     rb_corrupt_ctx_free(&ctx);
     rb_model_free(&m);
     rb_dataset_free(&d);
