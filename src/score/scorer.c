@@ -1,5 +1,7 @@
 /* scorer.c - scoring grid cells (rb_score.h): paths of every detector replica over chunks of
- * whole videos, reuse of the clean modality, dynamic weights, fusion into methods, metrics. A cell
+ * whole videos, reuse of the clean modality, first layers of row-linear and dimension-sparse
+ * corruptions from the cached clean ones (the linear shortcut), dynamic weights, fusion into
+ * methods, metrics. A cell
  * can also be scored chunk range by chunk range on several scorers and finished on one (the grid's
  * split cells, src/grid/split.c): the chunks are the blocks, and the packed per-snippet path scores
  * and NLLs of a block range move between scorers unchanged. */
@@ -389,9 +391,10 @@ static void rb_sparse_rows(rb_scorer *s, int p, int r, int c, const float *xv, i
 }
 
 /* Path p (with cached rows), replica r, crop c of rows [s0, s0 + rows) into s->tmp. For a row-linear
- * condition lin of the path's modality, from the clean rows without a product; otherwise its
- * first-layer rows by one product over the block (into the cache when filling it), scored with the
- * ties of the input rows kept exact. */
+ * condition lin of the path's modality, from the clean rows without a product; for a
+ * dimension-sparse visual cell (s->sparse), the clean rows plus the changed dimensions' product;
+ * otherwise its first-layer rows by one product over the block (into the cache when filling it). The
+ * ties of the input rows (for the shortcut: of the first-layer rows, exact copies) are kept exact. */
 static int rb_score_rows(rb_scorer *s, const rb_detector *d, int p, int r, int c, const rb_modality_condition *lin,
                          const float *xv, const float *xa, int64_t s0, int64_t rows, int64_t v0, int64_t v1,
                          int fill_cache) {
