@@ -15,6 +15,23 @@
 
 static const rb_fixture_spec rb_rows_spec = {20, 10, 2, 24, 12, 8, 4, 1, 2, 31};
 
+/* The fixture's dataset, model and corruption context (rb_fixture_scoring), and their release. */
+typedef struct {
+    rb_dataset d;
+    rb_model m;
+    rb_corrupt_ctx ctx;
+} rb_fixture_inputs;
+static int rb_rows_setup(rb_fixture_inputs *in) {
+    int ok = rb_fixture_scoring(&rb_rows_spec, &in->d, &in->m, &in->ctx) == RB_OK;
+    RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
+    return ok;
+}
+static void rb_rows_teardown(rb_fixture_inputs *in) {
+    rb_corrupt_ctx_free(&in->ctx);
+    rb_model_free(&in->m);
+    rb_dataset_free(&in->d);
+}
+
 RB_TEST(corrupt_row_linear_entries_are_the_documented_ones) {
     static const char *const expected[] = {"visual motion_blur", "visual fog",    "visual low_light", "visual frame_drop",
                                            "audio reverb",       "audio packet_loss", "audio attenuation"};
@@ -43,12 +60,9 @@ static void rb_image(const float *v, const float *L, int D, int h, float *out) {
 }
 
 RB_TEST(corrupt_rows_match_the_features_and_commute_with_a_linear_map) {
-    rb_dataset d;
-    rb_model m;
-    rb_corrupt_ctx ctx;
-    int ok = rb_fixture_scoring(&rb_rows_spec, &d, &m, &ctx) == RB_OK;
-    RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
-    const rb_split *t = &d.test;
+    rb_fixture_inputs in;
+    int ok = rb_rows_setup(&in);
+    const rb_split *t = &in.d.test;
     enum { H = 5 };
     size_t cap = ok ? rb_corrupt_max_video_len(t) : 0;
     const int Dmax = t->d_visual > t->d_audio ? t->d_visual : t->d_audio;
@@ -67,7 +81,7 @@ RB_TEST(corrupt_rows_match_the_features_and_commute_with_a_linear_map) {
         const int mod = c->modality, D = mod == RB_MOD_VISUAL ? t->d_visual : t->d_audio;
         const int C = mod == RB_MOD_VISUAL ? t->n_crops : 1;
         const float *mean, *proto;
-        RB_EXPECT_OK(rb_corrupt_linear_constants(&ctx, c, &mean, &proto));
+        RB_EXPECT_OK(rb_corrupt_linear_constants(&in.ctx, c, &mean, &proto));
         rb_image(mean, L, D, H, mean_img);
         if (proto) rb_image(proto, L, D, H, proto_img);
         for (int crop = 0; crop < C; crop++) {
@@ -79,11 +93,11 @@ RB_TEST(corrupt_rows_match_the_features_and_commute_with_a_linear_map) {
             for (int sev = 1; sev <= 5; sev++)
                 for (int64_t v = 0; v < t->n_videos; v++) {
                     const int64_t T = rb_split_video_len(t, v);
-                    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, sev, t, v, crop, want));
-                    RB_EXPECT_OK(rb_corrupt_video_rows(&ctx, c, sev, t, v, crop, &own, got));
+                    RB_EXPECT_OK(rb_corrupt_video(&in.ctx, c, sev, t, v, crop, want));
+                    RB_EXPECT_OK(rb_corrupt_video_rows(&in.ctx, c, sev, t, v, crop, &own, got));
                     RB_EXPECT_MSG(memcmp(got, want, sizeof(float) * (size_t)T * D) == 0,
                                   "%s severity %d video %lld: own rows differ from rb_corrupt_video", c->name, sev, (long long)v);
-                    RB_EXPECT_OK(rb_corrupt_video_rows(&ctx, c, sev, t, v, crop, &mapped, zout));
+                    RB_EXPECT_OK(rb_corrupt_video_rows(&in.ctx, c, sev, t, v, crop, &mapped, zout));
                     for (int64_t k = 0; k < T; k++) {
                         float expect[H];
                         rb_image(want + (size_t)k * D, L, D, H, expect);
@@ -106,14 +120,14 @@ RB_TEST(corrupt_rows_match_the_features_and_commute_with_a_linear_map) {
     RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "fog", &fog));
     if (ok) {
         const rb_corrupt_rows rows = {zrows, H, H, mean_img, proto_img};
-        RB_EXPECT_ERR(rb_corrupt_video_rows(&ctx, jpeg, 3, t, 0, 0, &rows, zout), "row-linear");
+        RB_EXPECT_ERR(rb_corrupt_video_rows(&in.ctx, jpeg, 3, t, 0, 0, &rows, zout), "row-linear");
         const float *mean, *proto;
-        RB_EXPECT_ERR(rb_corrupt_linear_constants(&ctx, jpeg, &mean, &proto), "not a row-linear");
+        RB_EXPECT_ERR(rb_corrupt_linear_constants(&in.ctx, jpeg, &mean, &proto), "not a row-linear");
         const rb_corrupt_rows no_proto = {zrows, H, H, mean_img, NULL};
-        RB_EXPECT_ERR(rb_corrupt_video_rows(&ctx, fog, 3, t, 0, 0, &no_proto, zout), "prototype");
+        RB_EXPECT_ERR(rb_corrupt_video_rows(&in.ctx, fog, 3, t, 0, 0, &no_proto, zout), "prototype");
         const rb_corrupt_rows narrow = {zrows, 2, H, mean_img, proto_img};
-        RB_EXPECT_ERR(rb_corrupt_video_rows(&ctx, fog, 3, t, 0, 0, &narrow, zout), "stride");
-        RB_EXPECT_ERR(rb_corrupt_video_rows(&ctx, fog, 3, t, t->n_videos, 0, &rows, zout), "video index");
+        RB_EXPECT_ERR(rb_corrupt_video_rows(&in.ctx, fog, 3, t, 0, 0, &narrow, zout), "stride");
+        RB_EXPECT_ERR(rb_corrupt_video_rows(&in.ctx, fog, 3, t, t->n_videos, 0, &rows, zout), "video index");
     }
     free(got);
     free(want);
@@ -122,21 +136,16 @@ RB_TEST(corrupt_rows_match_the_features_and_commute_with_a_linear_map) {
     free(zout);
     free(mean_img);
     free(proto_img);
-    rb_corrupt_ctx_free(&ctx);
-    rb_model_free(&m);
-    rb_dataset_free(&d);
+    rb_rows_teardown(&in);
 }
 
 /* Dimension-sparse entries (rb_corrupt_changed_dims): defocus_blur and low_pass; at every severity the
  * set has ceil(p0 D) ascending dims and every other dim of every corrupted row is the clean value bit
  * for bit; other entries are refused. */
 RB_TEST(corrupt_changed_dims_are_the_only_ones_that_change) {
-    rb_dataset d;
-    rb_model m;
-    rb_corrupt_ctx ctx;
-    int ok = rb_fixture_scoring(&rb_rows_spec, &d, &m, &ctx) == RB_OK;
-    RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
-    const rb_split *t = &d.test;
+    rb_fixture_inputs in;
+    int ok = rb_rows_setup(&in);
+    const rb_split *t = &in.d.test;
     const int Dmax = t->d_visual > t->d_audio ? t->d_visual : t->d_audio;
     float *out = ok ? malloc(sizeof(float) * rb_corrupt_video_floats(t, RB_MOD_VISUAL) + sizeof(float) * Dmax) : NULL;
     int32_t *dims = malloc(sizeof(int32_t) * (size_t)Dmax);
@@ -147,7 +156,7 @@ RB_TEST(corrupt_changed_dims_are_the_only_ones_that_change) {
         const rb_corruption *c = rb_corrupt_at(i);
         int32_t n = -1;
         if (!rb_corrupt_dim_sparse(c)) {
-            if (!c->is_missing) RB_EXPECT_ERR(rb_corrupt_changed_dims(&ctx, c, 3, dims, &n), "not a dimension-sparse");
+            if (!c->is_missing) RB_EXPECT_ERR(rb_corrupt_changed_dims(&in.ctx, c, 3, dims, &n), "not a dimension-sparse");
             continue;
         }
         sparse_entries++;
@@ -155,7 +164,7 @@ RB_TEST(corrupt_changed_dims_are_the_only_ones_that_change) {
         const int mod = c->modality, D = mod == RB_MOD_VISUAL ? t->d_visual : t->d_audio;
         const int C = mod == RB_MOD_VISUAL ? t->n_crops : 1;
         for (int sev = 1; sev <= 5; sev++) {
-            RB_EXPECT_OK(rb_corrupt_changed_dims(&ctx, c, sev, dims, &n));
+            RB_EXPECT_OK(rb_corrupt_changed_dims(&in.ctx, c, sev, dims, &n));
             RB_EXPECT_INT(n, (int32_t)ceil(c->param[0][sev - 1] * D - 1e-9));
             memset(changed, 0, (size_t)D);
             for (int32_t j = 0; j < n; j++) {
@@ -164,7 +173,7 @@ RB_TEST(corrupt_changed_dims_are_the_only_ones_that_change) {
             }
             for (int64_t v = 0; v < t->n_videos; v++)
                 for (int crop = 0; crop < C; crop++) {
-                    RB_EXPECT_OK(rb_corrupt_video(&ctx, c, sev, t, v, crop, out));
+                    RB_EXPECT_OK(rb_corrupt_video(&in.ctx, c, sev, t, v, crop, out));
                     const float *base = mod == RB_MOD_VISUAL ? t->visual + (size_t)crop * D : t->audio;
                     for (int64_t k = 0; k < rb_split_video_len(t, v); k++) {
                         const float *x = base + (size_t)(t->offsets[v] + k) * (size_t)C * D, *y = out + (size_t)k * D;
@@ -183,7 +192,5 @@ RB_TEST(corrupt_changed_dims_are_the_only_ones_that_change) {
     free(out);
     free(dims);
     free(changed);
-    rb_corrupt_ctx_free(&ctx);
-    rb_model_free(&m);
-    rb_dataset_free(&d);
+    rb_rows_teardown(&in);
 }

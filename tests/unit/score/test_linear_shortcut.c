@@ -18,6 +18,23 @@
 /* 2 crops, 2 replicas, a first layer wide enough that a rounding difference would show */
 static const rb_fixture_spec rb_linear_spec = {30, 14, 2, 64, 16, 32, 8, 2, 3, 23};
 
+/* The fixture's dataset, model and corruption context (rb_fixture_scoring), and their release. */
+typedef struct {
+    rb_dataset d;
+    rb_model m;
+    rb_corrupt_ctx ctx;
+} rb_fixture_inputs;
+static int rb_lin_setup(rb_fixture_inputs *in) {
+    int ok = rb_fixture_scoring(&rb_linear_spec, &in->d, &in->m, &in->ctx) == RB_OK;
+    RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
+    return ok;
+}
+static void rb_lin_teardown(rb_fixture_inputs *in) {
+    rb_corrupt_ctx_free(&in->ctx);
+    rb_model_free(&in->m);
+    rb_dataset_free(&in->d);
+}
+
 static int rb_make_scorer(rb_scorer **s, const rb_model *m, const rb_split *t, const rb_corrupt_ctx *ctx, int linear) {
     RB_TRY(rb_scorer_create(s, m, t, ctx, 64, 1e9)); /* several blocks */
     int rc = rb_scorer_set_linear(*s, linear);
@@ -43,19 +60,16 @@ static double rb_max_rel(const rb_cell_result *a, const rb_cell_result *b) {
 }
 
 RB_TEST(linear_shortcut_scores_equal_the_products_up_to_rounding) {
-    rb_dataset d;
-    rb_model m;
-    rb_corrupt_ctx ctx;
-    int ok = rb_fixture_scoring(&rb_linear_spec, &d, &m, &ctx) == RB_OK;
-    RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
+    rb_fixture_inputs in;
+    int ok = rb_lin_setup(&in);
     rb_scorer *lin = NULL, *prod = NULL;
-    if (ok) ok = rb_make_scorer(&lin, &m, &d.test, &ctx, 1) == RB_OK && rb_make_scorer(&prod, &m, &d.test, &ctx, 0) == RB_OK;
+    if (ok) ok = rb_make_scorer(&lin, &in.m, &in.d.test, &in.ctx, 1) == RB_OK && rb_make_scorer(&prod, &in.m, &in.d.test, &in.ctx, 0) == RB_OK;
     RB_EXPECT_MSG(ok, "scorers: %s", rb_error_message());
     /* the shortcut's clean arrays: the visual, shared and shared-pad first layers of 2 replicas x 2
      * crops (the concat halves are kept by both: reuse_mb allows them here) */
     if (ok) {
         size_t extra = rb_scorer_clean_bytes(lin) - rb_scorer_clean_bytes(prod);
-        size_t rows = sizeof(float) * 3 * 2 * 2 * (size_t)d.test.n_snippets * (size_t)rb_linear_spec.hidden1;
+        size_t rows = sizeof(float) * 3 * 2 * 2 * (size_t)in.d.test.n_snippets * (size_t)rb_linear_spec.hidden1;
         RB_EXPECT_MSG(extra >= rows && extra < rows + 4096, "the shortcut adds %zu bytes of clean arrays, expected %zu",
                       extra, rows);
         RB_EXPECT_ERR(rb_scorer_set_linear(lin, 0), "before the clean arrays");
@@ -110,25 +124,20 @@ RB_TEST(linear_shortcut_scores_equal_the_products_up_to_rounding) {
     RB_EXPECT_MSG(!ok || differs_sparse, "no defocus_blur cell differs in any bit: the sparse shortcut was not taken");
     rb_scorer_free(lin);
     rb_scorer_free(prod);
-    rb_corrupt_ctx_free(&ctx);
-    rb_model_free(&m);
-    rb_dataset_free(&d);
+    rb_lin_teardown(&in);
 }
 
 /* frame_drop repeats the last kept snippet: through the shortcut its first-layer rows are copies, so
  * a frozen snippet's visual-input scores equal the kept snippet's bit for bit. */
 RB_TEST(linear_shortcut_frame_drop_keeps_exact_ties) {
-    rb_dataset d;
-    rb_model m;
-    rb_corrupt_ctx ctx;
-    int ok = rb_fixture_scoring(&rb_linear_spec, &d, &m, &ctx) == RB_OK;
-    RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
+    rb_fixture_inputs in;
+    int ok = rb_lin_setup(&in);
     rb_scorer *lin = NULL;
-    if (ok) ok = rb_make_scorer(&lin, &m, &d.test, &ctx, 1) == RB_OK;
+    if (ok) ok = rb_make_scorer(&lin, &in.m, &in.d.test, &in.ctx, 1) == RB_OK;
     rb_modality_condition cond[2] = {{0}, {0}};
     if (ok) ok = rb_corrupt_lookup(RB_MOD_VISUAL, "frame_drop", &cond[0].corruption) == RB_OK;
     cond[0].severity = 5;
-    const rb_split *t = &d.test;
+    const rb_split *t = &in.d.test;
     const int C = t->n_crops, D = t->d_visual;
     float *vid = ok ? malloc(sizeof(float) * rb_corrupt_video_floats(t, RB_MOD_VISUAL) * (size_t)C) : NULL;
     rb_cell_result r;
@@ -138,7 +147,7 @@ RB_TEST(linear_shortcut_frame_drop_keeps_exact_ties) {
     for (int64_t v = 0; ok && v < t->n_videos; v++) {
         int64_t T = rb_split_video_len(t, v);
         size_t per_crop = (size_t)T * (size_t)D;
-        for (int c = 0; c < C; c++) RB_EXPECT_OK(rb_corrupt_video(&ctx, cond[0].corruption, 5, t, v, c, vid + c * per_crop));
+        for (int c = 0; c < C; c++) RB_EXPECT_OK(rb_corrupt_video(&in.ctx, cond[0].corruption, 5, t, v, c, vid + c * per_crop));
         for (int64_t i = 1; i < T; i++) {
             int same = 1;
             for (int c = 0; c < C && same; c++)
@@ -162,27 +171,22 @@ RB_TEST(linear_shortcut_frame_drop_keeps_exact_ties) {
     if (ok) rb_cell_result_free(&r);
     free(vid);
     rb_scorer_free(lin);
-    rb_corrupt_ctx_free(&ctx);
-    rb_model_free(&m);
-    rb_dataset_free(&d);
+    rb_lin_teardown(&in);
 }
 
 /* packet_loss zeroes lost audio snippets: through the shortcut their first-layer rows are exact
  * zeros, so every lost snippet gets one audio score, the score of a lone zero row (the missing-audio
  * constant), bit for bit. */
 RB_TEST(linear_shortcut_packet_loss_keeps_exact_ties) {
-    rb_dataset d;
-    rb_model m;
-    rb_corrupt_ctx ctx;
-    int ok = rb_fixture_scoring(&rb_linear_spec, &d, &m, &ctx) == RB_OK;
-    RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
+    rb_fixture_inputs in;
+    int ok = rb_lin_setup(&in);
     rb_scorer *lin = NULL;
-    if (ok) ok = rb_make_scorer(&lin, &m, &d.test, &ctx, 1) == RB_OK;
+    if (ok) ok = rb_make_scorer(&lin, &in.m, &in.d.test, &in.ctx, 1) == RB_OK;
     rb_modality_condition lost[2] = {{0}, {0}}, missing[2] = {{0}, {0}};
     if (ok) ok = rb_corrupt_lookup(RB_MOD_AUDIO, "packet_loss", &lost[1].corruption) == RB_OK;
     lost[1].severity = 5;
     missing[1].missing = 1;
-    const rb_split *t = &d.test;
+    const rb_split *t = &in.d.test;
     float *vid = ok ? malloc(sizeof(float) * rb_corrupt_video_floats(t, RB_MOD_AUDIO)) : NULL;
     rb_cell_result r, z;
     int have_r = ok && vid && rb_scorer_cell(lin, lost, &r) == RB_OK;
@@ -191,7 +195,7 @@ RB_TEST(linear_shortcut_packet_loss_keeps_exact_ties) {
     int zeros = 0;
     for (int64_t v = 0; have_z && v < t->n_videos; v++) {
         int64_t T = rb_split_video_len(t, v);
-        RB_EXPECT_OK(rb_corrupt_video(&ctx, lost[1].corruption, 5, t, v, 0, vid));
+        RB_EXPECT_OK(rb_corrupt_video(&in.ctx, lost[1].corruption, 5, t, v, 0, vid));
         for (int64_t i = 0; i < T; i++) {
             int is_zero = 1;
             for (int q = 0; q < t->d_audio && is_zero; q++) is_zero = vid[(size_t)i * t->d_audio + q] == 0.0f;
@@ -213,24 +217,19 @@ RB_TEST(linear_shortcut_packet_loss_keeps_exact_ties) {
     if (have_z) rb_cell_result_free(&z);
     free(vid);
     rb_scorer_free(lin);
-    rb_corrupt_ctx_free(&ctx);
-    rb_model_free(&m);
-    rb_dataset_free(&d);
+    rb_lin_teardown(&in);
 }
 
 /* A negative clean test value where the modality is clamped at 0: the clamp could act, so the
  * shortcut's identities need not hold and it is not taken: the cell does the products' work (its
  * counted flops equal the product path's; with the value nonnegative they are far fewer). */
 RB_TEST(linear_shortcut_not_taken_when_the_clamp_could_act) {
-    rb_dataset d;
-    rb_model m;
-    rb_corrupt_ctx ctx;
-    int ok = rb_fixture_scoring(&rb_linear_spec, &d, &m, &ctx) == RB_OK;
-    RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
-    RB_EXPECT_MSG(!ok || ctx.nonnegative[0], "the fixture's visual modality is not clamped: the test shows nothing");
-    if (ok) d.test.visual[5] = -0.25f;
+    rb_fixture_inputs in;
+    int ok = rb_lin_setup(&in);
+    RB_EXPECT_MSG(!ok || in.ctx.nonnegative[0], "the fixture's visual modality is not clamped: the test shows nothing");
+    if (ok) in.d.test.visual[5] = -0.25f;
     rb_scorer *lin = NULL, *prod = NULL;
-    if (ok) ok = rb_make_scorer(&lin, &m, &d.test, &ctx, 1) == RB_OK && rb_make_scorer(&prod, &m, &d.test, &ctx, 0) == RB_OK;
+    if (ok) ok = rb_make_scorer(&lin, &in.m, &in.d.test, &in.ctx, 1) == RB_OK && rb_make_scorer(&prod, &in.m, &in.d.test, &in.ctx, 0) == RB_OK;
     static const char *const names[] = {"fog", "frame_drop", "defocus_blur"};
     for (int k = 0; ok && k < 3; k++) {
         rb_modality_condition cond[2] = {{0}, {0}};
@@ -252,13 +251,13 @@ RB_TEST(linear_shortcut_not_taken_when_the_clamp_could_act) {
     }
     /* the check can fail: with the value nonnegative again the shortcut is taken and counts less */
     if (ok) {
-        d.test.visual[5] = 0.25f;
+        in.d.test.visual[5] = 0.25f;
         rb_scorer *again = NULL;
         rb_modality_condition cond[2] = {{0}, {0}};
         RB_EXPECT_OK(rb_corrupt_lookup(RB_MOD_VISUAL, "fog", &cond[0].corruption));
         cond[0].severity = 4;
         rb_cell_result a, b;
-        int made = rb_make_scorer(&again, &m, &d.test, &ctx, 1) == RB_OK;
+        int made = rb_make_scorer(&again, &in.m, &in.d.test, &in.ctx, 1) == RB_OK;
         if (made) rb_scorer_flops(again, 1); /* not the clean pass */
         if (made && rb_scorer_cell(again, cond, &a) == RB_OK) {
             rb_scorer_flops(prod, 1);
@@ -274,7 +273,5 @@ RB_TEST(linear_shortcut_not_taken_when_the_clamp_could_act) {
     }
     rb_scorer_free(lin);
     rb_scorer_free(prod);
-    rb_corrupt_ctx_free(&ctx);
-    rb_model_free(&m);
-    rb_dataset_free(&d);
+    rb_lin_teardown(&in);
 }
