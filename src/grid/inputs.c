@@ -1,6 +1,7 @@
 /* inputs.c - build-or-verify of datasets and models before a stage (rb_grid.h). Datasets are spread
- * over the ranks, models are built or checked from rank 0; every rank then agrees on its status (rb_mpi_agree, the MPI error discipline of rb_core.h)
- * before the next collective step, so an error returns on every rank and none waits forever. */
+ * over the ranks, models are built or checked from rank 0; every rank then agrees on its status
+ * (rb_mpi_agree, the MPI error discipline of rb_core.h) before the next collective step, so an error
+ * returns on every rank and none waits forever. */
 #include "rb_grid.h"
 #include "rb_core.h"
 #include "rb_model.h"
