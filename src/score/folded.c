@@ -1,4 +1,5 @@
-/* folded.c - the shared detector's audio path through the folded first layer (folded.h).
+/* folded.c - the shared detector's audio path through the folded first layer, and the
+ * double-accumulated image of a vector under a layer it is built from (folded.h).
  *
  * The shared detector projects audio to the visual width, a -> a P + p, and feeds the result to the
  * first layer, z1 = (a P + p) W1 + b1, with no nonlinearity in between. By associativity
@@ -16,6 +17,16 @@
 #include <string.h>
 
 #define RB_FOLDED_CHUNK 4096 /* rows per first-layer product: bounds the scratch */
+
+void rb_row_image(const float *x, const float *W, int D, int h, double *acc, float *out) {
+    for (int j = 0; j < h; j++) acc[j] = 0.0;
+    for (int k = 0; k < D; k++) {
+        const double xk = x[k];
+        const float *wk = W + (size_t)k * (size_t)h;
+        for (int j = 0; j < h; j++) acc[j] += xk * wk[j];
+    }
+    for (int j = 0; j < h; j++) out[j] = (float)acc[j];
+}
 
 int rb_folded_audio_init(rb_folded_audio *f, const rb_detector *d) {
     memset(f, 0, sizeof *f);
@@ -35,17 +46,8 @@ int rb_folded_audio_init(rb_folded_audio *f, const rb_detector *d) {
         return RB_ERR;
     }
     const float *P = d->proj.w, *p = d->proj.b, *W1 = d->l1.w;
-    for (int i = 0; i <= da; i++) { /* rows of P, then the bias p as row da */
-        const float *src = i < da ? P + (size_t)i * (size_t)dv : p;
-        for (int j = 0; j < h; j++) acc[j] = 0.0;
-        for (int k = 0; k < dv; k++) {
-            const double pk = src[k];
-            const float *wk = W1 + (size_t)k * (size_t)h;
-            for (int j = 0; j < h; j++) acc[j] += pk * wk[j];
-        }
-        float *dst = i < da ? f->w + (size_t)i * (size_t)h : f->b;
-        for (int j = 0; j < h; j++) dst[j] = (float)acc[j];
-    }
+    for (int i = 0; i <= da; i++) /* rows of P, then the bias p as row da */
+        rb_row_image(i < da ? P + (size_t)i * (size_t)dv : p, W1, dv, h, acc, i < da ? f->w + (size_t)i * (size_t)h : f->b);
     free(acc);
     return RB_OK;
 }

@@ -17,6 +17,10 @@ typedef struct {
     float *pre; /* scratch [RB_FOLDED_CHUNK][hidden1] */
 } rb_folded_audio;
 
+/* out[h] = x W (x [D], W [D][h] with row stride h), accumulated in double (acc: [h] scratch) and
+ * rounded once to float: the image of a vector under a layer (the fold's rows, and the scorer's
+ * images of the clean mean and prototypes). */
+void rb_row_image(const float *x, const float *W, int D, int h, double *acc, float *out);
 /* Build the fold of detector d (kind shared), products accumulated in double, rounded once to float. */
 int rb_folded_audio_init(rb_folded_audio *f, const rb_detector *d);
 /* Scores of rows audio rows x (row stride ld >= d_audio): an rb_row_scorer (exact_ties.h), ctx = the fold. */

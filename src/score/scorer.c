@@ -251,37 +251,19 @@ static int rb_path_has_rows(const rb_scorer *s, int p) {
     return s->have[p] && rb_path_modality[p] == 0 && rb_path_det(s, p, 0)->arch != RB_ARCH_HLNET;
 }
 
-/* The first-layer map of path p (concat: its half of modality m), replica r: a row x of the path's
- * input (width *D) gives x W + pre_bias (W [D][h1] with row stride h1; pre_bias NULL or [h1]), to
- * which the detector adds its bias. Concat's audio half is the rows of W1 after the visual ones. */
-static void rb_path_map(const rb_scorer *s, int p, int m, int r, const float **W, const float **pre_bias, int *D) {
+/* The first layer of path p (concat: its half of modality m), replica r: W [D][h1] (row stride h1)
+ * and the input width *D. Concat's audio half is the rows of W1 after the visual ones. */
+static const float *rb_path_w1(const rb_scorer *s, int p, int m, int r, int *D) {
     const rb_detector *d = rb_path_det(s, p, r);
     *D = m == 0 ? s->Dv : s->Da;
-    *pre_bias = NULL;
-    *W = d->l1.w;
-    if (p == P_CONCAT && m == 1) *W = d->l1.w + (size_t)s->Dv * (size_t)d->hidden1;
+    return p == P_CONCAT && m == 1 ? d->l1.w + (size_t)s->Dv * (size_t)d->hidden1 : d->l1.w;
 }
 
-/* An rb_row_scorer over first-layer rows (stride hidden1): the rest of the detector. */
-typedef struct {
-    const rb_detector *det;
-    const float *pre_bias;
-} rb_rows_scorer;
+/* An rb_row_scorer over first-layer rows (stride hidden1): the rest of detector ctx. */
 static int rb_first_layer_rows_score(const void *ctx, const float *z, int64_t rows, int ld, float *scores) {
-    const rb_rows_scorer *f = ctx;
-    if (ld != f->det->hidden1) return rb_fail("scoring first-layer rows: stride %d, expected %d", ld, f->det->hidden1);
-    return rb_detector_score_pre(f->det, z, f->pre_bias, rows, scores);
-}
-
-/* out[h] = x W (x [D], W [D][h]), accumulated in double and rounded once: the image of a vector. */
-static void rb_row_image(const float *x, const float *W, int D, int h, double *acc, float *out) {
-    for (int j = 0; j < h; j++) acc[j] = 0.0;
-    for (int k = 0; k < D; k++) {
-        const double xk = x[k];
-        const float *wk = W + (size_t)k * (size_t)h;
-        for (int j = 0; j < h; j++) acc[j] += xk * wk[j];
-    }
-    for (int j = 0; j < h; j++) out[j] = (float)acc[j];
+    const rb_detector *d = ctx;
+    if (ld != d->hidden1) return rb_fail("scoring first-layer rows: stride %d, expected %d", ld, d->hidden1);
+    return rb_detector_score_pre(d, z, NULL, rows, scores);
 }
 
 static float *rb_img(const rb_scorer *s, int m, int p, int r) {
@@ -303,9 +285,8 @@ static int rb_linear_images(rb_scorer *s, const rb_modality_condition *cond) {
         const int mine = p == P_CONCAT ? s->pre_v != NULL : s->pre_path[p] && rb_path_modality[p] == m;
         if (!mine) continue;
         for (int r = 0; r < s->R; r++) {
-            const float *W, *pre_bias;
             int D;
-            rb_path_map(s, p, m, r, &W, &pre_bias, &D);
+            const float *W = rb_path_w1(s, p, m, r, &D);
             const int h = rb_path_det(s, p, r)->hidden1;
             rb_row_image(mean, W, D, h, acc, rb_img(s, m, p, r));
             if (proto) rb_row_image(proto, W, D, h, acc, rb_img(s, m, p, r) + s->h1max);
@@ -354,9 +335,8 @@ static int rb_sparse_prepare(rb_scorer *s, const rb_modality_condition *cond) {
         if (!s->wsel[p]) s->wsel[p] = rb_malloc(sizeof(float) * (size_t)s->R * Dv * h1, "first-layer rows at changed dimensions");
         if (!s->wsel[p]) return RB_ERR;
         for (int r = 0; r < s->R; r++) {
-            const float *W, *pre_bias;
             int D;
-            rb_path_map(s, p, 0, r, &W, &pre_bias, &D);
+            const float *W = rb_path_w1(s, p, 0, r, &D);
             for (int32_t j = 0; j < s->sp_n; j++)
                 memcpy(s->wsel[p] + ((size_t)r * Dv + (size_t)j) * h1, W + (size_t)s->sp_dims[j] * h1, sizeof(float) * h1);
         }
@@ -390,41 +370,31 @@ static void rb_sparse_rows(rb_scorer *s, int p, int r, int c, const float *xv, i
     s->flops += 2.0 * (double)rows * s->sp_n * h1;
 }
 
-/* Path p (with cached rows), replica r, crop c of rows [s0, s0 + rows) into s->tmp. For a row-linear
+/* Visual path p (with cached rows), replica r, crop c of rows [s0, s0 + rows) into s->tmp. For a row-linear
  * condition lin of the path's modality, from the clean rows without a product; for a
  * dimension-sparse visual cell (s->sparse), the clean rows plus the changed dimensions' product;
  * otherwise its first-layer rows by one product over the block (into the cache when filling it). The
  * ties of the input rows (for the shortcut: of the first-layer rows, exact copies) are kept exact. */
 static int rb_score_rows(rb_scorer *s, const rb_detector *d, int p, int r, int c, const rb_modality_condition *lin,
-                         const float *xv, const float *xa, int64_t s0, int64_t rows, int64_t v0, int64_t v1,
-                         int fill_cache) {
-    const int m = rb_path_modality[p], h1 = d->hidden1;
-    const float *W, *pre_bias;
-    int D;
-    rb_path_map(s, p, m, r, &W, &pre_bias, &D);
-    const rb_rows_scorer f = {d, pre_bias};
+                         const float *xv, int64_t s0, int64_t rows, int64_t v0, int64_t v1, int fill_cache) {
+    const int h1 = d->hidden1, Dv = s->Dv, ldv = s->C * s->Dv;
+    const float *x = xv + (size_t)c * (size_t)Dv;
+    float *cached = s->pre_path[p] + (((size_t)r * (size_t)s->C + (size_t)c) * (size_t)s->S + (size_t)s0) * (size_t)h1;
     if (lin) {
         RB_TRY(rb_linear_rows(s, lin, s->pre_path[p], p, r, c, h1, v0, v1, s->zbuf));
         s->flops += rb_trunk_flops(d, rows, 0);
-        return rb_exact_ties_score_keyed(&s->ties, rb_first_layer_rows_score, &f, s->zbuf, h1, h1, s->zbuf, h1, h1,
+        return rb_exact_ties_score_keyed(&s->ties, rb_first_layer_rows_score, d, s->zbuf, h1, h1, s->zbuf, h1, h1,
                                          rows, s->tmp);
     }
-    const size_t crops = m == 0 ? (size_t)s->C : 1;
-    if (m == 0 && s->sparse && !fill_cache) { /* the clean rows plus the changed dimensions' product */
-        const float *clean = s->pre_path[p] + (((size_t)r * crops + (size_t)c) * (size_t)s->S + (size_t)s0) * (size_t)h1;
-        rb_sparse_rows(s, p, r, c, xv, s0, rows, clean, h1, s->zbuf);
+    if (s->sparse && !fill_cache) { /* the clean rows plus the changed dimensions' product */
+        rb_sparse_rows(s, p, r, c, xv, s0, rows, cached, h1, s->zbuf);
         s->flops += rb_trunk_flops(d, rows, 0);
-        const int ldv = s->C * s->Dv;
-        return rb_exact_ties_score_keyed(&s->ties, rb_first_layer_rows_score, &f, xv + (size_t)c * (size_t)s->Dv, s->Dv,
-                                         ldv, s->zbuf, h1, h1, rows, s->tmp);
+        return rb_exact_ties_score_keyed(&s->ties, rb_first_layer_rows_score, d, x, Dv, ldv, s->zbuf, h1, h1, rows, s->tmp);
     }
-    float *z = fill_cache ? s->pre_path[p] + (((size_t)r * crops + (size_t)c) * (size_t)s->S + (size_t)s0) * (size_t)h1
-                          : s->zbuf;
-    const int ld = m == 0 ? s->C * s->Dv : s->Da;
-    const float *x = m == 0 ? xv + (size_t)c * (size_t)s->Dv : xa;
-    rb_nn_matmul(x, rows, D, ld, W, h1, h1, z, h1, 0.0f);
-    s->flops += rb_trunk_flops(d, rows, D);
-    return rb_exact_ties_score_keyed(&s->ties, rb_first_layer_rows_score, &f, x, D, ld, z, h1, h1, rows, s->tmp);
+    float *z = fill_cache ? cached : s->zbuf;
+    rb_nn_matmul(x, rows, Dv, ldv, d->l1.w, h1, h1, z, h1, 0.0f);
+    s->flops += rb_trunk_flops(d, rows, Dv);
+    return rb_exact_ties_score_keyed(&s->ties, rb_first_layer_rows_score, d, x, Dv, ldv, z, h1, h1, rows, s->tmp);
 }
 
 /* Score the dirty paths of rows [s0, s0+rows) into out[p] ([R][S][width]); nll of dirty modalities
@@ -453,7 +423,7 @@ static int rb_score_chunk(rb_scorer *s, const float *xv, const float *xa, int64_
             }
             if (s->pre_path[p]) { /* from first-layer rows (the linear shortcut's cache) */
                 for (int c = 0; c < width; c++) {
-                    RB_TRY(rb_score_rows(s, d, p, r, c, lin[m], xv, xa, s0, rows, v0, v1, fill_cache));
+                    RB_TRY(rb_score_rows(s, d, p, r, c, lin[m], xv, s0, rows, v0, v1, fill_cache));
                     for (int64_t i = 0; i < rows; i++) o[(size_t)i * (size_t)width + (size_t)c] = s->tmp[i];
                 }
                 continue;

@@ -65,8 +65,6 @@ static double time_products(int64_t rows, int n, int k, int count, int dbl) {
     return rb_bench_median(t, REPS);
 }
 
-static double time_cell(rb_scorer *s, const rb_modality_condition c[2]);
-
 /* A scorer like rb_scorer_init's with the linear shortcut set to `linear`. */
 static int make_scorer(rb_scorer **s, const rb_model *m, const rb_split *test, const rb_corrupt_ctx *ctx, int linear) {
     RB_TRY(rb_scorer_create(s, m, test, ctx, 8192, 1e9));

@@ -79,3 +79,13 @@ int rb_fixture_model_arch(const rb_fixture_spec *f, rb_detector_arch arch, const
     }
     return RB_OK;
 }
+
+int rb_fixture_inputs_open(const rb_fixture_spec *f, rb_fixture_inputs *in) {
+    return rb_fixture_scoring(f, &in->d, &in->m, &in->ctx);
+}
+
+void rb_fixture_inputs_close(rb_fixture_inputs *in) {
+    rb_corrupt_ctx_free(&in->ctx);
+    rb_model_free(&in->m);
+    rb_dataset_free(&in->d);
+}

@@ -27,4 +27,13 @@ int rb_fixture_scoring(const rb_fixture_spec *f, rb_dataset *d, rb_model *m, rb_
 int rb_fixture_scoring_arch(const rb_fixture_spec *f, rb_detector_arch arch, rb_dataset *d, rb_model *m,
                             rb_corrupt_ctx *ctx);
 
+/* The three inputs of rb_fixture_scoring in one struct, and their release (safe after a failed open). */
+typedef struct {
+    rb_dataset d;
+    rb_model m;
+    rb_corrupt_ctx ctx;
+} rb_fixture_inputs;
+int rb_fixture_inputs_open(const rb_fixture_spec *f, rb_fixture_inputs *in);
+void rb_fixture_inputs_close(rb_fixture_inputs *in);
+
 #endif

@@ -15,21 +15,11 @@
 
 static const rb_fixture_spec rb_rows_spec = {20, 10, 2, 24, 12, 8, 4, 1, 2, 31};
 
-/* The fixture's dataset, model and corruption context (rb_fixture_scoring), and their release. */
-typedef struct {
-    rb_dataset d;
-    rb_model m;
-    rb_corrupt_ctx ctx;
-} rb_fixture_inputs;
+/* The fixture's dataset, model and corruption context (rb_fixture_inputs_open). */
 static int rb_rows_setup(rb_fixture_inputs *in) {
-    int ok = rb_fixture_scoring(&rb_rows_spec, &in->d, &in->m, &in->ctx) == RB_OK;
+    int ok = rb_fixture_inputs_open(&rb_rows_spec, in) == RB_OK;
     RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
     return ok;
-}
-static void rb_rows_teardown(rb_fixture_inputs *in) {
-    rb_corrupt_ctx_free(&in->ctx);
-    rb_model_free(&in->m);
-    rb_dataset_free(&in->d);
 }
 
 RB_TEST(corrupt_row_linear_entries_are_the_documented_ones) {
@@ -136,7 +126,7 @@ RB_TEST(corrupt_rows_match_the_features_and_commute_with_a_linear_map) {
     free(zout);
     free(mean_img);
     free(proto_img);
-    rb_rows_teardown(&in);
+    rb_fixture_inputs_close(&in);
 }
 
 /* Dimension-sparse entries (rb_corrupt_changed_dims): defocus_blur and low_pass; at every severity the
@@ -192,5 +182,5 @@ RB_TEST(corrupt_changed_dims_are_the_only_ones_that_change) {
     free(out);
     free(dims);
     free(changed);
-    rb_rows_teardown(&in);
+    rb_fixture_inputs_close(&in);
 }

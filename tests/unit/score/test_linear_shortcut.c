@@ -18,21 +18,11 @@
 /* 2 crops, 2 replicas, a first layer wide enough that a rounding difference would show */
 static const rb_fixture_spec rb_linear_spec = {30, 14, 2, 64, 16, 32, 8, 2, 3, 23};
 
-/* The fixture's dataset, model and corruption context (rb_fixture_scoring), and their release. */
-typedef struct {
-    rb_dataset d;
-    rb_model m;
-    rb_corrupt_ctx ctx;
-} rb_fixture_inputs;
+/* The fixture's dataset, model and corruption context (rb_fixture_inputs_open). */
 static int rb_lin_setup(rb_fixture_inputs *in) {
-    int ok = rb_fixture_scoring(&rb_linear_spec, &in->d, &in->m, &in->ctx) == RB_OK;
+    int ok = rb_fixture_inputs_open(&rb_linear_spec, in) == RB_OK;
     RB_EXPECT_MSG(ok, "fixture: %s", rb_error_message());
     return ok;
-}
-static void rb_lin_teardown(rb_fixture_inputs *in) {
-    rb_corrupt_ctx_free(&in->ctx);
-    rb_model_free(&in->m);
-    rb_dataset_free(&in->d);
 }
 
 static int rb_make_scorer(rb_scorer **s, const rb_model *m, const rb_split *t, const rb_corrupt_ctx *ctx, int linear) {
@@ -124,7 +114,7 @@ RB_TEST(linear_shortcut_scores_equal_the_products_up_to_rounding) {
     RB_EXPECT_MSG(!ok || differs_sparse, "no defocus_blur cell differs in any bit: the sparse shortcut was not taken");
     rb_scorer_free(lin);
     rb_scorer_free(prod);
-    rb_lin_teardown(&in);
+    rb_fixture_inputs_close(&in);
 }
 
 /* frame_drop repeats the last kept snippet: through the shortcut its first-layer rows are copies, so
@@ -171,7 +161,7 @@ RB_TEST(linear_shortcut_frame_drop_keeps_exact_ties) {
     if (ok) rb_cell_result_free(&r);
     free(vid);
     rb_scorer_free(lin);
-    rb_lin_teardown(&in);
+    rb_fixture_inputs_close(&in);
 }
 
 /* packet_loss zeroes lost audio snippets: through the shortcut their first-layer rows are exact
@@ -217,7 +207,7 @@ RB_TEST(linear_shortcut_packet_loss_keeps_exact_ties) {
     if (have_z) rb_cell_result_free(&z);
     free(vid);
     rb_scorer_free(lin);
-    rb_lin_teardown(&in);
+    rb_fixture_inputs_close(&in);
 }
 
 /* A negative clean test value where the modality is clamped at 0: the clamp could act, so the
@@ -273,5 +263,5 @@ RB_TEST(linear_shortcut_not_taken_when_the_clamp_could_act) {
     }
     rb_scorer_free(lin);
     rb_scorer_free(prod);
-    rb_lin_teardown(&in);
+    rb_fixture_inputs_close(&in);
 }
