@@ -14,12 +14,7 @@ static int rb_apply_detail(const rb_op_video *v, rb_rng *r) {
     const int32_t *rank = v->ctx->rank[v->index];
     const int32_t n_att = rb_detail_count(v->p0, v->D);
     const float k = (float)v->p1;
-    for (int64_t t = 0; t < v->T; t++) {
-        const float *x = rb_op_in_row(v, t);
-        float *y = rb_op_out_row(v, t);
-        for (int32_t d = 0; d < v->D; d++)
-            y[d] = rank[d] < n_att ? v->mu[d] + k * (x[d] - v->mu[d]) : x[d];
-    }
+    for (int64_t t = 0; t < v->T; t++) rb_row_detail(rb_op_out_row(v, t), rb_op_in_row(v, t), v->mu, rank, n_att, k, v->D);
     return RB_OK;
 }
 

@@ -33,7 +33,7 @@ static int rb_apply_impulse(const rb_op_video *v, rb_rng *r) {
         const int hit = rb_impulse_uniform(r) < p;
         rb_impulse_normals(r, y, v->D); /* the normals go straight into the output row */
         if (hit)
-            for (int32_t d = 0; d < v->D; d++) y[d] = x[d] + k * v->sd[d] * y[d];
+            rb_row_impulse(y, x, v->sd, k, v->D);
         else
             memcpy(y, x, sizeof(float) * (size_t)v->D);
     }

@@ -95,6 +95,26 @@ extern const rb_corrupt_ops rb_ops_mix_video;      /* video_mix.c */
 extern const rb_corrupt_ops rb_ops_impulse;        /* impulse.c */
 extern const rb_corrupt_ops rb_ops_overlay;        /* overlay.c */
 
+/* The operators' per-row element loops (row_kernels.c), vector kernels with the bits of the plain
+ * loops: y, x and the other rows must not overlap (y may be read where the formula reads it). */
+void rb_row_mix(float *restrict y, const float *restrict x, const float *restrict p, float keep, float mix,
+                int32_t D); /* keep*x + mix*p */
+void rb_row_accumulate(double *restrict acc, const float *restrict x, int32_t D);   /* acc += x */
+void rb_row_deaccumulate(double *restrict acc, const float *restrict x, int32_t D); /* acc -= x */
+void rb_row_scaled(float *restrict y, const double *restrict acc, double scale, int32_t D); /* (float)(acc*scale) */
+void rb_row_exp_smooth(float *restrict y, const float *restrict x, const float *restrict prev, float alpha,
+                       int32_t D); /* x + alpha*(prev - x) */
+void rb_row_overlay(float *restrict y, const float *restrict x, const float *restrict p, const float *restrict mu,
+                    float gain, int32_t D); /* x + gain*(p - mu) */
+void rb_row_clip(float *restrict y, const float *restrict x, const float *restrict mu, const float *restrict sd,
+                 float k, int32_t D); /* min(x, mu + k*sd) */
+void rb_row_detail(float *restrict y, const float *restrict x, const float *restrict mu, const int32_t *restrict rank,
+                   int32_t n_att, float k, int32_t D); /* mu + k*(x - mu) where rank < n_att, else x */
+void rb_row_quantise(float *restrict y, const float *restrict x, const float *restrict step,
+                     const float *restrict inv_step, int32_t D); /* step*floor(x*inv_step + 0.5) */
+void rb_row_impulse(float *restrict y, const float *restrict x, const float *restrict sd, float k,
+                    int32_t D); /* x + k*sd*y, y holding the normals */
+
 /* The operations of an operator / of a registry entry (operator_table.c); NULL if out of range. */
 const rb_corrupt_ops *rb_corrupt_ops_for(rb_corrupt_op op);
 const rb_corrupt_ops *rb_corrupt_ops_of(const rb_corruption *c);

@@ -18,9 +18,8 @@ static int rb_apply_overlay(const rb_op_video *v, rb_rng *r) {
     const float gain = (float)v->p0;
     const float *pbase = v->base + (size_t)test->offsets[partner] * v->stride;
     for (int64_t t = 0; t < v->T; t++) {
-        const float *x = rb_op_in_row(v, t), *p = pbase + (size_t)((t + off) % tp) * v->stride;
-        float *y = rb_op_out_row(v, t);
-        for (int32_t d = 0; d < v->D; d++) y[d] = x[d] + gain * (p[d] - v->mu[d]);
+        const float *p = pbase + (size_t)((t + off) % tp) * v->stride;
+        rb_row_overlay(rb_op_out_row(v, t), rb_op_in_row(v, t), p, v->mu, gain, v->D);
     }
     return RB_OK;
 }

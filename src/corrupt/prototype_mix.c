@@ -101,11 +101,7 @@ static int rb_apply_mix_prototype(const rb_op_video *v, rb_rng *r) {
     (void)r;
     const float *p = v->proto;
     const float keep = (float)(1.0 - v->p0), mix = (float)v->p0;
-    for (int64_t t = 0; t < v->T; t++) {
-        const float *x = rb_op_in_row(v, t);
-        float *y = rb_op_out_row(v, t);
-        for (int32_t d = 0; d < v->D; d++) y[d] = keep * x[d] + mix * p[d];
-    }
+    for (int64_t t = 0; t < v->T; t++) rb_row_mix(rb_op_out_row(v, t), rb_op_in_row(v, t), p, keep, mix, v->D);
     return RB_OK;
 }
 

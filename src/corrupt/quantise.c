@@ -20,11 +20,7 @@ static int rb_apply_quantise(const rb_op_video *v, rb_rng *r) {
         q[d] = (float)(v->p0 * v->sd[d] * (rank[d] >= half ? v->p1 : 1.0));
         inv[d] = 1.0f / q[d];
     }
-    for (int64_t t = 0; t < v->T; t++) {
-        const float *x = rb_op_in_row(v, t);
-        float *y = rb_op_out_row(v, t);
-        for (int32_t d = 0; d < v->D; d++) y[d] = q[d] * floorf(x[d] * inv[d] + 0.5f);
-    }
+    for (int64_t t = 0; t < v->T; t++) rb_row_quantise(rb_op_out_row(v, t), rb_op_in_row(v, t), q, inv, v->D);
     free(q);
     return RB_OK;
 }

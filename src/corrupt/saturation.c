@@ -6,15 +6,8 @@
 
 static int rb_apply_clip(const rb_op_video *v, rb_rng *r) {
     (void)r;
-    const double k = v->p0;
-    for (int64_t t = 0; t < v->T; t++) {
-        const float *x = rb_op_in_row(v, t);
-        float *y = rb_op_out_row(v, t);
-        for (int32_t d = 0; d < v->D; d++) {
-            float q = v->mu[d] + (float)k * v->sd[d];
-            y[d] = x[d] < q ? x[d] : q;
-        }
-    }
+    const float k = (float)v->p0;
+    for (int64_t t = 0; t < v->T; t++) rb_row_clip(rb_op_out_row(v, t), rb_op_in_row(v, t), v->mu, v->sd, k, v->D);
     return RB_OK;
 }
 

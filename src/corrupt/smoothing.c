@@ -18,17 +18,9 @@ static int rb_apply_moving_average(const rb_op_video *v, rb_rng *r) {
     int64_t lo = 0, hi = -1; /* window rows lo..hi are in acc */
     for (int64_t t = 0; t < T; t++) {
         int64_t want_lo = t - h < 0 ? 0 : t - h, want_hi = t + h >= T ? T - 1 : t + h;
-        while (hi < want_hi) {
-            const float *x = rb_op_in_row(v, ++hi);
-            for (int32_t d = 0; d < D; d++) acc[d] += x[d];
-        }
-        while (lo < want_lo) {
-            const float *x = rb_op_in_row(v, lo++);
-            for (int32_t d = 0; d < D; d++) acc[d] -= x[d];
-        }
-        const double inv = 1.0 / (double)(hi - lo + 1);
-        float *y = rb_op_out_row(v, t);
-        for (int32_t d = 0; d < D; d++) y[d] = (float)(acc[d] * inv);
+        while (hi < want_hi) rb_row_accumulate(acc, rb_op_in_row(v, ++hi), D);
+        while (lo < want_lo) rb_row_deaccumulate(acc, rb_op_in_row(v, lo++), D);
+        rb_row_scaled(rb_op_out_row(v, t), acc, 1.0 / (double)(hi - lo + 1), D);
     }
     free(acc);
     return RB_OK;
@@ -38,12 +30,9 @@ static int rb_apply_exp_smoothing(const rb_op_video *v, rb_rng *r) {
     (void)r;
     const float alpha = (float)v->p0;
     memcpy(rb_op_out_row(v, 0), rb_op_in_row(v, 0), sizeof(float) * (size_t)v->D);
-    for (int64_t t = 1; t < v->T; t++) {
-        const float *x = rb_op_in_row(v, t), *prev = rb_op_out_row(v, t - 1);
-        float *y = rb_op_out_row(v, t);
-        /* x + alpha*(prev - x): a constant sequence stays exactly constant. */
-        for (int32_t d = 0; d < v->D; d++) y[d] = x[d] + alpha * (prev[d] - x[d]);
-    }
+    /* x + alpha*(prev - x): a constant sequence stays exactly constant. */
+    for (int64_t t = 1; t < v->T; t++)
+        rb_row_exp_smooth(rb_op_out_row(v, t), rb_op_in_row(v, t), rb_op_out_row(v, t - 1), alpha, v->D);
     return RB_OK;
 }
 

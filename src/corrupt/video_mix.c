@@ -15,9 +15,8 @@ static int rb_apply_mix_video(const rb_op_video *v, rb_rng *r) {
     const float keep = (float)(1.0 - v->p0), mix = (float)v->p0;
     const float *pbase = v->base + (size_t)test->offsets[partner] * v->stride;
     for (int64_t t = 0; t < v->T; t++) {
-        const float *x = rb_op_in_row(v, t), *p = pbase + (size_t)((t + off) % tp) * v->stride;
-        float *y = rb_op_out_row(v, t);
-        for (int32_t d = 0; d < v->D; d++) y[d] = keep * x[d] + mix * p[d];
+        const float *p = pbase + (size_t)((t + off) % tp) * v->stride;
+        rb_row_mix(rb_op_out_row(v, t), rb_op_in_row(v, t), p, keep, mix, v->D);
     }
     return RB_OK;
 }
