@@ -116,7 +116,7 @@ const rb_key_spec rb_config_schema[] = {
      "score row-linear corruptions (motion_blur, fog, low_light, frame_drop, reverb, packet_loss, attenuation) "
      "from the cached clean first layers with no product, and defocus_blur with a product over its changed "
      "dimensions only: same scores up to float rounding (docs/scaling.md)"},
-    {"grid.chunk_rows", RB_KEY_INT, "8192", 1, 1e9, NULL, "snippets scored per block (at least the longest video); also the blocks a cell is split in when ranks outnumber cells"},
+    {"grid.chunk_rows", RB_KEY_INT, "2048", 1, 1e9, NULL, "snippets scored per block (at least the longest video); also the blocks a cell is split in when ranks outnumber cells"},
 
     {"stats", RB_KEY_GROUP, "{}", ANY, NULL, "intervals and robustness summaries (docs/metrics.md)"},
     {"stats.bootstrap", RB_KEY_INT, "1000", 0, 100000, NULL,

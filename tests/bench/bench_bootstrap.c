@@ -21,7 +21,7 @@ RB_BENCH(cell_bootstrap) {
     rb_scorer *s = NULL;
     if (rb_fixture_dataset(&spec, &d) != RB_OK || rb_fixture_model(&spec, &d, &m) != RB_OK ||
         rb_corrupt_ctx_init(&ctx, 11, 1, &m.stats[0], &m.stats[1]) != RB_OK ||
-        rb_scorer_init(&s, &m, &d.test, &ctx, 8192, 1e9) != RB_OK) {
+        rb_scorer_init(&s, &m, &d.test, &ctx, rb_bench_chunk_rows(), 1e9) != RB_OK) {
         rb_bench_check("cell_bootstrap", 0, rb_error_message());
         return;
     }

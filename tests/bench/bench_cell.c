@@ -37,7 +37,7 @@ RB_BENCH(cell_scoring) {
         return;
     }
     rb_scorer *s = NULL;
-    if (rb_scorer_init(&s, &m, &d.test, &ctx, 8192, 1e9) != RB_OK) {
+    if (rb_scorer_init(&s, &m, &d.test, &ctx, rb_bench_chunk_rows(), 1e9) != RB_OK) {
         rb_bench_check("cell_scoring", 0, rb_error_message());
         return;
     }
@@ -54,7 +54,7 @@ RB_BENCH(cell_scoring) {
     double tv0 = rb_time_cell(s, vis, 3, &rv0, &fv0);
     double ta0 = rb_time_cell(s, aud, 3, NULL, &fa0);
     int64_t rows = d.test.n_snippets;
-    double sgemm = rb_bench_sgemm_gflops((int)(rows < 8192 ? rows : 8192), 512, 1024, 3);
+    double sgemm = rb_bench_sgemm_gflops((int)(rows < rb_bench_chunk_rows() ? rows : rb_bench_chunk_rows()), 512, 1024, 3);
     rb_bench_report("cell_scoring", "snippets=%lld visual_cell_s=%.4f visual_gflops=%.1f audio_cell_s=%.4f audio_gflops=%.1f "
                     "sgemm_gflops=%.1f ratio_visual=%.2f",
                     (long long)rows, tv, fv / tv * 1e-9, ta, fa / ta * 1e-9, sgemm, fv / tv * 1e-9 / sgemm);

@@ -17,6 +17,8 @@ void rb_bench_check(const char *name, int passed, const char *what);
 double rb_bench_cpu_seconds(void);
 /* The median of v[0 .. n) (sorts v). */
 double rb_bench_median(double *v, int n);
+/* The default of grid.chunk_rows (the schema's): the rows a scorer scores per block in the grid. */
+long long rb_bench_chunk_rows(void);
 /* Peak-GFLOP/s reference: single-precision sgemm of an m x k by k x n product, best of reps. */
 double rb_bench_sgemm_gflops(int m, int n, int k, int reps);
 

@@ -53,6 +53,12 @@ double rb_bench_median(double *v, int n) {
     return v[n / 2];
 }
 
+long long rb_bench_chunk_rows(void) {
+    for (int i = 0; i < rb_config_schema_len; i++)
+        if (strcmp(rb_config_schema[i].pattern, "grid.chunk_rows") == 0) return atoll(rb_config_schema[i].fallback);
+    return 0; /* no such key: a scorer refuses 0 rows, and the benchmark reports it */
+}
+
 double rb_bench_sgemm_gflops(int m, int n, int k, int reps) {
     float *a = malloc(sizeof(float) * (size_t)m * (size_t)k);
     float *b = malloc(sizeof(float) * (size_t)k * (size_t)n);
