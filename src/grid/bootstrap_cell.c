@@ -2,7 +2,10 @@
  * (docs/metrics.md "Intervals"): the resamples of each dataset (per-video multiplicities, built
  * once per dataset and rank from the counter-based generator, hence the same on every rank), and
  * the per-resample metrics of every method of the cell, averaged over replicas, packed into the
- * cell's record (so they are journaled, survive a resume and are shared like the metrics). */
+ * cell's record (so they are journaled, survive a resume and are shared like the metrics).
+ * A method whose scores are bit for bit those it had in the rank's previous cell of the dataset
+ * (a modality the cell leaves clean: the audio method in a visual cell) takes that cell's values
+ * (rb_boot_memo): the same function of the same inputs, so the same bits, without the walk. */
 #include "grid_internal.h"
 #include "rb_core.h"
 #include "rb_score.h"
@@ -43,11 +46,25 @@ int rb_grid_boot_cell(rb_grid *g, int dataset, const float *scores, double *out)
         g->boot_counts[dataset] = c;
     }
     const int64_t S = t->n_snippets;
+    const size_t n_scores = (size_t)g->R * (size_t)S, n_values = 3 * (size_t)g->B;
+    if (!g->boot_memo) {
+        g->boot_memo = rb_calloc((size_t)g->M, sizeof *g->boot_memo, "bootstrap memo");
+        if (!g->boot_memo) return RB_ERR;
+        for (int k = 0; k < g->M; k++) g->boot_memo[k].dataset = -1;
+    }
     double *dbl = rb_malloc(sizeof(double) * (size_t)S, "bootstrap scores");
     double *one = rb_malloc(sizeof(double) * 3 * (size_t)g->B, "bootstrap replica values");
     int rc = dbl && one ? RB_OK : RB_ERR;
     for (int k = 0; rc == RB_OK && k < g->M; k++) {
         double *o = out + (size_t)k * 3 * (size_t)g->B; /* [3][B], the replica mean */
+        const float *scores_k = scores + (size_t)k * n_scores;
+        rb_boot_memo *memo = &g->boot_memo[k];
+        if (memo->dataset == dataset && memcmp(memo->scores, scores_k, sizeof(float) * n_scores) == 0) {
+            memcpy(o, memo->values, sizeof(double) * n_values);
+            g->boot_reused++;
+            continue;
+        }
+        g->boot_walked++;
         memset(o, 0, sizeof(double) * 3 * (size_t)g->B);
         for (int rep = 0; rc == RB_OK && rep < g->R; rep++) {
             const float *f = scores + ((size_t)k * (size_t)g->R + (size_t)rep) * (size_t)S;
@@ -57,7 +74,22 @@ int rb_grid_boot_cell(rb_grid *g, int dataset, const float *scores, double *out)
             for (size_t i = 0; rc == RB_OK && i < 3 * (size_t)g->B; i++) o[i] += one[i];
         }
         for (size_t i = 0; rc == RB_OK && i < 3 * (size_t)g->B; i++) o[i] /= g->R;
-        if (rc != RB_OK) rb_context("bootstrap of method %s", rb_method_name(g->methods[k]));
+        if (rc != RB_OK) {
+            rb_context("bootstrap of method %s", rb_method_name(g->methods[k]));
+            break;
+        }
+        /* remember them for the next cell (a failed allocation only leaves the memo empty) */
+        if (memo->dataset != dataset) {
+            free(memo->scores);
+            free(memo->values);
+            memo->scores = malloc(sizeof(float) * n_scores);
+            memo->values = malloc(sizeof(double) * n_values);
+        }
+        memo->dataset = memo->scores && memo->values ? dataset : -1;
+        if (memo->dataset == dataset) {
+            memcpy(memo->scores, scores_k, sizeof(float) * n_scores);
+            memcpy(memo->values, o, sizeof(double) * n_values);
+        }
     }
     free(dbl);
     free(one);
@@ -68,4 +100,10 @@ void rb_grid_boot_free(rb_grid *g) {
     for (int d = 0; g->boot_counts && d < g->n_specs; d++) free(g->boot_counts[d]);
     free(g->boot_counts);
     g->boot_counts = NULL;
+    for (int k = 0; g->boot_memo && k < g->M; k++) {
+        free(g->boot_memo[k].scores);
+        free(g->boot_memo[k].values);
+    }
+    free(g->boot_memo);
+    g->boot_memo = NULL;
 }

@@ -22,6 +22,16 @@
 /* Packed record of one finished cell: header, per-modality figures, metrics [M][R][3]. */
 enum { RB_REC_CELL, RB_REC_SECONDS, RB_REC_W0, RB_REC_W1, RB_REC_D0, RB_REC_D1, RB_REC_SRC0, RB_REC_SRC1, RB_REC_HEAD };
 
+/* A method's last bootstrapped scores on this rank and their per-resample values: the bootstrap is a
+ * function of the scores (with the dataset's fixed resamples), so a cell whose scores of that method
+ * equal them bit for bit (the audio method in a visual cell, the visual one in an audio cell: the
+ * clean scores) takes the values instead of walking the resamples again. */
+typedef struct {
+    int dataset;   /* -1: empty */
+    float *scores; /* [R][S] */
+    double *values; /* [3][B] */
+} rb_boot_memo;
+
 typedef struct {
     const rb_config *cfg;
     const rb_dataset_spec *specs;
@@ -57,6 +67,8 @@ typedef struct {
     double confidence;      /* stats.confidence */
     char baseline[32];      /* stats.baseline */
     int32_t **boot_counts;  /* per dataset, lazily: [B][test videos] multiplicities */
+    rb_boot_memo *boot_memo; /* per method, lazily: the last scores bootstrapped and their values */
+    int64_t boot_walked, boot_reused; /* this rank's methods x cells bootstrapped, and taken from boot_memo */
     rb_journal_tag ident;   /* the run's identity (version, commit, config and inputs digests; key unset),
                              * on every rank after rb_grid_open_run; each journal record carries it */
 } rb_grid;

@@ -550,6 +550,11 @@ int rb_grid_run(const rb_config *cfg, const rb_dataset_spec *specs, int n_specs,
         rb_memory_peaks(comm, &rss_max, &node_pss_max);
         rb_grid_log(g, "memory: peak RSS per rank %.1f MiB (largest rank), node total %.1f MiB (PSS, largest node, after the grid)",
                     rss_max, node_pss_max);
+        long long boot[2] = {(long long)g->boot_walked, (long long)g->boot_reused}, boot_sum[2] = {0, 0};
+        MPI_Reduce(boot, boot_sum, 2, MPI_LONG_LONG, MPI_SUM, 0, comm);
+        if (g->B > 0)
+            rb_grid_log(g, "bootstrap: %lld method resamplings walked, %lld taken from the same rank's previous cell "
+                           "(the method's scores unchanged, bit for bit)", boot_sum[0], boot_sum[1]);
         rc = rb_grid_share(g);
     }
     if (rc == RB_OK) rc = rb_grid_write(g, results, t0, t_grid, rb_now());
