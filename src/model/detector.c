@@ -13,8 +13,12 @@
 #define RB_SCORE_CHUNK 4096 /* rows per inference chunk: bounds scratch memory */
 /* Rows per pass of the trunk after the first layer (bias and relu, second layer, output): 256 rows of
  * 512 activations (512 KiB) stay in L2 cache from the relu pass into the second product, instead of
- * going out to memory and back (a missing cell 10% and a fog cell 3% faster, the same bits). */
+ * going out to memory and back (a missing cell 10% and a fog cell 3% faster, the same bits). The last
+ * pass takes what is left below 2 x 256 rows, so no pass is shorter than a whole call of fewer than
+ * 256 rows: BLAS libraries switch to other kernels for very small products, whose rounding can differ
+ * (exact_ties.c), and a call's rows are not split into such a product here. */
 #define RB_TAIL_CHUNK 256
+static int64_t rb_tail_rows(int64_t left) { return left < 2 * RB_TAIL_CHUNK ? left : RB_TAIL_CHUNK; }
 
 static const char *const rb_kind_names[RB_DET_N_KINDS] = {"concat", "visual", "audio", "shared",
                                                           "shared-pad"};
@@ -253,10 +257,10 @@ static void rb_det_tail_active(const rb_detector *d, rb_score_work *w, const flo
 }
 
 /* w->h1 holds z1 without bias for n rows: finish the trunk in eval mode and write sigmoid scores,
- * RB_TAIL_CHUNK rows at a time. */
+ * about RB_TAIL_CHUNK rows at a time (rb_tail_rows). */
 static void rb_det_tail_eval(const rb_detector *d, rb_score_work *w, int64_t n, float *scores) {
-    for (int64_t r0 = 0; r0 < n; r0 += RB_TAIL_CHUNK) {
-        const int64_t m = n - r0 < RB_TAIL_CHUNK ? n - r0 : RB_TAIL_CHUNK;
+    for (int64_t r0 = 0, m; r0 < n; r0 += m) {
+        m = rb_tail_rows(n - r0);
         float *h1 = w->h1 + r0 * d->hidden1;
         rb_nn_add_bias_relu(h1, m, d->hidden1, d->hidden1, d->l1.b);
         rb_det_tail_active(d, w, h1, m, scores + r0);
@@ -355,8 +359,8 @@ int rb_detector_score_partials(const rb_detector *d, const float *pre_visual, co
     rb_score_work w;
     RB_TRY_CTX(rb_score_work_alloc(&w, d, 0), "detector concat");
     const int h = d->hidden1;
-    for (int64_t r0 = 0; r0 < rows; r0 += RB_TAIL_CHUNK) {
-        int64_t n = rows - r0 < RB_TAIL_CHUNK ? rows - r0 : RB_TAIL_CHUNK;
+    for (int64_t r0 = 0, n; r0 < rows; r0 += n) {
+        n = rb_tail_rows(rows - r0);
         if (pre_visual && pre_audio) rb_nn_sum_bias_relu(w.h1, pre_visual + r0 * h, pre_audio + r0 * h, n, h, d->l1.b);
         else rb_nn_bias2_relu(w.h1, (pre_visual ? pre_visual : pre_audio) + r0 * h, NULL, n, h, d->l1.b);
         rb_det_tail_active(d, &w, w.h1, n, scores + r0);
@@ -370,8 +374,8 @@ int rb_detector_score_pre(const rb_detector *d, const float *pre, const float *p
     rb_score_work w;
     RB_TRY_CTX(rb_score_work_alloc(&w, d, 0), "detector %s", rb_kind_names[d->kind]);
     const int h = d->hidden1;
-    for (int64_t r0 = 0; r0 < rows; r0 += RB_TAIL_CHUNK) {
-        int64_t n = rows - r0 < RB_TAIL_CHUNK ? rows - r0 : RB_TAIL_CHUNK;
+    for (int64_t r0 = 0, n; r0 < rows; r0 += n) {
+        n = rb_tail_rows(rows - r0);
         rb_nn_bias2_relu(w.h1, pre + r0 * h, pre_bias, n, h, d->l1.b);
         rb_det_tail_active(d, &w, w.h1, n, scores + r0);
     }
