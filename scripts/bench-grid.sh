@@ -14,7 +14,9 @@
 #                    `robusta-bench cell_types` pass=clean, scaled by the snippet count), with the clean
 #                    pass's measured wall time (clean_pass_s) and the busiest rank's own cell seconds
 #                    (the rest of the grid is the bootstrap and the tail);
-#   grid_bootstrap   the same grid with stats.bootstrap = 0: what the 1,000 resamples add.
+#   grid_floor_B0    the same for the grid with stats.bootstrap = 0 (the floors count products only;
+#                    the resamples are none, and the grid issue 13 measured had none);
+#   grid_bootstrap   what the 1,000 resamples add.
 # Synthesis and one epoch of training (2 ranks) happen first when the files are missing (minutes).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -52,7 +54,7 @@ done
 ((status == 0)) || exit 1
 
 # per cell type, from the cells' own times in log.txt ("... xdv-like visual.fog severity 3 (rank 0, 4.31 s)")
-awk -v S="$snippets" -v ranks="$ranks" -v grid="${grid_s[1000]}" -v wall="${wall[1000]}" -v floors="$floors" '
+awk -v S="$snippets" -v ranks="$ranks" -v grid="${grid_s[1000]}" -v grid0="${grid_s[0]}" -v wall="${wall[1000]}" -v floors="$floors" '
   BEGIN { n = split(floors, f, "\n"); for (i = 1; i <= n; i++) { split(f[i], kv, " "); per[kv[1]] = kv[2] } }
   /^grid: clean pass of / { for (i = 1; i < NF; i++) if ($i == "in") { clean_pass += $(i + 1); break } }
   /^grid [0-9]+\/[0-9]+ / {
@@ -78,6 +80,8 @@ awk -v S="$snippets" -v ranks="$ranks" -v grid="${grid_s[1000]}" -v wall="${wall
     clean_floor = per["pass_clean"] * S; floor_sum += clean_floor
     printf "BENCH grid_floor ranks=%d test_snippets=%d grid_s=%s wall_s=%s floor_sum_s=%.2f ratio_to_floor_over_ranks=%.2f clean_pass_floor_s=%.2f clean_pass_s=%.2f busiest_rank_cells_s=%.2f\n",
       ranks, S, grid, wall, floor_sum, grid / (floor_sum / ranks), clean_floor, clean_pass, busiest
+    printf "BENCH grid_floor_B0 grid_s=%s floor_sum_s=%.2f ratio_to_floor_over_ranks=%.2f (stats.bootstrap = 0, as the cells issue 13 measured had no resamples)\n",
+      grid0, floor_sum, grid0 / (floor_sum / ranks)
   }' results/bench-grid-b1000/log.txt
 awk -v with="${grid_s[1000]}" -v without="${grid_s[0]}" 'BEGIN {
   printf "BENCH grid_bootstrap grid_s_B1000=%s grid_s_B0=%s bootstrap_adds=%.0f%%\n", with, without, 100 * (with / without - 1) }'
