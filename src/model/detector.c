@@ -14,9 +14,9 @@
 /* Rows per pass of the trunk after the first layer (bias and relu, second layer, output): 256 rows of
  * 512 activations (512 KiB) stay in L2 cache from the relu pass into the second product, instead of
  * going out to memory and back (a missing cell 10% and a fog cell 3% faster, the same bits). The last
- * pass takes what is left below 2 x 256 rows, so no pass is shorter than a whole call of fewer than
- * 256 rows: BLAS libraries switch to other kernels for very small products, whose rounding can differ
- * (exact_ties.c), and a call's rows are not split into such a product here. */
+ * pass takes all that is left below 2 x 256 rows, so a pass has fewer than 256 rows only when the
+ * whole call has: BLAS libraries switch to other kernels for products of a few rows, whose rounding
+ * can differ (exact_ties.c), and splitting a call into passes never creates such a product. */
 #define RB_TAIL_CHUNK 256
 static int64_t rb_tail_rows(int64_t left) { return left < 2 * RB_TAIL_CHUNK ? left : RB_TAIL_CHUNK; }
 
