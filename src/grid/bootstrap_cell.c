@@ -32,18 +32,23 @@ void rb_grid_boot_note_baseline(const rb_grid *g) {
 int rb_grid_boot_cell(rb_grid *g, int dataset, const float *scores, double *out) {
     if (g->B == 0) return RB_OK;
     const rb_split *t = &g->data[dataset].test;
-    if (!g->boot_counts) {
-        g->boot_counts = rb_calloc((size_t)g->n_specs, sizeof *g->boot_counts, "bootstrap resamples");
-        if (!g->boot_counts) return RB_ERR;
+    if (!g->boot_plan) {
+        g->boot_plan = rb_calloc((size_t)g->n_specs, sizeof *g->boot_plan, "bootstrap resamples");
+        if (!g->boot_plan) return RB_ERR;
     }
-    if (!g->boot_counts[dataset]) {
+    if (!g->boot_plan[dataset]) { /* the dataset's resamples, once: what every walk of its cells shares */
         int32_t *c = rb_malloc(sizeof *c * (size_t)g->B * (size_t)t->n_videos, "bootstrap multiplicities");
-        if (!c) return RB_ERR;
-        if (rb_boot_counts(t, g->specs[dataset].seed, rb_grid_dataset_id(g->specs[dataset].name), g->B, c) != RB_OK) {
-            free(c);
+        rb_boot_plan *plan = rb_calloc(1, sizeof *plan, "bootstrap plan");
+        int rc = c && plan ? RB_OK : RB_ERR;
+        if (rc == RB_OK) rc = rb_boot_counts(t, g->specs[dataset].seed, rb_grid_dataset_id(g->specs[dataset].name), g->B, c);
+        if (rc == RB_OK)
+            rc = rb_boot_plan_init(plan, t->snippet_pos, t->snippet_frames, t->n_snippets, t->offsets, t->n_videos, c, g->B);
+        free(c);
+        if (rc != RB_OK) {
+            free(plan);
             return rb_context("dataset %s", g->specs[dataset].name);
         }
-        g->boot_counts[dataset] = c;
+        g->boot_plan[dataset] = plan;
     }
     const int64_t S = t->n_snippets;
     const size_t n_scores = (size_t)g->R * (size_t)S, n_values = 3 * (size_t)g->B;
@@ -69,8 +74,7 @@ int rb_grid_boot_cell(rb_grid *g, int dataset, const float *scores, double *out)
         for (int rep = 0; rc == RB_OK && rep < g->R; rep++) {
             const float *f = scores + ((size_t)k * (size_t)g->R + (size_t)rep) * (size_t)S;
             for (int64_t i = 0; i < S; i++) dbl[i] = f[i]; /* the float32 scores, as the metrics use them */
-            rc = rb_metrics_bootstrap(dbl, t->snippet_pos, t->snippet_frames, S, t->offsets, t->n_videos,
-                                      g->boot_counts[dataset], g->B, one);
+            rc = rb_metrics_bootstrap_plan(g->boot_plan[dataset], dbl, t->snippet_pos, t->snippet_frames, one);
             for (size_t i = 0; rc == RB_OK && i < 3 * (size_t)g->B; i++) o[i] += one[i];
         }
         for (size_t i = 0; rc == RB_OK && i < 3 * (size_t)g->B; i++) o[i] /= g->R;
@@ -97,9 +101,13 @@ int rb_grid_boot_cell(rb_grid *g, int dataset, const float *scores, double *out)
 }
 
 void rb_grid_boot_free(rb_grid *g) {
-    for (int d = 0; g->boot_counts && d < g->n_specs; d++) free(g->boot_counts[d]);
-    free(g->boot_counts);
-    g->boot_counts = NULL;
+    for (int d = 0; g->boot_plan && d < g->n_specs; d++)
+        if (g->boot_plan[d]) {
+            rb_boot_plan_free(g->boot_plan[d]);
+            free(g->boot_plan[d]);
+        }
+    free(g->boot_plan);
+    g->boot_plan = NULL;
     for (int k = 0; g->boot_memo && k < g->M; k++) {
         free(g->boot_memo[k].scores);
         free(g->boot_memo[k].values);

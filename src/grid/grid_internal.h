@@ -66,7 +66,7 @@ typedef struct {
     int B;                  /* stats.bootstrap resamples (0: none) */
     double confidence;      /* stats.confidence */
     char baseline[32];      /* stats.baseline */
-    int32_t **boot_counts;  /* per dataset, lazily: [B][test videos] multiplicities */
+    rb_boot_plan **boot_plan; /* per dataset, lazily: its resamples, prepared for the walk (rb_boot_plan_init) */
     rb_boot_memo *boot_memo; /* per method, lazily: the last scores bootstrapped and their values */
     int64_t boot_walked, boot_reused; /* this rank's methods x cells bootstrapped, and taken from boot_memo */
     rb_journal_tag ident;   /* the run's identity (version, commit, config and inputs digests; key unset),

@@ -212,25 +212,72 @@ static void rb_boot_walk(const rb_boot_entry *e, const uint8_t *last, int64_t m,
     }
 }
 
-int rb_metrics_bootstrap(const double *scores, const int32_t *pos, const int32_t *frames, int64_t n,
-                         const int64_t *offsets, int64_t n_videos, const int32_t *counts, int B, double *out) {
+int rb_boot_plan_init(rb_boot_plan *p, const int32_t *pos, const int32_t *frames, int64_t n, const int64_t *offsets,
+                      int64_t n_videos, const int32_t *counts, int B) {
+    memset(p, 0, sizeof *p);
+    if (!pos || !frames || !offsets || !counts || B < 1 || n_videos < 1 || n < 0 || offsets[0] != 0 || offsets[n_videos] != n)
+        return rb_fail("bootstrap metrics: expected video offsets covering the %lld snippets, counts and B >= 1", (long long)n);
+    p->B = B;
+    p->n = n;
+    p->n_videos = n_videos;
+    p->offsets = offsets;
+    int64_t *vpos = rb_calloc((size_t)n_videos * 2, sizeof *vpos, "bootstrap: per-video frames");
+    p->w = rb_malloc(sizeof *p->w * (size_t)n_videos * (size_t)B, "bootstrap: multiplicities by video");
+    p->n_pos = rb_malloc(sizeof *p->n_pos * (size_t)B * 2, "bootstrap: positive and negative frames per resample");
+    if (!vpos || !p->w || !p->n_pos) {
+        free(vpos);
+        rb_boot_plan_free(p);
+        return RB_ERR;
+    }
+    p->n_neg = p->n_pos + B;
+    int64_t *vneg = vpos + n_videos;
+    for (int64_t v = 0; v < n_videos; v++)
+        for (int64_t i = offsets[v]; i < offsets[v + 1]; i++) {
+            vpos[v] += pos[i];
+            vneg[v] += frames[i] - pos[i];
+        }
+    for (int b = 0; b < B; b++)
+        for (int64_t v = 0; v < n_videos; v++) p->w[(size_t)v * (size_t)B + (size_t)b] = counts[(size_t)b * (size_t)n_videos + (size_t)v];
+    for (int b = 0; b < B; b++) {
+        int64_t np = 0, nn = 0;
+        for (int64_t v = 0; v < n_videos; v++) {
+            np += (int64_t)counts[(size_t)b * (size_t)n_videos + (size_t)v] * vpos[v];
+            nn += (int64_t)counts[(size_t)b * (size_t)n_videos + (size_t)v] * vneg[v];
+        }
+        p->n_pos[b] = (double)np;
+        p->n_neg[b] = (double)nn;
+    }
+    /* run sums give the single steps' bits: every ROC sum exact in double, and every resample's
+     * negative frames (a bound on any run's) exact in 32-bit integers */
+    p->runs = 1;
+    for (int b = 0; b < B; b++)
+        p->runs &= 2.0 * p->n_pos[b] * p->n_neg[b] < 9007199254740992.0 && p->n_neg[b] < 2147483647.0;
+    free(vpos);
+    return RB_OK;
+}
+
+void rb_boot_plan_free(rb_boot_plan *p) {
+    free(p->w);
+    free(p->n_pos);
+    memset(p, 0, sizeof *p);
+}
+
+int rb_metrics_bootstrap_plan(const rb_boot_plan *p, const double *scores, const int32_t *pos, const int32_t *frames,
+                              double *out) {
+    const int64_t n = p->n, n_videos = p->n_videos;
+    const int B = p->B;
+    const int64_t *offsets = p->offsets;
     int64_t n_pos = 0, n_all = 0;
     RB_TRY(rb_metrics_check_inputs(scores, pos, frames, n, &n_pos, &n_all));
-    if (!offsets || !counts || !out || B < 1 || n_videos < 1 || offsets[0] != 0 || offsets[n_videos] != n)
-        return rb_fail("bootstrap metrics: expected video offsets covering the %lld snippets, counts and B >= 1", (long long)n);
-    rb_boot_entry *e = rb_malloc(sizeof *e * (size_t)n, "bootstrap: sorted snippets");
-    uint8_t *last = rb_malloc((size_t)n, "bootstrap: tie groups");
-    int64_t *vpos = rb_calloc((size_t)n_videos * 2, sizeof *vpos, "bootstrap: per-video frames");
-    int32_t *w = rb_malloc(sizeof *w * (size_t)n_videos * (size_t)B, "bootstrap: multiplicities by video");
-    double *totals = rb_malloc(sizeof *totals * (size_t)B * 2, "bootstrap: positive and negative frames per resample");
+    if (!out || !p->w) return rb_fail("bootstrap metrics: expected a built plan and an output");
+    rb_boot_entry *e = rb_malloc(sizeof *e * (size_t)(n > 0 ? n : 1), "bootstrap: sorted snippets");
+    uint8_t *last = rb_malloc((size_t)(n > 0 ? n : 1), "bootstrap: tie groups");
     rb_boot_block *block = rb_malloc(sizeof *block, "bootstrap: resample state");
-    int rc = e && last && vpos && w && totals && block ? RB_OK : RB_ERR;
-    int64_t m = 0, *vneg = vpos ? vpos + n_videos : NULL;
+    int rc = e && last && block ? RB_OK : RB_ERR;
+    int64_t m = 0;
     if (rc == RB_OK) {
         for (int64_t v = 0; v < n_videos; v++)
             for (int64_t i = offsets[v]; i < offsets[v + 1]; i++) {
-                vpos[v] += pos[i];
-                vneg[v] += frames[i] - pos[i];
                 if (frames[i] == 0) continue;
                 e[m].score = scores[i];
                 e[m].pos = pos[i];
@@ -242,29 +289,13 @@ int rb_metrics_bootstrap(const double *scores, const int32_t *pos, const int32_t
     }
     if (rc == RB_OK) {
         for (int64_t i = 0; i < m; i++) last[i] = i + 1 == m || e[i + 1].score != e[i].score;
-        for (int b = 0; b < B; b++)
-            for (int64_t v = 0; v < n_videos; v++) w[(size_t)v * (size_t)B + (size_t)b] = counts[(size_t)b * (size_t)n_videos + (size_t)v];
-        double *n_pos = totals, *n_neg = totals + B;
-        for (int b = 0; b < B; b++) {
-            int64_t np = 0, nn = 0;
-            for (int64_t v = 0; v < n_videos; v++) {
-                np += (int64_t)counts[(size_t)b * (size_t)n_videos + (size_t)v] * vpos[v];
-                nn += (int64_t)counts[(size_t)b * (size_t)n_videos + (size_t)v] * vneg[v];
-            }
-            n_pos[b] = (double)np;
-            n_neg[b] = (double)nn;
-        }
-        /* run sums give the single steps' bits: every ROC sum exact in double, and every resample's
-         * negative frames (a bound on any run's) exact in 32-bit integers */
-        int runs = 1;
-        for (int b = 0; b < B; b++) runs &= 2.0 * n_pos[b] * n_neg[b] < 9007199254740992.0 && n_neg[b] < 2147483647.0;
         for (int b0 = 0; b0 < B; b0 += RB_BOOT_BLOCK) {
             int nb = B - b0 < RB_BOOT_BLOCK ? B - b0 : RB_BOOT_BLOCK;
-            memcpy(block->n_pos, n_pos + b0, sizeof *n_pos * (size_t)nb);
-            rb_boot_walk(e, last, m, w, B, b0, nb, runs, block);
+            memcpy(block->n_pos, p->n_pos + b0, sizeof *p->n_pos * (size_t)nb);
+            rb_boot_walk(e, last, m, p->w, B, b0, nb, p->runs, block);
             for (int k = 0; k < nb; k++) {
                 int b = b0 + k;
-                double P = n_pos[b], N = n_neg[b];
+                double P = p->n_pos[b], N = p->n_neg[b];
                 int ok = P > 0 && N > 0;
                 out[b] = ok ? block->trap[k] / (2.0 * P) : NAN;
                 out[(size_t)B + (size_t)b] = ok ? fmax(0.0, block->step[k] / P) : NAN;
@@ -274,10 +305,18 @@ int rb_metrics_bootstrap(const double *scores, const int32_t *pos, const int32_t
     }
     free(e);
     free(last);
-    free(vpos);
-    free(w);
-    free(totals);
     free(block);
+    return rc;
+}
+
+int rb_metrics_bootstrap(const double *scores, const int32_t *pos, const int32_t *frames, int64_t n,
+                         const int64_t *offsets, int64_t n_videos, const int32_t *counts, int B, double *out) {
+    int64_t n_pos = 0, n_all = 0;
+    RB_TRY(rb_metrics_check_inputs(scores, pos, frames, n, &n_pos, &n_all));
+    rb_boot_plan p;
+    RB_TRY(rb_boot_plan_init(&p, pos, frames, n, offsets, n_videos, counts, B));
+    int rc = rb_metrics_bootstrap_plan(&p, scores, pos, frames, out);
+    rb_boot_plan_free(&p);
     return rc;
 }
 

@@ -259,3 +259,32 @@ RB_TEST(bootstrap_counts_stratified_and_deterministic) {
     free(b);
     free(o);
 }
+
+/* A plan built once serves several score vectors of its split (as the grid uses it for every method
+ * and cell of a dataset): each gives rb_metrics_bootstrap's values bit for bit, and a plan is refused
+ * for offsets that do not cover the snippets. */
+RB_TEST(bootstrap_plan_serves_many_score_vectors) {
+    enum { B = 24 };
+    rb_boot_case c, other;
+    rb_make_case(&c, 31, 36);
+    rb_make_case(&other, 32, 36); /* other scores for the same split: taken from another case */
+    int32_t counts[B * 36];
+    rb_rng r;
+    rb_rng_init(&r, 9, RB_PURPOSE_TEST, 1, 2, 3);
+    for (int i = 0; i < B * 36; i++) counts[i] = (int32_t)rb_rng_below(&r, 4);
+    rb_boot_plan plan;
+    RB_EXPECT_OK(rb_boot_plan_init(&plan, c.pos, c.frames, c.S, c.offsets, c.V, counts, B));
+    for (int k = 0; k < 2; k++) {
+        double scores[2000];
+        for (int64_t i = 0; i < c.S; i++) scores[i] = k == 0 ? c.scores[i] : other.scores[i % other.S];
+        double with_plan[3 * B], fresh[3 * B];
+        RB_EXPECT_OK(rb_metrics_bootstrap_plan(&plan, scores, c.pos, c.frames, with_plan));
+        RB_EXPECT_OK(rb_metrics_bootstrap(scores, c.pos, c.frames, c.S, c.offsets, c.V, counts, B, fresh));
+        RB_EXPECT_MSG(memcmp(with_plan, fresh, sizeof fresh) == 0, "score vector %d: the plan's values differ", k);
+    }
+    rb_boot_plan_free(&plan);
+    int64_t short_offsets[37];
+    memcpy(short_offsets, c.offsets, sizeof short_offsets);
+    short_offsets[36] = c.S - 1;
+    RB_EXPECT_ERR(rb_boot_plan_init(&plan, c.pos, c.frames, c.S, short_offsets, c.V, counts, B), "offsets covering");
+}
