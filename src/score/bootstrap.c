@@ -8,7 +8,9 @@
  * TP and FP are the integer sums of k * pos and k * neg over the snippets with that score; a score
  * whose snippets all have k = 0 is no threshold of the resample and is skipped. The walk then
  * evaluates the curve sums of rb_metrics_compute (metrics.c) on the same integers, rearranged to
- * need one division per threshold, for all resamples at once (rb_boot_walk). */
+ * need one division per threshold, for all resamples at once (rb_boot_walk). What does not depend
+ * on the scores (the multiplicities by video, each resample's frames) is prepared once per split and
+ * set of resamples (rb_boot_plan), and each score vector is then one sort and one walk. */
 #include "rb_score.h"
 
 #include "rb_core.h"
