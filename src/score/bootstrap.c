@@ -313,9 +313,7 @@ int rb_metrics_bootstrap_plan(const rb_boot_plan *p, const double *scores, const
 
 int rb_metrics_bootstrap(const double *scores, const int32_t *pos, const int32_t *frames, int64_t n,
                          const int64_t *offsets, int64_t n_videos, const int32_t *counts, int B, double *out) {
-    int64_t n_pos = 0, n_all = 0;
-    RB_TRY(rb_metrics_check_inputs(scores, pos, frames, n, &n_pos, &n_all));
-    rb_boot_plan p;
+    rb_boot_plan p; /* the scores are checked by the walk */
     RB_TRY(rb_boot_plan_init(&p, pos, frames, n, offsets, n_videos, counts, B));
     int rc = rb_metrics_bootstrap_plan(&p, scores, pos, frames, out);
     rb_boot_plan_free(&p);

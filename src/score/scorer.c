@@ -606,6 +606,7 @@ static int rb_scorer_alloc_caches(rb_scorer *s) {
 }
 
 int rb_scorer_set_linear(rb_scorer *s, int on) {
+    if ((on != 0) == s->linear) return RB_OK; /* the caches for this setting exist (rb_scorer_create) */
     if (s->clean_started)
         return rb_fail("scorer: the linear shortcut is set before the clean arrays are borrowed or scored");
     s->linear = on != 0;
