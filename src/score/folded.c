@@ -18,13 +18,16 @@
 
 #define RB_FOLDED_CHUNK 4096 /* rows per first-layer product: bounds the scratch */
 
+/* acc[j] += xk w[j] for j < h: a restrict vector kernel, since the plain loop (acc and w may alias)
+ * stays scalar at -O2. Each acc[j] sums over k in the same order and a float-by-float product is
+ * exact in double, so the bits are those of the scalar loop. */
+static RB_VECTOR_KERNEL void rb_row_image_add(double *restrict acc, double xk, const float *restrict w, int h) {
+    for (int j = 0; j < h; j++) acc[j] += xk * w[j];
+}
+
 void rb_row_image(const float *x, const float *W, int D, int h, double *acc, float *out) {
     for (int j = 0; j < h; j++) acc[j] = 0.0;
-    for (int k = 0; k < D; k++) {
-        const double xk = x[k];
-        const float *wk = W + (size_t)k * (size_t)h;
-        for (int j = 0; j < h; j++) acc[j] += xk * wk[j];
-    }
+    for (int k = 0; k < D; k++) rb_row_image_add(acc, x[k], W + (size_t)k * (size_t)h, h);
     for (int j = 0; j < h; j++) out[j] = (float)acc[j];
 }
 
