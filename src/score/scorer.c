@@ -241,6 +241,21 @@ static int rb_score_paths_hlnet(rb_scorer *s, const rb_detector *d, int m, const
     return RB_OK;
 }
 
+/* How many of x[0..n) are negative or NaN: a vector kernel (no early exit), called on slices. */
+static RB_VECTOR_KERNEL size_t rb_count_below_zero(const float *restrict x, size_t n) {
+    size_t below = 0;
+    for (size_t i = 0; i < n; i++) below += !(x[i] >= 0.0f);
+    return below;
+}
+
+/* Is every value of x[0..n) >= 0 (no NaN): slices of 64k values, stopping at the first that has one. */
+static int rb_all_nonnegative(const float *x, size_t n) {
+    enum { SLICE = 65536 };
+    for (size_t i = 0; i < n; i += SLICE)
+        if (rb_count_below_zero(x + i, n - i < SLICE ? n - i : SLICE)) return 0;
+    return 1;
+}
+
 /* ---- first-layer rows (the linear shortcut) ---- */
 
 /* Is p a path whose first-layer rows are cached when linear is set: an mlp visual-input single path
@@ -675,13 +690,7 @@ int rb_scorer_create(rb_scorer **out, const rb_model *model, const rb_split *tes
     for (int m = 0; m < 2; m++) {
         const float *x = m == 0 ? test->visual : test->audio;
         const size_t n = (size_t)s->S * (size_t)(m == 0 ? s->C * s->Dv : s->Da);
-        s->clamp_safe[m] = 1;
-        if (ctx && ctx->nonnegative[m] && x)
-            for (size_t i = 0; i < n; i++)
-                if (!(x[i] >= 0.0f)) {
-                    s->clamp_safe[m] = 0;
-                    break;
-                }
+        s->clamp_safe[m] = !(ctx && ctx->nonnegative[m] && x) || rb_all_nonnegative(x, n);
     }
     s->h1max = s->h1 > 1 ? s->h1 : 1;
     for (int p = 0; rc == RB_OK && p < N_PATHS; p++) {
