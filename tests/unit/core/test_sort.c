@@ -87,3 +87,51 @@ RB_TEST(sort_by_double_plain_keys_with_shared_bytes) {
     }
     RB_EXPECT(sum_in == sum_out);
 }
+
+/* Records of each width the sort moves whole (8, 16, 24 bytes) and of one it sorts through (key,
+ * index) pairs (40 bytes): the same order as qsort's, stable, with the rest of the record intact. */
+typedef struct {
+    double key;
+    int32_t input_order, tag;
+    char pad[24];
+} wide_record; /* 40 bytes */
+
+static int wide_descending(const void *pa, const void *pb) {
+    const wide_record *a = pa, *b = pb;
+    if (a->key != b->key) return a->key > b->key ? -1 : 1;
+    int za = signbit(a->key) != 0, zb = signbit(b->key) != 0;
+    if (za != zb) return za ? 1 : -1;
+    return (a->input_order > b->input_order) - (a->input_order < b->input_order);
+}
+
+RB_TEST(sort_by_double_every_record_width) {
+    enum { N = 2000 };
+    static const size_t widths[] = {16, 24, 40};
+    wide_record *v = malloc(sizeof *v * N), *want = malloc(sizeof *v * N);
+    unsigned char *packed = malloc(sizeof *v * N);
+    RB_EXPECT(v && want && packed);
+    if (!v || !want || !packed) goto done;
+    rb_rng r;
+    rb_rng_init(&r, 5, RB_PURPOSE_TEST, 257, 2, 0);
+    for (size_t w = 0; w < sizeof widths / sizeof *widths; w++) {
+        const size_t size = widths[w];
+        for (int i = 0; i < N; i++) {
+            memset(&v[i], 0, sizeof v[i]);
+            v[i].key = random_key(&r);
+            v[i].input_order = i;
+            v[i].tag = (int32_t)rb_rng_u32(&r);
+            for (size_t b = 16; b < size; b++) v[i].pad[b - 16] = (char)rb_rng_below(&r, 256);
+            memcpy(packed + (size_t)i * size, &v[i], size); /* the first `size` bytes of the record */
+        }
+        memcpy(want, v, sizeof *v * N);
+        qsort(want, N, sizeof *want, wide_descending);
+        RB_EXPECT_OK(rb_sort_by_double(packed, N, size, 0, 1, "test records"));
+        int wrong = 0;
+        for (int i = 0; i < N; i++) wrong += memcmp(packed + (size_t)i * size, &want[i], size) != 0;
+        RB_EXPECT_MSG(wrong == 0, "records of %zu bytes: %d out of place", size, wrong);
+    }
+done:
+    free(v);
+    free(want);
+    free(packed);
+}
