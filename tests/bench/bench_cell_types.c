@@ -35,6 +35,7 @@
 #include "rb_bench.h"
 #include "rb_score.h"
 #include "rb_core.h"
+#include "rb_corrupt.h"
 #include "rb_fixture.h"
 
 #include <cblas.h>
@@ -95,6 +96,18 @@ static double time_cell(rb_scorer *s, const rb_modality_condition c[2]) {
         rb_cell_result_free(&r);
     }
     return rb_bench_median(t, REPS);
+}
+
+/* The cell type the scorer makes of a corruption (the rules of rb_score_chunk and rb_scorer_cell):
+ * the names above. `make bench-grid` sorts the grid's cells with these lines, so its types follow the
+ * code, not a list of names. */
+static const char *cell_type_of(const rb_corruption *c) {
+    const int visual = c->modality == RB_MOD_VISUAL;
+    if (c->is_missing) return visual ? "missing_visual" : "missing_audio";
+    if (rb_corrupt_row_linear(c)) return visual ? "visual_linear" : "audio_linear";
+    if (!visual) return "audio";
+    if (rb_corrupt_dim_sparse(c)) return "visual_sparse";
+    return c->op == RB_CORRUPT_OP_NOISE ? "visual_noise" : "visual";
 }
 
 RB_BENCH(cell_types) {
@@ -171,6 +184,11 @@ RB_BENCH(cell_types) {
     int ok = fog_products > 0 && reverb_products > 0 && defocus_products > 0 && clean_pass > 0;
     for (int i = 0; i < N; i++) ok &= t[i] > 0 && floor[i] >= 0;
     rb_bench_check("cell_types", ok, "every cell type scored and every floor timed");
+    for (int i = 0; i < rb_corrupt_count(); i++) {
+        const rb_corruption *c = rb_corrupt_at(i);
+        rb_bench_report("cell_types", "kind condition=%s.%s type=%s", c->modality == RB_MOD_VISUAL ? "visual" : "audio",
+                        c->name, cell_type_of(c));
+    }
     rb_scorer_free(s);
     rb_scorer_free(s_products);
     rb_corrupt_ctx_free(&ctx);
