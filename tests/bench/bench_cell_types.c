@@ -31,7 +31,8 @@
  * creation and clean blocks, as the grid does them on one rank.
  * Every cell also fuses scores and computes the metrics of 6 methods; `fixed_s` is that part,
  * measured as the clean cell, and `ratio_fixed` compares the time with floor + fixed.
- * Times are thread CPU seconds, medians of 5 repetitions; read ratios within one run. */
+ * Times are thread CPU seconds, medians of 5 to 41 repetitions (about a quarter second of each
+ * measurement, reps_after); read ratios within one run. */
 #include "rb_bench.h"
 #include "rb_score.h"
 #include "rb_core.h"
@@ -42,7 +43,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REPS 5
+#define REPS 5      /* at least this many timed repetitions of everything */
+#define MAX_REPS 41 /* and up to this many for short ones, until about TARGET_S seconds are timed */
+#define TARGET_S 0.25
+
+/* Repetitions for a measurement whose first repetition took `first` seconds: enough for about
+ * TARGET_S seconds (a 4 ms cell gets 41, a 100 ms one 5), odd so the median is one of them. Medians
+ * of a few milliseconds over 5 repetitions moved by 0.1-0.2 in ratio between runs on a shared host. */
+static int reps_after(double first) {
+    int n = first > 0 ? (int)(TARGET_S / first) : MAX_REPS;
+    n = n < REPS ? REPS : n > MAX_REPS ? MAX_REPS : n;
+    return n | 1;
+}
 #define DETECTOR_BLOCK 4096 /* rows per product at most, as the detectors score (detector.c) */
 
 /* Seconds of `count` products rows x k times k x n, in row blocks as the scorer makes them: at most
@@ -58,8 +70,9 @@ static double time_products(int64_t rows, int n, int k, int count, int dbl) {
         if (dbl) ((double *)a)[i] = (double)(i % 17) * 0.01;
         else ((float *)a)[i] = (float)(i % 17) * 0.01f;
     }
-    double t[REPS];
-    for (int r = 0; r < REPS; r++) {
+    double t[MAX_REPS];
+    int reps = REPS;
+    for (int r = 0; r < reps; r++) {
         double t0 = rb_bench_cpu_seconds();
         for (int j = 0; j < count; j++)
             for (int64_t r0 = 0; r0 < rows; r0 += BLOCK) {
@@ -68,9 +81,10 @@ static double time_products(int64_t rows, int n, int k, int count, int dbl) {
                 else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mm, n, k, 1.0f, a, k, b, n, 0.0f, c, n);
             }
         t[r] = rb_bench_cpu_seconds() - t0;
+        if (r == 0) reps = reps_after(t[0]);
     }
     free(a); free(b); free(c);
-    return rb_bench_median(t, REPS);
+    return rb_bench_median(t, reps);
 }
 
 /* A scorer like rb_scorer_init's with the linear shortcut set to `linear`: creation and clean pass. */
@@ -87,15 +101,17 @@ static int make_scorer(rb_scorer **s, const rb_model *m, const rb_split *test, c
 }
 
 static double time_cell(rb_scorer *s, const rb_modality_condition c[2]) {
-    double t[REPS];
-    for (int i = 0; i < REPS; i++) {
+    double t[MAX_REPS];
+    int reps = REPS;
+    for (int i = 0; i < reps; i++) {
         rb_cell_result r;
         double t0 = rb_bench_cpu_seconds();
         if (rb_scorer_cell(s, c, &r) != RB_OK) return -1.0;
         t[i] = rb_bench_cpu_seconds() - t0;
         rb_cell_result_free(&r);
+        if (i == 0) reps = reps_after(t[0]);
     }
-    return rb_bench_median(t, REPS);
+    return rb_bench_median(t, reps);
 }
 
 /* The cell type the scorer makes of a corruption (the rules of rb_score_chunk and rb_scorer_cell):
