@@ -51,9 +51,9 @@
  * TARGET_S seconds (a 4 ms cell gets 41, a 100 ms one 5), odd so the median is one of them. Medians
  * of a few milliseconds over 5 repetitions moved by 0.1-0.2 in ratio between runs on a shared host. */
 static int reps_after(double first) {
-    int n = first > 0 ? (int)(TARGET_S / first) : MAX_REPS;
-    n = n < REPS ? REPS : n > MAX_REPS ? MAX_REPS : n;
-    return n | 1;
+    const double want = first > 0 ? TARGET_S / first : MAX_REPS; /* clamped before the conversion */
+    const int n = want < REPS ? REPS : want > MAX_REPS ? MAX_REPS : (int)want;
+    return n | 1; /* MAX_REPS is odd */
 }
 #define DETECTOR_BLOCK 4096 /* rows per product at most, as the detectors score (detector.c) */
 
