@@ -229,11 +229,15 @@ typedef struct {
     float *h1, *h2, *z3, *p;
 } rb_score_work;
 
-static int rb_score_work_alloc(rb_score_work *w, const rb_detector *d, int with_proj) {
+/* Scratch for h1_rows rows of first-layer activations (RB_SCORE_CHUNK where a first product fills
+ * them, one tail pass where they come from given pre-activations); the second layer and the output
+ * hold one tail pass, fewer than 2 x RB_TAIL_CHUNK rows (rb_tail_rows). */
+static int rb_score_work_alloc(rb_score_work *w, const rb_detector *d, int64_t h1_rows, int with_proj) {
     memset(w, 0, sizeof *w);
-    w->h1 = rb_malloc(sizeof(float) * RB_SCORE_CHUNK * (size_t)d->hidden1, "scoring scratch h1");
-    w->h2 = rb_malloc(sizeof(float) * RB_SCORE_CHUNK * (size_t)d->hidden2, "scoring scratch h2");
-    w->z3 = rb_malloc(sizeof(float) * RB_SCORE_CHUNK, "scoring scratch z3");
+    const size_t tail = 2 * RB_TAIL_CHUNK;
+    w->h1 = rb_malloc(sizeof(float) * (size_t)h1_rows * (size_t)d->hidden1, "scoring scratch h1");
+    w->h2 = rb_malloc(sizeof(float) * tail * (size_t)d->hidden2, "scoring scratch h2");
+    w->z3 = rb_malloc(sizeof(float) * tail, "scoring scratch z3");
     if (with_proj) w->p = rb_malloc(sizeof(float) * RB_SCORE_CHUNK * (size_t)d->d_visual, "scoring scratch p");
     if (!w->h1 || !w->h2 || !w->z3 || (with_proj && !w->p)) {
         free(w->h1); free(w->h2); free(w->z3); free(w->p);
@@ -246,7 +250,7 @@ static void rb_score_work_free(rb_score_work *w) {
     free(w->h1); free(w->h2); free(w->z3); free(w->p);
 }
 
-/* h1 holds the first layer's activations relu(z1) for n <= RB_SCORE_CHUNK rows: the rest of the
+/* h1 holds the first layer's activations relu(z1) for n < 2 x RB_TAIL_CHUNK rows: the rest of the
  * trunk in eval mode, sigmoid scores out. Bias and relu are one pass (rb_nn_add_bias_relu: the same
  * bits as two). */
 static void rb_det_tail_active(const rb_detector *d, rb_score_work *w, const float *h1, int64_t n, float *scores) {
@@ -294,7 +298,7 @@ int rb_detector_score(const rb_detector *d, rb_det_input input, const float *x, 
     RB_TRY(rb_check_rows(d, rows, ld, width, "score"));
     int projected = input == RB_INPUT_AUDIO && d->kind == RB_DET_SHARED;
     rb_score_work w;
-    RB_TRY_CTX(rb_score_work_alloc(&w, d, projected), "detector %s", rb_kind_names[d->kind]);
+    RB_TRY_CTX(rb_score_work_alloc(&w, d, RB_SCORE_CHUNK, projected), "detector %s", rb_kind_names[d->kind]);
     for (int64_t r0 = 0; r0 < rows; r0 += RB_SCORE_CHUNK) {
         int64_t n = rows - r0 < RB_SCORE_CHUNK ? rows - r0 : RB_SCORE_CHUNK;
         const float *xr = x + r0 * (int64_t)ld;
@@ -320,7 +324,7 @@ int rb_detector_score_concat(const rb_detector *d, const float *xv, int ldv, con
     RB_TRY(rb_check_rows(d, rows, ldv, d->d_visual, "visual rows"));
     RB_TRY(rb_check_rows(d, rows, lda, d->d_audio, "audio rows"));
     rb_score_work w;
-    RB_TRY_CTX(rb_score_work_alloc(&w, d, 0), "detector concat");
+    RB_TRY_CTX(rb_score_work_alloc(&w, d, RB_SCORE_CHUNK, 0), "detector concat");
     const float *w1a = d->l1.w + (int64_t)d->d_visual * d->hidden1;
     for (int64_t r0 = 0; r0 < rows; r0 += RB_SCORE_CHUNK) {
         int64_t n = rows - r0 < RB_SCORE_CHUNK ? rows - r0 : RB_SCORE_CHUNK;
@@ -357,7 +361,7 @@ int rb_detector_score_partials(const rb_detector *d, const float *pre_visual, co
         return rb_fail("detector concat: rb_detector_score_partials needs at least one partial");
     RB_TRY(rb_check_rows(d, rows, d->hidden1, d->hidden1, "partials"));
     rb_score_work w;
-    RB_TRY_CTX(rb_score_work_alloc(&w, d, 0), "detector concat");
+    RB_TRY_CTX(rb_score_work_alloc(&w, d, 2 * RB_TAIL_CHUNK, 0), "detector concat");
     const int h = d->hidden1;
     for (int64_t r0 = 0, n; r0 < rows; r0 += n) {
         n = rb_tail_rows(rows - r0);
@@ -372,7 +376,7 @@ int rb_detector_score_partials(const rb_detector *d, const float *pre_visual, co
 int rb_detector_score_pre(const rb_detector *d, const float *pre, const float *pre_bias, int64_t rows, float *scores) {
     RB_TRY(rb_check_rows(d, rows, d->hidden1, d->hidden1, "pre-activations"));
     rb_score_work w;
-    RB_TRY_CTX(rb_score_work_alloc(&w, d, 0), "detector %s", rb_kind_names[d->kind]);
+    RB_TRY_CTX(rb_score_work_alloc(&w, d, 2 * RB_TAIL_CHUNK, 0), "detector %s", rb_kind_names[d->kind]);
     const int h = d->hidden1;
     for (int64_t r0 = 0, n; r0 < rows; r0 += n) {
         n = rb_tail_rows(rows - r0);
