@@ -65,20 +65,21 @@ int rb_metrics_bootstrap(const double *scores, const int32_t *pos, const int32_t
 
 /* The part of rb_metrics_bootstrap that does not depend on the scores, for the many score vectors of
  * one split and one set of resamples (every method and cell of a dataset): the multiplicities by
- * video, each resample's positive and negative frames, and whether run sums are exact. Built once;
- * rb_metrics_bootstrap_plan then gives rb_metrics_bootstrap's values bit for bit. */
+ * video, each resample's positive and negative frames, and whether run sums are exact. Built once
+ * (it keeps the split's pos, frames and offsets, which must outlive it); rb_metrics_bootstrap_plan
+ * then gives rb_metrics_bootstrap's values for a score vector of that split, bit for bit. */
 typedef struct {
     int B;
     int64_t n, n_videos;
     const int64_t *offsets; /* the split's, not owned */
+    const int32_t *pos, *frames; /* the split's positive and all frames per snippet, not owned */
     int32_t *w;             /* [n_videos][B] multiplicities */
     double *n_pos, *n_neg;  /* [B] positive and negative frames of each resample */
     int runs;               /* every resample's frame sums exact in the walk's integer run sums */
 } rb_boot_plan;
 int rb_boot_plan_init(rb_boot_plan *p, const int32_t *pos, const int32_t *frames, int64_t n, const int64_t *offsets,
                       int64_t n_videos, const int32_t *counts, int B);
-int rb_metrics_bootstrap_plan(const rb_boot_plan *p, const double *scores, const int32_t *pos, const int32_t *frames,
-                              double *out);
+int rb_metrics_bootstrap_plan(const rb_boot_plan *p, const double *scores, double *out);
 void rb_boot_plan_free(rb_boot_plan *p);
 
 /* Percentile interval of n values at confidence c (e.g. 0.95): lo / hi are the (1 - c)/2 and

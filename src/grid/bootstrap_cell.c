@@ -74,7 +74,7 @@ int rb_grid_boot_cell(rb_grid *g, int dataset, const float *scores, double *out)
         for (int rep = 0; rc == RB_OK && rep < g->R; rep++) {
             const float *f = scores + ((size_t)k * (size_t)g->R + (size_t)rep) * (size_t)S;
             for (int64_t i = 0; i < S; i++) dbl[i] = f[i]; /* the float32 scores, as the metrics use them */
-            rc = rb_metrics_bootstrap_plan(g->boot_plan[dataset], dbl, t->snippet_pos, t->snippet_frames, one);
+            rc = rb_metrics_bootstrap_plan(g->boot_plan[dataset], dbl, one);
             for (size_t i = 0; rc == RB_OK && i < 3 * (size_t)g->B; i++) o[i] += one[i];
         }
         for (size_t i = 0; rc == RB_OK && i < 3 * (size_t)g->B; i++) o[i] /= g->R;

@@ -223,6 +223,8 @@ int rb_boot_plan_init(rb_boot_plan *p, const int32_t *pos, const int32_t *frames
     p->n = n;
     p->n_videos = n_videos;
     p->offsets = offsets;
+    p->pos = pos;
+    p->frames = frames;
     int64_t *vpos = rb_calloc((size_t)n_videos * 2, sizeof *vpos, "bootstrap: per-video frames");
     p->w = rb_malloc(sizeof *p->w * (size_t)n_videos * (size_t)B, "bootstrap: multiplicities by video");
     p->n_pos = rb_malloc(sizeof *p->n_pos * (size_t)B * 2, "bootstrap: positive and negative frames per resample");
@@ -264,14 +266,14 @@ void rb_boot_plan_free(rb_boot_plan *p) {
     memset(p, 0, sizeof *p);
 }
 
-int rb_metrics_bootstrap_plan(const rb_boot_plan *p, const double *scores, const int32_t *pos, const int32_t *frames,
-                              double *out) {
+int rb_metrics_bootstrap_plan(const rb_boot_plan *p, const double *scores, double *out) {
     const int64_t n = p->n, n_videos = p->n_videos;
     const int B = p->B;
     const int64_t *offsets = p->offsets;
+    const int32_t *pos = p->pos, *frames = p->frames;
+    if (!out || !p->w) return rb_fail("bootstrap metrics: expected a built plan and an output");
     int64_t n_pos = 0, n_all = 0;
     RB_TRY(rb_metrics_check_inputs(scores, pos, frames, n, &n_pos, &n_all));
-    if (!out || !p->w) return rb_fail("bootstrap metrics: expected a built plan and an output");
     rb_boot_entry *e = rb_malloc(sizeof *e * (size_t)(n > 0 ? n : 1), "bootstrap: sorted snippets");
     uint8_t *last = rb_malloc((size_t)(n > 0 ? n : 1), "bootstrap: tie groups");
     rb_boot_block *block = rb_malloc(sizeof *block, "bootstrap: resample state");
@@ -315,7 +317,7 @@ int rb_metrics_bootstrap(const double *scores, const int32_t *pos, const int32_t
                          const int64_t *offsets, int64_t n_videos, const int32_t *counts, int B, double *out) {
     rb_boot_plan p; /* the scores are checked by the walk */
     RB_TRY(rb_boot_plan_init(&p, pos, frames, n, offsets, n_videos, counts, B));
-    int rc = rb_metrics_bootstrap_plan(&p, scores, pos, frames, out);
+    int rc = rb_metrics_bootstrap_plan(&p, scores, out);
     rb_boot_plan_free(&p);
     return rc;
 }

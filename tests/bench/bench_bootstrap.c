@@ -66,7 +66,7 @@ RB_BENCH(cell_bootstrap) {
         for (int k = 0; k < res.n_methods * res.n_replicas && ok; k++) {
             const float *f = res.scores + (size_t)k * (size_t)S;
             for (int64_t i = 0; i < S; i++) dbl[i] = f[i];
-            ok = rb_metrics_bootstrap_plan(&plan, dbl, t->snippet_pos, t->snippet_frames, out) == RB_OK;
+            ok = rb_metrics_bootstrap_plan(&plan, dbl, out) == RB_OK;
         }
         double dt = rb_now() - t0;
         if (dt < best_boot) best_boot = dt;

@@ -278,7 +278,7 @@ RB_TEST(bootstrap_plan_serves_many_score_vectors) {
         double scores[2000];
         for (int64_t i = 0; i < c.S; i++) scores[i] = k == 0 ? c.scores[i] : other.scores[i % other.S];
         double with_plan[3 * B], fresh[3 * B];
-        RB_EXPECT_OK(rb_metrics_bootstrap_plan(&plan, scores, c.pos, c.frames, with_plan));
+        RB_EXPECT_OK(rb_metrics_bootstrap_plan(&plan, scores, with_plan));
         RB_EXPECT_OK(rb_metrics_bootstrap(scores, c.pos, c.frames, c.S, c.offsets, c.V, counts, B, fresh));
         RB_EXPECT_MSG(memcmp(with_plan, fresh, sizeof fresh) == 0, "score vector %d: the plan's values differ", k);
     }
